@@ -1,0 +1,120 @@
+// swift-tools-version:6.0
+//
+// Warden: secure serverless tool functions in Swift.
+//
+// Every `functions/<tool>` target links only our own modules, swift-log and the static C libraries built by
+// `make deps` (libcurl, libpq, libcrypto) into `.deps/prefix`. SwiftNIO and swift-argument-parser are used by the
+// local `warden` tool only and never reach a `bootstrap`.
+import PackageDescription
+
+/// Absolute path of the static dependency prefix built by `scripts/deps.sh`.
+let depsPrefix: String = {
+    let manifest = #filePath
+    let root = manifest.split(separator: "/").dropLast().joined(separator: "/")
+    return "/" + root + "/.deps/prefix"
+}()
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// C include path for the Swift wrappers that import our C shims.
+let cImports: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(depsPrefix)/include"])]
+
+let toolFunctions = ["calculate_health"]
+
+var targets: [Target] = [
+    // MARK: C shims (the only places with C calls, besides their one Swift wrapper each)
+    .target(
+        name: "CCurl",
+        cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])],
+        // Each archive group names what it needs after itself: SwiftPM de-duplicates `linkedLibrary` entries and
+        // would otherwise put libssl before libcurl.
+        linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcurl", "-lcares", "-lssl", "-lcrypto", "-lz"])]
+    ),
+    .target(
+        name: "CLibPQ",
+        cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])],
+        linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lpq", "-lpgcommon", "-lpgport", "-lssl", "-lcrypto"])]
+    ),
+    .target(name: "CCrypto", linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcrypto"])]),
+    .target(name: "CWardenSystem"),
+
+    // MARK: Swift modules shared by every bootstrap
+    .target(name: "WardenJSON", swiftSettings: strictSwift),
+    .target(name: "WardenCrypto", dependencies: ["CCrypto"], swiftSettings: strictSwift),
+    .target(name: "Platform", dependencies: ["CWardenSystem"], swiftSettings: strictSwift),
+    .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: strictSwift + cImports),
+    .target(
+        name: "LambdaRuntime",
+        dependencies: ["Curl", "Platform", "WardenCrypto", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strictSwift
+    ),
+    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwift + cImports),
+    .target(
+        name: "Middleware",
+        dependencies: ["LambdaRuntime", "Postgres", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strictSwift
+    ),
+
+    .target(name: "Copilot", swiftSettings: strictSwift),
+
+    // MARK: Local tools (never in a bootstrap)
+    .target(
+        name: "Emulator",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSwift
+    ),
+    .executableTarget(
+        name: "warden",
+        dependencies: [
+            "Emulator", "Postgres", "Middleware", "WardenJSON", "WardenCrypto",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSwift
+    ),
+
+    // MARK: Tests
+    .executableTarget(
+        name: "warden-testfn",
+        dependencies: ["LambdaRuntime", "Platform", "WardenJSON"],
+        path: "Tests/Fixtures/testfn",
+        swiftSettings: strictSwift
+    ),
+    .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "MiddlewareTests", dependencies: ["Middleware", "LambdaRuntime", "WardenJSON", "WardenCrypto"], swiftSettings: strictSwift),
+    .testTarget(name: "CopilotTests", dependencies: ["Copilot"], swiftSettings: strictSwift),
+    .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
+]
+
+for tool in toolFunctions {
+    targets.append(
+        .executableTarget(
+            name: tool,
+            dependencies: ["Copilot", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON"],
+            path: "functions/\(tool)",
+            exclude: ["README.md"],
+            swiftSettings: strictSwift
+        )
+    )
+}
+
+let package = Package(
+    name: "Warden",
+    platforms: [.macOS(.v15)],
+    products: [.executable(name: "warden", targets: ["warden"])]
+        + toolFunctions.map { .executable(name: $0, targets: [$0]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: targets
+)

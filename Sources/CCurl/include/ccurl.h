@@ -1,0 +1,38 @@
+#ifndef WARDEN_CCURL_H
+#define WARDEN_CCURL_H
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// A growable byte buffer filled by libcurl's write and header callbacks.
+typedef struct warden_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    /// Maximum number of bytes accepted; 0 means unlimited. Past it, the transfer is aborted.
+    size_t limit;
+    /// Set to 1 when the limit aborted the transfer.
+    int overflow;
+} warden_buf;
+
+/// Typed wrappers around the variadic `curl_easy_setopt`.
+CURLcode warden_curl_setopt_long(CURL *easy, CURLoption option, long value);
+CURLcode warden_curl_setopt_string(CURL *easy, CURLoption option, const char *value);
+CURLcode warden_curl_setopt_slist(CURL *easy, CURLoption option, struct curl_slist *value);
+CURLcode warden_curl_setopt_pointer(CURL *easy, CURLoption option, const void *value);
+CURLcode warden_curl_setopt_off(CURL *easy, CURLoption option, curl_off_t value);
+CURLcode warden_curl_getinfo_long(CURL *easy, CURLINFO info, long *value);
+
+/// Sets the request body for the next transfer (not copied: it must stay valid until the transfer ends).
+/// A NULL or empty body sends an empty one.
+CURLcode warden_curl_set_body(CURL *easy, const uint8_t *data, size_t len);
+
+/// Points the write and header callbacks of `easy` at `body` and `headers`.
+CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers);
+
+/// Empties a buffer, keeping its storage.
+void warden_buf_clear(warden_buf *buf);
+/// Frees a buffer's storage.
+void warden_buf_free(warden_buf *buf);
+
+#endif

@@ -1,0 +1,53 @@
+#include "ccurl.h"
+#include <stdlib.h>
+#include <string.h>
+
+CURLcode warden_curl_setopt_long(CURL *easy, CURLoption option, long value) { return curl_easy_setopt(easy, option, value); }
+CURLcode warden_curl_setopt_string(CURL *easy, CURLoption option, const char *value) { return curl_easy_setopt(easy, option, value); }
+CURLcode warden_curl_setopt_slist(CURL *easy, CURLoption option, struct curl_slist *value) { return curl_easy_setopt(easy, option, value); }
+CURLcode warden_curl_setopt_pointer(CURL *easy, CURLoption option, const void *value) { return curl_easy_setopt(easy, option, value); }
+CURLcode warden_curl_setopt_off(CURL *easy, CURLoption option, curl_off_t value) { return curl_easy_setopt(easy, option, value); }
+CURLcode warden_curl_getinfo_long(CURL *easy, CURLINFO info, long *value) { return curl_easy_getinfo(easy, info, value); }
+
+CURLcode warden_curl_set_body(CURL *easy, const uint8_t *data, size_t len) {
+    static const char empty[1] = {0};
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    if (rc != CURLE_OK) return rc;
+    return curl_easy_setopt(easy, CURLOPT_POSTFIELDS, (data && len) ? (const void *)data : (const void *)empty);
+}
+
+static size_t warden_buf_append(char *ptr, size_t size, size_t nmemb, void *userdata) {
+    warden_buf *buf = userdata;
+    size_t n = size * nmemb;
+    if (buf->limit && buf->len + n > buf->limit) {
+        buf->overflow = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (buf->len + n > buf->cap) {
+        size_t cap = buf->cap ? buf->cap : 4096;
+        while (cap < buf->len + n) cap *= 2;
+        uint8_t *data = realloc(buf->data, cap);
+        if (!data) return 0;
+        buf->data = data;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->len, ptr, n);
+    buf->len += n;
+    return n;
+}
+
+CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers) {
+    CURLcode rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, warden_buf_append)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, body)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, warden_buf_append)) != CURLE_OK) return rc;
+    return curl_easy_setopt(easy, CURLOPT_HEADERDATA, headers);
+}
+
+void warden_buf_clear(warden_buf *buf) { buf->len = 0; buf->overflow = 0; }
+
+void warden_buf_free(warden_buf *buf) {
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}

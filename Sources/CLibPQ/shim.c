@@ -1,0 +1,2 @@
+#include "clibpq.h"
+/* libpq's API is not variadic: Swift calls it directly through this module. */

@@ -1,0 +1,181 @@
+internal import CCurl
+
+/// An error from a libcurl transfer. Its description names the failure class only, never the URL or any data.
+public struct CurlError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
+    public enum Code: Sendable, Equatable {
+        /// The handle could not be created or configured.
+        case setup
+        /// The transfer failed (connection, timeout, protocol); `curlCode` holds libcurl's code.
+        case transfer
+        /// The response body exceeded the configured limit.
+        case responseTooLarge
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// libcurl's own result code, for diagnostics.
+    public let curlCode: Int
+    /// libcurl's error text (from `CURLOPT_ERRORBUFFER`-style `curl_easy_strerror`); it holds no request data.
+    public let detail: String
+
+    public var description: String { "HTTP transfer failed (\(code), curl code \(curlCode): \(detail))" }
+}
+
+/// One HTTP header.
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The response to one transfer.
+public struct HTTPResponse: Sendable {
+    /// HTTP status code.
+    public var status: Int
+    /// Response headers of the final response, in order received.
+    public var headers: [HTTPHeader]
+    /// Response body.
+    public var body: [UInt8]
+
+    /// The first value of header `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        let wanted = name.utf8
+        for h in headers where h.name.utf8.count == wanted.count {
+            if zip(h.name.utf8, wanted).allSatisfy({ asciiLower($0) == asciiLower($1) }) { return h.value }
+        }
+        return nil
+    }
+}
+
+@inline(__always)
+private func asciiLower(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
+
+/// One reusable libcurl easy handle. Reusing it keeps the connection alive across requests.
+///
+/// Not thread-safe: one handle serves one thread (the Runtime API loop is single-threaded).
+public final class CurlEasy {
+    private let easy: UnsafeMutableRawPointer
+    private let bodyBuffer: UnsafeMutablePointer<warden_buf>
+    private let headerBuffer: UnsafeMutablePointer<warden_buf>
+
+    /// Creates a handle. Throws when libcurl cannot allocate one.
+    public init() throws(CurlError) {
+        _ = CurlEasy.globalInit
+        guard let easy = curl_easy_init() else { throw CurlError(code: .setup, curlCode: -1, detail: "curl_easy_init") }
+        self.easy = easy
+        bodyBuffer = .allocate(capacity: 1)
+        bodyBuffer.initialize(to: warden_buf(data: nil, len: 0, cap: 0, limit: 0, overflow: 0))
+        headerBuffer = .allocate(capacity: 1)
+        headerBuffer.initialize(to: warden_buf(data: nil, len: 0, cap: 0, limit: 64 * 1024, overflow: 0))
+        try check(warden_curl_capture(easy, bodyBuffer, headerBuffer))
+        try check(warden_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        try check(warden_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        try check(warden_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        warden_buf_free(bodyBuffer)
+        warden_buf_free(headerBuffer)
+        bodyBuffer.deallocate()
+        headerBuffer.deallocate()
+    }
+
+    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Performs one request and returns the whole response.
+    ///
+    /// - Parameters:
+    ///   - method: `GET` or `POST` (any other token is sent as a custom request method).
+    ///   - url: absolute URL.
+    ///   - headers: request headers; `Expect:` is always suppressed so bodies go out in one round trip.
+    ///   - body: request body for methods that carry one.
+    ///   - timeoutMilliseconds: whole-transfer limit; 0 waits forever.
+    ///   - maxResponseBytes: larger bodies fail with `.responseTooLarge`; 0 means unlimited.
+    public func perform(
+        method: String,
+        url: String,
+        headers: [HTTPHeader] = [],
+        body: [UInt8]? = nil,
+        timeoutMilliseconds: Int = 0,
+        maxResponseBytes: Int = 0
+    ) throws(CurlError) -> HTTPResponse {
+        warden_buf_clear(bodyBuffer)
+        warden_buf_clear(headerBuffer)
+        bodyBuffer.pointee.limit = maxResponseBytes
+        try check(warden_curl_setopt_string(easy, CURLOPT_URL, url))
+        try check(warden_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds))
+
+        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        defer { curl_slist_free_all(list) }
+        try check(warden_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+
+        let code: CURLcode
+        if method == "GET" {
+            try check(warden_curl_setopt_long(easy, CURLOPT_HTTPGET, 1))
+            try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, nil))
+            code = curl_easy_perform(easy)
+        } else {
+            let payload = body ?? []
+            try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method == "POST" ? nil : method))
+            code = payload.withUnsafeBufferPointer { bp -> CURLcode in
+                var rc = warden_curl_set_body(easy, bp.baseAddress, bp.count)
+                if rc == CURLE_OK { rc = curl_easy_perform(easy) }
+                // The body pointer must not outlive the buffer it points at.
+                _ = warden_curl_set_body(easy, nil, 0)
+                return rc
+            }
+        }
+        if bodyBuffer.pointee.overflow != 0 {
+            throw CurlError(code: .responseTooLarge, curlCode: Int(code.rawValue), detail: "response body over limit")
+        }
+        guard code == CURLE_OK else {
+            throw CurlError(code: .transfer, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
+        }
+        var status = 0
+        _ = warden_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
+    }
+
+    private func bytes(of buffer: UnsafeMutablePointer<warden_buf>) -> [UInt8] {
+        guard let data = buffer.pointee.data, buffer.pointee.len > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: buffer.pointee.len))
+    }
+
+    /// Splits the captured header block into fields, keeping only those of the final response (after any 1xx).
+    private func parseHeaders() -> [HTTPHeader] {
+        let raw = bytes(of: headerBuffer)
+        var result: [HTTPHeader] = []
+        var lineStart = 0
+        var i = 0
+        while i < raw.count {
+            if raw[i] == 0x0A {
+                var end = i
+                if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
+                let line = raw[lineStart..<end]
+                if line.starts(with: "HTTP/".utf8) {
+                    result.removeAll(keepingCapacity: true)
+                } else if let colon = line.firstIndex(of: 0x3A) {
+                    let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
+                    var v = colon + 1
+                    while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
+                    result.append(HTTPHeader(name, String(decoding: raw[v..<end], as: UTF8.self)))
+                }
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        return result
+    }
+
+    private func check(_ code: CURLcode) throws(CurlError) {
+        guard code == CURLE_OK else {
+            throw CurlError(code: .setup, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
+        }
+    }
+}

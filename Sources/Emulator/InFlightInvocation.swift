@@ -1,0 +1,12 @@
+/// The one invocation the function process is working on.
+struct InFlightInvocation {
+    var pending: PendingInvocation
+    /// Generation of the process that took it.
+    var generation: Int
+    var startedAt: ContinuousClock.Instant
+    /// Init Duration to report, when this is the process's first invocation.
+    var initDurationMs: Double?
+    var timer: Task<Void, Never>
+
+    var requestID: String { pending.requestID }
+}

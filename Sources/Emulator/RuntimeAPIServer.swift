@@ -1,0 +1,150 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The HTTP/1.1 server (keep-alive, pipelining-safe, `Expect: 100-continue` aware) in front of the router.
+final class RuntimeAPIServer: Sendable {
+    private typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    private let router: RuntimeAPIRouter
+    private let logger: Logger
+    private let state = Mutex(ServerState())
+
+    init(router: RuntimeAPIRouter, logger: Logger) {
+        self.router = router
+        self.logger = logger
+    }
+
+    /// Binds `host:port` (0 picks a port) and starts accepting; returns the bound port.
+    func start(host: String, port: Int) async throws -> Int {
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        let boundPort = listener.channel.localAddress?.port ?? port
+        let task = Task { await self.acceptLoop(listener) }
+        state.withLock { state in
+            state.listener = listener.channel
+            state.acceptTask = task
+        }
+        return boundPort
+    }
+
+    /// Closes the listener and every open connection, and waits for the connection handlers to finish.
+    func stop() async {
+        let (listener, connections, task) = state.withLock { state in
+            (state.listener, Array(state.connections.values), state.acceptTask)
+        }
+        try? await listener?.close()
+        for connection in connections { try? await connection.close() }
+        await task?.value
+    }
+
+    private func acceptLoop(_ listener: NIOAsyncChannel<Connection, Never>) async {
+        await withDiscardingTaskGroup { group in
+            do {
+                try await listener.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            } catch {
+                logger.debug("runtime API listener stopped: \(error)")
+            }
+        }
+    }
+
+    private func serve(_ connection: Connection) async {
+        let id = ObjectIdentifier(connection.channel)
+        state.withLock { $0.connections[id] = connection.channel }
+        defer { state.withLock { _ = $0.connections.removeValue(forKey: id) } }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body = ByteBuffer()
+                var received = 0
+                for try await part in inbound {
+                    switch part {
+                    case .head(let requestHead):
+                        head = requestHead
+                        body.clear()
+                        received = 0
+                        guard Self.expectsContinue(requestHead) else { continue }
+                        let declared = requestHead.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+                        if declared > Limits.maximumPayload, Route(path: Self.path(of: requestHead))?.carriesPayload == true {
+                            // Refuse before the body is sent, then close: the client will not send it.
+                            let request = Self.request(requestHead, body: [], receivedBytes: declared)
+                            let reply = await router.handle(request)
+                            try await Self.write(reply, version: requestHead.version, keepAlive: false, to: outbound)
+                            return
+                        }
+                        try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: .continue)))
+                    case .body(var chunk):
+                        received += chunk.readableBytes
+                        if received <= Limits.maximumPayload {
+                            body.writeBuffer(&chunk)
+                        } else if body.readableBytes > 0 {
+                            body = ByteBuffer()
+                        }
+                    case .end:
+                        guard let requestHead = head else { continue }
+                        head = nil
+                        let request = Self.request(requestHead, body: Array(body.readableBytesView), receivedBytes: received)
+                        body.clear()
+                        let reply = await router.handle(request)
+                        let keepAlive = requestHead.isKeepAlive
+                        try await Self.write(reply, version: requestHead.version, keepAlive: keepAlive, to: outbound)
+                        if !keepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("runtime API connection ended: \(error)")
+        }
+    }
+
+    private static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        head.headers["expect"].contains { $0.lowercased() == "100-continue" }
+    }
+
+    private static func path(of head: HTTPRequestHead) -> String {
+        String(head.uri.prefix { $0 != "?" })
+    }
+
+    private static func request(_ head: HTTPRequestHead, body: [UInt8], receivedBytes: Int) -> APIRequest {
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers where headers[name.lowercased()] == nil {
+            headers[name.lowercased()] = value
+        }
+        return APIRequest(method: head.method.rawValue, path: path(of: head), headers: headers, body: body, receivedBytes: receivedBytes)
+    }
+
+    private static func write(
+        _ reply: HTTPReply,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        var headers = HTTPHeaders()
+        for (name, value) in reply.headers { headers.add(name: name, value: value) }
+        if reply.status != 204 { headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.count)) }
+        if !keepAlive {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        var parts: [HTTPServerResponsePart] = [
+            .head(HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: reply.status), headers: headers))
+        ]
+        if !reply.body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))) }
+        parts.append(.end(nil))
+        try await outbound.write(contentsOf: parts)
+    }
+}

@@ -1,0 +1,445 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+
+/// The Lambda state machine for one function: the invocation queue, the single in-flight invocation, the `/next`
+/// long polls, and the lifecycle of the function process (spawn, init, timeout, crash, restart, shutdown).
+///
+/// Invocations are handed out strictly one at a time. A process is started when an invocation is queued and none is
+/// running (or eagerly); after a timeout, crash or init failure the process is discarded and the next queued
+/// invocation gets a fresh one.
+actor Supervisor {
+    private let configuration: EmulatorConfiguration
+    private let sink: LogSink
+    private var runtimeAPI: String?
+    private var queue: [PendingInvocation] = []
+    private var inFlight: InFlightInvocation?
+    private var waiters: [NextWaiter] = []
+    private var process: ProcessRecord?
+    private var generation = 0
+    private var shuttingDown = false
+    private var exitWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    private var lastExitWaiterID = 0
+
+    init(configuration: EmulatorConfiguration, sink: LogSink) {
+        self.configuration = configuration
+        self.sink = sink
+    }
+
+    /// Records the Runtime API address processes get in `AWS_LAMBDA_RUNTIME_API`; starts the process when eager.
+    func activate(runtimeAPI: String) {
+        self.runtimeAPI = runtimeAPI
+        if configuration.eager && process == nil && !shuttingDown { spawnProcess() }
+        pump()
+    }
+
+    // MARK: - Invoke side
+
+    /// Queues an invocation and waits for its outcome.
+    func invoke(payload: [UInt8], clientContext: String?, cognitoIdentity: String?) async throws -> InvocationResult {
+        guard !shuttingDown else { throw EmulatorError.shutDown }
+        guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.append(
+                PendingInvocation(
+                    requestID: LambdaIdentifiers.requestID(),
+                    payload: payload,
+                    clientContext: clientContext,
+                    cognitoIdentity: cognitoIdentity,
+                    enqueuedAt: .now,
+                    continuation: continuation
+                )
+            )
+            pump()
+        }
+    }
+
+    // MARK: - Runtime API side
+
+    /// `GET /runtime/invocation/next`: parks until an invocation is available for the current process.
+    func next() async -> NextOutcome {
+        guard !shuttingDown else { return .refused(.error(500, type: "Runtime.Unavailable", message: "The emulator is shutting down")) }
+        guard var current = process else {
+            return .refused(.error(403, type: "InvalidStateTransition", message: "No function process is expected to call /next"))
+        }
+        if current.initError != nil {
+            return .refused(.error(403, type: "InvalidStateTransition", message: "State transition from InitError to Ready failed for runtime. Error: State transition is not allowed"))
+        }
+        guard current.killReason == nil else {
+            return .refused(.error(500, type: "Runtime.Unavailable", message: "The function process is being stopped"))
+        }
+        if current.firstNextAt == nil {
+            let now = ContinuousClock.now
+            current.firstNextAt = now
+            current.initDurationMs = milliseconds(now - current.spawnedAt)
+            current.initTimer?.cancel()
+            process = current
+        }
+        let generation = current.generation
+        return await withCheckedContinuation { continuation in
+            waiters.append(NextWaiter(generation: generation, continuation: continuation))
+            pump()
+        }
+    }
+
+    /// `POST /runtime/invocation/{id}/response`.
+    func postResponse(requestID: String, body: [UInt8], receivedBytes: Int) -> HTTPReply {
+        guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        if receivedBytes > Limits.maximumPayload {
+            finish(
+                .failure(
+                    type: "Function.ResponseSizeTooLarge",
+                    message: "Response payload size (\(receivedBytes) bytes) exceeded maximum allowed payload size (\(Limits.maximumPayload) bytes).",
+                    status: "error"
+                )
+            )
+            return .error(413, type: "RequestEntityTooLarge", message: "Exceeded maximum allowed payload size (\(Limits.maximumPayload) bytes).")
+        }
+        finish(.success(body))
+        return .accepted
+    }
+
+    /// `POST /runtime/invocation/{id}/error`.
+    func postError(requestID: String, body: [UInt8], receivedBytes: Int, headerType: String?) -> HTTPReply {
+        guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        if receivedBytes > Limits.maximumPayload {
+            return postResponse(requestID: requestID, body: [], receivedBytes: receivedBytes)
+        }
+        let posted = ErrorDocument.normalize(posted: body, headerType: headerType)
+        finish(InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
+        return .accepted
+    }
+
+    /// `POST /runtime/init/error`: allowed once, before the process's first `/next`.
+    func postInitError(body: [UInt8], headerType: String?) -> HTTPReply {
+        guard var current = process, current.firstNextAt == nil, current.initError == nil, current.killReason == nil else {
+            return .error(403, type: "InvalidStateTransition", message: "State transition from Ready to InitError failed for runtime. Error: State transition is not allowed")
+        }
+        let posted = ErrorDocument.normalize(posted: body, headerType: headerType)
+        current.initError = PostedError(type: posted.type, body: posted.body)
+        current.initTimer?.cancel()
+        process = current
+        let generation = current.generation
+        Task {
+            do { try await Task.sleep(for: .seconds(Limits.initErrorExitGrace)) } catch { return }
+            self.killAfterInitError(generation: generation)
+        }
+        return .accepted
+    }
+
+    // MARK: - Shutdown
+
+    /// Fails everything queued or in flight with ``EmulatorError/shutDown``, then stops the process: SIGTERM, up to
+    /// two seconds' grace, SIGKILL.
+    func shutdown() async {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        if let current = inFlight {
+            inFlight = nil
+            current.timer.cancel()
+            current.pending.continuation.resume(throwing: EmulatorError.shutDown)
+        }
+        for pending in queue { pending.continuation.resume(throwing: EmulatorError.shutDown) }
+        queue.removeAll()
+        for waiter in waiters {
+            waiter.continuation.resume(returning: .refused(.error(500, type: "Runtime.Unavailable", message: "The emulator is shutting down")))
+        }
+        waiters.removeAll()
+        guard var record = process else { return }
+        record.initTimer?.cancel()
+        record.killReason = .shutdown
+        process = record
+        record.child.signal(SIGTERM)
+        if await waitForExit(seconds: Limits.shutdownGrace) { return }
+        record.child.signal(SIGKILL)
+        _ = await waitForExit(seconds: Limits.shutdownGrace)
+    }
+
+    // MARK: - Scheduling
+
+    /// Starts a process if work is queued and none exists, and hands the queue head to a waiting `/next`.
+    private func pump() {
+        guard !shuttingDown, runtimeAPI != nil else { return }
+        while process == nil && !queue.isEmpty {
+            spawnProcess()
+        }
+        guard inFlight == nil, !queue.isEmpty, let current = process, current.isServing,
+              let index = waiters.firstIndex(where: { $0.generation == current.generation })
+        else { return }
+        let waiter = waiters.remove(at: index)
+        handOut(queue.removeFirst(), to: waiter)
+    }
+
+    /// Spawns a fresh process; if that fails, the queue head fails with `Runtime.InvalidEntrypoint`.
+    private func spawnProcess() {
+        guard let runtimeAPI else { return }
+        generation += 1
+        let generation = self.generation
+        let environment = RuntimeEnvironment.make(
+            configuration: configuration,
+            runtimeAPI: runtimeAPI,
+            logStreamName: LambdaIdentifiers.logStreamName(),
+            inherited: ProcessInfo.processInfo.environment
+        )
+        let spawnedAt = ContinuousClock.now
+        do {
+            let child = try ChildProcess.spawn(
+                executable: configuration.bootstrap,
+                arguments: configuration.arguments,
+                environment: environment,
+                directory: configuration.taskRoot,
+                onOutput: { [sink] line in sink.emit(line) },
+                onExit: { exit in Task { await self.processExited(generation: generation, exit: exit) } }
+            )
+            let initTimeout = configuration.initTimeout
+            let initTimer = Task {
+                do { try await Task.sleep(for: .seconds(initTimeout)) } catch { return }
+                self.initTimedOut(generation: generation)
+            }
+            process = ProcessRecord(generation: generation, child: child, spawnedAt: spawnedAt, initTimer: initTimer)
+        } catch {
+            configuration.logger.error("cannot start the function process: \(error)")
+            guard !queue.isEmpty else { return }
+            let pending = queue.removeFirst()
+            let message = "RequestId: \(pending.requestID) Error: \(error)"
+            sink.line(message)
+            sink.line("Runtime.InvalidEntrypoint")
+            complete(
+                pending,
+                startedAt: pending.enqueuedAt,
+                initDurationMs: nil,
+                outcome: .failure(type: "Runtime.InvalidEntrypoint", message: message, status: "error"),
+                memoryKiB: 0,
+                printStart: true
+            )
+        }
+    }
+
+    private func handOut(_ pending: PendingInvocation, to waiter: NextWaiter) {
+        guard var current = process else { return }
+        var initDuration: Double?
+        if !current.initDurationReported {
+            initDuration = current.initDurationMs
+            current.initDurationReported = true
+            process = current
+        }
+        let timeout = configuration.timeout
+        let requestID = pending.requestID
+        let now = Date()
+        let event = NextEvent(
+            requestID: requestID,
+            payload: pending.payload,
+            deadlineMs: LambdaIdentifiers.epochMilliseconds(now) + Int64((timeout * 1000).rounded()),
+            functionARN: LambdaIdentifiers.functionARN(region: configuration.effectiveRegion, functionName: configuration.functionName),
+            traceID: LambdaIdentifiers.traceID(now: now),
+            clientContext: pending.clientContext,
+            cognitoIdentity: pending.cognitoIdentity
+        )
+        sink.line("START RequestId: \(requestID) Version: $LATEST")
+        let timer = Task {
+            do { try await Task.sleep(for: .seconds(timeout)) } catch { return }
+            self.invocationTimedOut(requestID: requestID)
+        }
+        inFlight = InFlightInvocation(
+            pending: pending,
+            generation: current.generation,
+            startedAt: .now,
+            initDurationMs: initDuration,
+            timer: timer
+        )
+        waiter.continuation.resume(returning: .event(event))
+    }
+
+    /// Ends the in-flight invocation with `outcome` and moves on to the next one.
+    private func finish(_ outcome: InvocationOutcome, memoryKiB: Int? = nil) {
+        guard let current = inFlight else { return }
+        inFlight = nil
+        current.timer.cancel()
+        let memory = memoryKiB ?? process.flatMap { $0.generation == current.generation ? $0.child.peakRSSKiB() : nil } ?? 0
+        complete(
+            current.pending,
+            startedAt: current.startedAt,
+            initDurationMs: current.initDurationMs,
+            outcome: outcome,
+            memoryKiB: memory,
+            printStart: false
+        )
+        pump()
+    }
+
+    /// Logs END and REPORT (and START, for invocations that never reached the function) and resumes the invoker.
+    private func complete(
+        _ pending: PendingInvocation,
+        startedAt: ContinuousClock.Instant,
+        initDurationMs: Double?,
+        outcome: InvocationOutcome,
+        memoryKiB: Int,
+        printStart: Bool
+    ) {
+        let requestID = pending.requestID
+        let duration = milliseconds(.now - startedAt)
+        let billed = max(1, Int(duration.rounded(.up)))
+        let memoryMB = (memoryKiB + 1023) / 1024
+        var report = "REPORT RequestId: \(requestID)\tDuration: \(Self.fixed(duration)) ms\tBilled Duration: \(billed) ms"
+            + "\tMemory Size: \(configuration.memorySize) MB\tMax Memory Used: \(memoryMB) MB"
+        if let initDurationMs { report += "\tInit Duration: \(Self.fixed(initDurationMs)) ms" }
+        if let status = outcome.status {
+            report += "\tStatus: \(status)"
+            if status == "error", let type = outcome.errorType { report += "\tError Type: \(type)" }
+        }
+        if printStart { sink.line("START RequestId: \(requestID) Version: $LATEST") }
+        sink.line("END RequestId: \(requestID)")
+        sink.line(report)
+        pending.continuation.resume(
+            returning: InvocationResult(
+                requestID: requestID,
+                body: outcome.body,
+                isError: outcome.isError,
+                errorType: outcome.errorType,
+                durationMs: duration,
+                billedDurationMs: billed,
+                initDurationMs: initDurationMs,
+                maxMemoryUsedMB: memoryMB,
+                status: outcome.status,
+                reportLine: report
+            )
+        )
+    }
+
+    // MARK: - Process events
+
+    private func processExited(generation: Int, exit: ChildExit) {
+        guard let record = process, record.generation == generation else { return }
+        process = nil
+        record.initTimer?.cancel()
+        let stale = waiters.filter { $0.generation == generation }
+        waiters.removeAll { $0.generation == generation }
+        for waiter in stale {
+            waiter.continuation.resume(returning: .refused(.error(500, type: "Runtime.Unavailable", message: "The function process has exited")))
+        }
+        let now = ContinuousClock.now
+        if let current = inFlight, current.generation == generation {
+            let message = Self.exitMessage(requestID: current.requestID, status: exit.status)
+            sink.line(message)
+            sink.line("Runtime.ExitError")
+            finish(.failure(type: "Runtime.ExitError", message: message, status: "error"), memoryKiB: exit.maxRSSKiB)
+        } else if let initError = record.initError, !queue.isEmpty {
+            let pending = queue.removeFirst()
+            complete(
+                pending,
+                startedAt: max(pending.enqueuedAt, record.spawnedAt),
+                initDurationMs: milliseconds(now - record.spawnedAt),
+                outcome: InvocationOutcome(body: initError.body, isError: true, errorType: initError.type, status: "error"),
+                memoryKiB: exit.maxRSSKiB,
+                printStart: true
+            )
+        } else if record.firstNextAt == nil, record.killReason == nil, !queue.isEmpty {
+            let pending = queue.removeFirst()
+            let message = Self.exitMessage(requestID: pending.requestID, status: exit.status)
+            sink.line(message)
+            sink.line("Runtime.ExitError")
+            complete(
+                pending,
+                startedAt: max(pending.enqueuedAt, record.spawnedAt),
+                initDurationMs: milliseconds(now - record.spawnedAt),
+                outcome: .failure(type: "Runtime.ExitError", message: message, status: "error"),
+                memoryKiB: exit.maxRSSKiB,
+                printStart: true
+            )
+        }
+        let exitWaiters = self.exitWaiters
+        self.exitWaiters.removeAll()
+        for waiter in exitWaiters.values { waiter.resume(returning: true) }
+        pump()
+    }
+
+    private func invocationTimedOut(requestID: String) {
+        guard let current = inFlight, current.requestID == requestID else { return }
+        var memory = 0
+        if var record = process, record.generation == current.generation {
+            memory = record.child.peakRSSKiB() ?? 0
+            record.killReason = .timeout
+            process = record
+            record.child.signal(SIGKILL)
+        }
+        let message = "\(LambdaIdentifiers.timestamp()) \(requestID) Task timed out after \(Self.fixed(configuration.timeout)) seconds"
+        sink.line(message)
+        finish(.failure(type: "Sandbox.Timedout", message: message, status: "timeout"), memoryKiB: memory)
+    }
+
+    private func initTimedOut(generation: Int) {
+        guard var record = process, record.generation == generation, record.firstNextAt == nil, record.isServing else { return }
+        let memory = record.child.peakRSSKiB() ?? 0
+        record.killReason = .initTimeout
+        process = record
+        record.child.signal(SIGKILL)
+        guard !queue.isEmpty else { return }
+        let pending = queue.removeFirst()
+        let message = "RequestId: \(pending.requestID) Error: Runtime init timed out after \(Self.fixed(configuration.initTimeout)) seconds"
+        sink.line(message)
+        complete(
+            pending,
+            startedAt: max(pending.enqueuedAt, record.spawnedAt),
+            initDurationMs: milliseconds(.now - record.spawnedAt),
+            outcome: .failure(type: "Sandbox.Timedout", message: message, status: "timeout"),
+            memoryKiB: memory,
+            printStart: true
+        )
+    }
+
+    private func killAfterInitError(generation: Int) {
+        guard var record = process, record.generation == generation, record.killReason == nil else { return }
+        record.killReason = .initError
+        process = record
+        record.child.signal(SIGKILL)
+    }
+
+    /// Waits until the current process has exited, or `seconds` pass; true if it exited.
+    private func waitForExit(seconds: Double) async -> Bool {
+        guard process != nil else { return true }
+        lastExitWaiterID += 1
+        let id = lastExitWaiterID
+        let timer = Task {
+            do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
+            self.exitWaitTimedOut(id: id)
+        }
+        let exited = await withCheckedContinuation { continuation in
+            exitWaiters[id] = continuation
+        }
+        timer.cancel()
+        return exited
+    }
+
+    private func exitWaitTimedOut(id: Int) {
+        exitWaiters.removeValue(forKey: id)?.resume(returning: false)
+    }
+
+    // MARK: - Formatting
+
+    private static func invalidRequestID(_ requestID: String) -> HTTPReply {
+        .error(400, type: "InvalidRequestID", message: "Invalid request ID: \(requestID) is not the invocation in progress")
+    }
+
+    private static func exitMessage(requestID: String, status: ExitStatus) -> String {
+        if status == .exited(0) {
+            return "RequestId: \(requestID) Error: Runtime exited without providing a reason"
+        }
+        return "RequestId: \(requestID) Error: Runtime exited with error: \(status.lambdaDescription)"
+    }
+
+    private static func fixed(_ value: Double) -> String {
+        String(format: "%.2f", value)
+    }
+}
+
+/// A duration in (fractional) milliseconds.
+private func milliseconds(_ duration: Duration) -> Double {
+    let parts = duration.components
+    return Double(parts.seconds) * 1000 + Double(parts.attoseconds) / 1e15
+}

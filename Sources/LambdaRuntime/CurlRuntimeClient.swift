@@ -1,0 +1,100 @@
+internal import Curl
+internal import WardenJSON
+
+/// The Runtime API over one reused libcurl handle (one keep-alive connection for the process's life).
+public struct CurlRuntimeClient: RuntimeAPIClient {
+    private let curl: CurlEasy
+    private let base: String
+
+    /// `runtimeAPI` is `AWS_LAMBDA_RUNTIME_API`: `host:port`, optionally followed by a path prefix.
+    public init(runtimeAPI: String) throws(LambdaRuntimeError) {
+        let trimmed = runtimeAPI.hasSuffix("/") ? String(runtimeAPI.dropLast()) : runtimeAPI
+        guard !trimmed.isEmpty, !trimmed.contains("://") else { throw LambdaRuntimeError(.missingRuntimeAPI) }
+        do {
+            curl = try CurlEasy()
+        } catch {
+            throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
+        }
+        base = "http://\(trimmed)/2018-06-01/runtime"
+    }
+
+    public mutating func next() throws(LambdaRuntimeError) -> Invocation {
+        let response = try send("GET", base + "/invocation/next", body: nil, headers: [])
+        guard response.status == 200 else {
+            throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: "next answered \(response.status)")
+        }
+        guard let requestID = response.header("Lambda-Runtime-Aws-Request-Id"), !requestID.isEmpty,
+            let deadlineText = response.header("Lambda-Runtime-Deadline-Ms"), let deadline = Int64(deadlineText)
+        else { throw LambdaRuntimeError(.invalidInvocation) }
+        let metadata = InvocationMetadata(
+            requestID: requestID,
+            deadlineMilliseconds: deadline,
+            invokedFunctionARN: response.header("Lambda-Runtime-Invoked-Function-Arn") ?? "",
+            traceID: nonEmpty(response.header("Lambda-Runtime-Trace-Id")),
+            clientContext: nonEmpty(response.header("Lambda-Runtime-Client-Context")),
+            cognitoIdentity: nonEmpty(response.header("Lambda-Runtime-Cognito-Identity"))
+        )
+        return Invocation(event: response.body, metadata: metadata)
+    }
+
+    public mutating func respond(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) {
+        let response = try send("POST", base + "/invocation/\(requestID)/response", body: body, headers: [])
+        try expectAccepted(response)
+    }
+
+    public mutating func reportError(requestID: String, _ report: ErrorReport) throws(LambdaRuntimeError) {
+        let response = try send(
+            "POST", base + "/invocation/\(requestID)/error", body: Self.errorBody(report),
+            headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)]
+        )
+        try expectAccepted(response)
+    }
+
+    public mutating func reportInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
+        let response = try send(
+            "POST", base + "/init/error", body: Self.errorBody(report),
+            headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)]
+        )
+        try expectAccepted(response)
+    }
+
+    /// The JSON body Lambda expects for `/error` and `/init/error`.
+    static func errorBody(_ report: ErrorReport) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("errorMessage")
+        writer.string(report.errorMessage)
+        writer.key("errorType")
+        writer.string(report.errorType)
+        writer.key("stackTrace")
+        writer.beginArray()
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private func send(_ method: String, _ url: String, body: [UInt8]?, headers: [HTTPHeader]) throws(LambdaRuntimeError)
+        -> HTTPResponse
+    {
+        var all = headers
+        if body != nil { all.append(HTTPHeader("Content-Type", "application/json")) }
+        do {
+            return try curl.perform(method: method, url: url, headers: all, body: body)
+        } catch {
+            throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
+        }
+    }
+
+    private func expectAccepted(_ response: HTTPResponse) throws(LambdaRuntimeError) {
+        switch response.status {
+        case 202: return
+        case 413: throw LambdaRuntimeError(.responseTooLarge, detail: "Runtime API answered 413")
+        default: throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: "Runtime API answered \(response.status)")
+        }
+    }
+}
+
+private func nonEmpty(_ s: String?) -> String? {
+    guard let s, !s.isEmpty else { return nil }
+    return s
+}

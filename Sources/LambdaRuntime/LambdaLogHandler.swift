@@ -1,0 +1,141 @@
+public import Logging
+internal import Platform
+internal import WardenJSON
+
+/// The log line format Lambda's advanced logging controls select (`AWS_LAMBDA_LOG_FORMAT`).
+public enum LambdaLogFormat: Sendable {
+    case json
+    case text
+
+    /// Reads `AWS_LAMBDA_LOG_FORMAT` (`JSON` or `Text`, case-insensitive; default Text as Lambda's).
+    public static func fromEnvironment(_ value: String?) -> LambdaLogFormat {
+        value?.lowercased() == "json" ? .json : .text
+    }
+}
+
+/// Maps `AWS_LAMBDA_LOG_LEVEL` (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) to a swift-log level; INFO by default.
+public func lambdaLogLevel(_ value: String?) -> Logger.Level {
+    switch value?.uppercased() {
+    case "TRACE": .trace
+    case "DEBUG": .debug
+    case "WARN", "WARNING": .warning
+    case "ERROR": .error
+    case "FATAL", "CRITICAL": .critical
+    default: .info
+    }
+}
+
+/// A swift-log handler that writes one line per record to standard output, as JSON or Lambda's text format,
+/// and redacts sensitive values itself so no caller can leak them by accident (see `LogRedaction`).
+public struct LambdaLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let format: LambdaLogFormat
+    private let label: String
+    private let sink: @Sendable ([UInt8]) -> Void
+
+    /// Creates a handler. `sink` receives each finished line (with its newline); standard output by default.
+    public init(
+        label: String,
+        format: LambdaLogFormat,
+        level: Logger.Level,
+        sink: (@Sendable ([UInt8]) -> Void)? = nil
+    ) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+        self.sink = sink ?? { Platform.writeStandardOutput($0) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let now = Platform.nowMilliseconds()
+        let message = LogRedaction.scrub(event.message.description)
+        switch format {
+        case .json: sink(jsonLine(now, event.level, message, merged))
+        case .text: sink(textLine(now, event.level, message, merged))
+        }
+    }
+
+    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        var ts: [UInt8] = []
+        Timestamp.appendISO8601(milliseconds: now, to: &ts)
+        w.key("timestamp")
+        w.string(String(decoding: ts, as: UTF8.self))
+        w.key("level")
+        w.string(Self.levelName(level))
+        if case .string(let id)? = metadata["requestId"] {
+            w.key("requestId")
+            w.string(id)
+        }
+        w.key("message")
+        w.string(message)
+        for key in metadata.keys.sorted() where key != "requestId" {
+            guard let value = metadata[key] else { continue }
+            w.key(key)
+            Self.write(LogRedaction.redact(key: key, value: value), to: &w)
+        }
+        w.endObject()
+        var line = w.bytes
+        line.append(0x0A)
+        return line
+    }
+
+    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> [UInt8] {
+        var line: [UInt8] = []
+        Timestamp.appendISO8601(milliseconds: now, to: &line)
+        line.append(0x09)
+        if case .string(let id)? = metadata["requestId"] { line.append(contentsOf: id.utf8) } else { line.append(contentsOf: "-".utf8) }
+        line.append(0x09)
+        line.append(contentsOf: Self.levelName(level).utf8)
+        line.append(0x09)
+        line.append(contentsOf: message.utf8)
+        for key in metadata.keys.sorted() where key != "requestId" {
+            guard let value = metadata[key] else { continue }
+            line.append(contentsOf: " \(key)=\(LogRedaction.redact(key: key, value: value))".utf8)
+        }
+        // One record is one line: newlines inside values would let input forge records.
+        for i in line.indices where line[i] == 0x0A || line[i] == 0x0D { line[i] = 0x20 }
+        line.append(0x0A)
+        return line
+    }
+
+    private static func write(_ value: Logger.Metadata.Value, to w: inout JSONWriter) {
+        switch value {
+        case .string(let s): w.string(s)
+        case .stringConvertible(let c): w.string(c.description)
+        case .array(let items):
+            w.beginArray()
+            for item in items { write(item, to: &w) }
+            w.endArray()
+        case .dictionary(let dict):
+            w.beginObject()
+            for key in dict.keys.sorted() {
+                guard let item = dict[key] else { continue }
+                w.key(key)
+                write(item, to: &w)
+            }
+            w.endObject()
+        }
+    }
+
+    static func levelName(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace: "TRACE"
+        case .debug: "DEBUG"
+        case .info: "INFO"
+        case .notice: "INFO"
+        case .warning: "WARN"
+        case .error: "ERROR"
+        case .critical: "FATAL"
+        }
+    }
+}

@@ -1,0 +1,72 @@
+public import Logging
+
+/// Decides which logged values are sensitive. Applied by `LambdaLogHandler` to every record, so callers
+/// cannot forget it: values under sensitive keys are replaced, and e-mail addresses are masked anywhere.
+public enum LogRedaction {
+    /// The replacement text for redacted values.
+    public static let marker = "[REDACTED]"
+
+    /// Substrings of metadata keys (lowercased) whose values are never logged.
+    static let sensitiveKeyParts: [String] = [
+        "authorization", "signature", "token", "password", "passwd", "secret", "cookie", "apikey", "api_key",
+        "api-key", "credential", "email", "body", "content", "text", "query", "phone", "address", "dsn",
+        "database_url", "databaseurl", "connection",
+    ]
+    /// Whole keys (lowercased) naming a person.
+    static let personalKeys: Set<String> = [
+        "name", "displayname", "display_name", "fullname", "full_name", "firstname", "first_name", "lastname",
+        "last_name", "username", "user_name", "customername", "customer_name",
+    ]
+
+    /// `true` when values under `key` must not be logged.
+    public static func isSensitive(key: String) -> Bool {
+        let lower = key.lowercased()
+        if personalKeys.contains(lower) { return true }
+        return sensitiveKeyParts.contains { lower.contains($0) }
+    }
+
+    /// The value to log for `key`: the marker for sensitive keys, otherwise `value` with e-mail addresses masked.
+    public static func redact(key: String, value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        if isSensitive(key: key) { return .string(marker) }
+        switch value {
+        case .string(let s): return .string(scrub(s))
+        case .stringConvertible(let c): return .string(scrub(c.description))
+        case .array(let items): return .array(items.map { redact(key: "", value: $0) })
+        case .dictionary(let dict):
+            var out: Logger.Metadata = [:]
+            for (k, v) in dict { out[k] = redact(key: k, value: v) }
+            return .dictionary(out)
+        }
+    }
+
+    /// `text` with every e-mail-like token (`local@domain.tld`) replaced by the marker.
+    public static func scrub(_ text: String) -> String {
+        guard text.utf8.contains(0x40) else { return text }  // fast path: no '@'
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x40 {
+                var start = i
+                while start > 0, isEmailByte(bytes[start - 1]) { start -= 1 }
+                var end = i + 1
+                while end < bytes.count, isEmailByte(bytes[end]) { end += 1 }
+                let domain = bytes[(i + 1)..<end]
+                if start < i, domain.contains(0x2E) {
+                    out.removeLast(i - start)
+                    out.append(contentsOf: marker.utf8)
+                    i = end
+                    continue
+                }
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isEmailByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F
+            || b == 0x2B || b == 0x25
+    }
+}

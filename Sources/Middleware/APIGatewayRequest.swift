@@ -1,0 +1,79 @@
+internal import WardenJSON
+
+/// The parts of an API Gateway proxy event (REST payload v1, HTTP payload v2) the middleware uses.
+public struct APIGatewayRequest: Sendable {
+    /// Upper-case HTTP method.
+    public let method: String
+    /// Request path (v1 `path`, v2 `rawPath`).
+    public let path: String
+    /// Header values by lowercased name, merged from `headers` and `multiValueHeaders`, duplicates kept.
+    public let headers: [String: [String]]
+    /// The raw body bytes (base64-decoded when `isBase64Encoded`), or `nil` when the event has no body.
+    public let body: [UInt8]?
+    /// API Gateway's request id (`requestContext.requestId`), when present.
+    public let gatewayRequestID: String?
+
+    /// Parses an event. Throws `INVALID_INPUT` when the event is not an API Gateway proxy event.
+    public init(event: [UInt8]) throws(EnvelopeError) {
+        let invalid = EnvelopeError(.invalidInput, "The request is not a valid API request.")
+        guard let root = try? JSON.parse(event, options: JSONParseOptions(maxDepth: 32)), let object = root.objectValue
+        else { throw invalid }
+        let context = object["requestContext"]
+        if let m = object["httpMethod"]?.stringValue {
+            method = m.uppercased()
+            path = object["path"]?.stringValue ?? "/"
+        } else if let m = context?["http"]?["method"]?.stringValue {
+            method = m.uppercased()
+            path = object["rawPath"]?.stringValue ?? "/"
+        } else {
+            throw invalid
+        }
+        var merged: [String: [String]] = [:]
+        if let single = object["headers"]?.objectValue {
+            for (name, value) in single {
+                guard let v = value.stringValue else { continue }
+                merged[name.lowercased(), default: []].append(v)
+            }
+        }
+        if let multi = object["multiValueHeaders"]?.objectValue {
+            for (name, value) in multi {
+                for item in value.arrayValue ?? [] {
+                    if let v = item.stringValue { merged[name.lowercased(), default: []].append(v) }
+                }
+            }
+        }
+        headers = merged
+        gatewayRequestID = context?["requestId"]?.stringValue
+        switch object["body"] {
+        case .string(let text)?:
+            if object["isBase64Encoded"]?.boolValue == true {
+                guard let decoded = Base64.decode(text.utf8) else { throw invalid }
+                body = decoded
+            } else {
+                body = Array(text.utf8)
+            }
+        default:
+            body = nil
+        }
+    }
+
+    /// The single value of header `name` (lowercase). Several differing values make it ambiguous: `.conflict`.
+    public func header(_ name: String) -> HeaderValue {
+        guard let values = headers[name], let first = values.first else { return .absent }
+        return values.allSatisfy({ $0 == first }) ? .value(first) : .conflict
+    }
+
+    /// The outcome of a header lookup.
+    public enum HeaderValue: Equatable, Sendable {
+        case absent
+        case value(String)
+        /// The header arrived several times with different values (a smuggling attempt or a broken proxy).
+        case conflict
+
+        /// The value, when there is exactly one.
+        public var value: String? {
+            if case .value(let v) = self { return v }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// CORS and security headers for every response, from the configured allowlist of exact origins
+/// (`ALLOWED_ORIGIN`, comma-separated).
+public struct CORSPolicy: Sendable {
+    /// Exact origins allowed to call the API.
+    public let allowedOrigins: [String]
+    /// `Access-Control-Allow-Methods`.
+    public let allowMethods: String
+    /// `Access-Control-Allow-Headers`.
+    public let allowHeaders: String
+
+    public init(
+        allowedOrigins: [String],
+        allowMethods: String = "POST",
+        allowHeaders: String = "Content-Type,X-Signature,X-Timestamp,X-Client"
+    ) {
+        self.allowedOrigins = allowedOrigins
+        self.allowMethods = allowMethods
+        self.allowHeaders = allowHeaders
+    }
+
+    /// Parses `ALLOWED_ORIGIN` (comma-separated exact origins).
+    public init(allowedOriginSetting: String?) {
+        let origins = (allowedOriginSetting ?? "").split(separator: ",").map {
+            String($0.trimmingPrefix(while: { $0 == " " }).reversed().trimmingPrefix(while: { $0 == " " }).reversed())
+        }.filter { !$0.isEmpty }
+        self.init(allowedOrigins: origins)
+    }
+
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`: the origin itself when it is allowed,
+    /// otherwise the first configured origin (a browser then refuses the response), or `null` when none is set.
+    public func allowOrigin(for origin: String?) -> String {
+        if let origin, allowedOrigins.contains(origin) { return origin }
+        return allowedOrigins.first ?? "null"
+    }
+
+    /// Headers for a response to a request from `origin`.
+    public func headers(origin: String?) -> [(String, String)] {
+        [
+            ("Access-Control-Allow-Origin", allowOrigin(for: origin)),
+            ("Access-Control-Allow-Methods", allowMethods),
+            ("Access-Control-Allow-Headers", allowHeaders),
+            ("Vary", "Origin"),
+            ("Content-Type", "application/json"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("Permissions-Policy", "geolocation=(), microphone=(), camera=()"),
+            ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+            ("Cache-Control", "no-store"),
+        ]
+    }
+}

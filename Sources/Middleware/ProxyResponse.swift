@@ -1,0 +1,62 @@
+public import WardenJSON
+
+/// Renders API Gateway proxy responses whose body is the `{ok, data, error}` envelope.
+public enum ProxyResponse {
+    /// `{"ok":true,"data":…,"error":null}` with status 200.
+    public static func success(data: JSON, headers: [(String, String)]) -> [UInt8] {
+        var envelope = JSONWriter()
+        envelope.beginObject()
+        envelope.key("ok")
+        envelope.bool(true)
+        envelope.key("data")
+        envelope.value(data)
+        envelope.key("error")
+        envelope.null()
+        envelope.endObject()
+        return render(status: 200, headers: headers, body: envelope.bytes)
+    }
+
+    /// `{"ok":false,"data":null,"error":{"code","message"}}` with the code's status.
+    public static func failure(_ error: EnvelopeError, headers: [(String, String)]) -> [UInt8] {
+        var envelope = JSONWriter()
+        envelope.beginObject()
+        envelope.key("ok")
+        envelope.bool(false)
+        envelope.key("data")
+        envelope.null()
+        envelope.key("error")
+        envelope.beginObject()
+        envelope.key("code")
+        envelope.string(error.code.rawValue)
+        envelope.key("message")
+        envelope.string(error.message)
+        envelope.endObject()
+        envelope.endObject()
+        return render(status: error.code.status, headers: headers, body: envelope.bytes)
+    }
+
+    /// An empty-bodied response (the CORS preflight's 204).
+    public static func empty(status: Int, headers: [(String, String)]) -> [UInt8] {
+        render(status: status, headers: headers, body: [])
+    }
+
+    private static func render(status: Int, headers: [(String, String)], body: [UInt8]) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("statusCode")
+        w.int(Int64(status))
+        w.key("headers")
+        w.beginObject()
+        for (name, value) in headers {
+            w.key(name)
+            w.string(value)
+        }
+        w.endObject()
+        w.key("body")
+        w.string(String(decoding: body, as: UTF8.self))
+        w.key("isBase64Encoded")
+        w.bool(false)
+        w.endObject()
+        return w.bytes
+    }
+}

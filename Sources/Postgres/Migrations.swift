@@ -1,0 +1,114 @@
+/// One schema change, applied once, in order, inside a transaction.
+public struct Migration: Sendable {
+    /// Monotonic version number.
+    public let version: Int
+    /// Short description.
+    public let name: String
+    /// The literal script.
+    public let script: StaticString
+}
+
+/// Warden's migrations. The copilot's tables belong to the front end's own migrations: ours create them only when
+/// absent and otherwise add only what is missing, so they apply on top of a live front-end database.
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "copilot tables",
+            script: """
+                CREATE TABLE IF NOT EXISTS companies (
+                    id serial PRIMARY KEY,
+                    external_id text NOT NULL,
+                    name text NOT NULL,
+                    owner_user_id text NOT NULL,
+                    created_at timestamp NOT NULL DEFAULT now(),
+                    updated_at timestamp NOT NULL DEFAULT now()
+                );
+                ALTER TABLE companies ADD COLUMN IF NOT EXISTS owner_user_id text NOT NULL DEFAULT 'public';
+                ALTER TABLE companies ADD COLUMN IF NOT EXISTS created_at timestamp NOT NULL DEFAULT now();
+                ALTER TABLE companies ADD COLUMN IF NOT EXISTS updated_at timestamp NOT NULL DEFAULT now();
+                CREATE UNIQUE INDEX IF NOT EXISTS companies_owner_external_uq ON companies (owner_user_id, external_id);
+
+                CREATE TABLE IF NOT EXISTS contracts (
+                    company_external_id text NOT NULL,
+                    owner_user_id text NOT NULL,
+                    renewal_date timestamp,
+                    arr integer NOT NULL DEFAULT 0,
+                    PRIMARY KEY (owner_user_id, company_external_id)
+                );
+                ALTER TABLE contracts ADD COLUMN IF NOT EXISTS renewal_date timestamp;
+                ALTER TABLE contracts ADD COLUMN IF NOT EXISTS arr integer NOT NULL DEFAULT 0;
+
+                CREATE TABLE IF NOT EXISTS usage_summaries (
+                    company_external_id text NOT NULL,
+                    owner_user_id text NOT NULL,
+                    trend text NOT NULL DEFAULT 'flat',
+                    avg_daily_users integer NOT NULL DEFAULT 0,
+                    sparkline jsonb NOT NULL DEFAULT '[]'::jsonb,
+                    PRIMARY KEY (owner_user_id, company_external_id)
+                );
+                ALTER TABLE usage_summaries ADD COLUMN IF NOT EXISTS trend text NOT NULL DEFAULT 'flat';
+                ALTER TABLE usage_summaries ADD COLUMN IF NOT EXISTS avg_daily_users integer NOT NULL DEFAULT 0;
+                ALTER TABLE usage_summaries ADD COLUMN IF NOT EXISTS sparkline jsonb NOT NULL DEFAULT '[]'::jsonb;
+
+                CREATE TABLE IF NOT EXISTS ticket_summaries (
+                    company_external_id text NOT NULL,
+                    owner_user_id text NOT NULL,
+                    open_tickets integer NOT NULL DEFAULT 0,
+                    recent_tickets jsonb NOT NULL DEFAULT '[]'::jsonb,
+                    PRIMARY KEY (owner_user_id, company_external_id)
+                );
+                ALTER TABLE ticket_summaries ADD COLUMN IF NOT EXISTS open_tickets integer NOT NULL DEFAULT 0;
+                ALTER TABLE ticket_summaries ADD COLUMN IF NOT EXISTS recent_tickets jsonb NOT NULL DEFAULT '[]'::jsonb;
+
+                CREATE TABLE IF NOT EXISTS messages (
+                    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                    company_external_id text NOT NULL,
+                    owner_user_id text NOT NULL,
+                    role text NOT NULL,
+                    content text NOT NULL DEFAULT '',
+                    result_json jsonb,
+                    task_id uuid,
+                    hidden boolean NOT NULL DEFAULT false,
+                    created_at timestamp NOT NULL DEFAULT now()
+                );
+                CREATE INDEX IF NOT EXISTS messages_owner_company_idx ON messages (owner_user_id, company_external_id, created_at);
+                """
+        )
+    ]
+
+    /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,
+    /// under an advisory lock so concurrent runs serialize. Returns the versions applied.
+    @discardableResult
+    public static func apply(to database: Database) throws(PostgresError) -> [Int] {
+        try database.runScript(
+            """
+            CREATE TABLE IF NOT EXISTS warden_schema_migrations (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            SELECT pg_advisory_lock(727274);
+            """
+        )
+        defer { try? database.runScript("SELECT pg_advisory_unlock(727274);") }
+        let done = try database.administrativeExecute(SQL("SELECT version FROM warden_schema_migrations"))
+        let applied = Set(done.rows.compactMap { $0.first.flatMap { $0 }.flatMap { Int($0) } })
+        var newlyApplied: [Int] = []
+        for migration in all where !applied.contains(migration.version) {
+            try database.runScript("BEGIN;")
+            do {
+                try database.runScript(migration.script)
+                _ = try database.administrativeExecute(
+                    SQL("INSERT INTO warden_schema_migrations (version, name) VALUES ($1::int, $2)"),
+                    [.int(Int64(migration.version)), .text(migration.name)]
+                )
+                try database.runScript("COMMIT;")
+            } catch {
+                try? database.runScript("ROLLBACK;")
+                throw error
+            }
+            newlyApplied.append(migration.version)
+        }
+        return newlyApplied
+    }
+}

@@ -1,0 +1,34 @@
+/// An error from the database layer. `description` is deliberately generic: server messages may quote data, so
+/// they stay in `detail`, which only goes to operators' logs after redaction.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
+    public enum Code: String, Sendable {
+        /// The configuration (for example `DATABASE_URL`) is malformed.
+        case invalidConfiguration
+        /// The server could not be reached or refused the connection.
+        case connectionFailed
+        /// The connection was lost while a statement was in flight.
+        case connectionLost
+        /// The server rejected or failed the statement.
+        case queryFailed
+        /// A statement ran past its time limit and was cancelled.
+        case timeout
+        /// A result did not have the expected shape.
+        case unexpectedResult
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// The five-character SQLSTATE, when the server sent one.
+    public let sqlState: String?
+    /// libpq's message, for operators only.
+    public let detail: String
+
+    public init(_ code: Code, sqlState: String? = nil, detail: String = "") {
+        self.code = code
+        self.sqlState = sqlState
+        self.detail = detail
+    }
+
+    public var description: String { "database error: \(code.rawValue)" }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Postgres
+
+/// `warden migrate`: applies Warden's migrations to `DATABASE_URL` (optionally seeding the demo data).
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply Warden's migrations to DATABASE_URL.",
+        discussion: "Creates the copilot tables when absent and otherwise adds only what is missing."
+    )
+
+    @Option(name: .customLong("database-url"), help: "Database URL (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    @Flag(help: "Also load the demo data (tenant `public` and owner `\(DemoData.namedOwner)`).")
+    var seed = false
+
+    func run() throws {
+        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+            throw ValidationError("DATABASE_URL is not set (or pass --database-url).")
+        }
+        let database = try Database(url: url)
+        let applied = try Migrations.apply(to: database)
+        print(applied.isEmpty ? "migrate: schema up to date" : "migrate: applied \(applied.map(String.init).joined(separator: ", "))")
+        if seed {
+            try DemoData.load(into: database)
+            print("migrate: demo data loaded (owners: public, \(DemoData.namedOwner))")
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `warden`: the local toolbox — Runtime API emulator, one-shot invoke, migrations.
+@main
+struct Warden: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warden",
+        abstract: "Local tools for Warden functions: emulate the Lambda Runtime API, invoke, migrate.",
+        subcommands: [EmulateCommand.self, InvokeCommand.self, MigrateCommand.self]
+    )
+}

@@ -1,0 +1,80 @@
+import Testing
+
+@testable import Copilot
+
+private let day: Int64 = 86_400
+private let now: Int64 = 1_780_000_000
+
+@Suite struct HealthScoreTests {
+    @Test func missingEverythingIsFlatNoTicketsUnknownRenewal() {
+        // 50·0.45 + 100·0.35 + 70·0.20 = 71.5 → ties to even → 72.
+        let h = HealthScore(trend: "flat", openTickets: 0, renewalEpochSeconds: nil, nowEpochSeconds: now)
+        #expect(h.score == 72)
+        #expect(h.riskLevel == "low")
+        #expect(h.signals == ["usage_flat", "no_tickets"])
+    }
+
+    @Test func tiesRoundToEven() {
+        // down, 3 open, near: 0 + 17.5 + 6 = 23.5 → 24 (even); up, 1 open, 100 days: 45 + 28 + 14 = 87.
+        let a = HealthScore(trend: "down", openTickets: 3, renewalEpochSeconds: now + 10 * day, nowEpochSeconds: now)
+        #expect(a.score == 24)
+        #expect(a.riskLevel == "high")
+        #expect(a.signals == ["usage_down", "many_tickets", "renewal_near"])
+        // flat, 6 open, far: 22.5 + 7 + 20 = 49.5 → 50 (even) → medium.
+        let b = HealthScore(trend: "flat", openTickets: 6, renewalEpochSeconds: now + 400 * day, nowEpochSeconds: now)
+        #expect(b.score == 50)
+        #expect(b.riskLevel == "medium")
+        #expect(b.signals == ["usage_flat", "many_tickets", "renewal_far"])
+        // down, 0 open, 100 days: 0 + 35 + 14 = 49 → high.
+        let c = HealthScore(trend: "down", openTickets: 0, renewalEpochSeconds: now + 100 * day, nowEpochSeconds: now)
+        #expect(c.score == 49)
+        #expect(c.riskLevel == "high")
+        #expect(c.signals == ["usage_down", "no_tickets"])
+    }
+
+    @Test func bestCase() {
+        let h = HealthScore(trend: "up", openTickets: 0, renewalEpochSeconds: now + 365 * day, nowEpochSeconds: now)
+        #expect(h.score == 100)
+        #expect(h.signals == ["usage_up", "no_tickets", "renewal_far"])
+    }
+
+    @Test(arguments: [
+        (0, 100, "no_tickets"), (-1, 100, "no_tickets"), (1, 80, "few_tickets"), (2, 80, "few_tickets"),
+        (3, 50, "many_tickets"), (5, 50, "many_tickets"), (6, 20, "many_tickets"),
+    ])
+    func ticketBands(open: Int, ticketScore: Int, signal: String) {
+        // up + unknown renewal: 45 + 0.35·ticketScore + 14.
+        let h = HealthScore(trend: "up", openTickets: open, renewalEpochSeconds: nil, nowEpochSeconds: now)
+        let expected = (45.0 + Double(ticketScore) * 0.35 + 14.0).rounded(.toNearestOrEven)
+        #expect(h.score == Int(expected))
+        #expect(h.signals[1] == signal)
+    }
+
+    @Test func renewalBandEdges() {
+        func days(_ d: Int64, plusSeconds s: Int64 = 0) -> HealthScore {
+            HealthScore(trend: "up", openTickets: 0, renewalEpochSeconds: now + d * day + s, nowEpochSeconds: now)
+        }
+        #expect(days(181).signals.last == "renewal_far")
+        #expect(days(181).score == 100)
+        // 180 whole days: not far, score band ≥ 60 → 70.
+        #expect(days(180, plusSeconds: 3600).signals == ["usage_up", "no_tickets"])
+        #expect(days(180).score == 94)
+        #expect(days(60).signals == ["usage_up", "no_tickets"])
+        // 59 days and 23 hours floors to 59: near.
+        #expect(days(59, plusSeconds: 23 * 3600).signals.last == "renewal_near")
+        #expect(days(59).score == 86)
+        // Past dates never go below 0 days: near.
+        #expect(days(-30).signals.last == "renewal_near")
+    }
+
+    @Test func unknownTrendIsFlat() {
+        let h = HealthScore(trend: "sideways", openTickets: 0, renewalEpochSeconds: nil, nowEpochSeconds: now)
+        #expect(h.signals.first == "usage_flat")
+    }
+
+    @Test func wholeDaysFloorsLikePython() {
+        #expect(HealthScore.wholeDays(from: 0, to: day - 1) == 0)
+        #expect(HealthScore.wholeDays(from: 0, to: day) == 1)
+        #expect(HealthScore.wholeDays(from: day, to: 0) == 0)
+    }
+}

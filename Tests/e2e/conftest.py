@@ -1,0 +1,215 @@
+"""Shared fixtures for the end-to-end tests: real binaries, the real emulator, a real PostgreSQL."""
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pg8000.dbapi
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WARDEN = ROOT / ".build" / "debug" / "warden"
+TESTFN = ROOT / ".build" / "debug" / "warden-testfn"
+SECRET = "e2e-test-secret"
+COPILOT_TABLES = ["companies", "contracts", "usage_summaries", "ticket_summaries", "messages"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {port}")
+
+
+def sign(body: str, secret: str = SECRET, ts_ms=None, client="copilot-frontend"):
+    """The copilot's v1 scheme, written from CONTRACTS.md independently of the Swift code."""
+    ts = str(int(time.time() * 1000) if ts_ms is None else ts_ms)
+    mac = hmac.new(secret.encode(), f"{ts}.{client}.".encode() + body.encode(), hashlib.sha256).hexdigest()
+    return {"X-Timestamp": ts, "X-Client": client, "X-Signature": mac}
+
+
+def rest_event(tool, body, headers=None, method="POST", base64_body=False):
+    headers = dict(headers or {})
+    return {
+        "resource": f"/{tool}", "path": f"/{tool}", "httpMethod": method,
+        "headers": headers or None,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+        "queryStringParameters": None, "pathParameters": None, "stageVariables": None,
+        "requestContext": {"requestId": "e2e", "stage": "prod", "httpMethod": method, "resourcePath": f"/{tool}"},
+        "body": body, "isBase64Encoded": base64_body,
+    }
+
+
+class Emulator:
+    """`warden emulate` running one function binary, with its stdout captured to a file."""
+
+    def __init__(self, bootstrap, env=None, timeout=3, tmp_path=None, name="fn", extra_args=()):
+        self.port = free_port()
+        self.log_path = Path(tmp_path or "/tmp") / f"emulator-{name}-{self.port}.log"
+        self.log = open(self.log_path, "wb")
+        args = [str(WARDEN), "emulate", "--bootstrap", str(bootstrap), "--port", str(self.port),
+                "--timeout", str(timeout), "--function-name", name, *extra_args]
+        for k, v in (env or {}).items():
+            args += ["--env", f"{k}={v}"]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        wait_for_port(self.port)
+
+    def invoke(self, payload, headers=None, timeout=30):
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations", data=data,
+            headers=headers or {}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def output(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    started = []
+
+    def start(bootstrap, **kw):
+        e = Emulator(bootstrap, tmp_path=tmp_path, **kw)
+        started.append(e)
+        return e
+
+    yield start
+    for e in started:
+        e.stop()
+
+
+def pg_superuser(sql):
+    out = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "psql", "-c", sql], check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A fresh database for this run, migrated with `warden migrate`."""
+    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    pg_superuser("DROP DATABASE IF EXISTS warden_e2e WITH (FORCE)")
+    pg_superuser("CREATE DATABASE warden_e2e OWNER warden")
+    url = base.replace("/warden?", "/warden_e2e?")
+    subprocess.run([str(WARDEN), "migrate", "--database-url", url], check=True, capture_output=True)
+    return url
+
+
+def connect(url):
+    from urllib.parse import urlparse
+    u = urlparse(url)
+    return pg8000.dbapi.connect(user=u.username, password=u.password, host=u.hostname, port=u.port,
+                                database=u.path.lstrip("/"))
+
+
+@pytest.fixture(scope="session")
+def db(database_url):
+    conn = connect(database_url)
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+def snapshot(conn, tables=COPILOT_TABLES):
+    """Row count and checksum of every table: proof that a refused request changed nothing."""
+    cur = conn.cursor()
+    out = {}
+    for t in tables:
+        cur.execute(f"SELECT count(*), coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM {t} x")
+        out[t] = tuple(cur.fetchone())
+    return out
+
+
+class FakeRuntimeAPI:
+    """A minimal Runtime API on 127.0.0.1 under a path prefix, recording every request the runtime makes.
+    It serves the given events in order, then holds `next` until stopped."""
+
+    def __init__(self, events, prefix="/custom-prefix"):
+        self.events = list(events)
+        self.prefix = prefix
+        self.requests = []
+        self.done = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _reply(self, status, body=b""):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                outer.requests.append(("GET", self.path, dict(self.headers), b""))
+                if self.path != outer.prefix + "/2018-06-01/runtime/invocation/next":
+                    return self._reply(404)
+                if not outer.events:
+                    outer.done.set()
+                    time.sleep(30)
+                    return self._reply(500)
+                rid, body = outer.events.pop(0)
+                self.send_response(200)
+                self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
+                self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+                self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:t")
+                self.send_header("Lambda-Runtime-Trace-Id", f"Root=1-00000000-{rid:0>24};Parent=0000000000000001;Sampled=0")
+                self.send_header("Lambda-Runtime-Client-Context", '{"client":{"app_title":"e2e"}}')
+                self.send_header("Lambda-Runtime-Cognito-Identity", '{"cognitoIdentityId":"id-1"}')
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                outer.requests.append(("POST", self.path, dict(self.headers), body))
+                self._reply(202, b'{"status":"OK"}')
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def posts(self):
+        return [r for r in self.requests if r[0] == "POST"]
+
+    def close(self):
+        self.server.shutdown()

@@ -1,0 +1,3 @@
+import Middleware
+
+CalculateHealth.main(CalculateHealth())

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Build minimal STATIC libcurl and libpq from Debian's source packages into
+# .deps/prefix (git-ignored), so Warden's Lambda functions can be linked with
+# `swiftc -static-executable` (static glibc) as well as in normal PIE builds.
+#
+# Usage: bash scripts/deps.sh          (from anywhere; idempotent)
+#
+# Result in .deps/prefix:
+#   include/  curl/*.h libpq-fe.h libpq-events.h postgres_ext.h pg_config_ext.h
+#   lib/      libcurl.a libpq.a libpgcommon.a libpgport.a      (built here, -O2 -fPIC)
+#             libcares.a libssl.a libcrypto.a libz.a           (copied from Debian)
+#
+# Link order (static archives: users before the libraries they use):
+#   -L.deps/prefix/lib -lcurl -lpq -lpgcommon -lpgport -lcares -lssl -lcrypto -lz
+# The same line works for `gcc -static` / `swiftc -static-executable` and for
+# PIE builds. No extra system libraries are needed with bookworm's glibc 2.36
+# (libpthread/libdl live in libc.a); older glibc would need -lpthread -ldl.
+# -lpq must come before -lssl -lcrypto: libpq alone with them in front leaves
+# ~180 undefined OpenSSL references (it only links after -lcurl by accident).
+# The static link prints glibc "Using 'X' in statically linked applications
+# requires at runtime the shared libraries from the glibc version used for
+# linking" warnings for: dlopen + gethostbyname (libcrypto DSO/BIO code, unused
+# by us), getaddrinfo (libpq, pg_getaddrinfo_all), getpwuid_r (libpgport, used
+# by libpq for the default user and, if $HOME is unset, the home directory),
+# getservbyname + getservbyport_r (c-ares; curl passes ARES_AI_NUMERICSERV, so
+# they are not called). curl resolves through c-ares and never touches glibc
+# NSS; to keep libpq away from NSS give it a numeric hostaddr= (resolve first),
+# an explicit user= and a $HOME (or passfile=/sslrootcert=).
+#
+# Steps: install missing build deps (apt) -> enable deb-src -> apt-get source
+# curl and postgresql-15 into .deps/src (once) -> build curl and libpq out of
+# tree in .deps/build -> install into .deps/prefix -> link+run
+# scripts/deps-check/check.c statically and as PIE. Build logs: .deps/logs/.
+# A stamp holding the hash of this script and check.c skips all of it when
+# nothing changed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEPS=$ROOT/.deps
+SRC=$DEPS/src          # unpacked Debian sources (kept across rebuilds)
+BUILD=$DEPS/build      # out-of-tree build directories
+PREFIX=$DEPS/prefix
+LOGS=$DEPS/logs
+STAMP=$DEPS/stamp
+CHECK_C=$ROOT/scripts/deps-check/check.c
+JOBS=$(nproc)
+MULTIARCH_LIB=/usr/lib/x86_64-linux-gnu
+SRC_LIST=/etc/apt/sources.list.d/warden-src.sources
+
+APT_PACKAGES=(build-essential dpkg-dev pkg-config file debian-archive-keyring
+              libssl-dev zlib1g-dev libc-ares-dev)
+LINK_LIBS=(-lcurl -lpq -lpgcommon -lpgport -lcares -lssl -lcrypto -lz)
+OUTPUTS=(lib/libcurl.a lib/libpq.a lib/libpgcommon.a lib/libpgport.a
+         lib/libcares.a lib/libssl.a lib/libcrypto.a lib/libz.a
+         include/curl/curl.h include/libpq-fe.h include/libpq-events.h
+         include/postgres_ext.h include/pg_config_ext.h)
+
+say() { echo "deps: $*"; }
+
+# run LOG CMD...: append CMD's output to .deps/logs/LOG.log; on failure show its tail and exit.
+run() {
+    local log=$LOGS/$1.log
+    shift
+    if ! "$@" >>"$log" 2>&1; then
+        echo "deps: FAILED: $*" >&2
+        echo "----- tail of $log -----" >&2
+        tail -n 40 "$log" >&2
+        exit 1
+    fi
+}
+
+as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
+
+# ---------------------------------------------------------------- up to date?
+hash=$(cat "${BASH_SOURCE[0]}" "$CHECK_C" | sha256sum | cut -d' ' -f1)
+up_to_date() {
+    [[ -f $STAMP && $(<"$STAMP") == "$hash" ]] || return 1
+    local f
+    for f in "${OUTPUTS[@]}"; do [[ -f $PREFIX/$f ]] || return 1; done
+}
+if up_to_date; then
+    say "up to date ($PREFIX)"
+    exit 0
+fi
+
+rm -rf "$BUILD" "$PREFIX" "$LOGS" "$STAMP"
+mkdir -p "$SRC" "$BUILD" "$PREFIX/lib" "$PREFIX/include" "$LOGS"
+
+# ------------------------------------------------------------ build packages
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    say "apt-get install ${missing[*]}"
+    # Refresh the package lists only if apt cannot see the packages at all.
+    apt-cache show "${missing[@]}" >/dev/null 2>&1 || run apt as_root apt-get update
+    run apt as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# ------------------------------------------------------------ Debian sources
+# deb-src stanzas matching this machine's deb822 debian.sources mirrors
+# (a classic one-line deb-src entry would conflict with them).
+src_repos() {
+    cat <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+}
+
+ensure_src_repos() {
+    if [[ $(cat "$SRC_LIST" 2>/dev/null) != "$(src_repos)" ]]; then
+        say "enabling deb-src in $SRC_LIST"
+        src_repos | as_root tee "$SRC_LIST" >/dev/null
+    fi
+    # (Captured first: `apt-cache | grep -q` can die of SIGPIPE under pipefail.)
+    local index
+    index=$(apt-cache showsrc postgresql-15 2>/dev/null || true)
+    if ! grep -q '^Package: postgresql-15$' <<<"$index"; then
+        say "apt-get update (source indexes)"
+        run apt as_root apt-get update
+    fi
+}
+
+# src_dir PKG: the unpacked source tree of PKG (e.g. .deps/src/curl-7.88.1), or nothing.
+src_dir() { find -H "$SRC" -mindepth 1 -maxdepth 1 -type d -name "$1-[0-9]*" -print -quit; }
+
+# fetch_source PKG: `apt-get source` PKG into .deps/src unless already unpacked.
+fetch_source() {
+    local pkg=$1 tmp=$SRC/.fetch-$1 ok="" v dir p
+    [[ -n $(src_dir "$pkg") ]] && return 0
+    ensure_src_repos
+    # Newest version first; the mirror may not carry the newest index entry
+    # yet (404), in which case the next older listed version is used.
+    for v in $(apt-cache showsrc "$pkg" | sed -n 's/^Version: //p' | sort -urV); do
+        say "[$pkg] apt-get source $pkg=$v"
+        rm -rf "$tmp" && mkdir -p "$tmp"
+        if (cd "$tmp" && apt-get source "$pkg=$v") >>"$LOGS/apt.log" 2>&1; then ok=1; break; fi
+        say "[$pkg] $v not downloadable, trying an older version"
+    done
+    [[ -n $ok ]] || { echo "deps: FAILED: apt-get source $pkg" >&2; tail -n 20 "$LOGS/apt.log" >&2; exit 1; }
+    dir=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name "$pkg-[0-9]*" -print -quit)
+    if [[ $pkg == curl ]]; then
+        # Debian's series ends with patches that turn the tree into the
+        # GnuTLS/NSS flavours; debian/rules pops them for the OpenSSL build.
+        for p in 99_nss.patch 90_gnutls.patch; do
+            if grep -qx "$p" "$dir/debian/patches/series"; then
+                run apt patch -d "$dir" -R -p1 -s -i "debian/patches/$p"
+            fi
+        done
+    fi
+    mv "$dir" "$SRC/"
+    rm -rf "$tmp"
+}
+
+fetch_source curl
+fetch_source postgresql-15
+CURL_SRC=$(src_dir curl)
+PG_SRC=$(src_dir postgresql-15)
+deb_version() { dpkg-parsechangelog -l "$1/debian/changelog" -S Version; }
+say "sources: curl $(deb_version "$CURL_SRC"), postgresql-15 $(deb_version "$PG_SRC")"
+
+export CFLAGS="-O2 -fPIC"
+
+# ------------------------------------------------------------------- libcurl
+# HTTP(S) only, OpenSSL, c-ares resolver (no glibc NSS), zlib. SigV4
+# (CURLOPT_AWS_SIGV4) is always built in 7.88 when HTTP and crypto auth are on;
+# there is no --enable-aws switch before curl 8.x. No CA bundle/path is
+# compiled in: callers set CURLOPT_CAINFO.
+say "[curl] configure"
+mkdir -p "$BUILD/curl"
+(cd "$BUILD/curl" && run curl-configure "$CURL_SRC/configure" \
+    --prefix="$PREFIX" --disable-shared --enable-static --disable-dependency-tracking \
+    --with-openssl --enable-ares --with-zlib \
+    --without-libpsl --without-libidn2 --without-nghttp2 --without-nghttp3 \
+    --without-ngtcp2 --without-brotli --without-zstd --without-librtmp \
+    --without-libssh2 --without-libssh --without-gssapi --without-libgsasl \
+    --disable-ldap --disable-ldaps --disable-manual --disable-ntlm-wb --disable-netrc \
+    --without-ca-bundle --without-ca-path \
+    --disable-ftp --disable-file --disable-dict --disable-telnet --disable-tftp \
+    --disable-pop3 --disable-imap --disable-smtp --disable-gopher --disable-mqtt \
+    --disable-rtsp --disable-smb)
+say "[curl] make (library only)"
+run curl-make make -C "$BUILD/curl/lib" -j"$JOBS"
+run curl-make make -C "$BUILD/curl/lib" install
+run curl-make make -C "$BUILD/curl/include" install
+run curl-make make -C "$BUILD/curl" install-binSCRIPTS install-pkgconfigDATA
+
+features=$("$PREFIX/bin/curl-config" --features)
+protocols=$("$PREFIX/bin/curl-config" --protocols)
+static_libs=$("$PREFIX/bin/curl-config" --static-libs)
+for want in AsynchDNS SSL libz; do
+    grep -qx "$want" <<<"$features" || { echo "deps: FAILED: curl lacks feature $want" >&2; exit 1; }
+done
+for want in HTTP HTTPS; do
+    grep -qx "$want" <<<"$protocols" || { echo "deps: FAILED: curl lacks protocol $want" >&2; exit 1; }
+done
+grep -qw -- -lcares <<<"$static_libs" ||
+    { echo "deps: FAILED: curl is not using c-ares" >&2; exit 1; }
+say "[curl] features: ${features//$'\n'/ }; protocols: ${protocols//$'\n'/ }"
+
+# --------------------------------------------------------------------- libpq
+# Client library only (no server); the release tarball ships the generated
+# parser/keyword files, so neither bison nor flex is needed.
+say "[libpq] configure"
+mkdir -p "$BUILD/postgresql"
+(cd "$BUILD/postgresql" && run libpq-configure "$PG_SRC/configure" \
+    --prefix="$PREFIX" --with-openssl --without-readline --without-zlib \
+    --without-icu --without-gssapi --without-ldap --without-pam \
+    --without-systemd --without-lz4 --without-zstd --disable-nls)
+say "[libpq] make -C src/interfaces/libpq"
+run libpq-make make -C "$BUILD/postgresql/src/interfaces/libpq" -j"$JOBS"
+# libpq.a does not contain the src/common and src/port objects it needs; the
+# *_shlib variants are the ones libpq itself is built against.
+install -m644 "$BUILD/postgresql/src/interfaces/libpq/libpq.a" "$PREFIX/lib/libpq.a"
+install -m644 "$BUILD/postgresql/src/common/libpgcommon_shlib.a" "$PREFIX/lib/libpgcommon.a"
+install -m644 "$BUILD/postgresql/src/port/libpgport_shlib.a" "$PREFIX/lib/libpgport.a"
+install -m644 "$PG_SRC/src/interfaces/libpq/libpq-fe.h" \
+              "$PG_SRC/src/interfaces/libpq/libpq-events.h" \
+              "$PG_SRC/src/include/postgres_ext.h" \
+              "$BUILD/postgresql/src/include/pg_config_ext.h" "$PREFIX/include/"
+
+# ------------------------------------------------------- Debian static libs
+# Copied next to ours so one -L resolves everything statically (a directory's
+# .a is found before the system's .so).
+say "[system] copying libcares.a libssl.a libcrypto.a libz.a"
+for a in libcares.a libssl.a libcrypto.a libz.a; do
+    install -m644 "$MULTIARCH_LIB/$a" "$PREFIX/lib/$a"
+done
+
+# -------------------------------------------------------------- verification
+say "[check] linking scripts/deps-check/check.c (static and PIE)"
+CHECK=$BUILD/check
+mkdir -p "$CHECK"
+cc_check() {
+    gcc -O2 -Wall -I"$PREFIX/include" "$CHECK_C" -L"$PREFIX/lib" "$@"
+}
+# Static link: keep glibc's warnings (getaddrinfo/getpwuid_r/dlopen) visible.
+if ! cc_check -static -o "$CHECK/static-check" "${LINK_LIBS[@]}" \
+        >"$LOGS/check-static-link.log" 2>&1; then
+    echo "deps: FAILED: static link" >&2; cat "$LOGS/check-static-link.log" >&2; exit 1
+fi
+grep -o "warning: Using '[a-z_]*'" "$LOGS/check-static-link.log" | sort -u |
+    sed "s/^/deps: [check] expected static-glibc /" || true
+run check-pie-link cc_check -o "$CHECK/pie-check" "${LINK_LIBS[@]}"
+
+static_type=$(file -b "$CHECK/static-check")
+pie_type=$(file -b "$CHECK/pie-check")
+pie_needed=$(readelf -d "$CHECK/pie-check" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+[[ $static_type == *"statically linked"* ]] ||
+    { echo "deps: FAILED: static-check is not statically linked: $static_type" >&2; exit 1; }
+[[ $pie_type == *"pie executable"* ]] ||
+    { echo "deps: FAILED: pie-check is not a PIE: $pie_type" >&2; exit 1; }
+if grep -Eq 'curl|ssl|crypto|libpq|cares|libz' <<<"$pie_needed"; then
+    echo "deps: FAILED: pie-check links a dependency dynamically: ${pie_needed//$'\n'/ }" >&2; exit 1
+fi
+for exe in static-check pie-check; do
+    say "[check] running $exe"
+    if ! "$CHECK/$exe" >"$LOGS/$exe.log" 2>&1; then
+        echo "deps: FAILED: $exe" >&2; cat "$LOGS/$exe.log" >&2; exit 1
+    fi
+    sed 's/^/    /' "$LOGS/$exe.log"
+done
+
+echo "$hash" >"$STAMP"
+say "done in ${SECONDS}s -> $PREFIX"

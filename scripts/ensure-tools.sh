@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need when it is missing (Debian packages and PyPI), quietly.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+need_apt=()
+for pkg in build-essential zip unzip file binutils libssl-dev zlib1g-dev libc-ares-dev postgresql-15 postgresql-client-15 python3-pip util-linux; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "tools: apt-get install ${need_apt[*]}"
+    apt-get install -y -q "${need_apt[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null; apt-get install -y -q "${need_apt[@]}" >/dev/null; }
+fi
+py=python3
+need_pip=()
+for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000; do
+    "$py" -c "import ${mod%%:*}" >/dev/null 2>&1 || need_pip+=("${mod##*:}")
+done
+if [ ${#need_pip[@]} -gt 0 ]; then
+    echo "tools: pip install ${need_pip[*]}"
+    "$py" -m pip install -q --disable-pip-version-check "${need_pip[@]}" 2>&1 | grep -v 'running pip as the' || true
+fi
