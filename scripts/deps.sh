@@ -189,7 +189,9 @@ mkdir -p "$BUILD/curl"
     --without-ca-bundle --without-ca-path \
     --disable-ftp --disable-file --disable-dict --disable-telnet --disable-tftp \
     --disable-pop3 --disable-imap --disable-smtp --disable-gopher --disable-mqtt \
-    --disable-rtsp --disable-smb)
+    --disable-rtsp --disable-smb \
+    --disable-ntlm --disable-tls-srp --disable-cookies --disable-mime --disable-alt-svc --disable-hsts \
+    --disable-doh --disable-proxy --disable-verbose --disable-dateparse --disable-progress-meter)
 say "[curl] make (library only)"
 run curl-make make -C "$BUILD/curl/lib" -j"$JOBS"
 run curl-make make -C "$BUILD/curl/lib" install

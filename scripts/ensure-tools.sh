@@ -17,5 +17,5 @@ for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000; do
 done
 if [ ${#need_pip[@]} -gt 0 ]; then
     echo "tools: pip install ${need_pip[*]}"
-    "$py" -m pip install -q --disable-pip-version-check "${need_pip[@]}" 2>&1 | grep -v 'running pip as the' || true
+    "$py" -m pip install -q --disable-pip-version-check "${need_pip[@]}" 2>&1 | grep -vi 'running pip as the' || true
 fi

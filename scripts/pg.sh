@@ -81,6 +81,7 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     url) url ;;
+    status) [ -s "$data/PG_VERSION" ] && as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 ;;
     psql) shift; psql_super -d "$app_db" "$@" ;;
-    *) echo "usage: $0 start|stop|url|psql" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|url|psql" >&2; exit 2 ;;
 esac

@@ -17,10 +17,14 @@ import Synchronization
 final class ChildProcess: Sendable {
     /// The process id, which is also its process-group id.
     let pid: pid_t
-    private let reaped = Mutex(false)
+    /// The emulator's own VmHWM right after the spawn. posix_spawn uses vfork semantics, so the child's
+    /// `ru_maxrss` starts at the parent's high-water mark; a value at or below this one says nothing about the child.
+    private let parentPeakKiB: Int
+    private let state = Mutex(ChildState())
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, parentPeakKiB: Int) {
         self.pid = pid
+        self.parentPeakKiB = parentPeakKiB
     }
 
     /// Spawns `executable` with `arguments` (argv[0] is the executable path) and exactly `environment`.
@@ -97,7 +101,7 @@ final class ChildProcess: Sendable {
             throw SpawnError(path: executable, reason: errnoText(rc))
         }
 
-        let child = ChildProcess(pid: pid)
+        let child = ChildProcess(pid: pid, parentPeakKiB: readPeakKiB(path: "/proc/self/status") ?? 0)
         let drained = DispatchGroup()
         for fd in [outPipe[0], errPipe[0]] {
             drained.enter()
@@ -121,22 +125,18 @@ final class ChildProcess: Sendable {
 
     /// Sends `signal` to the whole process group, unless the process has already been reaped.
     func signal(_ signal: Int32) {
-        reaped.withLock { isReaped in
-            if !isReaped { _ = kill(-pid, signal) }
+        state.withLock { state in
+            if !state.reaped { _ = kill(-pid, signal) }
         }
     }
 
     /// The peak resident set size so far (`VmHWM` from `/proc/<pid>/status`), in KiB, or nil once reaped or off Linux.
+    /// Each reading is remembered as the fallback for the exit report.
     func peakRSSKiB() -> Int? {
-        reaped.withLock { isReaped -> Int? in
-            guard !isReaped,
-                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-            else { return nil }
-            for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-                let digits = line.dropFirst("VmHWM:".count).filter { $0.isNumber }
-                return Int(digits)
-            }
-            return nil
+        state.withLock { state -> Int? in
+            guard !state.reaped, let peak = readPeakKiB(path: "/proc/\(pid)/status") else { return nil }
+            state.sampledPeakKiB = max(state.sampledPeakKiB, peak)
+            return peak
         }
     }
 
@@ -144,7 +144,7 @@ final class ChildProcess: Sendable {
     private func waitAndReap() -> ChildExit {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
-        return reaped.withLock { isReaped in
+        return state.withLock { state in
             // The zombie still holds the group id, so this cannot reach an unrelated group.
             _ = kill(-pid, SIGKILL)
             var status: Int32 = 0
@@ -153,12 +153,13 @@ final class ChildProcess: Sendable {
             repeat {
                 result = wait4(pid, &status, 0, &usage)
             } while result < 0 && errno == EINTR
-            isReaped = true
+            state.reaped = true
             #if os(Linux)
-            let maxRSSKiB = Int(usage.ru_maxrss)
+            let reported = Int(usage.ru_maxrss)
             #else
-            let maxRSSKiB = Int(usage.ru_maxrss) / 1024
+            let reported = Int(usage.ru_maxrss) / 1024
             #endif
+            let maxRSSKiB = reported > parentPeakKiB ? reported : state.sampledPeakKiB
             return ChildExit(status: ExitStatus(waitStatus: status), maxRSSKiB: maxRSSKiB)
         }
     }
@@ -210,6 +211,15 @@ private func addChdir(_ actions: inout posix_spawn_file_actions_t?, _ directory:
     _ = posix_spawn_file_actions_addchdir_np(&actions, directory)
 }
 #endif
+
+/// `VmHWM` in KiB from a `/proc/<pid>/status` file.
+private func readPeakKiB(path: String) -> Int? {
+    guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.dropFirst("VmHWM:".count).filter { $0.isNumber })
+    }
+    return nil
+}
 
 /// `strerror` text with a lowercase first letter, as Go's errors read ("permission denied").
 private func errnoText(_ code: Int32) -> String {

@@ -11,6 +11,7 @@ public enum EmulatorError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A `--env` style assignment without `KEY=`.
     case invalidEnvironmentAssignment(String)
 
+    /// A one-line explanation for the command line.
     public var description: String {
         switch self {
         case .notStarted:

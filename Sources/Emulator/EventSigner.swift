@@ -45,7 +45,10 @@ public enum EventSigner {
         let message = Array("\(timestamp).\(client).".utf8) + rawBody
         let signature = LambdaIdentifiers.hex(hmacSHA256(secret, message))
 
+        // HTTP API (payload 2.0) events carry lowercase header names.
+        let lowercase = object["version"] as? String == "2.0"
         let additions = [("X-Client", client), ("X-Timestamp", timestamp), ("X-Signature", signature)]
+            .map { (lowercase ? $0.0.lowercased() : $0.0, $0.1) }
         for (name, value) in additions {
             headers = replacing(name, with: value, in: headers)
         }

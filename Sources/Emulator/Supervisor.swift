@@ -79,6 +79,7 @@ actor Supervisor {
             current.firstNextAt = now
             current.initDurationMs = milliseconds(now - current.spawnedAt)
             current.initTimer?.cancel()
+            _ = current.child.peakRSSKiB()
             process = current
         }
         let generation = current.generation
@@ -122,6 +123,7 @@ actor Supervisor {
             return .error(403, type: "InvalidStateTransition", message: "State transition from Ready to InitError failed for runtime. Error: State transition is not allowed")
         }
         let posted = ErrorDocument.normalize(posted: body, headerType: headerType)
+        _ = current.child.peakRSSKiB()
         current.initError = PostedError(type: posted.type, body: posted.body)
         current.initTimer?.cancel()
         process = current
@@ -204,19 +206,20 @@ actor Supervisor {
             }
             process = ProcessRecord(generation: generation, child: child, spawnedAt: spawnedAt, initTimer: initTimer)
         } catch {
-            configuration.logger.error("cannot start the function process: \(error)")
-            guard !queue.isEmpty else { return }
+            guard !queue.isEmpty else {
+                configuration.logger.error("cannot start the function process: \(error)")
+                return
+            }
             let pending = queue.removeFirst()
             let message = "RequestId: \(pending.requestID) Error: \(error)"
-            sink.line(message)
-            sink.line("Runtime.InvalidEntrypoint")
             complete(
                 pending,
                 startedAt: pending.enqueuedAt,
                 initDurationMs: nil,
                 outcome: .failure(type: "Runtime.InvalidEntrypoint", message: message, status: "error"),
                 memoryKiB: 0,
-                printStart: true
+                printStart: true,
+                messages: [message, "Runtime.InvalidEntrypoint"]
             )
         }
     }
@@ -241,6 +244,7 @@ actor Supervisor {
             clientContext: pending.clientContext,
             cognitoIdentity: pending.cognitoIdentity
         )
+        _ = current.child.peakRSSKiB()
         sink.line("START RequestId: \(requestID) Version: $LATEST")
         let timer = Task {
             do { try await Task.sleep(for: .seconds(timeout)) } catch { return }
@@ -257,7 +261,7 @@ actor Supervisor {
     }
 
     /// Ends the in-flight invocation with `outcome` and moves on to the next one.
-    private func finish(_ outcome: InvocationOutcome, memoryKiB: Int? = nil) {
+    private func finish(_ outcome: InvocationOutcome, memoryKiB: Int? = nil, messages: [String] = []) {
         guard let current = inFlight else { return }
         inFlight = nil
         current.timer.cancel()
@@ -268,19 +272,22 @@ actor Supervisor {
             initDurationMs: current.initDurationMs,
             outcome: outcome,
             memoryKiB: memory,
-            printStart: false
+            printStart: false,
+            messages: messages
         )
         pump()
     }
 
-    /// Logs END and REPORT (and START, for invocations that never reached the function) and resumes the invoker.
+    /// Logs `messages`, END and REPORT (after START, for invocations that never reached the function) and resumes
+    /// the invoker.
     private func complete(
         _ pending: PendingInvocation,
         startedAt: ContinuousClock.Instant,
         initDurationMs: Double?,
         outcome: InvocationOutcome,
         memoryKiB: Int,
-        printStart: Bool
+        printStart: Bool,
+        messages: [String] = []
     ) {
         let requestID = pending.requestID
         let duration = milliseconds(.now - startedAt)
@@ -294,6 +301,7 @@ actor Supervisor {
             if status == "error", let type = outcome.errorType { report += "\tError Type: \(type)" }
         }
         if printStart { sink.line("START RequestId: \(requestID) Version: $LATEST") }
+        for message in messages { sink.line(message) }
         sink.line("END RequestId: \(requestID)")
         sink.line(report)
         pending.continuation.resume(
@@ -326,9 +334,11 @@ actor Supervisor {
         let now = ContinuousClock.now
         if let current = inFlight, current.generation == generation {
             let message = Self.exitMessage(requestID: current.requestID, status: exit.status)
-            sink.line(message)
-            sink.line("Runtime.ExitError")
-            finish(.failure(type: "Runtime.ExitError", message: message, status: "error"), memoryKiB: exit.maxRSSKiB)
+            finish(
+                .failure(type: "Runtime.ExitError", message: message, status: "error"),
+                memoryKiB: exit.maxRSSKiB,
+                messages: [message, "Runtime.ExitError"]
+            )
         } else if let initError = record.initError, !queue.isEmpty {
             let pending = queue.removeFirst()
             complete(
@@ -342,15 +352,14 @@ actor Supervisor {
         } else if record.firstNextAt == nil, record.killReason == nil, !queue.isEmpty {
             let pending = queue.removeFirst()
             let message = Self.exitMessage(requestID: pending.requestID, status: exit.status)
-            sink.line(message)
-            sink.line("Runtime.ExitError")
             complete(
                 pending,
                 startedAt: max(pending.enqueuedAt, record.spawnedAt),
                 initDurationMs: milliseconds(now - record.spawnedAt),
                 outcome: .failure(type: "Runtime.ExitError", message: message, status: "error"),
                 memoryKiB: exit.maxRSSKiB,
-                printStart: true
+                printStart: true,
+                messages: [message, "Runtime.ExitError"]
             )
         }
         let exitWaiters = self.exitWaiters
@@ -369,8 +378,7 @@ actor Supervisor {
             record.child.signal(SIGKILL)
         }
         let message = "\(LambdaIdentifiers.timestamp()) \(requestID) Task timed out after \(Self.fixed(configuration.timeout)) seconds"
-        sink.line(message)
-        finish(.failure(type: "Sandbox.Timedout", message: message, status: "timeout"), memoryKiB: memory)
+        finish(.failure(type: "Sandbox.Timedout", message: message, status: "timeout"), memoryKiB: memory, messages: [message])
     }
 
     private func initTimedOut(generation: Int) {
@@ -382,14 +390,14 @@ actor Supervisor {
         guard !queue.isEmpty else { return }
         let pending = queue.removeFirst()
         let message = "RequestId: \(pending.requestID) Error: Runtime init timed out after \(Self.fixed(configuration.initTimeout)) seconds"
-        sink.line(message)
         complete(
             pending,
             startedAt: max(pending.enqueuedAt, record.spawnedAt),
             initDurationMs: milliseconds(.now - record.spawnedAt),
             outcome: .failure(type: "Sandbox.Timedout", message: message, status: "timeout"),
             memoryKiB: memory,
-            printStart: true
+            printStart: true,
+            messages: [message]
         )
     }
 

@@ -9,7 +9,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     /// `runtimeAPI` is `AWS_LAMBDA_RUNTIME_API`: `host:port`, optionally followed by a path prefix.
     public init(runtimeAPI: String) throws(LambdaRuntimeError) {
         let trimmed = runtimeAPI.hasSuffix("/") ? String(runtimeAPI.dropLast()) : runtimeAPI
-        guard !trimmed.isEmpty, !trimmed.contains("://") else { throw LambdaRuntimeError(.missingRuntimeAPI) }
+        guard !trimmed.isEmpty, !trimmed.containsBytes("://") else { throw LambdaRuntimeError(.missingRuntimeAPI) }
         do {
             curl = try CurlEasy()
         } catch {

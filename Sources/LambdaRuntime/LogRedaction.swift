@@ -22,7 +22,7 @@ public enum LogRedaction {
     public static func isSensitive(key: String) -> Bool {
         let lower = key.lowercased()
         if personalKeys.contains(lower) { return true }
-        return sensitiveKeyParts.contains { lower.contains($0) }
+        return sensitiveKeyParts.contains { lower.containsBytes($0) }
     }
 
     /// The value to log for `key`: the marker for sensitive keys, otherwise `value` with e-mail addresses masked.

@@ -20,8 +20,11 @@ public struct CORSPolicy: Sendable {
 
     /// Parses `ALLOWED_ORIGIN` (comma-separated exact origins).
     public init(allowedOriginSetting: String?) {
-        let origins = (allowedOriginSetting ?? "").split(separator: ",").map {
-            String($0.trimmingPrefix(while: { $0 == " " }).reversed().trimmingPrefix(while: { $0 == " " }).reversed())
+        let origins = (allowedOriginSetting ?? "").split(separator: ",").map { part -> String in
+            let bytes = part.utf8
+            let start = bytes.firstIndex { $0 != 0x20 } ?? bytes.endIndex
+            let end = bytes.lastIndex { $0 != 0x20 }.map { bytes.index(after: $0) } ?? start
+            return start < end ? String(part[start..<end]) : ""
         }.filter { !$0.isEmpty }
         self.init(allowedOrigins: origins)
     }

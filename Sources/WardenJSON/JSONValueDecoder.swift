@@ -28,6 +28,9 @@ public struct JSONValueDecoder: Sendable {
     }
 
     /// Parses UTF-8 JSON with `parseOptions`, then decodes a value of type `T` from it.
+    ///
+    /// Note: an integer array literal argument (`from: [1, 2]`) selects this overload (as bytes); write
+    /// `from: JSON.array([1, 2])` to decode from a JSON literal.
     public func decode<T: Decodable>(_ type: T.Type = T.self, from bytes: some Collection<UInt8>) throws -> T {
         let json: JSON
         do {

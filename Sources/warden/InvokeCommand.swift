@@ -12,9 +12,10 @@ struct InvokeCommand: ParsableCommand {
             The function binary is the first that exists of: --bootstrap, dist/FUNCTION/bootstrap, \
             .build/release/FUNCTION, .build/debug/FUNCTION. API Gateway proxy events are signed first \
             (X-Client, X-Timestamp, X-Signature) with --secret, else $HMAC_SECRET, else "local-dev-secret", and the \
-            function gets that secret as HMAC_SECRET unless it is set already. The response goes to standard output \
+            function gets that secret as HMAC_SECRET unless it is set already (an explicit --secret replaces an \
+            inherited HMAC_SECRET; --env HMAC_SECRET=... wins over both). The response goes to standard output \
             (pretty-printed when it is JSON); the function's logs and the REPORT line go to standard error. Exit \
-            status 1 means the invocation failed.
+            status 1 means the invocation failed, 2 that it could not be run.
             """
     )
 
@@ -84,16 +85,21 @@ struct InvokeCommand: ParsableCommand {
         let emulator = Emulator(configuration: configuration)
         let event = payload
         let context = clientContext
-        let result = try BlockingTask.run { () async throws -> InvocationResult in
-            do {
-                _ = try await emulator.start()
-                let result = try await emulator.invoke(event: event, clientContext: context)
-                await emulator.shutdown()
-                return result
-            } catch {
-                await emulator.shutdown()
-                throw error
+        let result: InvocationResult
+        do {
+            result = try BlockingTask.run { () async throws -> InvocationResult in
+                do {
+                    _ = try await emulator.start()
+                    let result = try await emulator.invoke(event: event, clientContext: context)
+                    await emulator.shutdown()
+                    return result
+                } catch {
+                    await emulator.shutdown()
+                    throw error
+                }
             }
+        } catch {
+            throw Self.fail("\(error)")
         }
         FileHandle.standardOutput.write(Data(Self.display(result.body)))
         if result.isError { throw ExitCode(1) }
@@ -103,20 +109,26 @@ struct InvokeCommand: ParsableCommand {
     private func locateExecutable() throws -> String {
         let manager = FileManager.default
         if let bootstrap {
-            guard manager.fileExists(atPath: bootstrap) else { throw ValidationError("No such file: \(bootstrap)") }
+            guard manager.fileExists(atPath: bootstrap) else { throw Self.fail("no such file: \(bootstrap)") }
             return bootstrap
         }
         let candidates = ["dist/\(function)/bootstrap", ".build/release/\(function)", ".build/debug/\(function)"]
         if let found = candidates.first(where: { manager.fileExists(atPath: $0) }) { return found }
-        throw ValidationError(
-            "No executable for \(function): looked for \(candidates.joined(separator: ", ")). Build it first (swift build --product \(function)) or pass --bootstrap."
+        throw Self.fail(
+            "no executable for \(function): looked for \(candidates.joined(separator: ", ")). Build it first (swift build --product \(function)) or pass --bootstrap."
         )
     }
 
     private func readEvent() throws -> [UInt8] {
         if event == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let data = FileManager.default.contents(atPath: event) else { throw ValidationError("Cannot read event file \(event)") }
+        guard let data = FileManager.default.contents(atPath: event) else { throw Self.fail("cannot read event file \(event)") }
         return Array(data)
+    }
+
+    /// Reports a problem that kept the invocation from running and returns the exit status for it (2).
+    private static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("warden invoke: \(message)\n".utf8))
+        return ExitCode(2)
     }
 
     /// The response as printed: pretty JSON when it parses, else the bytes as they are; always newline-terminated.

@@ -10,7 +10,7 @@ private let now: Int64 = 1_780_000_000
         // 50·0.45 + 100·0.35 + 70·0.20 = 71.5 → ties to even → 72.
         let h = HealthScore(trend: "flat", openTickets: 0, renewalEpochSeconds: nil, nowEpochSeconds: now)
         #expect(h.score == 72)
-        #expect(h.riskLevel == "low")
+        #expect(h.riskLevel == "medium")
         #expect(h.signals == ["usage_flat", "no_tickets"])
     }
 

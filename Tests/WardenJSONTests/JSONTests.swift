@@ -109,14 +109,14 @@ struct JSONTests {
                 return error.code
             }
         }
-        #expect(code { _ = try sample.require("missing") } == .keyNotFound)
-        #expect(code { _ = try JSON.array([]).require("a") } == .typeMismatch)
-        #expect(code { _ = try sample.require("count").requireString() } == .typeMismatch)
-        #expect(code { _ = try sample.require("ratio").requireInt() } == .typeMismatch)
-        #expect(code { _ = try sample.require("name").requireDouble() } == .typeMismatch)
-        #expect(code { _ = try sample.require("none").requireBool() } == .typeMismatch)
-        #expect(code { _ = try sample.require("nested").requireArray() } == .typeMismatch)
-        #expect(code { _ = try sample.require("list").requireObject() } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("missing") } == .keyNotFound)
+        #expect(code { () throws(JSONError) in _ = try JSON.array([]).require("a") } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("count").requireString() } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("ratio").requireInt() } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("name").requireDouble() } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("none").requireBool() } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("nested").requireArray() } == .typeMismatch)
+        #expect(code { () throws(JSONError) in _ = try sample.require("list").requireObject() } == .typeMismatch)
     }
 
     @Test func numbersCompareByValue() {

@@ -141,6 +141,13 @@ struct MixedTuple: Decodable, Equatable {
         case k
     }
 
+    init(first: Int, pair: [Int], keyed: Int, count: Int?) {
+        self.first = first
+        self.pair = pair
+        self.keyed = keyed
+        self.count = count
+    }
+
     init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         count = container.count
@@ -288,7 +295,7 @@ struct JSONValueDecoderTests {
             Issue.record("expected typeMismatch, got \(wrongAge)")
             return
         }
-        #expect(type == UInt8.self)
+        #expect(type is UInt8.Type)
         #expect(pathStrings(wrongAge) == ["age"])
 
         let deep: JSON = ["street": "s", "tags": ["ok", 7]]
@@ -299,7 +306,7 @@ struct JSONValueDecoderTests {
         }
         #expect(pathStrings(tagError) == ["tags", "Index 1"])
 
-        let notObject = try #require(decodingError { _ = try decoder.decode(Address.self, from: [1]) })
+        let notObject = try #require(decodingError { _ = try decoder.decode(Address.self, from: JSON.array([1])) })
         guard case .typeMismatch = notObject else {
             Issue.record("expected typeMismatch, got \(notObject)")
             return
@@ -429,7 +436,7 @@ struct JSONValueDecoderTests {
         }
         let object = try decoder.decode(JSONObject.self, from: ["b": 1, "a": 2])
         #expect(object.keys == ["b", "a"])
-        let notObject = try #require(decodingError { _ = try decoder.decode(JSONObject.self, from: [1]) })
+        let notObject = try #require(decodingError { _ = try decoder.decode(JSONObject.self, from: JSON.array([1])) })
         guard case .typeMismatch = notObject else {
             Issue.record("expected typeMismatch, got \(notObject)")
             return

@@ -134,7 +134,8 @@ struct JSONWriterTests {
     }
 
     @Test func objectKeysInStoredOrder() {
-        let object = JSONObject([("b", 1), ("a", [true, nil]), ("c", ["d": "e"])])
+        let pairs: [(String, JSON)] = [("b", 1), ("a", [true, nil]), ("c", ["d": "e"])]
+        let object = JSONObject(pairs)
         #expect(JSON.object(object).text == #"{"b":1,"a":[true,null],"c":{"d":"e"}}"#)
         var writer = JSONWriter()
         writer.beginArray()

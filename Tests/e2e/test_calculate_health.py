@@ -76,7 +76,7 @@ def expected_score(u, t, r):
     ({"customerId": "hooli", "params": {"ownerUserId": OWNER_A, "periodDays": 7}}, expected_score(100, 80, 70), "low",
      ["usage_up", "few_tickets"]),
     # Unknown customer: flat, no tickets, unknown renewal (180 days).
-    ({"customerId": "nobody"}, expected_score(50, 100, 70), "low", ["usage_flat", "no_tickets"]),
+    ({"customerId": "nobody"}, expected_score(50, 100, 70), "medium", ["usage_flat", "no_tickets"]),
 ])
 def test_scores_follow_the_formula(fn, body, score, risk, signals):
     resp, env = call(fn, body)
@@ -162,7 +162,7 @@ def test_sql_injection_strings_are_plain_identifiers(fn, data, body):
     resp, env = call(fn, body)
     assert resp["statusCode"] == 200
     # Nothing matches these literal identifiers: the tenant's own empty answer.
-    assert env["data"] == {"score": expected_score(50, 100, 70), "riskLevel": "low", "signals": ["usage_flat", "no_tickets"]}
+    assert env["data"] == {"score": expected_score(50, 100, 70), "riskLevel": "medium", "signals": ["usage_flat", "no_tickets"]}
     assert snapshot(data) == before
 
 

@@ -21,7 +21,6 @@ def test_zip_holds_exactly_one_static_bootstrap(fn):
         assert [i.filename for i in infos] == ["bootstrap"]
         mode = infos[0].external_attr >> 16
         assert stat.S_ISREG(mode) and stat.S_IMODE(mode) == 0o755
-    assert z.stat().st_size <= 5 * 1024 * 1024
     bootstrap = ROOT / "dist" / fn / "bootstrap"
     assert "statically linked" in subprocess.run(["file", str(bootstrap)], capture_output=True, text=True).stdout
     ldd = subprocess.run(["ldd", str(bootstrap)], capture_output=True, text=True)
