@@ -111,7 +111,9 @@ public struct LambdaLogHandler: LogHandler {
     private static func write(_ value: Logger.Metadata.Value, to w: inout JSONWriter) {
         switch value {
         case .string(let s): w.string(s)
-        case .stringConvertible(let c): w.string(c.description)
+        case .stringConvertible(let c):
+            // Numbers stay numbers, so log queries can compare them.
+            if let i = c as? Int { w.int(i) } else if let u = c as? UInt64, let i = Int64(exactly: u) { w.int(i) } else { w.string(c.description) }
         case .array(let items):
             w.beginArray()
             for item in items { write(item, to: &w) }

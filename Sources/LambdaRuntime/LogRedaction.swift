@@ -30,7 +30,9 @@ public enum LogRedaction {
         if isSensitive(key: key) { return .string(marker) }
         switch value {
         case .string(let s): return .string(scrub(s))
-        case .stringConvertible(let c): return .string(scrub(c.description))
+        case .stringConvertible(let c):
+            if c is Int || c is UInt64 || c is Double { return value }
+            return .string(scrub(c.description))
         case .array(let items): return .array(items.map { redact(key: "", value: $0) })
         case .dictionary(let dict):
             var out: Logger.Metadata = [:]
