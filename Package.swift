@@ -81,7 +81,13 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
 
-    // MARK: Tests
+    // MARK: Benchmarks and tests
+    .executableTarget(
+        name: "warden-bench-echo",
+        dependencies: ["LambdaRuntime", "Middleware", "Postgres", "WardenJSON"],
+        path: "bench/echo-tool",
+        swiftSettings: strictSwift
+    ),
     .executableTarget(
         name: "warden-testfn",
         dependencies: ["LambdaRuntime", "Platform", "WardenJSON"],
