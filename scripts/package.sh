@@ -8,7 +8,8 @@ source scripts/functions.sh
 bash scripts/deps.sh
 command -v zip >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q zip >/dev/null; }
 mapfile -t fns < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else warden_functions "$root"; fi)
-scratch=.build-static
+scratch="${WARDEN_STATIC_SCRATCH:-.build-static}"
+dist="${WARDEN_DIST:-dist}"
 # Fully static (glibc), optimised for size, without the implicit _StringProcessing import (regex tables ~1 MB),
 # identical code folded, no build id (reproducible bytes).
 flags=(-c release --scratch-path "$scratch"
@@ -16,15 +17,21 @@ flags=(-c release --scratch-path "$scratch"
     -Xswiftc -Xfrontend -Xswiftc -disable-implicit-string-processing-module-import
     -Xlinker --icf=safe -Xlinker --build-id=none)
 for fn in "${fns[@]}"; do
-    swift build "${flags[@]}" --product "$fn" 2>&1 | grep -vE '^(\[|Building|Build of|Compiling|Write|Linking|Planning|Creating working copy|Working copy of|Fetching|Computing|Computed)|in statically linked applications requires at runtime' || true
+    log="$(mktemp)"
+    if ! swift build "${flags[@]}" --product "$fn" >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"; echo "package: build of $fn failed" >&2; exit 1
+    fi
+    # Our code builds without warnings; the static link's glibc NSS notices concern code paths we avoid.
+    grep -E 'warning:|error:' "$log" | grep -v 'in statically linked applications requires at runtime' || true
+    rm -f "$log"
     bin="$scratch/release/$fn"
-    [ -x "$bin" ] || { echo "package: build of $fn failed" >&2; exit 1; }
-    stage="dist/$fn"
+    stage="$dist/$fn"
     rm -rf "$stage" && mkdir -p "$stage"
-    strip --strip-all -o "$stage/bootstrap" "$bin"
+    # .swift_modhash holds a hash of the build paths: not used at run time, and it would make bytes path-dependent.
+    strip --strip-all --remove-section=.swift_modhash -o "$stage/bootstrap" "$bin"
     chmod 0755 "$stage/bootstrap"
     TZ=UTC touch -t 198001010000 "$stage/bootstrap"
-    rm -f "dist/$fn.zip"
+    rm -f "$dist/$fn.zip"
     (cd "$stage" && TZ=UTC zip -q -9 -X -D "../$fn.zip" bootstrap)
-    printf 'package: dist/%s.zip %s bytes (bootstrap %s bytes)\n' "$fn" "$(stat -c %s "dist/$fn.zip")" "$(stat -c %s "$stage/bootstrap")"
+    printf 'package: %s/%s.zip %s bytes (bootstrap %s bytes)\n' "$dist" "$fn" "$(stat -c %s "$dist/$fn.zip")" "$(stat -c %s "$stage/bootstrap")"
 done

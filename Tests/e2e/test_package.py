@@ -62,3 +62,11 @@ def test_bootstrap_alone_in_an_empty_chroot_serves_and_reaches_postgres(chroot_d
     finally:
         e.stop()
         cur.execute("DELETE FROM usage_summaries WHERE owner_user_id = 'chroot'")
+
+
+def test_rebuild_from_scratch_is_byte_identical(tmp_path):
+    """A clean release build in another place yields the very same zip bytes."""
+    env = dict(os.environ, WARDEN_STATIC_SCRATCH=str(tmp_path / "scratch"), WARDEN_DIST=str(tmp_path / "dist"))
+    subprocess.run(["bash", "scripts/package.sh", "calculate_health"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    assert (tmp_path / "dist" / "calculate_health.zip").read_bytes() == (ROOT / "dist" / "calculate_health.zip").read_bytes()
