@@ -90,6 +90,11 @@ public struct ConnectionSettings: Sendable, Equatable {
     }
 }
 
+extension ConnectionSettings {
+    /// The settings as handed to libpq for one connection attempt (name resolution and CA bundle come later).
+    func prepared() throws(PostgresError) -> ConnectionSettings { self }
+}
+
 private func percentDecode(_ s: Substring) -> String? {
     guard s.utf8.contains(0x25) else { return String(s) }
     var out: [UInt8] = []

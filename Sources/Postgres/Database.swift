@@ -48,7 +48,7 @@ public final class Database {
     private func open() throws(PostgresError) -> PGConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
-        let fresh = try PGConnection(settings: settings)
+        let fresh = try PGConnection(settings: try settings.prepared())
         connection = fresh
         return fresh
     }
