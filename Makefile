@@ -28,7 +28,7 @@ bench: ## Measure cold start, warm throughput and latency against the Python bas
 	@bash bench/run.sh
 
 invoke: build ## One invocation: make invoke FN=calculate_health EVENT=events/calculate_health/public-acme.json
-	@DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/pg.sh url)}" .build/debug/warden invoke $(FN) $(EVENT)
+	@DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/pg.sh fn-url)}" .build/debug/warden invoke $(FN) $(EVENT)
 
 migrate: build ## Apply migrations (and demo data) to DATABASE_URL or the local Postgres
 	@DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/pg.sh url)}" .build/debug/warden migrate --seed

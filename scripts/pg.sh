@@ -3,7 +3,8 @@
 #
 #   scripts/pg.sh start   install the server if missing, init the cluster once, start it, create role and database
 #   scripts/pg.sh stop    stop it
-#   scripts/pg.sh url     print the DATABASE_URL for the application role
+#   scripts/pg.sh url [DB]     print the DATABASE_URL of the schema owner (migrations, fixtures)
+#   scripts/pg.sh fn-url [DB]  print the DATABASE_URL of the functions' role (warden_app, member of warden_fn)
 #   scripts/pg.sh psql    open psql as the superuser
 #
 # Environment: WARDEN_PG_PORT (default 54329), WARDEN_PG_DIR (default .local/pg).
@@ -14,8 +15,10 @@ dir="${WARDEN_PG_DIR:-$root/.local/pg}"
 data="$dir/data"
 sock="$dir/sock"
 bin=/usr/lib/postgresql/15/bin
-app_user=warden
+app_user=warden                     # owns the schema, runs migrations
 app_password=warden-local-password
+fn_user=warden_app                  # what the functions log in as: member of warden_fn, owns nothing
+fn_password=warden-app-local-password
 app_db=warden
 
 as_postgres() {
@@ -62,6 +65,12 @@ DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$app_user') THEN
     CREATE ROLE $app_user LOGIN PASSWORD '$app_password';
   END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'warden_fn') THEN
+    CREATE ROLE warden_fn NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$fn_user') THEN
+    CREATE ROLE $fn_user LOGIN PASSWORD '$fn_password' IN ROLE warden_fn;
+  END IF;
 END \$\$;
 SQL
     if [ -z "$(psql_super -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$app_db'")" ]; then
@@ -75,13 +84,15 @@ stop() {
     as_postgres "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-url() { echo "postgresql://$app_user:$app_password@127.0.0.1:$port/$app_db?sslmode=disable"; }
+url() { echo "postgresql://$app_user:$app_password@127.0.0.1:$port/${1:-$app_db}?sslmode=disable"; }
+fn_url() { echo "postgresql://$fn_user:$fn_password@127.0.0.1:$port/${1:-$app_db}?sslmode=disable"; }
 
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    url) url ;;
+    url) url "${2:-}" ;;
+    fn-url) fn_url "${2:-}" ;;
     status) [ -s "$data/PG_VERSION" ] && as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 ;;
     psql) shift; psql_super -d "$app_db" "$@" ;;
-    *) echo "usage: $0 start|stop|status|url|psql" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|url|fn-url|psql" >&2; exit 2 ;;
 esac

@@ -17,10 +17,11 @@ swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 [ -x .build/debug/warden ] || { echo "run: build failed" >&2; exit 1; }
 bash scripts/package.sh
 bash scripts/pg.sh start
-export DATABASE_URL="${DATABASE_URL:-$(bash scripts/pg.sh url)}"
+.build/debug/warden migrate --seed --database-url "${WARDEN_OWNER_DATABASE_URL:-$(bash scripts/pg.sh url)}"
+# The functions log in as warden_app: a member of warden_fn that owns nothing (row-level security applies).
+export DATABASE_URL="${DATABASE_URL:-$(bash scripts/pg.sh fn-url)}"
 export HMAC_SECRET="${HMAC_SECRET:-local-dev-secret}"
 export ALLOWED_ORIGIN="${ALLOWED_ORIGIN:-http://localhost:3000}"
-.build/debug/warden migrate --seed
 
 port="${WARDEN_RUN_PORT:-9001}"
 pids=()

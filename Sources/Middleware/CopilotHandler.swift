@@ -22,11 +22,15 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
 
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let started = Platform.monotonicNanoseconds()
+        var audit = AuditEvent(
+            requestID: context.requestID, clientID: nil, tenant: nil, tool: Tool.name, action: "invoke",
+            outcome: "ok", status: 200
+        )
         let request: APIGatewayRequest
         do {
             request = try APIGatewayRequest(event: event)
         } catch {
-            log(context, status: error.code.status, code: error.code, started: started)
+            finish(&audit, context, code: error.code, started: started)
             return ProxyResponse.failure(error, headers: configuration.cors.headers(origin: nil))
         }
         let headers = configuration.cors.headers(origin: request.header("origin").value)
@@ -35,29 +39,42 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
             return ProxyResponse.empty(status: 204, headers: headers)
         }
         do {
-            let data = try process(request, context: context)
-            log(context, status: 200, code: nil, started: started)
+            let data = try process(request, context: context, audit: &audit)
+            finish(&audit, context, code: nil, started: started)
             return ProxyResponse.success(data: data, headers: headers)
         } catch {
             let envelope = EnvelopeError.from(error)
             if envelope.code == .toolFailure {
                 context.logger.error("tool failure", metadata: Self.describe(error))
             }
-            log(context, status: envelope.code.status, code: envelope.code, started: started)
+            finish(&audit, context, code: envelope.code, started: started)
             return ProxyResponse.failure(envelope, headers: headers)
         }
     }
 
-    private func process(_ request: APIGatewayRequest, context: LambdaContext) throws -> JSON {
+    private func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> JSON {
         guard request.method == "POST" else { throw EnvelopeError(.methodNotAllowed, "Only POST is supported.") }
         if let body = request.body, body.count > configuration.maxBodyBytes {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
         }
-        try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
+        audit.clientID = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
         let input = try CopilotRequest(body: request.body)
-        return try database.withTenant(input.tenant) { session in
+        audit.tenant = input.tenant
+        return try database.withTenant(input.tenant, deadline: context.deadlineMilliseconds) { session in
             try tool.run(input, session: session, context: context)
         }
+    }
+
+    /// Records the outcome: the audit row (every call, refused ones included) and the request log line.
+    private func finish(_ audit: inout AuditEvent, _ context: LambdaContext, code: ErrorCode?, started: UInt64) {
+        audit.outcome = code?.rawValue ?? "ok"
+        audit.status = code?.status ?? 200
+        do {
+            try database.append(audit, deadline: context.deadlineMilliseconds - Database.deadlineReserveMilliseconds)
+        } catch {
+            context.logger.error("audit write failed", metadata: Self.describe(error))
+        }
+        log(context, status: audit.status, code: code, started: started)
     }
 
     private func log(_ context: LambdaContext, status: Int, code: ErrorCode?, started: UInt64) {

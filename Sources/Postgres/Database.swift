@@ -3,8 +3,11 @@
 ///
 /// Data is reachable only through `withTenant`, so no query can run without a tenant.
 public final class Database {
-    private let settings: ConnectionSettings
+    private var settings: ConnectionSettings
     private var connection: PGConnection?
+
+    /// Time kept back from the invocation's deadline for answering the caller after a cancelled statement.
+    public static let deadlineReserveMilliseconds: Int64 = 250
 
     /// Parses the URL now; connects later, on first use.
     public init(url: String) throws(PostgresError) {
@@ -16,53 +19,53 @@ public final class Database {
         self.settings = settings
     }
 
-    /// Runs `body` with a session scoped to `tenant`.
-    public func withTenant<T>(_ tenant: TenantID, _ body: (TenantSession) throws -> T) throws -> T {
-        try body(TenantSession(tenant: tenant, database: self))
+    /// Switches to new connection settings (a rotated secret): the next use connects with them.
+    public func update(url: String) throws(PostgresError) {
+        let fresh = try ConnectionSettings(url: url)
+        guard fresh != settings else { return }
+        settings = fresh
+        connection = nil
+    }
+
+    /// Runs `body` with a session scoped to `tenant`. Statements run through the session must finish before
+    /// `deadline` (milliseconds since the Unix epoch) less a small reserve, or they are cancelled.
+    public func withTenant<T>(_ tenant: TenantID, deadline: Int64? = nil, _ body: (TenantSession) throws -> T) throws -> T {
+        try body(TenantSession(tenant: tenant, database: self, deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds }))
     }
 
     /// The server process id of the current connection (opening one if needed): shows connection reuse.
-    public func backendPID() throws(PostgresError) -> Int32 { try open().backendPID }
+    public func backendPID() throws(PostgresError) -> Int32 { try open(deadline: nil).backendPID }
 
     /// Runs a literal multi-statement script (migrations). Not tenant-scoped: for the `warden migrate` tool.
     public func runScript(_ script: StaticString) throws(PostgresError) {
-        try open().executeScript(script)
+        try open(deadline: nil).executeScript(script)
     }
 
-    /// Runs a statement outside any tenant: only for administrative tools (migrations, seeding), never functions.
-    public func administrativeExecute(_ sql: SQL, _ binds: [PGValue] = []) throws(PostgresError) -> PGRows {
-        try run(sql, binds)
+    /// Runs a statement outside any tenant: for administrative tools (migrations) and for writing audit events,
+    /// whose table the functions' role may only insert into.
+    public func administrativeExecute(_ sql: SQL, _ binds: [PGValue] = [], deadline: Int64? = nil) throws(PostgresError) -> PGRows {
+        try run([(sql, binds)], deadline: deadline)[0]
     }
 
-    func run(_ sql: SQL, _ binds: [PGValue]) throws(PostgresError) -> PGRows {
-        let conn = try open()
+    func run(_ statements: [(SQL, [PGValue])], deadline: Int64?) throws(PostgresError) -> [PGRows] {
+        if let deadline, deadline <= nowMilliseconds() {
+            throw PostgresError(.timeout, detail: "no time left before the invocation deadline")
+        }
+        let conn = try open(deadline: deadline)
         do {
-            return try conn.execute(sql, binds)
+            return try conn.pipeline(statements, deadline: deadline)
         } catch where error.code == .connectionLost {
             // The server dropped us (restart, failover, idle timeout): reconnect once and retry.
             connection = nil
-            return try open().execute(sql, binds)
+            return try open(deadline: deadline).pipeline(statements, deadline: deadline)
         }
     }
 
-    private func open() throws(PostgresError) -> PGConnection {
+    private func open(deadline: Int64?) throws(PostgresError) -> PGConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
-        let fresh = try PGConnection(settings: try settings.prepared())
+        let fresh = try PGConnection(settings: try settings.prepared(), deadline: deadline)
         connection = fresh
         return fresh
-    }
-}
-
-/// A view of the database for one tenant. Every statement receives the tenant as parameter `$1`; the statement's
-/// own values follow as `$2`, `$3`, ….
-public struct TenantSession {
-    /// The tenant this session is scoped to.
-    public let tenant: TenantID
-    let database: Database
-
-    /// Runs `sql` with `$1` bound to the tenant and `binds` as `$2…`.
-    public func query(_ sql: SQL, _ binds: [PGValue] = []) throws(PostgresError) -> PGRows {
-        try database.run(sql, [.text(tenant.rawValue)] + binds)
     }
 }

@@ -18,11 +18,18 @@ public struct PGRows: Sendable {
 }
 
 /// One libpq connection. The only type in Warden that calls libpq; not thread-safe (one per invocation loop).
+///
+/// Every wait — connecting, and reading results — is bounded by a deadline with `poll(2)` on libpq's socket, so
+/// no database call can outlive the Lambda invocation: past the deadline the statement is cancelled and the
+/// connection dropped.
 public final class PGConnection {
     private let conn: OpaquePointer
+    /// Set once a statement was cancelled mid-flight: the protocol state is unknown, so the connection is retired.
+    private var retired = false
 
-    /// Connects with `settings` (blocking, bounded by its `connect_timeout`).
-    public init(settings: ConnectionSettings) throws(PostgresError) {
+    /// Connects with `settings`, giving up at `deadline` (milliseconds since the Unix epoch; `nil`: the settings'
+    /// `connect_timeout` only).
+    public init(settings: ConnectionSettings, deadline: Int64? = nil) throws(PostgresError) {
         let pairs = settings.parameters
         let keys = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
@@ -32,14 +39,26 @@ public final class PGConnection {
         }
         var keyPointers: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
         var valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
-        let connection = keyPointers.withUnsafeMutableBufferPointer { kp in
-            valuePointers.withUnsafeMutableBufferPointer { vp in PQconnectdbParams(kp.baseAddress, vp.baseAddress, 0) }
+        let started = keyPointers.withUnsafeMutableBufferPointer { kp in
+            valuePointers.withUnsafeMutableBufferPointer { vp in PQconnectStartParams(kp.baseAddress, vp.baseAddress, 0) }
         }
-        guard let connection else { throw PostgresError(.connectionFailed, detail: "out of memory") }
-        guard PQstatus(connection) == CONNECTION_OK else {
+        guard let connection = started else { throw PostgresError(.connectionFailed, detail: "out of memory") }
+        let connectTimeout = settings["connect_timeout"].flatMap { Int64($0) }.map { $0 * 1000 } ?? 5000
+        let limit = min(deadline ?? Int64.max, nowMilliseconds() + connectTimeout)
+        var state = PGRES_POLLING_WRITING
+        while PQstatus(connection) != CONNECTION_BAD {
+            state = PQconnectPoll(connection)
+            if state == PGRES_POLLING_OK || state == PGRES_POLLING_FAILED { break }
+            let ready = wait(on: PQsocket(connection), forWrite: state == PGRES_POLLING_WRITING, until: limit)
+            if !ready {
+                PQfinish(connection)
+                throw PostgresError(.timeout, detail: "connection attempt exceeded its deadline")
+            }
+        }
+        guard state == PGRES_POLLING_OK, PQstatus(connection) == CONNECTION_OK else {
             let detail = String(cString: PQerrorMessage(connection))
             PQfinish(connection)
-            throw PostgresError(.connectionFailed, detail: detail)
+            throw PostgresError(PostgresError.classifyConnectionFailure(detail), detail: detail)
         }
         conn = connection
     }
@@ -47,24 +66,54 @@ public final class PGConnection {
     deinit { PQfinish(conn) }
 
     /// `true` while libpq believes the connection is usable.
-    public var isOpen: Bool { PQstatus(conn) == CONNECTION_OK }
+    public var isOpen: Bool { !retired && PQstatus(conn) == CONNECTION_OK }
 
     /// The server process id serving this connection.
     public var backendPID: Int32 { PQbackendPID(conn) }
 
     /// Runs one statement with bound parameters (extended protocol; text format in and out).
-    public func execute(_ sql: SQL, _ binds: [PGValue]) throws(PostgresError) -> PGRows {
-        let texts = binds.map { $0.textForm.map { strdup($0) } ?? nil }
-        defer { texts.forEach { free($0) } }
-        var pointers: [UnsafePointer<CChar>?] = texts.map { $0.map { UnsafePointer($0) } }
-        let result = sql.text.withUTF8Buffer { textBuffer -> OpaquePointer? in
-            // StaticString is not NUL-terminated in general; copy once into a C string.
-            let command = String(decoding: textBuffer, as: UTF8.self)
-            return pointers.withUnsafeMutableBufferPointer { pp in
-                PQexecParams(conn, command, Int32(pp.count), nil, pp.baseAddress, nil, nil, 0)
+    public func execute(_ sql: SQL, _ binds: [PGValue], deadline: Int64? = nil) throws(PostgresError) -> PGRows {
+        try pipeline([(sql, binds)], deadline: deadline)[0]
+    }
+
+    /// Sends `statements` in one round trip (libpq pipeline mode) and returns each one's rows.
+    ///
+    /// The statements form one implicit transaction: if any fails, none of their effects remain, and the first
+    /// failure is thrown. `SET LOCAL`-style settings (`set_config(…, true)`) made by an earlier statement apply to
+    /// the later ones and end with the batch.
+    public func pipeline(_ statements: [(SQL, [PGValue])], deadline: Int64? = nil) throws(PostgresError) -> [PGRows] {
+        guard PQenterPipelineMode(conn) == 1 else { throw lost("could not enter pipeline mode") }
+        for (sql, binds) in statements {
+            let texts = binds.map { $0.textForm.map { strdup($0) } ?? nil }
+            defer { texts.forEach { free($0) } }
+            var pointers: [UnsafePointer<CChar>?] = texts.map { $0.map { UnsafePointer($0) } }
+            let command = sql.string
+            let sent = pointers.withUnsafeMutableBufferPointer { pp in
+                PQsendQueryParams(conn, command, Int32(pp.count), nil, pp.baseAddress, nil, nil, 0)
+            }
+            guard sent == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
+        }
+        guard PQpipelineSync(conn) == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
+
+        var results: [PGRows] = []
+        var failure: PostgresError?
+        for _ in statements {
+            let result = try nextResult(deadline: deadline)
+            // Each statement's results end with a NULL.
+            let terminator = try nextResult(deadline: deadline)
+            if let terminator { PQclear(terminator) }
+            do {
+                results.append(try consume(result))
+            } catch {
+                if failure == nil { failure = error }
+                results.append(PGRows(columns: [], rows: [], affectedRows: 0))
             }
         }
-        return try consume(result)
+        // The synchronisation point.
+        if let sync = try nextResult(deadline: deadline) { PQclear(sync) }
+        _ = PQexitPipelineMode(conn)
+        if let failure { throw failure }
+        return results
     }
 
     /// Runs a trusted, literal script of several statements (simple protocol, no parameters): migrations only.
@@ -73,18 +122,45 @@ public final class PGConnection {
         _ = try consume(PQexec(conn, command))
     }
 
-    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PGRows {
-        guard let result else {
-            throw PostgresError(isOpen ? .queryFailed : .connectionLost, detail: String(cString: PQerrorMessage(conn)))
+    /// Waits (bounded by `deadline`) for the next result. Past the deadline the statement is cancelled on the
+    /// server and the connection given up, so the caller can answer before Lambda's own timeout.
+    private func nextResult(deadline: Int64?) throws(PostgresError) -> OpaquePointer? {
+        while PQisBusy(conn) == 1 {
+            if let deadline, !wait(on: PQsocket(conn), forWrite: false, until: deadline) {
+                cancel()
+                throw PostgresError(.timeout, detail: "statement exceeded the invocation deadline")
+            }
+            if deadline == nil { _ = wait(on: PQsocket(conn), forWrite: false, until: Int64.max) }
+            guard PQconsumeInput(conn) == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
         }
+        return PQgetResult(conn)
+    }
+
+    /// Asks the server to cancel the running statement and retires the connection: its protocol state is no
+    /// longer known, so it must not be reused.
+    private func cancel() {
+        if let handle = PQgetCancel(conn) {
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(handle, &buffer, Int32(buffer.count))
+            PQfreeCancel(handle)
+        }
+        retired = true
+    }
+
+    private func lost(_ detail: String) -> PostgresError {
+        PostgresError(isOpen ? .queryFailed : .connectionLost, detail: detail)
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PGRows {
+        guard let result else { throw lost(String(cString: PQerrorMessage(conn))) }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+            if status == PGRES_PIPELINE_ABORTED { throw PostgresError(.queryFailed, detail: "pipeline aborted") }
             let state = PQresultErrorField(result, WARDEN_PG_DIAG_SQLSTATE).map { String(cString: $0) }
             let detail = String(cString: PQresultErrorMessage(result))
             if !isOpen { throw PostgresError(.connectionLost, sqlState: state, detail: detail) }
-            let code: PostgresError.Code = state == "57014" ? .timeout : .queryFailed
-            throw PostgresError(code, sqlState: state, detail: detail)
+            throw PostgresError(PostgresError.classify(sqlState: state), sqlState: state, detail: detail)
         }
         let fieldCount = Int(PQnfields(result))
         let rowCount = Int(PQntuples(result))
@@ -113,5 +189,24 @@ public final class PGConnection {
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return PGRows(columns: columns, rows: rows, affectedRows: affected)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+func nowMilliseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+/// Waits until `fd` is readable (or writable) or `deadline` passes. Returns `false` on timeout.
+private func wait(on fd: Int32, forWrite: Bool, until deadline: Int64) -> Bool {
+    var descriptor = pollfd(fd: fd, events: Int16(forWrite ? POLLOUT : POLLIN), revents: 0)
+    while true {
+        let remaining = deadline == Int64.max ? -1 : max(0, deadline - nowMilliseconds())
+        let rc = poll(&descriptor, 1, Int32(clamping: remaining))
+        if rc > 0 { return true }
+        if rc == 0 { return false }
+        if errno != EINTR { return true }  // let libpq report the socket error
     }
 }

@@ -73,7 +73,71 @@ public enum Migrations {
                 );
                 CREATE INDEX IF NOT EXISTS messages_owner_company_idx ON messages (owner_user_id, company_external_id, created_at);
                 """
-        )
+        ),
+        Migration(
+            version: 2, name: "functions role, row-level security, audit events",
+            script: """
+                -- The functions connect as a login role that is a member of warden_fn: it owns nothing, reads the
+                -- copilot tables only through row-level security, and may only append audit events.
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'warden_fn') THEN
+                    CREATE ROLE warden_fn NOLOGIN;
+                  END IF;
+                END $$;
+
+                GRANT USAGE ON SCHEMA public TO warden_fn;
+                GRANT SELECT ON companies, contracts, usage_summaries, ticket_summaries, messages TO warden_fn;
+
+                ALTER TABLE companies ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE contracts ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE usage_summaries ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE ticket_summaries ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+                DROP POLICY IF EXISTS warden_tenant ON companies;
+                DROP POLICY IF EXISTS warden_tenant ON contracts;
+                DROP POLICY IF EXISTS warden_tenant ON usage_summaries;
+                DROP POLICY IF EXISTS warden_tenant ON ticket_summaries;
+                DROP POLICY IF EXISTS warden_tenant ON messages;
+                CREATE POLICY warden_tenant ON companies TO warden_fn
+                  USING (owner_user_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (owner_user_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON contracts TO warden_fn
+                  USING (owner_user_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (owner_user_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON usage_summaries TO warden_fn
+                  USING (owner_user_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (owner_user_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON ticket_summaries TO warden_fn
+                  USING (owner_user_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (owner_user_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON messages TO warden_fn
+                  USING (owner_user_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (owner_user_id = current_setting('app.tenant_id', true));
+
+                CREATE TABLE IF NOT EXISTS audit_events (
+                    id bigserial PRIMARY KEY,
+                    occurred_at timestamptz NOT NULL DEFAULT now(),
+                    request_id text NOT NULL,
+                    client_id text,
+                    tenant text,
+                    tool text NOT NULL,
+                    action text NOT NULL,
+                    outcome text NOT NULL,
+                    status integer NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS audit_events_occurred_idx ON audit_events (occurred_at);
+                REVOKE ALL ON audit_events FROM PUBLIC;
+                GRANT INSERT ON audit_events TO warden_fn;
+                GRANT USAGE ON SEQUENCE audit_events_id_seq TO warden_fn;
+                CREATE OR REPLACE FUNCTION warden_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$
+                BEGIN
+                  RAISE EXCEPTION 'audit_events is append-only';
+                END $f$;
+                DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events;
+                CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+                  FOR EACH ROW EXECUTE FUNCTION warden_audit_append_only();
+                """
+        ),
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,
@@ -82,6 +146,7 @@ public enum Migrations {
     public static func apply(to database: Database) throws(PostgresError) -> [Int] {
         try database.runScript(
             """
+            SET client_min_messages = warning;
             CREATE TABLE IF NOT EXISTS warden_schema_migrations (
                 version integer PRIMARY KEY,
                 name text NOT NULL,

@@ -31,4 +31,16 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "database error: \(code.rawValue)" }
+
+    /// The code for a server error: statement timeouts and cancellations are `.timeout`, connection-class
+    /// errors (SQLSTATE 08xxx, admin shutdown 57P01–57P03) `.connectionLost`, the rest `.queryFailed`.
+    static func classify(sqlState: String?) -> Code {
+        guard let sqlState else { return .queryFailed }
+        if sqlState == "57014" { return .timeout }
+        if sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") { return .connectionLost }
+        return .queryFailed
+    }
+
+    /// The code for a failed connection attempt, from libpq's message.
+    static func classifyConnectionFailure(_ message: String) -> Code { .connectionFailed }
 }

@@ -129,6 +129,13 @@ def database_url():
     return url
 
 
+@pytest.fixture(scope="session")
+def function_url(database_url):
+    """What the functions connect with: the warden_app login role (member of warden_fn, owns nothing)."""
+    return subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", "warden_e2e"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def connect(url):
     from urllib.parse import urlparse
     u = urlparse(url)

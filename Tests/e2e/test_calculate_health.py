@@ -41,10 +41,10 @@ def data(db):
 
 
 @pytest.fixture(scope="module")
-def fn(data, database_url, tmp_path_factory):
+def fn(data, function_url, tmp_path_factory):
     from conftest import Emulator
     e = Emulator(BOOTSTRAP, tmp_path=tmp_path_factory.mktemp("ch"), name="calculate_health",
-                 env={"HMAC_SECRET": SECRET, "DATABASE_URL": database_url, "ALLOWED_ORIGIN": "https://copilot.example.com",
+                 env={"HMAC_SECRET": SECRET, "DATABASE_URL": function_url, "ALLOWED_ORIGIN": "https://copilot.example.com",
                       "AWS_LAMBDA_LOG_FORMAT": "JSON"})
     yield e
     e.stop()

@@ -41,7 +41,7 @@ def chroot_dir(tmp_path):
     subprocess.run(["umount", "-l", str(root / "proc")], check=False)
 
 
-def test_bootstrap_alone_in_an_empty_chroot_serves_and_reaches_postgres(chroot_dir, database_url, db, tmp_path):
+def test_bootstrap_alone_in_an_empty_chroot_serves_and_reaches_postgres(chroot_dir, function_url, db, tmp_path):
     assert sorted(p.name for p in chroot_dir.iterdir()) == ["bootstrap", "proc", "tmp"]
     cur = db.cursor()
     cur.execute("DELETE FROM usage_summaries WHERE owner_user_id = 'chroot'")
@@ -50,7 +50,7 @@ def test_bootstrap_alone_in_an_empty_chroot_serves_and_reaches_postgres(chroot_d
     launcher.write_text(f"#!/bin/sh\nexec chroot {chroot_dir} /bootstrap\n")
     launcher.chmod(0o755)
     e = Emulator(launcher, tmp_path=tmp_path, name="calculate_health",
-                 env={"HMAC_SECRET": SECRET, "DATABASE_URL": database_url})
+                 env={"HMAC_SECRET": SECRET, "DATABASE_URL": function_url})
     try:
         body = json.dumps({"customerId": "jailco", "params": {"ownerUserId": "chroot"}})
         status, _, out = e.invoke(rest_event("calculate_health", body, sign(body)))

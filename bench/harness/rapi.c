@@ -273,7 +273,7 @@ static int overhead(const char *event_path, long warmup, long count, const char 
             }
             consume(&r);
             static const char accepted[] =
-                "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}";
+                "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}";
             send_all(accepted, sizeof accepted - 1);
         } else {
             fprintf(stderr, "rapi: %s %s: %.*s\n", r.method, r.path, (int)(r.body_len > 600 ? 600 : r.body_len), r.body);
@@ -297,7 +297,7 @@ static int overhead(const char *event_path, long warmup, long count, const char 
 
 static int coldstart(long runs, const char *log, char **argv) {
     open_listener();
-    printf("{\"ok\":true,\"samples_us\":[");
+    double *samples = calloc((size_t)runs, sizeof *samples);
     for (long i = -1; i < runs; i++) { /* run -1 warms the page cache and is not reported */
         uint64_t t0 = now_ns();
         child = spawn(argv, log);
@@ -310,8 +310,10 @@ static int coldstart(long runs, const char *log, char **argv) {
         close(conn);
         conn = -1;
         rlen = 0;
-        if (i >= 0) printf("%s%.1f", i ? "," : "", (double)(t1 - t0) / 1000.0);
+        if (i >= 0) samples[i] = (double)(t1 - t0) / 1000.0;
     }
+    printf("{\"ok\":true,\"samples_us\":[");
+    for (long i = 0; i < runs; i++) printf("%s%.1f", i ? "," : "", samples[i]);
     printf("]}\n");
     return 0;
 }

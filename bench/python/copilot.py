@@ -1,0 +1,168 @@
+"""The Python baseline's copilot middleware: the same chain as Sources/Middleware, written the way the original Python
+functions were (stdlib only): API Gateway event -> CORS preflight -> method -> body limit -> HMAC v1 check ->
+validation -> tool -> {ok, data, error} envelope in a proxy response, with one log line per request.
+
+awslambdaric itself decodes the event JSON into a dict and encodes the returned dict, as it does for every Python
+function."""
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+SECRET = os.environ["HMAC_SECRET"].encode()
+ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("ALLOWED_ORIGIN", "").split(",") if o.strip()]
+MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES") or 256 * 1024)
+MAX_SKEW_MS = 5 * 60 * 1000
+MAX_CLIENT_LENGTH = 128
+MAX_ID_LENGTH = 256
+
+STATUS = {"INVALID_INPUT": 400, "UNAUTHORIZED": 401, "MISSING_DATA": 404, "TOOL_FAILURE": 500,
+          "PAYLOAD_TOO_LARGE": 413, "METHOD_NOT_ALLOWED": 405}
+
+
+class Refused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _cors(origin):
+    allow = origin if origin in ALLOWED_ORIGINS else (ALLOWED_ORIGINS[0] if ALLOWED_ORIGINS else "null")
+    return {
+        "Access-Control-Allow-Origin": allow,
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type,X-Signature,X-Timestamp,X-Client",
+        "Vary": "Origin",
+        "Content-Type": "application/json",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "geolocation=(), microphone=(), camera=()",
+        "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+        "Cache-Control": "no-store",
+    }
+
+
+def _headers(event):
+    merged = {}
+    for name, value in (event.get("headers") or {}).items():
+        if isinstance(value, str):
+            merged.setdefault(name.lower(), []).append(value)
+    for name, values in (event.get("multiValueHeaders") or {}).items():
+        for value in values or []:
+            if isinstance(value, str):
+                merged.setdefault(name.lower(), []).append(value)
+    return merged
+
+
+def _single(headers, name):
+    """The one value of a header; None when absent or when copies disagree."""
+    values = headers.get(name)
+    if not values or any(v != values[0] for v in values):
+        return None
+    return values[0]
+
+
+def _verify(headers, raw):
+    signature, ts, client = _single(headers, "x-signature"), _single(headers, "x-timestamp"), _single(headers, "x-client")
+    if signature is None or ts is None or client is None:
+        raise Refused("UNAUTHORIZED", "Missing or ambiguous authentication headers.")
+    if not (1 <= len(ts) <= 16 and ts.isascii() and ts.isdigit()):
+        raise Refused("UNAUTHORIZED", "Invalid timestamp.")
+    if abs(int(time.time() * 1000) - int(ts)) > MAX_SKEW_MS:
+        raise Refused("UNAUTHORIZED", "Request timestamp outside the allowed window.")
+    if not client or len(client.encode()) > MAX_CLIENT_LENGTH or any(not (0x20 < ord(c) < 0x7F) for c in client):
+        raise Refused("UNAUTHORIZED", "Invalid client.")
+    expected = hmac.new(SECRET, f"{ts}.{client}.".encode() + raw, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(signature.lower(), expected):
+        raise Refused("UNAUTHORIZED", "Invalid signature.")
+
+
+def _identifier(value):
+    return 0 < len(value.encode()) <= MAX_ID_LENGTH and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+
+
+def _request(raw):
+    if not raw:
+        raise Refused("INVALID_INPUT", "The request body is required.")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise Refused("INVALID_INPUT", "The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise Refused("INVALID_INPUT", "The request body must be a JSON object.")
+    customer = body.get("customerId")
+    if not isinstance(customer, str) or not customer:
+        raise Refused("INVALID_INPUT", "customerId must be a non-empty string.")
+    if not _identifier(customer):
+        raise Refused("INVALID_INPUT", "customerId is not a valid identifier.")
+    params = body.get("params", {})
+    if not isinstance(params, dict):
+        raise Refused("INVALID_INPUT", "params must be an object.")
+    owner = params.get("ownerUserId")
+    tenant = "public"
+    if owner is not None:
+        if not isinstance(owner, str):
+            raise Refused("INVALID_INPUT", "ownerUserId must be a string.")
+        if owner:
+            if not _identifier(owner):
+                raise Refused("INVALID_INPUT", "ownerUserId is not a valid identifier.")
+            tenant = owner
+    return customer, tenant, params
+
+
+def _response(status, headers, body):
+    return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+def _failure(code, message, headers):
+    body = json.dumps({"ok": False, "data": None, "error": {"code": code, "message": message}}, separators=(",", ":"))
+    return _response(STATUS[code], headers, body)
+
+
+def handle(event, context, name, tool):
+    """Runs `tool(customer_id, tenant, params) -> data` behind the copilot middleware."""
+    started = time.perf_counter_ns()
+    status, code = 200, None
+    headers = _cors(None)
+    try:
+        method = event.get("httpMethod") or ((event.get("requestContext") or {}).get("http") or {}).get("method")
+        if not isinstance(method, str):
+            raise Refused("INVALID_INPUT", "The request is not a valid API request.")
+        hdrs = _headers(event)
+        headers = _cors(_single(hdrs, "origin"))
+        if method.upper() == "OPTIONS":
+            status = 204
+            return _response(204, headers, "")
+        if method.upper() != "POST":
+            raise Refused("METHOD_NOT_ALLOWED", "Only POST is supported.")
+        body = event.get("body")
+        raw = None
+        if isinstance(body, str):
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+        if raw is not None and len(raw) > MAX_BODY_BYTES:
+            raise Refused("PAYLOAD_TOO_LARGE", "The request body is too large.")
+        _verify(hdrs, raw or b"")
+        customer, tenant, params = _request(raw)
+        data = tool(customer, tenant, params)
+        return _response(200, headers, json.dumps({"ok": True, "data": data, "error": None}, separators=(",", ":")))
+    except Refused as e:
+        status, code = STATUS[e.code], e.code
+        return _failure(e.code, e.message, headers)
+    except Exception as e:  # noqa: BLE001 - every unexpected failure is TOOL_FAILURE
+        status, code = 500, "TOOL_FAILURE"
+        logger.error("tool failure error.kind=%s", type(e).__name__)
+        return _failure("TOOL_FAILURE", "The tool failed to complete the request.", headers)
+    finally:
+        micros = (time.perf_counter_ns() - started) // 1000
+        if code:
+            logger.info("request durationUs=%d error.code=%s status=%d tool=%s", micros, code, status, name)
+        else:
+            logger.info("request durationUs=%d status=%d tool=%s", micros, status, name)
