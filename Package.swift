@@ -41,6 +41,7 @@ var targets: [Target] = [
     ),
     .target(name: "CCrypto", linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcrypto"])]),
     .target(name: "CWardenSystem"),
+    .target(name: "CResolver", cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])], linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcares"])]),
 
     // MARK: Swift modules shared by every bootstrap
     .target(name: "WardenJSON", swiftSettings: strictSwift),
@@ -52,7 +53,7 @@ var targets: [Target] = [
         dependencies: ["Curl", "Platform", "WardenCrypto", "WardenJSON", .product(name: "Logging", package: "swift-log")],
         swiftSettings: strictSwift
     ),
-    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwift + cImports),
+    .target(name: "Postgres", dependencies: ["CLibPQ", "CResolver"], swiftSettings: strictSwift + cImports),
     .target(
         name: "Middleware",
         dependencies: ["LambdaRuntime", "Postgres", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log")],

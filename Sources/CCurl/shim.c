@@ -9,6 +9,13 @@ CURLcode warden_curl_setopt_pointer(CURL *easy, CURLoption option, const void *v
 CURLcode warden_curl_setopt_off(CURL *easy, CURLoption option, curl_off_t value) { return curl_easy_setopt(easy, option, value); }
 CURLcode warden_curl_getinfo_long(CURL *easy, CURLINFO info, long *value) { return curl_easy_getinfo(easy, info, value); }
 
+CURLcode warden_curl_clear_auth(CURL *easy) {
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, (const char *)NULL);
+    if (rc != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_USERPWD, (const char *)NULL)) != CURLE_OK) return rc;
+    return curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+}
+
 CURLcode warden_curl_set_body(CURL *easy, const uint8_t *data, size_t len) {
     static const char empty[1] = {0};
     CURLcode rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -1,5 +1,13 @@
 internal import CCurl
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// An error from a libcurl transfer. Its description names the failure class only, never the URL or any data.
 public struct CurlError: Error, CustomStringConvertible, Sendable {
     /// What went wrong.
@@ -61,6 +69,10 @@ public final class CurlEasy {
     private let easy: UnsafeMutableRawPointer
     private let bodyBuffer: UnsafeMutablePointer<warden_buf>
     private let headerBuffer: UnsafeMutablePointer<warden_buf>
+    /// `true` while signing options may still be set on the handle; plain requests clear them first.
+    private var signingOptionsSet = false
+    /// The `CURLOPT_CAINFO` value currently set (`nil`: never set, libcurl's built-in default).
+    private var caInfo: String?
 
     /// Creates a handle. Throws when libcurl cannot allocate one.
     public init() throws(CurlError) {
@@ -89,28 +101,56 @@ public final class CurlEasy {
 
     /// Performs one request and returns the whole response.
     ///
+    /// The handle keeps no per-request state between calls: signing options and credentials are cleared after every
+    /// signed request, so a later request without `signing` goes out unsigned.
+    ///
     /// - Parameters:
     ///   - method: `GET` or `POST` (any other token is sent as a custom request method).
     ///   - url: absolute URL.
-    ///   - headers: request headers; `Expect:` is always suppressed so bodies go out in one round trip.
+    ///   - headers: request headers; `Expect:` is suppressed on unsigned requests so bodies go out in one round trip.
+    ///     With `signing`, every header given here is signed, so do not pass `User-Agent` or `Expect` (AWS and its
+    ///     emulators leave those out of the canonical request); bodies under 1 MiB never wait for `100-continue`.
     ///   - body: request body for methods that carry one.
     ///   - timeoutMilliseconds: whole-transfer limit; 0 waits forever.
     ///   - maxResponseBytes: larger bodies fail with `.responseTooLarge`; 0 means unlimited.
+    ///   - signing: when set, libcurl signs the request with AWS Signature Version 4 (`CURLOPT_AWS_SIGV4`) and sends
+    ///     the session token, if any, as `X-Amz-Security-Token`.
+    ///   - caBundlePath: PEM file of trusted roots for `https` URLs; `nil` uses `CABundle.path`. Plain `http` URLs
+    ///     never touch it.
     public func perform(
         method: String,
         url: String,
         headers: [HTTPHeader] = [],
         body: [UInt8]? = nil,
         timeoutMilliseconds: Int = 0,
-        maxResponseBytes: Int = 0
+        maxResponseBytes: Int = 0,
+        signing: AWSSigV4? = nil,
+        caBundlePath: String? = nil
     ) throws(CurlError) -> HTTPResponse {
         warden_buf_clear(bodyBuffer)
         warden_buf_clear(headerBuffer)
         bodyBuffer.pointee.limit = maxResponseBytes
         try check(warden_curl_setopt_string(easy, CURLOPT_URL, url))
         try check(warden_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds))
+        if url.utf8.starts(with: "https:".utf8) || url.utf8.starts(with: "HTTPS:".utf8) {
+            try setCAInfo(caBundlePath ?? CABundle.path)
+        }
 
-        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        var list: UnsafeMutablePointer<curl_slist>?
+        if let signing {
+            // Set first so a failure below still leads to the options being cleared.
+            signingOptionsSet = true
+            try check(warden_curl_setopt_string(easy, CURLOPT_AWS_SIGV4, signing.provider))
+            try check(warden_curl_setopt_string(easy, CURLOPT_USERNAME, signing.accessKeyID))
+            try check(warden_curl_setopt_string(easy, CURLOPT_PASSWORD, signing.secretAccessKey))
+            if let token = signing.sessionToken, !token.isEmpty {
+                list = curl_slist_append(list, "X-Amz-Security-Token: \(token)")
+            }
+        } else {
+            if signingOptionsSet { try clearSigning() }
+            list = curl_slist_append(list, "Expect:")
+        }
+        defer { if signing != nil { try? clearSigning() } }
         for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
         defer { curl_slist_free_all(list) }
         try check(warden_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
@@ -140,6 +180,20 @@ public final class CurlEasy {
         var status = 0
         _ = warden_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
+    }
+
+    /// Removes the signing provider and the credentials from the handle and restores Basic (inactive without a
+    /// user name), so the next request is not signed and the secret key does not stay in libcurl's memory.
+    private func clearSigning() throws(CurlError) {
+        try check(warden_curl_clear_auth(easy))
+        signingOptionsSet = false
+    }
+
+    /// Sets `CURLOPT_CAINFO` when it differs from what the handle already has.
+    private func setCAInfo(_ path: String?) throws(CurlError) {
+        guard let path, path != caInfo else { return }
+        try check(warden_curl_setopt_string(easy, CURLOPT_CAINFO, path))
+        caInfo = path
     }
 
     private func bytes(of buffer: UnsafeMutablePointer<warden_buf>) -> [UInt8] {
@@ -178,4 +232,17 @@ public final class CurlEasy {
             throw CurlError(code: .setup, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
         }
     }
+}
+
+// MARK: - Process facilities for `CABundle` (kept here: this file is the module's only C boundary)
+
+/// The value of environment variable `name`, or `nil` when it is unset.
+func curlProcessEnvironment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(cString: value)
+}
+
+/// Whether `path` names a file this process can read.
+func curlFileIsReadable(_ path: String) -> Bool {
+    access(path, R_OK) == 0
 }

@@ -91,8 +91,130 @@ public struct ConnectionSettings: Sendable, Equatable {
 }
 
 extension ConnectionSettings {
-    /// The settings as handed to libpq for one connection attempt (name resolution and CA bundle come later).
-    func prepared() throws(PostgresError) -> ConnectionSettings { self }
+    /// The settings as handed to libpq for one connection attempt, arranged so that libpq never needs glibc NSS
+    /// (which a fully static binary cannot load):
+    ///
+    /// - every host name is resolved now, with c-ares, into `hostaddr` (up to `Resolver.maximumAddresses` per name,
+    ///   tried in order), while `host` keeps the name for certificate verification and SNI; numeric hosts and Unix
+    ///   socket directories pass through untouched, as does everything when `hostaddr` is already given;
+    /// - `sslmode=verify-ca`/`verify-full` without `sslrootcert` (or with libpq 16's `sslrootcert=system`) get the
+    ///   system CA bundle;
+    /// - `user` must be given (libpq would otherwise ask `getpwuid`);
+    /// - without `$HOME`, the files libpq looks for in the home directory are pinned to paths that cannot exist,
+    ///   which is what libpq finds there anyway, minus the `getpwuid` call.
+    func prepared() throws(PostgresError) -> ConnectionSettings { try prepared(on: .system) }
+
+    /// `prepared()` against a given machine (tests substitute the resolver, environment and files).
+    func prepared(on system: Resolver) throws(PostgresError) -> ConnectionSettings {
+        var settings = self
+        guard let user = settings["user"], !user.isEmpty else {
+            throw PostgresError(.invalidConfiguration, detail: "DATABASE_URL has no user name (postgresql://USER:…@host/db)")
+        }
+        try settings.resolveHosts(on: system)
+        try settings.pinRootCertificate(on: system)
+        settings.pinHomeDirectoryFiles(on: system)
+        return settings
+    }
+
+    /// Where the system's CA bundle is: `$WARDEN_CA_BUNDLE` or `$SSL_CERT_FILE` when set, else Amazon Linux's
+    /// (`provided.al2023`), else Debian's.
+    static func systemCABundle(on system: Resolver) -> String? {
+        for variable in ["WARDEN_CA_BUNDLE", "SSL_CERT_FILE"] {
+            if let path = system.environment(variable), !path.isEmpty { return path }
+        }
+        return ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"].first { system.fileExists($0) }
+    }
+
+    /// A host entry libpq would look up by name (not empty, not numeric, not a Unix socket directory).
+    private static func needsLookup(_ host: String) -> Bool {
+        !host.isEmpty && !host.hasPrefix("/") && !host.hasPrefix("@") && !Resolver.isNumericAddress(host)
+    }
+
+    /// The time one name lookup may take: libpq's `connect_timeout` (seconds, at least 2); 10 s when it waits forever.
+    private var lookupTimeoutMilliseconds: Int {
+        guard let text = self["connect_timeout"], let seconds = Int(text), seconds > 0 else { return 10_000 }
+        return min(max(seconds, 2), 3600) * 1000
+    }
+
+    private func isSet(_ key: String, environment variable: String? = nil, on system: Resolver) -> Bool {
+        if let value = self[key], !value.isEmpty { return true }
+        guard let variable, let value = system.environment(variable) else { return false }
+        return !value.isEmpty
+    }
+
+    /// host=a,b → host=a,a,b hostaddr=IPa1,IPa2,IPb (ports expanded alike when they are a list). A name that does not
+    /// resolve is dropped from a list of several; when nothing is left, its error is thrown.
+    private mutating func resolveHosts(on system: Resolver) throws(PostgresError) {
+        guard let hostList = self["host"], !isSet("hostaddr", environment: "PGHOSTADDR", on: system) else { return }
+        let hosts = hostList.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard hosts.contains(where: Self.needsLookup) else { return }
+        let ports = (self["port"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let portPerHost = ports.count > 1
+        if portPerHost && ports.count != hosts.count {
+            throw PostgresError(.invalidConfiguration, detail: "DATABASE_URL has \(ports.count) ports for \(hosts.count) hosts")
+        }
+        var newHosts: [String] = []
+        var newAddresses: [String] = []
+        var newPorts: [String] = []
+        var firstFailure: PostgresError?
+        for (index, host) in hosts.enumerated() {
+            var addresses = [""]  // empty: libpq uses `host` itself (numeric address or socket directory)
+            if Self.needsLookup(host) {
+                do {
+                    addresses = Array(try system.addresses(host, lookupTimeoutMilliseconds).prefix(Resolver.maximumAddresses))
+                } catch {
+                    firstFailure = firstFailure ?? error
+                    continue
+                }
+                if addresses.isEmpty {
+                    firstFailure = firstFailure ?? PostgresError(.connectionFailed, detail: "could not resolve database host \(host)")
+                    continue
+                }
+            }
+            for address in addresses {
+                newHosts.append(host)
+                newAddresses.append(address)
+                if portPerHost { newPorts.append(ports[index]) }
+            }
+        }
+        guard !newHosts.isEmpty else {
+            throw firstFailure ?? PostgresError(.connectionFailed, detail: "could not resolve database host")
+        }
+        self["host"] = newHosts.joined(separator: ",")
+        self["hostaddr"] = newAddresses.joined(separator: ",")
+        if portPerHost { self["port"] = newPorts.joined(separator: ",") }
+    }
+
+    /// libpq 15 has no `sslrootcert=system`: verification modes without a root certificate get the system bundle.
+    private mutating func pinRootCertificate(on system: Resolver) throws(PostgresError) {
+        let mode = self["sslmode"] ?? "require"
+        let wantsSystem = self["sslrootcert"] == "system"
+        let verifies = mode == "verify-ca" || mode == "verify-full"
+        guard wantsSystem || (verifies && !isSet("sslrootcert", environment: "PGSSLROOTCERT", on: system)) else { return }
+        guard let bundle = Self.systemCABundle(on: system) else {
+            throw PostgresError(.invalidConfiguration,
+                                detail: "sslmode=\(mode) needs sslrootcert: no system CA bundle found (set WARDEN_CA_BUNDLE)")
+        }
+        self["sslrootcert"] = bundle
+    }
+
+    /// Without `$HOME`, libpq asks `getpwuid` for the home directory (NSS) to find `~/.pgpass` and `~/.postgresql/*`.
+    /// Naming those files explicitly — under `/dev/null`, where nothing can exist — spares the call and changes nothing
+    /// else: libpq silently skips missing ones, as it would on Lambda. Anything set in the URL or `PG*` wins.
+    private mutating func pinHomeDirectoryFiles(on system: Resolver) {
+        if let home = system.environment("HOME"), !home.isEmpty { return }
+        let nowhere = "/dev/null"
+        if !isSet("password", environment: "PGPASSWORD", on: system), !isSet("passfile", environment: "PGPASSFILE", on: system) {
+            self["passfile"] = "\(nowhere)/.pgpass"
+        }
+        guard self["sslmode"] != "disable" else { return }
+        let files = [("sslcert", "PGSSLCERT", "postgresql.crt"), ("sslkey", "PGSSLKEY", "postgresql.key"),
+                     ("sslrootcert", "PGSSLROOTCERT", "root.crt"), ("sslcrl", "PGSSLCRL", "root.crl")]
+        for (key, variable, file) in files where !isSet(key, environment: variable, on: system) {
+            if key == "sslcrl" && isSet("sslcrldir", environment: "PGSSLCRLDIR", on: system) { continue }
+            self[key] = "\(nowhere)/.postgresql/\(file)"
+        }
+    }
 }
 
 private func percentDecode(_ s: Substring) -> String? {

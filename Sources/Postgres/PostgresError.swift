@@ -7,6 +7,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case invalidConfiguration
         /// The server could not be reached or refused the connection.
         case connectionFailed
+        /// The connection's TLS failed: the server certificate did not verify (unknown CA, host name not in the
+        /// certificate, no root certificate) or the server does not offer TLS although `sslmode` requires it.
+        case tlsFailed
         /// The connection was lost while a statement was in flight.
         case connectionLost
         /// The server rejected or failed the statement.
@@ -24,13 +27,22 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// libpq's message, for operators only.
     public let detail: String
 
+    /// A `.connectionFailed` whose libpq message reports a TLS failure becomes `.tlsFailed`, so that operators can
+    /// tell a certificate problem from an unreachable server without reading the message.
     public init(_ code: Code, sqlState: String? = nil, detail: String = "") {
-        self.code = code
+        self.code = code == .connectionFailed && Self.reportsTLSFailure(detail) ? .tlsFailed : code
         self.sqlState = sqlState
         self.detail = detail
     }
 
     public var description: String { "database error: \(code.rawValue)" }
+
+    /// libpq 15's wording for certificate and handshake failures ("server certificate for … does not match host
+    /// name …", "SSL error: certificate verify failed", "root certificate file … does not exist", "server does not
+    /// support SSL, but SSL was required"); `no pg_hba.conf entry …` is an authentication failure, not TLS.
+    private static func reportsTLSFailure(_ message: String) -> Bool {
+        ["certificate", "SSL error", "SSL SYSCALL error", "does not support SSL"].contains { message.contains($0) }
+    }
 
     /// The code for a server error: statement timeouts and cancellations are `.timeout`, connection-class
     /// errors (SQLSTATE 08xxx, admin shutdown 57P01–57P03) `.connectionLost`, the rest `.queryFailed`.

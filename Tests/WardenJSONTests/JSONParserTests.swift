@@ -183,8 +183,19 @@ struct JSONParserTests {
     // MARK: Numbers
 
     @Test func integersAreExact() throws {
-        #expect(try JSON.parse("9223372036854775807") == .int(.max))
-        #expect(try JSON.parse("-9223372036854775808") == .int(.min))
+        // Pattern matching, not `==`, which compares numbers by value across `.int` and `.double`.
+        let exact: [(String, Int64)] = [
+            ("9223372036854775807", .max), ("-9223372036854775808", .min), ("9007199254740993", 9_007_199_254_740_993),
+            ("-9007199254740993", -9_007_199_254_740_993), ("1", 1), ("-1", -1),
+        ]
+        for (text, expected) in exact {
+            let value = try JSON.parse(text)
+            guard case .int(let int) = value else {
+                Issue.record("\(text) should be .int, got \(value)")
+                continue
+            }
+            #expect(int == expected)
+        }
         if case .int(let value) = try JSON.parse("-0") {
             #expect(value == 0)
         } else {

@@ -220,3 +220,58 @@ class FakeRuntimeAPI:
 
     def close(self):
         self.server.shutdown()
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of a test's own (for restarts and other disruptive cases), migrated like the main one."""
+
+    def __init__(self, base: Path):
+        self.dir = base / "pg"
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.dir.mkdir(parents=True)
+        subprocess.run(["chown", "-R", "postgres:postgres", str(self.dir)], check=True)
+        self._pg([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth-local=trust",
+                  "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"])
+        with open(self.data / "postgresql.conf", "a") as f:
+            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.dir}'\n"
+                    "fsync = off\nsynchronous_commit = off\n")
+        self.start()
+        self.psql("CREATE ROLE warden LOGIN PASSWORD 'owner-pw'; CREATE ROLE warden_fn NOLOGIN; "
+                  "CREATE ROLE warden_app LOGIN PASSWORD 'app-pw' IN ROLE warden_fn")
+        self.psql("CREATE DATABASE warden OWNER warden")
+        self.owner_url = f"postgresql://warden:owner-pw@127.0.0.1:{self.port}/warden?sslmode=disable"
+        self.function_url = f"postgresql://warden_app:app-pw@127.0.0.1:{self.port}/warden?sslmode=disable"
+        subprocess.run([str(WARDEN), "migrate", "--database-url", self.owner_url], check=True, capture_output=True)
+
+    def _pg(self, args):
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True)
+
+    def psql(self, sql, db="postgres"):
+        self._pg([str(PG_BIN / "psql"), "-h", str(self.dir), "-p", str(self.port), "-U", "postgres", "-d", db,
+                  "-v", "ON_ERROR_STOP=1", "-c", sql])
+
+    def start(self):
+        self._pg([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "start"])
+
+    def stop(self):
+        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+                        "-w", "stop"], capture_output=True)
+
+
+@pytest.fixture
+def private_cluster():
+    # Under the repository's ignored .local/: pytest's own temp dirs are private to root, and the server runs as
+    # the postgres user.
+    import shutil
+    import tempfile
+    (ROOT / ".local").mkdir(exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="cluster-", dir=ROOT / ".local"))
+    base.chmod(0o755)
+    cluster = PrivateCluster(base)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)

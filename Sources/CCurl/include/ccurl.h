@@ -23,6 +23,10 @@ CURLcode warden_curl_setopt_pointer(CURL *easy, CURLoption option, const void *v
 CURLcode warden_curl_setopt_off(CURL *easy, CURLoption option, curl_off_t value);
 CURLcode warden_curl_getinfo_long(CURL *easy, CURLINFO info, long *value);
 
+/// Clears AWS SigV4 signing (`CURLOPT_AWS_SIGV4`) and the user name and password, and restores libcurl's default
+/// authentication (Basic, which sends nothing without a user name).
+CURLcode warden_curl_clear_auth(CURL *easy);
+
 /// Sets the request body for the next transfer (not copied: it must stay valid until the transfer ends).
 /// A NULL or empty body sends an empty one.
 CURLcode warden_curl_set_body(CURL *easy, const uint8_t *data, size_t len);
