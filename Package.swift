@@ -16,6 +16,8 @@ let depsPrefix: String = {
 
 let strictSwift: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
+    // The bootstraps leave out _StringProcessing (about 1 MB of regex tables): keep every build honest about it.
+    .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
@@ -23,7 +25,10 @@ let strictSwift: [SwiftSetting] = [
 /// C include path for the Swift wrappers that import our C shims.
 let cImports: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(depsPrefix)/include"])]
 
-let toolFunctions = ["calculate_health"]
+let toolFunctions = [
+    "get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
+    "generate_qbr_outline",
+]
 
 var targets: [Target] = [
     // MARK: C shims (the only places with C calls, besides their one Swift wrapper each)
@@ -53,14 +58,17 @@ var targets: [Target] = [
         dependencies: ["Curl", "Platform", "WardenCrypto", "WardenJSON", .product(name: "Logging", package: "swift-log")],
         swiftSettings: strictSwift
     ),
-    .target(name: "Postgres", dependencies: ["CLibPQ", "CResolver"], swiftSettings: strictSwift + cImports),
+    .target(name: "Postgres", dependencies: ["CLibPQ", "CResolver", "Platform"], swiftSettings: strictSwift + cImports),
+    .target(name: "Secrets", dependencies: ["Curl", "Platform", "WardenJSON"], swiftSettings: strictSwift),
     .target(
         name: "Middleware",
-        dependencies: ["LambdaRuntime", "Postgres", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log")],
+        dependencies: [
+            "LambdaRuntime", "Postgres", "Secrets", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log"),
+        ],
         swiftSettings: strictSwift
     ),
 
-    .target(name: "Copilot", swiftSettings: strictSwift),
+    .target(name: "Copilot", dependencies: ["Postgres", "WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -76,7 +84,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "warden",
         dependencies: [
-            "Emulator", "Postgres", "Middleware", "WardenJSON", "WardenCrypto",
+            "Curl", "Emulator", "Postgres", "Middleware", "WardenJSON", "WardenCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSwift
@@ -97,8 +105,9 @@ var targets: [Target] = [
     ),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "MiddlewareTests", dependencies: ["Middleware", "LambdaRuntime", "WardenJSON", "WardenCrypto"], swiftSettings: strictSwift),
-    .testTarget(name: "CopilotTests", dependencies: ["Copilot"], swiftSettings: strictSwift),
+    .testTarget(name: "CopilotTests", dependencies: ["Copilot", "Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
+    .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
 ]
 
 for tool in toolFunctions {

@@ -3,7 +3,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need_apt=()
-for pkg in build-essential zip unzip file binutils libssl-dev zlib1g-dev libc-ares-dev postgresql-15 postgresql-client-15 python3-pip util-linux; do
+for pkg in build-essential zip unzip advancecomp file openssl dnsmasq-base binutils libssl-dev zlib1g-dev libc-ares-dev postgresql-15 postgresql-client-15 python3-pip util-linux; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -12,7 +12,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 py=python3
 need_pip=()
-for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000; do
+for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3; do
     "$py" -c "import ${mod%%:*}" >/dev/null 2>&1 || need_pip+=("${mod##*:}")
 done
 if [ ${#need_pip[@]} -gt 0 ]; then

@@ -113,8 +113,6 @@ static int append_address(const struct sockaddr *address, char *out, size_t out_
     return 1;
 }
 
-int warden_resolve_timeout_status(void) { return ARES_ETIMEOUT; }
-
 int warden_resolve(const char *name, int timeout_ms, int max_addresses, char *out, size_t out_len) {
     if (out == NULL || out_len == 0) return ARES_EBADQUERY;
     out[0] = '\0';

@@ -27,13 +27,17 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
     /// libcurl's error text (from `CURLOPT_ERRORBUFFER`-style `curl_easy_strerror`); it holds no request data.
     public let detail: String
 
+    /// The failure class, libcurl's code and its text.
     public var description: String { "HTTP transfer failed (\(code), curl code \(curlCode): \(detail))" }
 }
 
 /// One HTTP header.
 public struct HTTPHeader: Sendable, Equatable {
+    /// Field name, as sent or received.
     public var name: String
+    /// Field value.
     public var value: String
+    /// A header `name: value`.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -48,6 +52,13 @@ public struct HTTPResponse: Sendable {
     public var headers: [HTTPHeader]
     /// Response body.
     public var body: [UInt8]
+
+    /// A response given field by field (for tests and stand-ins).
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 
     /// The first value of header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
@@ -71,7 +82,7 @@ public final class CurlEasy {
     private let headerBuffer: UnsafeMutablePointer<warden_buf>
     /// `true` while signing options may still be set on the handle; plain requests clear them first.
     private var signingOptionsSet = false
-    /// The `CURLOPT_CAINFO` value currently set (`nil`: never set, libcurl's built-in default).
+    /// The `CURLOPT_CAINFO` value currently set (`nil`: libcurl's built-in default).
     private var caInfo: String?
 
     /// Creates a handle. Throws when libcurl cannot allocate one.
@@ -189,9 +200,10 @@ public final class CurlEasy {
         signingOptionsSet = false
     }
 
-    /// Sets `CURLOPT_CAINFO` when it differs from what the handle already has.
+    /// Sets `CURLOPT_CAINFO` when it differs from what the handle already has (`nil` restores libcurl's default,
+    /// which in our build trusts nothing).
     private func setCAInfo(_ path: String?) throws(CurlError) {
-        guard let path, path != caInfo else { return }
+        guard path != caInfo else { return }
         try check(warden_curl_setopt_string(easy, CURLOPT_CAINFO, path))
         caInfo = path
     }

@@ -1,6 +1,7 @@
 public import LambdaRuntime
-public import Postgres
+internal import Postgres
 internal import Logging
+public import Secrets
 internal import Platform
 internal import WardenJSON
 
@@ -10,14 +11,44 @@ internal import WardenJSON
 public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     let tool: Tool
     let configuration: FunctionConfiguration
-    let verifier: HMACVerification
+    let secrets: FunctionSecrets
+    var verifier: HMACVerification
     let database: Database
+    private var hmacGeneration: Int
+    private var databaseGeneration: Int
 
-    public init(tool: Tool, configuration: FunctionConfiguration, database: Database) {
+    /// Reads the secrets now (from the environment, or SSM / Secrets Manager), so a function that cannot
+    /// authenticate or reach its database's configuration fails at init with a clear message.
+    public init(tool: Tool, configuration: FunctionConfiguration, secrets: FunctionSecrets) throws(InitializationError) {
+        do {
+            try secrets.validateConfiguration()
+            verifier = HMACVerification(secret: try secrets.hmacSecret())
+            database = try Database(url: try secrets.databaseURL())
+        } catch let error as SecretsError {
+            throw InitializationError("Configuration error: \(error.description)")
+        } catch {
+            throw InitializationError("Configuration error: DATABASE_URL is not a valid postgresql:// URL")
+        }
         self.tool = tool
         self.configuration = configuration
-        self.verifier = HMACVerification(secret: configuration.hmacSecret)
-        self.database = database
+        self.secrets = secrets
+        hmacGeneration = secrets.hmacSecretGeneration
+        databaseGeneration = secrets.databaseURLGeneration
+    }
+
+    /// Picks up rotated secrets (a cached value past its TTL is refetched, within the invocation's time).
+    private mutating func refreshSecrets(_ context: LambdaContext) throws {
+        let budget = Int(max(1, min(Int64(FunctionSecrets.defaultTimeoutMilliseconds), context.remainingMilliseconds - Database.deadlineReserveMilliseconds)))
+        let key = try secrets.hmacSecret(timeoutMilliseconds: budget)
+        if secrets.hmacSecretGeneration != hmacGeneration {
+            verifier = HMACVerification(secret: key)
+            hmacGeneration = secrets.hmacSecretGeneration
+        }
+        let url = try secrets.databaseURL(timeoutMilliseconds: budget)
+        if secrets.databaseURLGeneration != databaseGeneration {
+            try database.update(url: url)
+            databaseGeneration = secrets.databaseURLGeneration
+        }
     }
 
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -52,11 +83,12 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         }
     }
 
-    private func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> JSON {
+    private mutating func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> JSON {
         guard request.method == "POST" else { throw EnvelopeError(.methodNotAllowed, "Only POST is supported.") }
         if let body = request.body, body.count > configuration.maxBodyBytes {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
         }
+        try refreshSecrets(context)
         audit.clientID = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
         let input = try CopilotRequest(body: request.body)
         audit.tenant = input.tenant
@@ -88,8 +120,19 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
 
     /// What an operator may learn about an unexpected error: its category, never its message or data.
     static func describe(_ error: any Error) -> Logger.Metadata {
+        if let secret = error as? SecretsError {
+            return ["error.kind": "secrets", "error.detail": .string(secret.description)]
+        }
         if let db = error as? PostgresError {
-            return ["error.kind": "database", "error.code": .string(db.code.rawValue), "error.sqlstate": .string(db.sqlState ?? "")]
+            var metadata: Logger.Metadata = [
+                "error.kind": "database", "error.code": .string(db.code.rawValue), "error.sqlstate": .string(db.sqlState ?? ""),
+            ]
+            // libpq's connection messages name host, port, user and database — never passwords or row data — and
+            // are what an operator needs to tell a DNS, TLS or pg_hba problem apart.
+            if db.code == .connectionFailed || db.code == .tlsFailed {
+                metadata["error.detail"] = .string(String(db.detail.split(separator: "\n").first ?? ""))
+            }
+            return metadata
         }
         return ["error.kind": .string(String(describing: type(of: error)))]
     }

@@ -1,6 +1,7 @@
 public import LambdaRuntime
 public import Postgres
 public import WardenJSON
+internal import Secrets
 
 /// One copilot tool's business logic. Everything else — authentication, validation, CORS, the envelope, error
 /// mapping, logging — is the shared chain in `CopilotHandler`.
@@ -16,9 +17,9 @@ extension CopilotTool {
     /// Runs this tool as a Lambda function: reads configuration, then serves invocations forever.
     public static func main(_ tool: Self) -> Never {
         LambdaRuntime.run { initContext in
-            let configuration = try FunctionConfiguration.fromEnvironment()
-            let database = try Database(url: configuration.databaseURL)
-            return CopilotHandler(tool: tool, configuration: configuration, database: database)
+            let logger = initContext.logger
+            let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
+            return try CopilotHandler(tool: tool, configuration: .fromEnvironment(), secrets: secrets)
         }
     }
 }

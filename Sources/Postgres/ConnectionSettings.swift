@@ -102,15 +102,19 @@ extension ConnectionSettings {
     /// - `user` must be given (libpq would otherwise ask `getpwuid`);
     /// - without `$HOME`, the files libpq looks for in the home directory are pinned to paths that cannot exist,
     ///   which is what libpq finds there anyway, minus the `getpwuid` call.
-    func prepared() throws(PostgresError) -> ConnectionSettings { try prepared(on: .system) }
+    ///
+    /// Name lookups take at most `connect_timeout` each, and end by `deadline` (milliseconds since the Unix epoch).
+    func prepared(deadline: Int64? = nil) throws(PostgresError) -> ConnectionSettings {
+        try prepared(on: .system, deadline: deadline)
+    }
 
     /// `prepared()` against a given machine (tests substitute the resolver, environment and files).
-    func prepared(on system: Resolver) throws(PostgresError) -> ConnectionSettings {
+    func prepared(on system: Resolver, deadline: Int64? = nil) throws(PostgresError) -> ConnectionSettings {
         var settings = self
         guard let user = settings["user"], !user.isEmpty else {
             throw PostgresError(.invalidConfiguration, detail: "DATABASE_URL has no user name (postgresql://USER:…@host/db)")
         }
-        try settings.resolveHosts(on: system)
+        try settings.resolveHosts(on: system, deadline: deadline)
         try settings.pinRootCertificate(on: system)
         settings.pinHomeDirectoryFiles(on: system)
         return settings
@@ -144,8 +148,10 @@ extension ConnectionSettings {
 
     /// host=a,b → host=a,a,b hostaddr=IPa1,IPa2,IPb (ports expanded alike when they are a list). A name that does not
     /// resolve is dropped from a list of several; when nothing is left, its error is thrown.
-    private mutating func resolveHosts(on system: Resolver) throws(PostgresError) {
-        guard let hostList = self["host"], !isSet("hostaddr", environment: "PGHOSTADDR", on: system) else { return }
+    private mutating func resolveHosts(on system: Resolver, deadline: Int64?) throws(PostgresError) {
+        // Without `host`, libpq would take $PGHOST: resolve that instead.
+        guard let hostList = self["host"] ?? system.environment("PGHOST"),
+              !isSet("hostaddr", environment: "PGHOSTADDR", on: system) else { return }
         let hosts = hostList.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard hosts.contains(where: Self.needsLookup) else { return }
         let ports = (self["port"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -160,8 +166,14 @@ extension ConnectionSettings {
         for (index, host) in hosts.enumerated() {
             var addresses = [""]  // empty: libpq uses `host` itself (numeric address or socket directory)
             if Self.needsLookup(host) {
+                var timeout = lookupTimeoutMilliseconds
+                if let deadline {
+                    let left = deadline - nowMilliseconds()
+                    guard left > 0 else { throw PostgresError(.timeout, detail: "no time left to resolve database host \(host)") }
+                    timeout = Int(min(Int64(timeout), left))
+                }
                 do {
-                    addresses = Array(try system.addresses(host, lookupTimeoutMilliseconds).prefix(Resolver.maximumAddresses))
+                    addresses = Array(try system.addresses(host, timeout).prefix(Resolver.maximumAddresses))
                 } catch {
                     firstFailure = firstFailure ?? error
                     continue

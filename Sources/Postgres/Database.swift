@@ -64,7 +64,7 @@ public final class Database {
     private func open(deadline: Int64?) throws(PostgresError) -> PGConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
-        let fresh = try PGConnection(settings: try settings.prepared(), deadline: deadline)
+        let fresh = try PGConnection(settings: try settings.prepared(deadline: deadline), deadline: deadline)
         connection = fresh
         return fresh
     }

@@ -1,3 +1,5 @@
+internal import Platform
+
 /// An error from the database layer. `description` is deliberately generic: server messages may quote data, so
 /// they stay in `detail`, which only goes to operators' logs after redaction.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
@@ -27,22 +29,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// libpq's message, for operators only.
     public let detail: String
 
-    /// A `.connectionFailed` whose libpq message reports a TLS failure becomes `.tlsFailed`, so that operators can
-    /// tell a certificate problem from an unreachable server without reading the message.
+    /// Creates an error; `detail` is for operators' logs only.
     public init(_ code: Code, sqlState: String? = nil, detail: String = "") {
-        self.code = code == .connectionFailed && Self.reportsTLSFailure(detail) ? .tlsFailed : code
+        self.code = code
         self.sqlState = sqlState
         self.detail = detail
     }
 
     public var description: String { "database error: \(code.rawValue)" }
-
-    /// libpq 15's wording for certificate and handshake failures ("server certificate for … does not match host
-    /// name …", "SSL error: certificate verify failed", "root certificate file … does not exist", "server does not
-    /// support SSL, but SSL was required"); `no pg_hba.conf entry …` is an authentication failure, not TLS.
-    private static func reportsTLSFailure(_ message: String) -> Bool {
-        ["certificate", "SSL error", "SSL SYSCALL error", "does not support SSL"].contains { message.contains($0) }
-    }
 
     /// The code for a server error: statement timeouts and cancellations are `.timeout`, connection-class
     /// errors (SQLSTATE 08xxx, admin shutdown 57P01–57P03) `.connectionLost`, the rest `.queryFailed`.
@@ -53,6 +47,12 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return .queryFailed
     }
 
-    /// The code for a failed connection attempt, from libpq's message.
-    static func classifyConnectionFailure(_ message: String) -> Code { .connectionFailed }
+    /// The code for a failed connection attempt, from libpq's message: `.tlsFailed` for libpq 15's wording of
+    /// certificate and handshake failures ("server certificate for … does not match host name …", "SSL error:
+    /// certificate verify failed", "root certificate file … does not exist", "server does not support SSL, but SSL
+    /// was required"), else `.connectionFailed` (`no pg_hba.conf entry …` is an authentication failure, not TLS).
+    static func classifyConnectionFailure(_ message: String) -> Code {
+        let tls = ["certificate", "SSL error", "SSL SYSCALL error", "does not support SSL"]
+        return tls.contains { message.containsBytes($0) } ? .tlsFailed : .connectionFailed
+    }
 }

@@ -1,4 +1,5 @@
 internal import CResolver
+internal import Platform
 
 #if canImport(Glibc)
 internal import Glibc
@@ -25,7 +26,7 @@ struct Resolver: Sendable {
     /// The real machine.
     static let system = Resolver(
         addresses: { name, timeout throws(PostgresError) in try resolve(name, timeoutMilliseconds: timeout) },
-        environment: { name in getenv(name).map { String(cString: $0) } },
+        environment: { Platform.environment($0) },
         fileExists: { path in access(path, R_OK) == 0 }
     )
 

@@ -30,6 +30,7 @@ public struct SecretsError: Error, CustomStringConvertible, Sendable, Equatable 
         self.reason = reason
     }
 
+    /// One sentence naming the subject and the failure, safe to log.
     public var description: String {
         switch code {
         case .notConfigured: "\(subject) is not configured: \(reason)"

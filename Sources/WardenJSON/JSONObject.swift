@@ -7,6 +7,9 @@
 /// Lookup is a backwards linear scan for small objects and uses a hash index once the object has more than
 /// `indexThreshold` members.
 ///
+/// Keys are compared with Swift `String` equality (Unicode canonical equivalence), for lookups and duplicate detection
+/// alike.
+///
 /// Equality is JSON equality: two objects are equal when they have the same set of keys and the values found by
 /// lookup are equal; member order and shadowed duplicates do not matter.
 public struct JSONObject: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
@@ -23,15 +26,34 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     private var index: [String: Int]
     private var isIndexed: Bool
 
+    /// What is known about repeated keys.
+    private enum Duplicates: UInt8 {
+        case absent, present
+        /// Members were appended without checking (the parser's fast path when not rejecting duplicates).
+        case unknown
+    }
+
+    private var duplicates: Duplicates
+
     /// Whether some key occurs more than once (lookups see the last occurrence).
-    public private(set) var hasDuplicateKeys: Bool
+    ///
+    /// The parser only checks keys as it goes with `rejectDuplicateKeys`; otherwise a small object (at most
+    /// `indexThreshold` members) finds out when this is read by hashing its keys, and a larger one knows it from its
+    /// index.
+    public var hasDuplicateKeys: Bool {
+        switch duplicates {
+        case .absent: false
+        case .present: true
+        case .unknown: uniqueKeyCount != members.count
+        }
+    }
 
     /// Creates an empty object.
     public init() {
         members = []
         index = [:]
         isIndexed = false
-        hasDuplicateKeys = false
+        duplicates = .absent
     }
 
     /// Creates an empty object with room for `minimumCapacity` members.
@@ -56,7 +78,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         }
     }
 
-    // MARK: Collection
+    // MARK: Collection (iteration visits every stored member, shadowed duplicates included)
 
     /// Position of the first member.
     public var startIndex: Int { 0 }
@@ -120,16 +142,23 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
 
     // MARK: Mutation
 
-    /// Appends a member without looking for an existing one; if `key` already occurs, the new member shadows it and
+    /// Appends a member even if `key` already occurs; the new member then shadows the earlier one and
     /// `hasDuplicateKeys` becomes `true`.
     public mutating func append(key: String, value: JSON) {
         append(key: key, value: value, isDuplicate: contains(key: key))
     }
 
-    /// Appends a member whose duplicate status the caller already knows (the parser checks before parsing the value).
-    mutating func append(key: String, value: JSON, isDuplicate: Bool) {
-        if isDuplicate {
-            hasDuplicateKeys = true
+    /// Appends a member; `isDuplicate` is whether `key` already occurs, or `nil` when the caller did not check.
+    mutating func append(key: String, value: JSON, isDuplicate: Bool?) {
+        switch isDuplicate ?? (isIndexed ? index[key] != nil : nil) {
+        case true?:
+            duplicates = .present
+        case false?:
+            break
+        case nil:
+            if duplicates == .absent, !members.isEmpty {
+                duplicates = .unknown
+            }
         }
         members.append((key: key, value: value))
         if isIndexed {
@@ -166,7 +195,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         members.removeAll(keepingCapacity: keepingCapacity)
         index = [:]
         isIndexed = false
-        hasDuplicateKeys = false
+        duplicates = .absent
     }
 
     private mutating func refreshAfterRemoval() {
@@ -176,8 +205,8 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
             index = [:]
             isIndexed = false
         }
-        if hasDuplicateKeys {
-            hasDuplicateKeys = uniqueKeyCount != members.count
+        if duplicates != .absent {
+            duplicates = uniqueKeyCount != members.count ? .present : .absent
         }
     }
 
@@ -188,13 +217,16 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         }
         index = newIndex
         isIndexed = true
+        if duplicates == .unknown {
+            duplicates = newIndex.count != members.count ? .present : .absent
+        }
     }
 
     // MARK: Equality
 
     /// Number of distinct keys.
     var uniqueKeyCount: Int {
-        if !hasDuplicateKeys {
+        if duplicates == .absent {
             return members.count
         }
         if isIndexed {
@@ -209,7 +241,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
 
     /// Calls `body` with each effective member (the last occurrence of every key), in stored order.
     func forEachEffectiveMember(_ body: (String, JSON) throws -> Void) rethrows {
-        if !hasDuplicateKeys {
+        if duplicates == .absent {
             for member in members {
                 try body(member.key, member.value)
             }

@@ -9,7 +9,8 @@ public struct JSONParseOptions: Sendable, Hashable {
     /// Maximum input length in bytes; longer input throws `.tooLarge` before any parsing. Default unlimited.
     public var maxBytes: Int
     /// Whether a key repeated within one object throws `.duplicateKey` (instead of the last occurrence winning and
-    /// `JSONObject.hasDuplicateKeys` being set). Default `false`; use `true` for untrusted request bodies.
+    /// `JSONObject.hasDuplicateKeys` being set). Keys compare as Swift strings (after unescaping, with Unicode
+    /// canonical equivalence). Default `false`; use `true` for untrusted request bodies.
     public var rejectDuplicateKeys: Bool
 
     /// Creates options.
@@ -51,11 +52,11 @@ extension JSON {
     }
 }
 
-/// Iterative recursive-descent parser over a UTF-8 buffer. Nesting uses an explicit stack, so deep input cannot
-/// overflow the call stack whatever `maxDepth` is.
+/// Non-recursive parser over a UTF-8 buffer. Nesting uses an explicit stack, so deep input cannot overflow the call
+/// stack whatever `maxDepth` is.
 ///
-/// Every read of `input` is preceded by an explicit `position < input.count` check (the buffer subscript is only
-/// bounds-checked in debug builds).
+/// Every read of `input` is preceded by an explicit bounds check (`index < input.count`, or `index + 8 <= input.count`
+/// for the 8-byte string scan), because the buffer subscript is only bounds-checked in debug builds.
 struct JSONParser {
     private let input: UnsafeBufferPointer<UInt8>
     private var position = 0
@@ -71,7 +72,8 @@ struct JSONParser {
         var object = JSONObject()
         /// Key of the member whose value is being parsed.
         var key = ""
-        var keyIsDuplicate = false
+        /// Whether the key already occurs in the object; `nil` when not checked (duplicates are not rejected).
+        var keyIsDuplicate: Bool?
     }
 
     private init(input: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) {
@@ -193,9 +195,13 @@ struct JSONParser {
         let keyOffset = position
         position += 1
         let key = try parseStringBody()
-        let isDuplicate = frame.object.contains(key: key)
-        if isDuplicate, rejectDuplicateKeys {
-            throw JSONError(.duplicateKey, offset: keyOffset)
+        // Checking costs key comparisons, so without rejection `JSONObject` works it out only if asked.
+        var isDuplicate: Bool?
+        if rejectDuplicateKeys {
+            if frame.object.contains(key: key) {
+                throw JSONError(.duplicateKey, offset: keyOffset)
+            }
+            isDuplicate = false
         }
         skipWhitespace()
         guard position < input.count else { throw JSONError(.unexpectedEnd, offset: position) }
@@ -337,6 +343,15 @@ struct JSONParser {
         let count = input.count
         var index = start
         while index < count {
+            // Skip 8 plain printable ASCII bytes at a time.
+            while index + 8 <= count {
+                let word = UnsafeRawBufferPointer(input).loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if Self.needsAttention(word) {
+                    break
+                }
+                index += 8
+            }
+            guard index < count else { break }
             let byte = input[index]
             if byte == UInt8(ascii: "\"") {
                 position = index + 1
@@ -356,6 +371,18 @@ struct JSONParser {
             }
         }
         throw JSONError(.unexpectedEnd, offset: count)
+    }
+
+    /// Whether any of the 8 bytes in `word` is `"`, `\\`, a control character or non-ASCII (no false negatives;
+    /// a false positive only sends the caller to its byte-by-byte path).
+    private static func needsAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = word &- ones &* 0x20
+        return (hasQuote | hasBackslash | hasControl | word) & (ones &* 0x80) != 0
     }
 
     /// Slow path for strings with escapes: decodes into `scratch`.

@@ -37,7 +37,11 @@ public struct JSONValueDecoder: Sendable {
             json = try JSON.parse(bytes, options: parseOptions)
         } catch {
             throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: [], debugDescription: "The given data was not valid JSON.", underlyingError: error)
+                DecodingError.Context(
+                    codingPath: [],
+                    debugDescription: "The given data was not valid JSON.",
+                    underlyingError: error
+                )
             )
         }
         return try decode(T.self, from: json)
@@ -193,7 +197,10 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
         if value.isNull {
             return DecodingError.valueNotFound(
                 expected,
-                DecodingError.Context(codingPath: codingPath, debugDescription: "Expected \(expected) value but found null instead.")
+                DecodingError.Context(
+                    codingPath: codingPath,
+                    debugDescription: "Expected \(expected) value but found null instead."
+                )
             )
         }
         return DecodingError.typeMismatch(
@@ -253,7 +260,10 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         guard let value = object[key.stringValue] else {
             throw DecodingError.keyNotFound(
                 key,
-                DecodingError.Context(codingPath: codingPath, debugDescription: "No value associated with key \"\(key.stringValue)\".")
+                DecodingError.Context(
+                    codingPath: codingPath,
+                    debugDescription: "No value associated with key \"\(key.stringValue)\"."
+                )
             )
         }
         return value
@@ -339,7 +349,8 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 
     func superDecoder() throws -> any Decoder {
-        decoder.child(object[JSONCodingKey.superKey.stringValue] ?? .null, codingPath: codingPath + [JSONCodingKey.superKey])
+        let key = JSONCodingKey.superKey
+        return decoder.child(object[key.stringValue] ?? .null, codingPath: codingPath + [key])
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
@@ -455,11 +466,13 @@ struct JSONUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try advance(returning: decoder.child(current(KeyedDecodingContainer<NestedKey>.self), codingPath: currentPath).container(keyedBy: type))
+        let element = try current(KeyedDecodingContainer<NestedKey>.self)
+        return try advance(returning: decoder.child(element, codingPath: currentPath).container(keyedBy: type))
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try advance(returning: decoder.child(current((any UnkeyedDecodingContainer).self), codingPath: currentPath).unkeyedContainer())
+        let element = try current((any UnkeyedDecodingContainer).self)
+        return try advance(returning: decoder.child(element, codingPath: currentPath).unkeyedContainer())
     }
 
     mutating func superDecoder() throws -> any Decoder {

@@ -66,12 +66,29 @@ final class EncodedObject {
         position(of: key).map { values[$0] }
     }
 
+    /// Reorders the members by key (String `<`).
+    func sortByKey() {
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        keys = order.map { keys[$0] }
+        values = order.map { values[$0] }
+        if !index.isEmpty {
+            for (position, key) in keys.enumerated() {
+                index[key] = position
+            }
+        }
+    }
+
     /// Sets the value of `key`, replacing an existing value in place.
     func set(_ node: EncodedNode, forKey key: String) {
         if let position = position(of: key) {
             values[position] = node
             return
         }
+        appendUnique(node, forKey: key)
+    }
+
+    /// Appends a member whose key is known not to be present yet.
+    func appendUnique(_ node: EncodedNode, forKey key: String) {
         keys.append(key)
         values.append(node)
         if keys.count > JSONObject.indexThreshold {
@@ -124,10 +141,12 @@ protocol StringKeyedEncodableDictionary {
 
 extension Dictionary: StringKeyedEncodableDictionary where Key == String, Value: Encodable {
     func encodeSortedEntries(into object: EncodedObject, encoder: JSONEncoderImpl, codingPath: [any CodingKey]) throws {
-        for (key, value) in sorted(by: { $0.key < $1.key }) {
+        for (key, value) in self {
             let node = try encoder.box(value, codingPath: codingPath + [JSONCodingKey(stringValue: key)])
-            object.set(node ?? .object(EncodedObject()), forKey: key)
+            object.appendUnique(node ?? .object(EncodedObject()), forKey: key)
         }
+        // Sorting the encoded (concrete) entries avoids sorting generic tuples.
+        object.sortByKey()
     }
 }
 
@@ -159,7 +178,9 @@ final class JSONEncoderImpl: Encoder, SingleValueEncodingContainer {
             object = EncodedObject()
             node = .object(object)
         }
-        return KeyedEncodingContainer(JSONKeyedEncodingContainer<Key>(encoder: self, object: object, codingPath: codingPath))
+        return KeyedEncodingContainer(
+            JSONKeyedEncodingContainer<Key>(encoder: self, object: object, codingPath: codingPath)
+        )
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -215,7 +236,10 @@ final class JSONEncoderImpl: Encoder, SingleValueEncodingContainer {
         guard value.isFinite else {
             throw EncodingError.invalidValue(
                 value,
-                EncodingError.Context(codingPath: codingPath(), debugDescription: "Non-finite Double cannot be encoded in JSON.")
+                EncodingError.Context(
+                    codingPath: codingPath(),
+                    debugDescription: "Non-finite Double cannot be encoded in JSON."
+                )
             )
         }
         return .double(value)
@@ -226,13 +250,19 @@ final class JSONEncoderImpl: Encoder, SingleValueEncodingContainer {
         guard value.isFinite else {
             throw EncodingError.invalidValue(
                 value,
-                EncodingError.Context(codingPath: codingPath(), debugDescription: "Non-finite Float cannot be encoded in JSON.")
+                EncodingError.Context(
+                    codingPath: codingPath(),
+                    debugDescription: "Non-finite Float cannot be encoded in JSON."
+                )
             )
         }
         return .double(Double(value.description) ?? Double(value))
     }
 
-    static func boxInteger<T: FixedWidthInteger>(_ value: T, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> JSON {
+    static func boxInteger<T: FixedWidthInteger>(
+        _ value: T,
+        _ codingPath: @autoclosure () -> [any CodingKey]
+    ) throws -> JSON {
         if let int = Int64(exactly: value) {
             return .int(int)
         }
@@ -417,11 +447,15 @@ struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
         array.values.append(node)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         let nested = EncodedObject()
         let path = nextPath
         array.values.append(.object(nested))
-        return KeyedEncodingContainer(JSONKeyedEncodingContainer<NestedKey>(encoder: encoder, object: nested, codingPath: path))
+        return KeyedEncodingContainer(
+            JSONKeyedEncodingContainer<NestedKey>(encoder: encoder, object: nested, codingPath: path)
+        )
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {

@@ -403,6 +403,45 @@ struct JSONParserTests {
         #expect((try? JSON.parse([0x22, 0x7F, 0x22])) == .string("\u{7F}"))
     }
 
+    @Test func everyByteAtEveryPositionOfAString() throws {
+        // Strings are scanned 8 bytes at a time: put each byte value at each position around two 8-byte windows.
+        for position in 0..<20 {
+            for byte in UInt8.min...UInt8.max {
+                var input: [UInt8] = [0x22] + Array(repeating: UInt8(ascii: "a"), count: 20) + [0x22]
+                input[1 + position] = byte
+                switch byte {
+                case UInt8(ascii: "\""):
+                    expectParseError(input, .trailingData, offset: 2 + position)
+                case UInt8(ascii: "\\") where position == 19:
+                    // Escapes the closing quote.
+                    expectParseError(input, .unexpectedEnd, offset: input.count)
+                case UInt8(ascii: "\\"):
+                    expectParseError(input, .invalidEscape, offset: 1 + position)
+                case 0x00..<0x20:
+                    expectParseError(input, .controlCharacter, offset: 1 + position)
+                case 0x80...0xFF:
+                    expectParseError(input, .invalidUTF8, offset: 1 + position)
+                default:
+                    let expected = String(repeating: "a", count: position) + String(UnicodeScalar(byte))
+                        + String(repeating: "a", count: 19 - position)
+                    #expect(try JSON.parse(input) == .string(expected))
+                }
+            }
+        }
+    }
+
+    @Test func stringsOfEveryLength() throws {
+        for length in 0..<40 {
+            let plain = String(repeating: "x", count: length)
+            #expect(try JSON.parse("\"\(plain)\"") == .string(plain))
+            #expect(try JSON.parse("[\"\(plain)\",\"\(plain)\"]") == [.string(plain), .string(plain)])
+            #expect(try JSON.parse("\"\(plain)\\n\(plain)\"") == .string(plain + "\n" + plain))
+            #expect(try JSON.parse("\"\(plain)é😀\(plain)\"") == .string(plain + "é😀" + plain))
+            expectParseError("\"\(plain)", .unexpectedEnd, offset: 1 + length)
+            expectParseError(Array("\"\(plain)".utf8) + [0xE2, 0x82], .invalidUTF8, offset: 1 + length)
+        }
+    }
+
     @Test func keepsRawUTF8() throws {
         let text = "\"aé€😀日本\u{10FFFF}\""
         #expect(try JSON.parse(text) == .string("aé€😀日本\u{10FFFF}"))
@@ -504,12 +543,28 @@ struct JSONParserTests {
         #expect(unique["b"]?.objectValue?.hasDuplicateKeys == false)
     }
 
+    @Test func parsedDuplicatesCompareByEffectiveMembers() throws {
+        let parsed = try JSON.parse(#"{"a":1,"b":2,"a":3}"#)
+        let effective: JSON = ["b": 2, "a": 3]
+        #expect(parsed == effective)
+        #expect(parsed.hashValue == effective.hashValue)
+        #expect(parsed != ["a": 1, "b": 2])
+        // Encoding through a generic encoder writes only the effective members.
+        #expect(try JSONValueEncoder().encode(parsed) == ["a": 3, "b": 2])
+        #expect(try JSONValueDecoder().decode([String: Int].self, from: parsed) == ["a": 3, "b": 2])
+        // A parsed object without duplicates reports none.
+        #expect(try JSON.parse(#"{"a":1,"b":2}"#).objectValue?.hasDuplicateKeys == false)
+    }
+
     @Test func duplicateKeysCanBeRejected() throws {
         let strict = JSONParseOptions(rejectDuplicateKeys: true)
         expectParseError(#"{"a":1,"b":2,"a":3}"#, .duplicateKey, offset: 13, options: strict)
         expectParseError(#"[{"x":{"k":1,"k":1}}]"#, .duplicateKey, offset: 13, options: strict)
         // Escaped and raw spellings of the same key are the same key.
         expectParseError(#"{"a":1,"\u0061":2}"#, .duplicateKey, offset: 7, options: strict)
+        // Keys compare as Swift strings: canonically equivalent spellings (precomposed é, e + U+0301) are duplicates.
+        expectParseError(#"{"\u00e9":1,"e\u0301":2}"#, .duplicateKey, offset: 12, options: strict)
+        #expect(try JSON.parse(#"{"\u00e9":1,"e\u0301":2}"#)["\u{E9}"] == 2)
         // The same key in different objects is fine.
         #expect(throws: Never.self) { try JSON.parse(#"{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}"#, options: strict) }
     }

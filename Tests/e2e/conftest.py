@@ -58,13 +58,32 @@ def rest_event(tool, body, headers=None, method="POST", base64_body=False):
     }
 
 
+FRONTEND = json.loads((Path(__file__).parent / "schemas" / "frontend.json").read_text())
+VALIDATED = {"replies": 0}
+
+
+def check_frontend_shape(tool, proxy_response_bytes):
+    """Validates a copilot tool's reply against the front end's schemas (envelope, then the tool's data)."""
+    import jsonschema
+    resp = json.loads(proxy_response_bytes)
+    if not isinstance(resp, dict) or "statusCode" not in resp or not resp.get("body"):
+        return
+    envelope = json.loads(resp["body"])
+    jsonschema.validate(envelope, FRONTEND["envelope"])
+    if envelope["ok"]:
+        jsonschema.validate(envelope["data"], FRONTEND["data"][tool])
+    VALIDATED["replies"] += 1
+
+
 class Emulator:
-    """`warden emulate` running one function binary, with its stdout captured to a file."""
+    """`warden emulate` running one function binary, with its stdout captured to a file. Replies of copilot
+    tools are checked against the front end's schemas."""
 
     def __init__(self, bootstrap, env=None, timeout=3, tmp_path=None, name="fn", extra_args=()):
         self.port = free_port()
         self.log_path = Path(tmp_path or "/tmp") / f"emulator-{name}-{self.port}.log"
         self.log = open(self.log_path, "wb")
+        self.name = name
         args = [str(WARDEN), "emulate", "--bootstrap", str(bootstrap), "--port", str(self.port),
                 "--timeout", str(timeout), "--function-name", name, *extra_args]
         for k, v in (env or {}).items():
@@ -79,9 +98,12 @@ class Emulator:
             headers=headers or {}, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, dict(r.headers), r.read()
+                status, headers, body = r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
+        if self.name in FRONTEND["data"] and "x-amz-function-error" not in {k.lower() for k in headers}:
+            check_frontend_shape(self.name, body)
+        return status, headers, body
 
     def output(self):
         self.log.flush()

@@ -280,10 +280,13 @@ static int overhead(const char *event_path, long warmup, long count, const char 
             fail("the function called %s %s (an error report?) - see its log", r.method, r.path);
         }
     }
+    /* Measured. SIGTERM first (a profiler running the function gets to write its data), SIGKILL after 5 s. */
     pid_t pid = child;
-    kill(-pid, SIGKILL);
     struct rusage ru;
     int status;
+    kill(-pid, SIGTERM);
+    for (int i = 0; i < 500 && wait4(pid, &status, WNOHANG, &ru) == 0; i++) usleep(10000);
+    kill(-pid, SIGKILL);
     wait4(pid, &status, 0, &ru);
     child = -1;
     double per = (double)(cpu1 - cpu0) / (double)count;

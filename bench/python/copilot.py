@@ -1,9 +1,14 @@
 """The Python baseline's copilot middleware: the same chain as Sources/Middleware, written the way the original Python
-functions were (stdlib only): API Gateway event -> CORS preflight -> method -> body limit -> HMAC v1 check ->
-validation -> tool -> {ok, data, error} envelope in a proxy response, with one log line per request.
+functions were (stdlib + pg8000): API Gateway event -> CORS preflight -> method -> body limit -> HMAC v1 check ->
+validation -> tool -> {ok, data, error} envelope in a proxy response, then one audit row and one log line per request.
+
+Database work mirrors Sources/Postgres: the functions' role, each tenant query in a transaction that first sets
+`app.tenant_id` (row-level security) and `statement_timeout`, and an `audit_events` row per call. pg8000 cannot
+pipeline, so what libpq sends in one round trip takes several here (BEGIN, scope, query, COMMIT).
 
 awslambdaric itself decodes the event JSON into a dict and encodes the returned dict, as it does for every Python
-function."""
+function. Keep this file in step with the Swift middleware when that changes, or figure 1 and 4 compare different work.
+"""
 import base64
 import hashlib
 import hmac
@@ -11,6 +16,9 @@ import json
 import logging
 import os
 import time
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pg8000.dbapi
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -24,6 +32,64 @@ MAX_ID_LENGTH = 256
 
 STATUS = {"INVALID_INPUT": 400, "UNAUTHORIZED": 401, "MISSING_DATA": 404, "TOOL_FAILURE": 500,
           "PAYLOAD_TOO_LARGE": 413, "METHOD_NOT_ALLOWED": 405}
+
+
+DEADLINE_RESERVE_MS = 250
+SCOPE = "SELECT set_config('app.tenant_id', %s, true), set_config('statement_timeout', %s, true)"
+AUDIT = ("INSERT INTO audit_events (request_id, client_id, tenant, tool, action, outcome, status) "
+         "VALUES (%s, %s, %s, %s, %s, %s, %s)")
+
+
+class Database:
+    """One connection opened at first use and kept (`reuse=True`, as the Swift functions do), or one connection per
+    invocation (`reuse=False`, the original functions' style)."""
+
+    def __init__(self, url, reuse=True):
+        u = urlparse(url)
+        sslmode = parse_qs(u.query).get("sslmode", ["require"])[0]
+        self.params = dict(user=unquote(u.username or ""), password=unquote(u.password or ""), host=u.hostname,
+                           port=u.port or 5432, database=u.path.lstrip("/"),
+                           ssl_context=None if sslmode == "disable" else True, application_name="warden-py")
+        self.reuse = reuse
+        self.conn = None
+
+    def _open(self):
+        if self.conn is None:
+            self.conn = pg8000.dbapi.connect(**self.params)
+            self.conn.autocommit = True
+        return self.conn
+
+    def _run(self, work):
+        try:
+            return work(self._open().cursor())
+        except (pg8000.dbapi.InterfaceError, OSError):
+            self.conn = None  # the server dropped us: reconnect once and retry
+            return work(self._open().cursor())
+
+    def tenant_query(self, tenant, deadline_ms, sql, params=()):
+        """All rows of `sql` (`$1` = tenant, then `params`) under row-level security for `tenant`."""
+        timeout = max(1, deadline_ms - DEADLINE_RESERVE_MS - int(time.time() * 1000))
+
+        def work(cur):
+            cur.execute("BEGIN")
+            try:
+                cur.execute(SCOPE, (tenant, f"{timeout}ms"))
+                cur.execute(sql, (tenant, *params))
+                rows = cur.fetchall()
+                cur.execute("COMMIT")
+                return rows
+            except pg8000.dbapi.DatabaseError:
+                self.conn.rollback()
+                raise
+        return self._run(work)
+
+    def append_audit(self, request_id, client_id, tenant, tool, outcome, status):
+        self._run(lambda cur: cur.execute(AUDIT, (request_id, client_id, tenant, tool, "invoke", outcome, status)))
+
+    def end_invocation(self):
+        if not self.reuse and self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 class Refused(Exception):
@@ -83,6 +149,7 @@ def _verify(headers, raw):
     expected = hmac.new(SECRET, f"{ts}.{client}.".encode() + raw, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(signature.lower(), expected):
         raise Refused("UNAUTHORIZED", "Invalid signature.")
+    return client
 
 
 def _identifier(value):
@@ -127,10 +194,11 @@ def _failure(code, message, headers):
     return _response(STATUS[code], headers, body)
 
 
-def handle(event, context, name, tool):
-    """Runs `tool(customer_id, tenant, params) -> data` behind the copilot middleware."""
+def handle(event, context, name, tool, database):
+    """Runs `tool(customer_id, tenant, params, session) -> data` behind the copilot middleware, where
+    `session(sql, params)` runs a tenant-scoped query."""
     started = time.perf_counter_ns()
-    status, code = 200, None
+    status, code, client, tenant = 200, None, None, None
     headers = _cors(None)
     try:
         method = event.get("httpMethod") or ((event.get("requestContext") or {}).get("http") or {}).get("method")
@@ -149,9 +217,14 @@ def handle(event, context, name, tool):
             raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         if raw is not None and len(raw) > MAX_BODY_BYTES:
             raise Refused("PAYLOAD_TOO_LARGE", "The request body is too large.")
-        _verify(hdrs, raw or b"")
+        client = _verify(hdrs, raw or b"")
         customer, tenant, params = _request(raw)
-        data = tool(customer, tenant, params)
+        deadline = context.get_remaining_time_in_millis() + int(time.time() * 1000)
+
+        def session(sql, binds=()):
+            return database.tenant_query(tenant, deadline, sql, binds)
+
+        data = tool(customer, tenant, params, session)
         return _response(200, headers, json.dumps({"ok": True, "data": data, "error": None}, separators=(",", ":")))
     except Refused as e:
         status, code = STATUS[e.code], e.code
@@ -161,6 +234,12 @@ def handle(event, context, name, tool):
         logger.error("tool failure error.kind=%s", type(e).__name__)
         return _failure("TOOL_FAILURE", "The tool failed to complete the request.", headers)
     finally:
+        if status != 204:
+            try:
+                database.append_audit(context.aws_request_id, client, tenant, name, code or "ok", status)
+            except Exception as e:  # noqa: BLE001
+                logger.error("audit write failed error.kind=%s", type(e).__name__)
+        database.end_invocation()
         micros = (time.perf_counter_ns() - started) // 1000
         if code:
             logger.info("request durationUs=%d error.code=%s status=%d tool=%s", micros, code, status, name)

@@ -1,61 +1,51 @@
-"""Python twin of functions/calculate_health: the same one-round-trip query and score, over pg8000 (pure Python).
+"""Python twin of functions/calculate_health: the customer snapshot (Sources/Copilot/CustomerSnapshot.swift, one
+query) and the health score (Sources/Copilot/HealthScore.swift), over pg8000 (pure Python).
 
-`handler` opens one connection at first use and reuses it (as our Swift function does); `handler_per_call` opens
+`handler` opens one connection at first use and reuses it (as the Swift function does); `handler_per_call` opens
 and closes a connection on every invocation (the original functions' style)."""
+import json
 import os
 import time
-from urllib.parse import parse_qs, unquote, urlparse
-
-import pg8000.dbapi
 
 import copilot
 
-INPUTS = """
-SELECT u.trend, t.open_tickets,
-       floor(extract(epoch FROM c.renewal_date))::bigint AS renewal_epoch
+SNAPSHOT = """
+SELECT co.name,
+       u.company_external_id IS NOT NULL, u.trend, u.avg_daily_users, u.sparkline::text,
+       t.company_external_id IS NOT NULL, t.open_tickets, t.recent_tickets::text,
+       c.company_external_id IS NOT NULL, to_char(c.renewal_date, 'YYYY-MM-DD"T"HH24:MI:SS'),
+       floor(extract(epoch FROM c.renewal_date))::bigint, c.arr
 FROM (SELECT %s::text AS owner, %s::text AS customer) k
+LEFT JOIN companies co ON co.owner_user_id = k.owner AND co.external_id = k.customer
 LEFT JOIN usage_summaries u ON u.owner_user_id = k.owner AND u.company_external_id = k.customer
 LEFT JOIN ticket_summaries t ON t.owner_user_id = k.owner AND t.company_external_id = k.customer
 LEFT JOIN contracts c ON c.owner_user_id = k.owner AND c.company_external_id = k.customer
 """
 
-_url = urlparse(os.environ["DATABASE_URL"])
-_sslmode = parse_qs(_url.query).get("sslmode", ["require"])[0]
-_conn = None
 
-
-def _connect():
-    ssl_context = None if _sslmode == "disable" else True
-    conn = pg8000.dbapi.connect(
-        user=unquote(_url.username or ""), password=unquote(_url.password or ""), host=_url.hostname,
-        port=_url.port or 5432, database=_url.path.lstrip("/"), ssl_context=ssl_context, application_name="warden-py")
-    conn.autocommit = True
-    return conn
-
-
-def _query(conn, tenant, customer):
-    cur = conn.cursor()
-    cur.execute(INPUTS, (tenant, customer))
-    return cur.fetchone()
-
-
-def _inputs_reused(tenant, customer):
-    global _conn
-    if _conn is None:
-        _conn = _connect()
+def _json_list(text):
     try:
-        return _query(_conn, tenant, customer)
-    except (pg8000.dbapi.InterfaceError, OSError):
-        _conn = _connect()  # the server dropped us: reconnect once and retry
-        return _query(_conn, tenant, customer)
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
 
 
-def _inputs_per_call(tenant, customer):
-    conn = _connect()
-    try:
-        return _query(conn, tenant, customer)
-    finally:
-        conn.close()
+def snapshot(customer, session):
+    (name, has_usage, trend, avg_users, sparkline, has_tickets, open_tickets, recent, has_contract, renewal_date,
+     renewal_epoch, arr) = session(SNAPSHOT, (customer,))[0]
+    snap = {"companyName": name, "usage": None, "tickets": None, "contract": None}
+    if has_usage:
+        snap["usage"] = {"trend": trend if trend in ("up", "down", "flat") else "flat", "avgDailyUsers": avg_users or 0,
+                         "sparkline": [float(x) for x in _json_list(sparkline)
+                                       if isinstance(x, (int, float)) and not isinstance(x, bool)]}
+    if has_tickets:
+        snap["tickets"] = {"openTickets": open_tickets or 0,
+                           "recent": [(str(t["id"]), t.get("severity", "unknown")) for t in _json_list(recent)
+                                      if isinstance(t, dict) and isinstance(t.get("id"), (str, int))]}
+    if has_contract:
+        snap["contract"] = {"renewalDate": renewal_date, "renewalEpochSeconds": renewal_epoch, "arr": arr or 0}
+    return snap
 
 
 def score(trend, open_tickets, renewal_epoch, now):
@@ -70,7 +60,7 @@ def score(trend, open_tickets, renewal_epoch, now):
         tickets, ticket_signal = 20, "many_tickets"
     days = 180 if renewal_epoch is None else max(0, (renewal_epoch - now) // 86400)
     renewal = 100 if days > 180 else 70 if days >= 60 else 30
-    value = round(usage * 0.45 + tickets * 0.35 + renewal * 0.20)
+    value = round(usage * 0.45 + tickets * 0.35 + renewal * 0.20)  # ties to even, as the Swift version
     signals = [usage_signal, ticket_signal]
     if days < 60:
         signals.append("renewal_near")
@@ -79,21 +69,21 @@ def score(trend, open_tickets, renewal_epoch, now):
     return {"score": value, "riskLevel": "low" if value >= 75 else "medium" if value >= 50 else "high", "signals": signals}
 
 
-def _tool(inputs):
-    def run(customer, tenant, params):
-        row = inputs(tenant, customer) or (None, None, None)
-        trend, open_tickets, renewal_epoch = row
-        return score(trend or "flat", open_tickets or 0, renewal_epoch, int(time.time()))
-    return run
+def _calculate_health(customer, tenant, params, session):
+    snap = snapshot(customer, session)
+    trend = snap["usage"]["trend"] if snap["usage"] else "flat"
+    open_tickets = snap["tickets"]["openTickets"] if snap["tickets"] else 0
+    renewal = snap["contract"]["renewalEpochSeconds"] if snap["contract"] else None
+    return score(trend, open_tickets, renewal, int(time.time()))
 
 
-_reused = _tool(_inputs_reused)
-_per_call = _tool(_inputs_per_call)
+_reused = copilot.Database(os.environ["DATABASE_URL"], reuse=True)
+_per_call = copilot.Database(os.environ["DATABASE_URL"], reuse=False)
 
 
 def handler(event, context):
-    return copilot.handle(event, context, "calculate_health", _reused)
+    return copilot.handle(event, context, "calculate_health", _calculate_health, _reused)
 
 
 def handler_per_call(event, context):
-    return copilot.handle(event, context, "calculate_health", _per_call)
+    return copilot.handle(event, context, "calculate_health", _calculate_health, _per_call)

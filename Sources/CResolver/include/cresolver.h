@@ -5,9 +5,6 @@
 /// Bytes one numeric address may take in `warden_resolve`'s output: INET6_ADDRSTRLEN (46) plus a separator.
 #define WARDEN_RESOLVE_ADDRESS_SPACE 47
 
-/// Status of `warden_resolve` when `timeout_ms` passed before an answer (c-ares' own ARES_ETIMEOUT).
-int warden_resolve_timeout_status(void);
-
 /// Resolves `name` to numeric IPv4 and IPv6 addresses with c-ares, synchronously: /etc/hosts first, then the DNS
 /// servers of /etc/resolv.conf (never glibc NSS, so it works in a fully static binary). The whole lookup is bounded
 /// by `timeout_ms`.

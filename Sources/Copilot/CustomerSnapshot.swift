@@ -1,0 +1,118 @@
+public import Postgres
+internal import WardenJSON
+
+/// Everything the copilot tools know about one customer of one tenant, read in a single round trip.
+public struct CustomerSnapshot: Sendable, Equatable {
+    /// `companies.name`, when the company row exists.
+    public var companyName: String?
+    /// `usage_summaries` row, when present.
+    public var usage: Usage?
+    /// `ticket_summaries` row, when present.
+    public var tickets: Tickets?
+    /// `contracts` row, when present.
+    public var contract: Contract?
+
+    public struct Usage: Sendable, Equatable {
+        /// `up`, `down` or `flat` (any other stored value reads as `flat`).
+        public var trend: String
+        public var avgDailyUsers: Int
+        /// The numeric points of the stored sparkline (non-numbers are dropped).
+        public var sparkline: [Double]
+    }
+
+    public struct Tickets: Sendable, Equatable {
+        public var openTickets: Int
+        /// `{id, severity}` pairs as strings.
+        public var recent: [(id: String, severity: String)]
+
+        public static func == (a: Tickets, b: Tickets) -> Bool {
+            a.openTickets == b.openTickets && a.recent.elementsEqual(b.recent) { $0.id == $1.id && $0.severity == $1.severity }
+        }
+    }
+
+    public struct Contract: Sendable, Equatable {
+        /// The zone-less renewal timestamp as `YYYY-MM-DDTHH:MM:SS`, or `nil`.
+        public var renewalDate: String?
+        /// The renewal instant read as UTC, seconds since the Unix epoch.
+        public var renewalEpochSeconds: Int64?
+        public var arr: Int
+    }
+
+    /// `true` when no table knows the customer.
+    public var isUnknown: Bool { companyName == nil && usage == nil && tickets == nil && contract == nil }
+
+    /// The trend used by the scores and texts: the stored one, `flat` when unknown.
+    public var trend: String { usage?.trend ?? "flat" }
+    /// Open tickets, 0 when unknown.
+    public var openTickets: Int { tickets?.openTickets ?? 0 }
+
+    /// `$1` tenant, `$2` customer. One row always comes back; absent tables give NULLs.
+    static let query = SQL(
+        """
+        SELECT co.name,
+               u.company_external_id IS NOT NULL, u.trend, u.avg_daily_users, u.sparkline::text,
+               t.company_external_id IS NOT NULL, t.open_tickets, t.recent_tickets::text,
+               c.company_external_id IS NOT NULL, to_char(c.renewal_date, 'YYYY-MM-DD"T"HH24:MI:SS'),
+               floor(extract(epoch FROM c.renewal_date))::bigint, c.arr
+        FROM (SELECT $1::text AS owner, $2::text AS customer) k
+        LEFT JOIN companies co ON co.owner_user_id = k.owner AND co.external_id = k.customer
+        LEFT JOIN usage_summaries u ON u.owner_user_id = k.owner AND u.company_external_id = k.customer
+        LEFT JOIN ticket_summaries t ON t.owner_user_id = k.owner AND t.company_external_id = k.customer
+        LEFT JOIN contracts c ON c.owner_user_id = k.owner AND c.company_external_id = k.customer
+        """
+    )
+
+    /// Reads the snapshot of `customerId` for the session's tenant.
+    public static func load(_ customerId: String, session: TenantSession) throws(PostgresError) -> CustomerSnapshot {
+        let rows = try session.query(query, [.text(customerId)])
+        guard let row = rows.first, row.count == 12 else {
+            throw PostgresError(.unexpectedResult, detail: "customer snapshot shape")
+        }
+        return CustomerSnapshot(row: row)
+    }
+
+    init(row: [String?]) {
+        companyName = row[0]
+        if row[1] == "t" {
+            let trend = row[2] ?? "flat"
+            usage = Usage(
+                trend: ["up", "down", "flat"].contains(trend) ? trend : "flat",
+                avgDailyUsers: row[3].flatMap { Int($0) } ?? 0,
+                sparkline: Self.numbers(row[4])
+            )
+        }
+        if row[5] == "t" {
+            tickets = Tickets(openTickets: row[6].flatMap { Int($0) } ?? 0, recent: Self.ticketList(row[7]))
+        }
+        if row[8] == "t" {
+            contract = Contract(renewalDate: row[9], renewalEpochSeconds: row[10].flatMap { Int64($0) },
+                                arr: row[11].flatMap { Int($0) } ?? 0)
+        }
+    }
+
+    init(companyName: String?, usage: Usage?, tickets: Tickets?, contract: Contract?) {
+        self.companyName = companyName
+        self.usage = usage
+        self.tickets = tickets
+        self.contract = contract
+    }
+
+    private static func numbers(_ text: String?) -> [Double] {
+        guard let text, let array = (try? JSON.parse(text))?.arrayValue else { return [] }
+        return array.compactMap { $0.doubleValue }
+    }
+
+    private static func ticketList(_ text: String?) -> [(id: String, severity: String)] {
+        guard let text, let array = (try? JSON.parse(text))?.arrayValue else { return [] }
+        return array.compactMap { item in
+            guard let object = item.objectValue else { return nil }
+            let id: String? = switch object["id"] {
+            case .string(let s)?: s
+            case .int(let i)?: String(i)
+            default: nil
+            }
+            guard let id else { return nil }
+            return (id, object["severity"]?.stringValue ?? "unknown")
+        }
+    }
+}

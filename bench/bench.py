@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""`make bench` (after bench/run.sh has built everything): measures Warden's Swift functions beside a Python
+awslambdaric baseline in the same run, prints one table and saves it to bench/results/latest.md.
+
+Performance is measured, never asserted: every target is printed beside its figure, and this exits 0 when a target
+is missed. It exits non-zero only when a measurement could not be made (a function failed, a wrong answer).
+See bench/README.md for what each figure means and how it is measured.
+
+Environment (all set by bench/run.sh): BENCH_DATABASE_URL, WARDEN_BENCH_PYTHON; optional BENCH_QUICK=1 for a
+short smoke run (fewer repetitions, ~1 s phases)."""
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+WORK = BENCH / ".build"  # scratch: ignored by the repository's `.build/` rule
+RESULTS = BENCH / "results"
+WARDEN = Path(os.environ.get("BENCH_WARDEN") or ROOT / ".build" / "debug" / "warden")
+RAPI = WORK / "rapi"
+FLOOR = WORK / "floor"
+ECHO = ROOT / "dist" / "warden-bench-echo" / "bootstrap"
+HEALTH = ROOT / "dist" / "calculate_health" / "bootstrap"
+HEALTH_ZIP = ROOT / "dist" / "calculate_health.zip"
+PY_BOOTSTRAP = BENCH / "python" / "bootstrap"
+TEMPLATE = ROOT / "events" / "calculate_health" / "public-acme.json"
+
+SECRET = "warden-bench-secret"
+ORIGIN = "http://localhost:3000"
+DATABASE_URL = os.environ["BENCH_DATABASE_URL"]  # the functions' role
+OWNER_URL = os.environ.get("BENCH_OWNER_URL")  # the schema owner: only to count audit rows
+PYTHON = os.environ.get("WARDEN_BENCH_PYTHON") or sys.executable
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+
+# Sizes of each phase (each loop is also bounded in time).
+OVERHEAD_ROUNDS, OVERHEAD_WARMUP, OVERHEAD_COUNT = (1, 50, 500) if QUICK else (3, 200, 3000)
+COLD_RUNS = 5 if QUICK else 25
+THROUGHPUT_SECONDS = 1.0 if QUICK else 5.0
+LATENCY_SECONDS, LATENCY_MAX = (1.0, 500) if QUICK else (5.0, 3000)
+PER_CALL_SECONDS, PER_CALL_MAX = (1.0, 50) if QUICK else (3.0, 300)
+WARMUP_INVOKES = 60
+OK_MARK = b'\\"ok\\":true'  # how `"ok":true` reads inside the proxy response's JSON-encoded body string
+
+# The demo tenants and customers that `warden migrate --seed` loads (Sources/warden/DemoData.swift).
+CUSTOMERS = [("public", "acme"), ("public", "globex"), ("public", "initech"), ("public", "umbrella"),
+             ("user_demo_owner", "acme"), ("user_demo_owner", "hooli")]
+
+
+def say(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+class Failed(Exception):
+    """A measurement that could not be made (as opposed to a target that was missed)."""
+
+
+# ------------------------------------------------------------------------------------------------ events & env
+
+def signed_event(customer="acme", tenant="public"):
+    """An API Gateway REST (v1) event from events/, for `customer`, signed now with the copilot's v1 scheme."""
+    event = json.loads(TEMPLATE.read_text())
+    body = {"customerId": customer} if tenant == "public" else {"customerId": customer, "params": {"ownerUserId": tenant}}
+    raw = json.dumps(body, separators=(",", ":"))
+    event["body"] = raw
+    client = event["headers"]["X-Client"]
+    ts = str(int(time.time() * 1000))
+    sig = hmac.new(SECRET.encode(), f"{ts}.{client}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
+    signed = {"X-Timestamp": ts, "X-Client": client, "X-Signature": sig}
+    event["headers"].update(signed)
+    event["multiValueHeaders"].update({k: [v] for k, v in signed.items()})
+    return json.dumps(event).encode()
+
+
+def function_env(handler=None, name="bench"):
+    """The environment a function starts with under rapi (a Lambda-like one; under the emulator it adds its own)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
+        "TZ": ":UTC", "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1",
+        "HMAC_SECRET": SECRET, "DATABASE_URL": DATABASE_URL, "ALLOWED_ORIGIN": ORIGIN,
+        "WARDEN_BENCH_PYTHON": PYTHON,
+    }
+    if handler:
+        env["_HANDLER"] = handler
+    return env
+
+
+def rapi(mode, args, cmd, env, log):
+    """Runs the C Runtime API harness pinned (with its function) to CPU 1 and returns its JSON result."""
+    argv = ["taskset", "-c", "1", str(RAPI), mode, *args, "--log", str(log), "--", *cmd]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180)
+    try:
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise Failed(f"rapi {mode} {cmd[0]}: no result ({out.stderr.strip()[-400:]})")
+    if not result.get("ok") or out.returncode != 0:
+        raise Failed(f"rapi {mode} {cmd[0]}: {result.get('error') or out.stderr.strip()[-400:]} (log: {log})")
+    return result
+
+
+# --------------------------------------------------------------------------------------------------- figure 1
+
+def figure_overhead():
+    """CPU time of the function process per warm invocation, on one CPU with the Runtime API harness."""
+    subjects = [
+        ("floor", [str(FLOOR)], None, None),
+        ("swift", [str(ECHO)], None, OK_MARK.decode()),
+        ("python", [str(PY_BOOTSTRAP)], "echo.handler", OK_MARK.decode()),
+        ("python_bare", [str(PY_BOOTSTRAP)], "bare.handler", None),
+    ]
+    samples = {name: [] for name, *_ in subjects}
+    rounds = []
+    for r in range(OVERHEAD_ROUNDS):
+        event = WORK / "overhead-event.json"
+        event.write_bytes(signed_event())  # fresh timestamp: stays inside the 5-minute window for the round
+        # Rotate the order each round so drift on a shared machine does not always favour the same subject.
+        order = subjects[r % len(subjects):] + subjects[:r % len(subjects)]
+        this = {}
+        for name, cmd, handler, expect in order:
+            args = ["--event", str(event), "--warmup", str(OVERHEAD_WARMUP), "--count", str(OVERHEAD_COUNT),
+                    "--deadline", "90"]
+            if expect:
+                args += ["--expect", expect]
+            res = rapi("overhead", args, cmd, function_env(handler), WORK / f"overhead-{name}.log")
+            us = res["cpu_ns_per_invocation"] / 1000
+            samples[name].append(us)
+            this[name] = (us, res)
+        rounds.append(this)
+        say("overhead round {}: floor {:.1f} µs, swift {:.1f} µs, python {:.1f} µs (bare awslambdaric {:.1f} µs)".format(
+            r + 1, *(this[n][0] for n in ("floor", "swift", "python", "python_bare"))))
+    med = {name: statistics.median(v) for name, v in samples.items()}
+    return {"median_us": med, "samples_us": samples, "audit_rows": audit_rows("bench_echo"),
+            "ticks_check": {n: rounds[-1][n][1]["stat_ticks"] * 1e6 / rounds[-1][n][1]["clk_tck"] / OVERHEAD_COUNT
+                            for n in samples},
+            "wall_us": {n: rounds[-1][n][1]["wall_ns_per_invocation"] / 1000 for n in samples},
+            "maxrss_kib": {n: rounds[-1][n][1]["maxrss_kib"] for n in samples}}
+
+
+def audit_rows(tool):
+    """How many audit_events rows `tool` has written to the bench database (None when that cannot be read)."""
+    if not OWNER_URL:
+        return None
+    try:
+        import pg8000.dbapi
+        from urllib.parse import unquote, urlparse
+        u = urlparse(OWNER_URL)
+        conn = pg8000.dbapi.connect(user=unquote(u.username), password=unquote(u.password), host=u.hostname,
+                                    port=u.port, database=u.path.lstrip("/"))
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT count(*) FROM audit_events WHERE tool = %s", (tool,))
+            return cur.fetchone()[0]
+        finally:
+            conn.close()
+    except Exception as e:  # noqa: BLE001 - informative only
+        say(f"could not count audit rows: {e}")
+        return None
+
+
+# --------------------------------------------------------------------------------------------------- figure 2
+
+def figure_cold_start():
+    """exec → first GET /next, measured by the harness around posix_spawn."""
+    swift = rapi("coldstart", ["--runs", str(COLD_RUNS), "--deadline", "60"], [str(HEALTH)],
+                 function_env(name="calculate_health"), WORK / "cold-swift.log")["samples_us"]
+    python = rapi("coldstart", ["--runs", str(COLD_RUNS), "--deadline", "120"], [str(PY_BOOTSTRAP)],
+                  function_env("health.handler", "calculate_health"), WORK / "cold-python.log")["samples_us"]
+    say(f"cold start: swift {statistics.median(swift) / 1000:.2f} ms, python {statistics.median(python) / 1000:.1f} ms")
+    return {"swift": swift, "python": python}
+
+
+# ---------------------------------------------------------------------------------------------- the emulator
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Emulator:
+    """`warden emulate` serving one function (started eagerly), its output in a log file."""
+
+    def __init__(self, bootstrap, name, handler=None):
+        self.port = free_port()
+        self.log_path = WORK / f"emulate-{name}.log"
+        self.log = open(self.log_path, "wb")
+        args = [str(WARDEN), "emulate", "--bootstrap", str(bootstrap), "--port", str(self.port),
+                "--function-name", name, "--timeout", "30", "--memory", "128", "--eager"]
+        if handler:
+            args += ["--handler", handler]
+        for k, v in function_env().items():
+            if k not in ("PATH", "HOME", "LANG", "TZ") and not k.startswith("AWS_"):
+                args += ["--env", f"{k}={v}"]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.conn = Invoker(self.port)
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise Failed(f"emulator for {name} did not start (log: {self.log_path})")
+                time.sleep(0.05)
+
+    def function_pid(self):
+        """The function process: the emulator's child (found through /proc/<pid>/task/*/children)."""
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            if kids:
+                return int(kids[0])
+        return None
+
+    def peak_kib(self):
+        pid = self.function_pid()
+        if pid is None:
+            return None
+        m = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+        return int(m.group(1)) if m else None
+
+    def reports(self):
+        """(duration ms, max memory MB) of every REPORT line so far, in order."""
+        text = self.log_path.read_text(errors="replace")
+        return [(float(m.group(1)), int(m.group(2))) for m in
+                re.finditer(r"^REPORT RequestId: \S+\tDuration: ([\d.]+) ms\t.*?Max Memory Used: (\d+) MB", text, re.M)]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Invoker:
+    """A keep-alive HTTP/1.1 client for the emulator's invoke endpoint, on a raw socket (as cheap as Python gets)."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    @staticmethod
+    def request(event):
+        return (b"POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(event)) + event
+
+    def invoke(self, request):
+        self.sock.sendall(request)
+        while (end := self.buf.find(b"\r\n\r\n")) < 0:
+            self._fill()
+        head = self.buf[:end]
+        length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
+        while len(self.buf) < end + 4 + length:
+            self._fill()
+        body = self.buf[end + 4:end + 4 + length]
+        self.buf = self.buf[end + 4 + length:]
+        return int(head[9:12]), body
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise Failed("the emulator closed the connection")
+        self.buf += chunk
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a whole process (all threads) from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def check(status, body, what):
+    if status != 200 or OK_MARK not in body:
+        raise Failed(f"{what}: unexpected answer {status} {body[:300]!r}")
+
+
+def percentile(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]  # nearest-rank
+
+
+# --------------------------------------------------------------------------------------------------- figure 3
+
+def figure_throughput():
+    """Sequential warm echo invocations through `warden emulate` on one keep-alive connection."""
+    out = {}
+    for name, bootstrap, handler in (("swift", ECHO, None), ("python", PY_BOOTSTRAP, "echo.handler")):
+        emu = Emulator(bootstrap, f"echo-{name}", handler)
+        try:
+            request = Invoker.request(signed_event())
+            for _ in range(WARMUP_INVOKES):
+                check(*emu.conn.invoke(request), f"echo {name}")
+            fn_pid = emu.function_pid()
+            cpu0 = (proc_cpu_seconds(emu.proc.pid), proc_cpu_seconds(fn_pid))
+            n, start = 0, time.perf_counter()
+            end = start + THROUGHPUT_SECONDS
+            while n < 200_000:
+                check(*emu.conn.invoke(request), f"echo {name}")
+                n += 1
+                if n % 16 == 0 and time.perf_counter() >= end:
+                    break
+            elapsed = time.perf_counter() - start
+            cpu1 = (proc_cpu_seconds(emu.proc.pid), proc_cpu_seconds(fn_pid))
+            reports = emu.reports()
+            out[name] = {"per_second": n / elapsed, "invocations": n,
+                         "emulator_cpu_us": (cpu1[0] - cpu0[0]) * 1e6 / n, "function_cpu_us": (cpu1[1] - cpu0[1]) * 1e6 / n,
+                         "max_memory_mb": max(m for _, m in reports), "peak_kib": emu.peak_kib()}
+        finally:
+            emu.stop()
+        say(f"echo through the emulator: {name} {out[name]['per_second']:.0f}/s")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- figure 4
+
+def figure_latency():
+    """calculate_health against Postgres: emulator-reported Duration and client round trip, warm."""
+    out, answers = {}, {}
+    subjects = (("swift", HEALTH, None, LATENCY_SECONDS, LATENCY_MAX),
+                ("python", PY_BOOTSTRAP, "health.handler", LATENCY_SECONDS, LATENCY_MAX),
+                ("python_per_call", PY_BOOTSTRAP, "health.handler_per_call", PER_CALL_SECONDS, PER_CALL_MAX))
+    for name, bootstrap, handler, seconds, limit in subjects:
+        requests = [Invoker.request(signed_event(c, t)) for t, c in CUSTOMERS]
+        emu = Emulator(bootstrap, f"health-{name}", handler)
+        try:
+            answers[name] = {}
+            for i in range(WARMUP_INVOKES):
+                status, body = emu.conn.invoke(requests[i % len(requests)])
+                check(status, body, f"calculate_health {name}")
+                answers[name][CUSTOMERS[i % len(requests)]] = json.loads(json.loads(body)["body"])["data"]
+            rtt = []
+            end = time.perf_counter() + seconds
+            while len(rtt) < limit and time.perf_counter() < end:
+                request = requests[len(rtt) % len(requests)]
+                t0 = time.perf_counter_ns()
+                status, body = emu.conn.invoke(request)
+                rtt.append((time.perf_counter_ns() - t0) / 1e6)
+                check(status, body, f"calculate_health {name}")
+            peak = emu.peak_kib()
+        finally:
+            emu.stop()
+        reports = emu.reports()
+        if len(reports) < WARMUP_INVOKES + len(rtt):
+            raise Failed(f"calculate_health {name}: {len(reports)} REPORT lines for {WARMUP_INVOKES + len(rtt)} invokes")
+        durations = [d for d, _ in reports[WARMUP_INVOKES:WARMUP_INVOKES + len(rtt)]]
+        out[name] = {"n": len(rtt),
+                     "duration": (percentile(durations, 50), percentile(durations, 99)),
+                     "rtt": (percentile(rtt, 50), percentile(rtt, 99)),
+                     "max_memory_mb": max(m for _, m in reports), "peak_kib": peak}
+        say(f"calculate_health {name}: Duration p50 {out[name]['duration'][0]:.3f} ms, "
+            f"round trip p50 {out[name]['rtt'][0]:.3f} ms over {len(rtt)} invokes")
+    out["answers_agree"] = answers["swift"] == answers["python"] == answers["python_per_call"]
+    if not out["answers_agree"]:
+        say(f"WARNING: Swift and Python answers differ: {answers}")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- figure 5
+
+def python_zip():
+    """The Python function as one would deploy it: handler modules + `pip install --target` pg8000 (and its
+    pure-Python dependencies), zipped like ours (-9 -X). awslambdaric comes with Lambda's Python runtime."""
+    import importlib.metadata as md
+    version = md.version("pg8000")
+    pkg = WORK / f"python-package-pg8000-{version}"
+    note = "pip install --target"
+    if not (pkg / ".complete").exists():
+        shutil.rmtree(pkg, ignore_errors=True)
+        say(f"pip install --target {pkg.relative_to(ROOT)} pg8000=={version}")
+        rc = subprocess.run([PYTHON, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target", str(pkg),
+                             f"pg8000=={version}"], capture_output=True, text=True, timeout=300)
+        if rc.returncode != 0:
+            # Offline: copy the installed distributions (pg8000 and its requirement closure) file by file.
+            say("pip failed; copying the installed pg8000 distribution closure instead")
+            note = "installed copy (pip unavailable)"
+            shutil.rmtree(pkg, ignore_errors=True)
+            pkg.mkdir(parents=True)
+            todo, seen = ["pg8000"], set()
+            while todo:
+                dist = md.distribution(todo.pop())
+                if dist.metadata["Name"].lower() in seen:
+                    continue
+                seen.add(dist.metadata["Name"].lower())
+                for f in dist.files or []:
+                    src = Path(dist.locate_file(f))
+                    if src.is_file() and not str(f).startswith(".."):
+                        (pkg / f).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(src, pkg / f)
+                for req in dist.requires or []:
+                    if "extra ==" not in req:
+                        todo.append(re.split(r"[ ;<>=!~\[(]", req, maxsplit=1)[0])
+        (pkg / ".complete").write_text(note)
+    note = (pkg / ".complete").read_text()
+    stage = WORK / "python-zip"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(pkg, stage, ignore=shutil.ignore_patterns(".complete"))
+    for module in ("copilot.py", "health.py"):
+        shutil.copy2(BENCH / "python" / module, stage / module)
+    target = WORK / "calculate_health-python.zip"
+    target.unlink(missing_ok=True)
+    subprocess.run(["zip", "-q", "-r", "-9", "-X", str(target), "."], cwd=stage, check=True)
+    if "advzip" in (ROOT / "scripts" / "package.sh").read_text() and shutil.which("advzip"):
+        # Recompressed the way scripts/package.sh recompresses ours, so both zips get the same treatment.
+        subprocess.run(["advzip", "-q", "-z", "-4", str(target)], check=True)
+        note += ", advzip -z -4"
+    unpacked = sum(p.stat().st_size for p in stage.rglob("*") if p.is_file())
+    return target.stat().st_size, unpacked, note
+
+
+def figure_zip():
+    py_zip, py_unpacked, note = python_zip()
+    return {"swift": HEALTH_ZIP.stat().st_size, "swift_unpacked": HEALTH.stat().st_size,
+            "python": py_zip, "python_unpacked": py_unpacked, "python_note": note}
+
+
+# ------------------------------------------------------------------------------------------------------ table
+
+def fmt_ratio(a, b):
+    return f"{a / b:.2f}×" if b else "–"
+
+
+def mark(ok):
+    return "**yes**" if ok else "**no**"
+
+
+def render(f1, f2, f3, f4, f5, started, elapsed, load):
+    o = f1["median_us"]
+    floor, swift_cpu, py_cpu = o["floor"], o["swift"], o["python"]
+    c_s, c_p = statistics.median(f2["swift"]) / 1000, statistics.median(f2["python"]) / 1000
+    t_s, t_p = f3["swift"]["per_second"], f3["python"]["per_second"]
+    h_s, h_p, h_pc = f4["swift"], f4["python"], f4["python_per_call"]
+    z_s, z_p = f5["swift"], f5["python"]
+    m_s, m_p = h_s["max_memory_mb"], h_p["max_memory_mb"]
+    MiB, MB = 1024 * 1024, 1_000_000
+    # Since the audit trail, the echo's middleware path writes one audit row per call (Swift and Python alike).
+    audit_note = " incl. its audit INSERT" if f1["audit_rows"] else ""
+
+    def ms2(pair):
+        return f"{pair[0]:.2f} / {pair[1]:.2f} ms"
+
+    rows = [
+        ("1", f"Warm runtime overhead: CPU per invocation, echo{audit_note} (median of {OVERHEAD_ROUNDS} × {OVERHEAD_COUNT})",
+         f"{swift_cpu:.1f} µs = **{swift_cpu / floor:.2f}× floor**", f"{py_cpu:.1f} µs = {py_cpu / floor:.2f}× floor",
+         fmt_ratio(swift_cpu, py_cpu), f"≤ 1.3× floor (C libcurl loop: {floor:.1f} µs)", mark(swift_cpu / floor <= 1.3)),
+        ("2", f"Cold start, exec → first GET /next (median of {COLD_RUNS})", f"{c_s:.2f} ms", f"{c_p:.1f} ms",
+         fmt_ratio(c_s, c_p), "≤ 3 ms", mark(c_s <= 3)),
+        ("3", f"Warm echo invocations/s through `warden emulate` ({THROUGHPUT_SECONDS:.0f} s, sequential)",
+         f"{t_s:,.0f}/s", f"{t_p:,.0f}/s", fmt_ratio(t_s, t_p), "–", ""),
+        ("4a", f"calculate_health warm, emulator Duration p50 / p99 ({h_s['n']} / {h_p['n']} invokes)",
+         ms2(h_s["duration"]), ms2(h_p["duration"]),
+         f"{fmt_ratio(h_s['duration'][0], h_p['duration'][0])} / {fmt_ratio(h_s['duration'][1], h_p['duration'][1])}",
+         "–", ""),
+        ("4b", "calculate_health warm, client round trip p50 / p99", ms2(h_s["rtt"]), ms2(h_p["rtt"]),
+         f"{fmt_ratio(h_s['rtt'][0], h_p['rtt'][0])} / {fmt_ratio(h_s['rtt'][1], h_p['rtt'][1])}", "–", ""),
+        ("4c", f"… Python original style, new connection per call: Duration / round trip p50 ({h_pc['n']} invokes)",
+         f"{h_s['duration'][0]:.2f} / {h_s['rtt'][0]:.2f} ms", f"{h_pc['duration'][0]:.2f} / {h_pc['rtt'][0]:.2f} ms",
+         f"{fmt_ratio(h_s['duration'][0], h_pc['duration'][0])} / {fmt_ratio(h_s['rtt'][0], h_pc['rtt'][0])}", "–", ""),
+        ("5", "Zip size, calculate_health (Python: handler + pg8000 & deps; awslambdaric not counted)",
+         f"{z_s / MB:.2f} MB = {z_s / MiB:.2f} MiB", f"{z_p / MB:.2f} MB = {z_p / MiB:.2f} MiB",
+         fmt_ratio(z_s, z_p), "≤ 5 MB",
+         f"{mark(z_s <= 5 * MiB)} in MiB; {mark(z_s <= 5 * MB)} in 10⁶ B" if (z_s <= 5 * MiB) != (z_s <= 5 * MB)
+         else mark(z_s <= 5 * MB)),
+        ("6", "Max Memory Used, calculate_health after the warm runs (REPORT line)", f"{m_s} MB", f"{m_p} MB",
+         fmt_ratio(m_s, m_p), "≤ 10 MiB", mark(m_s <= 10)),
+    ]
+    head = ("| # | Figure | Warden (Swift) | Python (awslambdaric) | Swift ÷ Python | Target (Swift) | Met |\n"
+            "|---|---|---|---|---|---|---|\n")
+    table = head + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+
+    def spread(v, unit="", scale=1.0, digits=1):
+        return f"{min(v) / scale:.{digits}f}–{max(v) / scale:.{digits}f}{unit}"
+
+    s = f1["samples_us"]
+    details = [
+        f"- Figure 1: audit rows written by the echo functions: {f1['audit_rows']}. Per round (µs CPU/invocation): floor {', '.join(f'{x:.1f}' for x in s['floor'])}; "
+        f"Swift {', '.join(f'{x:.1f}' for x in s['swift'])}; Python {', '.join(f'{x:.1f}' for x in s['python'])}. "
+        f"awslambdaric alone (handler returns the event): {o['python_bare']:.1f} µs = {o['python_bare'] / floor:.2f}× floor. "
+        f"Cross-check from /proc/<pid>/stat ticks (10 ms resolution), last round: "
+        f"floor {f1['ticks_check']['floor']:.0f}, Swift {f1['ticks_check']['swift']:.0f}, "
+        f"Python {f1['ticks_check']['python']:.0f} µs. Wall time per invocation (function + harness on one CPU), last round: "
+        f"floor {f1['wall_us']['floor']:.0f}, Swift {f1['wall_us']['swift']:.0f}, Python {f1['wall_us']['python']:.0f} µs.",
+        f"- Figure 2 spread: Swift {spread(f2['swift'], ' ms', 1000, 2)}, Python {spread(f2['python'], ' ms', 1000, 1)}; "
+        f"p90 Swift {percentile(f2['swift'], 90) / 1000:.2f} ms, Python {percentile(f2['python'], 90) / 1000:.1f} ms.",
+        f"- Figure 3: {f3['swift']['invocations']:,} / {f3['python']['invocations']:,} invocations; CPU per invocation "
+        f"(/proc ticks): emulator {f3['swift']['emulator_cpu_us']:.0f} / {f3['python']['emulator_cpu_us']:.0f} µs, "
+        f"function {f3['swift']['function_cpu_us']:.0f} / {f3['python']['function_cpu_us']:.0f} µs (Swift / Python); "
+        f"Max Memory Used of the echo functions: Swift {f3['swift']['max_memory_mb']} MB, Python {f3['python']['max_memory_mb']} MB.",
+        f"- Figure 4: Swift and Python answers for the {len(CUSTOMERS)} seeded customers "
+        f"{'agree' if f4['answers_agree'] else '**DIFFER**'}; original style p99: Duration {h_pc['duration'][1]:.2f} ms, "
+        f"round trip {h_pc['rtt'][1]:.2f} ms.",
+        f"- Figure 5: unpacked {z_s / MB:.2f} MB (one static `bootstrap`) vs {z_p / MB:.2f} MB zipped / "
+        f"{f5['python_unpacked'] / MB:.2f} MB unpacked for Python ({f5['python_note']}).",
+        f"- Figure 6 (VmHWM read from /proc just before stopping): Swift {h_s['peak_kib']} KiB, Python {h_p['peak_kib']} KiB, "
+        f"Python per-call {h_pc['peak_kib']} KiB.",
+    ]
+    title = (f"Warden benchmark, {started:%Y-%m-%d %H:%M} UTC — {os.cpu_count()} CPUs, Linux {platform.release()}, "
+             f"Python {platform.python_version()}, {elapsed:.0f} s, 1-min load average {load[0]:.1f} at start / "
+             f"{os.getloadavg()[0]:.1f} at end{' (BENCH_QUICK smoke run)' if QUICK else ''}")
+    return title, table, "\n".join(details)
+
+
+def main():
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load = os.getloadavg()  # other work on this shared machine shows up here: compare ratios, not absolutes
+    t0 = time.monotonic()
+    for path in (WARDEN, RAPI, FLOOR, ECHO, HEALTH, HEALTH_ZIP):
+        if not path.exists():
+            sys.exit(f"bench: missing {path} (run `make bench`, which builds it)")
+    try:
+        say("figure 1: warm runtime overhead (CPU per invocation, pinned to CPU 1)")
+        f1 = figure_overhead()
+        say("figure 2: cold start")
+        f2 = figure_cold_start()
+        say("figure 3: echo throughput through the emulator")
+        f3 = figure_throughput()
+        say("figure 4 and 6: calculate_health against Postgres")
+        f4 = figure_latency()
+        say("figure 5: zip sizes")
+        f5 = figure_zip()
+    except (Failed, subprocess.TimeoutExpired) as e:
+        sys.exit(f"bench: FAILED: {e}")
+    title, table, details = render(f1, f2, f3, f4, f5, started, time.monotonic() - t0, load)
+    print(f"\n{title}\n\n{table}\n{details}\n")
+    RESULTS.mkdir(exist_ok=True)
+    text = f"# {title}\n\n{table}\n{details}\n"
+    (RESULTS / "latest.md").write_text(text)
+    (RESULTS / f"{started:%Y%m%d-%H%M%S}.md").write_text(text)
+    print(f"bench: saved to {(RESULTS / 'latest.md').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

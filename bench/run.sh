@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make bench`: build what the benchmark needs, give it a fresh seeded database, then run bench/bench.py, which
+# measures the Swift functions beside the Python (awslambdaric) baseline and prints one table (also saved to
+# bench/results/latest.md). Exits 0 whether or not targets are met; non-zero only if something could not be measured.
+#
+# Environment: BENCH_QUICK=1 for a short smoke run. Uses the same local PostgreSQL as `make test` (scripts/pg.sh),
+# with its own database `warden_bench`, and stops the server again if it was not running before.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="/opt/swift/usr/bin:$PATH"
+work=bench/.build  # scratch (ignored by git)
+mkdir -p "$work"
+
+bash scripts/ensure-tools.sh
+bash scripts/deps.sh
+echo "bench: building (release static bootstraps, the warden tool, the C harness)"
+bash scripts/package.sh calculate_health warden-bench-echo
+swift build --product warden 2>&1 | grep -E 'error|warning:' || true
+[ -x .build/debug/warden ] || { echo "bench: build of warden failed" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "bench: taskset (util-linux) is missing" >&2; exit 1; }
+gcc -O2 -Wall -o "$work/rapi" bench/harness/rapi.c
+# The floor is linked fully static like our bootstraps (glibc's warnings about NSS functions libcurl never calls here
+# are expected and hidden).
+gcc -O2 -Wall -static -I.deps/prefix/include bench/floor/floor.c -o "$work/floor" \
+    -L.deps/prefix/lib -lcurl -lcares -lssl -lcrypto -lz -lpthread 2>&1 |
+    grep -vE 'statically linked applications|: in function' || true
+[ -x "$work/floor" ] || { echo "bench: build of the floor failed" >&2; exit 1; }
+
+started_pg=0
+bash scripts/pg.sh status >/dev/null 2>&1 || started_pg=1
+bash scripts/pg.sh start >/dev/null
+cleanup() { if [ "$started_pg" = 1 ]; then bash scripts/pg.sh stop || true; fi; }
+trap cleanup EXIT
+bash scripts/pg.sh psql -c "DROP DATABASE IF EXISTS warden_bench WITH (FORCE)"
+bash scripts/pg.sh psql -c "CREATE DATABASE warden_bench OWNER warden"
+# Migrated and seeded as the schema owner; the functions (Swift and Python alike) connect as the functions' role
+# (warden_app, member of warden_fn: row-level security applies, audit_events is insert-only).
+.build/debug/warden migrate --seed --database-url "$(bash scripts/pg.sh url warden_bench)" >/dev/null
+BENCH_DATABASE_URL="$(bash scripts/pg.sh fn-url warden_bench)"
+BENCH_OWNER_URL="$(bash scripts/pg.sh url warden_bench)"
+export BENCH_DATABASE_URL BENCH_OWNER_URL
+
+# The interpreter that has awslambdaric and pg8000 (resolved, so a pyenv shim's start-up is not measured).
+WARDEN_BENCH_PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+export WARDEN_BENCH_PYTHON
+"$WARDEN_BENCH_PYTHON" bench/bench.py

@@ -1,0 +1,3 @@
+import Middleware
+
+GenerateEmail.main(GenerateEmail())

@@ -1,0 +1,3 @@
+import Middleware
+
+GenerateQBROutline.main(GenerateQBROutline())

@@ -1,0 +1,3 @@
+import Middleware
+
+GetContractInfo.main(GetContractInfo())

@@ -1,0 +1,3 @@
+import Middleware
+
+GetCustomerUsage.main(GetCustomerUsage())

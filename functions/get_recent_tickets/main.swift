@@ -1,0 +1,3 @@
+import Middleware
+
+GetRecentTickets.main(GetRecentTickets())
