@@ -226,11 +226,13 @@ class Emulator:
         return None
 
     def peak_kib(self):
+        """VmHWM of the function process, and what its resident memory is made of now (KiB)."""
         pid = self.function_pid()
         if pid is None:
             return None
-        m = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
-        return int(m.group(1)) if m else None
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = {k: int(v) for k, v in re.findall(r"^(VmHWM|RssAnon|RssFile):\s+(\d+) kB", status, re.M)}
+        return fields if "VmHWM" in fields else None
 
     def reports(self):
         """(duration ms, max memory MB) of every REPORT line so far, in order."""
@@ -488,6 +490,12 @@ def render(f1, f2, f3, f4, f5, started, elapsed, load):
     def spread(v, unit="", scale=1.0, digits=1):
         return f"{min(v) / scale:.{digits}f}–{max(v) / scale:.{digits}f}{unit}"
 
+    def kib(fields):
+        if not fields:
+            return "?"
+        return f"VmHWM {fields['VmHWM']:,} (now resident: {fields.get('RssFile', 0):,} file-backed, i.e. program text, " \
+               f"+ {fields.get('RssAnon', 0):,} anonymous)"
+
     s = f1["samples_us"]
     details = [
         f"- Figure 1: audit rows written by the echo functions: {f1['audit_rows']}. Per round (µs CPU/invocation): floor {', '.join(f'{x:.1f}' for x in s['floor'])}; "
@@ -506,10 +514,10 @@ def render(f1, f2, f3, f4, f5, started, elapsed, load):
         f"- Figure 4: Swift and Python answers for the {len(CUSTOMERS)} seeded customers "
         f"{'agree' if f4['answers_agree'] else '**DIFFER**'}; original style p99: Duration {h_pc['duration'][1]:.2f} ms, "
         f"round trip {h_pc['rtt'][1]:.2f} ms.",
-        f"- Figure 5: unpacked {z_s / MB:.2f} MB (one static `bootstrap`) vs {z_p / MB:.2f} MB zipped / "
+        f"- Figure 5: unpacked {f5['swift_unpacked'] / MB:.2f} MB (one static `bootstrap`) vs {z_p / MB:.2f} MB zipped / "
         f"{f5['python_unpacked'] / MB:.2f} MB unpacked for Python ({f5['python_note']}).",
-        f"- Figure 6 (VmHWM read from /proc just before stopping): Swift {h_s['peak_kib']} KiB, Python {h_p['peak_kib']} KiB, "
-        f"Python per-call {h_pc['peak_kib']} KiB.",
+        f"- Figure 6, read from /proc just before stopping (KiB): Swift {kib(h_s['peak_kib'])}; "
+        f"Python {kib(h_p['peak_kib'])}; Python per-call {kib(h_pc['peak_kib'])}.",
     ]
     title = (f"Warden benchmark, {started:%Y-%m-%d %H:%M} UTC — {os.cpu_count()} CPUs, Linux {platform.release()}, "
              f"Python {platform.python_version()}, {elapsed:.0f} s, 1-min load average {load[0]:.1f} at start / "
