@@ -1,4 +1,5 @@
 internal import Curl
+internal import Platform
 internal import WardenJSON
 
 /// One AWS service spoken over the JSON 1.1 protocol (`POST /`, `X-Amz-Target`), signed by libcurl.
@@ -13,6 +14,31 @@ struct AWSJSONService {
     let url: String
     let credentials: AWSCredentials
     let curl: CurlEasy
+
+    /// A service at `endpoint`, or at the one `resolve` finds for the credentials' region, on a new handle.
+    ///
+    /// - Parameter displayName: the service's name in error messages, e.g. `SSM`.
+    static func connect(
+        signingName: String, targetPrefix: String, displayName: String, credentials: AWSCredentials, endpoint: String?,
+        resolve: (String, (String) -> String?) throws(SecretsError) -> String
+    ) throws(SecretsError) -> AWSJSONService {
+        let url: String
+        if let endpoint {
+            guard let normalized = normalizedEndpoint(endpoint) else {
+                throw SecretsError(.notConfigured, subject: "\(displayName) endpoint", reason: "not an http:// or https:// URL")
+            }
+            url = normalized
+        } else {
+            url = try resolve(credentials.region, Platform.environment)
+        }
+        let curl: CurlEasy
+        do {
+            curl = try CurlEasy()
+        } catch {
+            throw SecretsError(.unavailable, subject: "\(displayName) client", reason: "libcurl handle: \(error.detail)")
+        }
+        return AWSJSONService(signingName: signingName, targetPrefix: targetPrefix, url: url, credentials: credentials, curl: curl)
+    }
 
     /// Largest answer accepted (a Secrets Manager value is at most 64 KiB, an SSM parameter 8 KiB).
     static let maxResponseBytes = 1 << 20

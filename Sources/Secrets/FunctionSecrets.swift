@@ -237,9 +237,7 @@ public final class FunctionSecrets {
 
     private func ssmClient() throws(SecretsError) -> SSMClient {
         if let ssm { return ssm }
-        guard let credentials = try awsCredentials() else {
-            throw SecretsError(.notConfigured, subject: "AWS credentials", reason: "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is missing")
-        }
+        let credentials = try requiredCredentials()
         let url = try SSMClient.endpoint(region: credentials.region, environment: environment)
         let client = SSMClient(credentials: credentials, url: url, curl: try sharedCurl())
         ssm = client
@@ -248,13 +246,18 @@ public final class FunctionSecrets {
 
     private func secretsManagerClient() throws(SecretsError) -> SecretsManagerClient {
         if let secretsManager { return secretsManager }
-        guard let credentials = try awsCredentials() else {
-            throw SecretsError(.notConfigured, subject: "AWS credentials", reason: "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is missing")
-        }
+        let credentials = try requiredCredentials()
         let url = try SecretsManagerClient.endpoint(region: credentials.region, environment: environment)
         let client = SecretsManagerClient(credentials: credentials, url: url, curl: try sharedCurl())
         secretsManager = client
         return client
+    }
+
+    private func requiredCredentials() throws(SecretsError) -> AWSCredentials {
+        guard let credentials = try awsCredentials() else {
+            throw SecretsError(.notConfigured, subject: "AWS credentials", reason: "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is missing")
+        }
+        return credentials
     }
 
     /// One handle for both services (libcurl keeps a connection per host).

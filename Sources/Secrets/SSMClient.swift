@@ -1,5 +1,4 @@
 internal import Curl
-internal import Platform
 internal import WardenJSON
 
 /// Reads parameters from AWS Systems Manager Parameter Store (`AmazonSSM.GetParameter`, JSON 1.1, signed by
@@ -14,22 +13,10 @@ public struct SSMClient {
     /// - Parameter endpoint: the service URL; `nil` resolves it from the process environment (see
     ///   `endpoint(region:environment:)`); a URL without a path gets `/`.
     public init(credentials: AWSCredentials, endpoint: String? = nil) throws(SecretsError) {
-        let url: String
-        if let endpoint {
-            guard let normalized = AWSJSONService.normalizedEndpoint(endpoint) else {
-                throw SecretsError(.notConfigured, subject: "SSM endpoint", reason: "not an http:// or https:// URL")
-            }
-            url = normalized
-        } else {
-            url = try Self.endpoint(region: credentials.region, environment: Platform.environment)
-        }
-        let curl: CurlEasy
-        do {
-            curl = try CurlEasy()
-        } catch {
-            throw SecretsError(.unavailable, subject: "SSM client", reason: "libcurl handle: \(error.detail)")
-        }
-        self.init(credentials: credentials, url: url, curl: curl)
+        service = try AWSJSONService.connect(
+            signingName: "ssm", targetPrefix: "AmazonSSM", displayName: "SSM", credentials: credentials,
+            endpoint: endpoint, resolve: Self.endpoint
+        )
     }
 
     init(credentials: AWSCredentials, url: String, curl: CurlEasy) {

@@ -1,5 +1,4 @@
 internal import Curl
-internal import Platform
 internal import WardenJSON
 
 /// Reads secrets from AWS Secrets Manager (`secretsmanager.GetSecretValue`, JSON 1.1, signed by libcurl with SigV4).
@@ -13,22 +12,10 @@ public struct SecretsManagerClient {
     /// - Parameter endpoint: the service URL; `nil` resolves it from the process environment (see
     ///   `endpoint(region:environment:)`); a URL without a path gets `/`.
     public init(credentials: AWSCredentials, endpoint: String? = nil) throws(SecretsError) {
-        let url: String
-        if let endpoint {
-            guard let normalized = AWSJSONService.normalizedEndpoint(endpoint) else {
-                throw SecretsError(.notConfigured, subject: "Secrets Manager endpoint", reason: "not an http:// or https:// URL")
-            }
-            url = normalized
-        } else {
-            url = try Self.endpoint(region: credentials.region, environment: Platform.environment)
-        }
-        let curl: CurlEasy
-        do {
-            curl = try CurlEasy()
-        } catch {
-            throw SecretsError(.unavailable, subject: "Secrets Manager client", reason: "libcurl handle: \(error.detail)")
-        }
-        self.init(credentials: credentials, url: url, curl: curl)
+        service = try AWSJSONService.connect(
+            signingName: "secretsmanager", targetPrefix: "secretsmanager", displayName: "Secrets Manager", credentials: credentials,
+            endpoint: endpoint, resolve: Self.endpoint
+        )
     }
 
     init(credentials: AWSCredentials, url: String, curl: CurlEasy) {
