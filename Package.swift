@@ -69,6 +69,7 @@ var targets: [Target] = [
     ),
 
     .target(name: "Copilot", dependencies: ["Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Auth", dependencies: ["WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -108,6 +109,7 @@ var targets: [Target] = [
     .testTarget(name: "CopilotTests", dependencies: ["Copilot", "Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
+    .testTarget(name: "AuthTests", dependencies: ["Auth", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
 ]
 
 for tool in toolFunctions {

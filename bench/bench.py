@@ -6,12 +6,14 @@ Performance is measured, never asserted: every target is printed beside its figu
 is missed. It exits non-zero only when a measurement could not be made (a function failed, a wrong answer).
 See bench/README.md for what each figure means and how it is measured.
 
-Environment (all set by bench/run.sh): BENCH_DATABASE_URL, WARDEN_BENCH_PYTHON; optional BENCH_QUICK=1 for a
-short smoke run (fewer repetitions, ~1 s phases)."""
+Environment (set by bench/run.sh): BENCH_DATABASE_URL (the functions' role), BENCH_OWNER_URL (the schema owner, only
+to count audit rows), WARDEN_BENCH_PYTHON; optional BENCH_QUICK=1 for a short smoke run (1 round, ~1 s phases) and
+BENCH_WARDEN=/path/to/warden to measure through another build of the emulator."""
 import datetime
 import hashlib
 import hmac
 import json
+import math
 import os
 import platform
 import re
@@ -38,7 +40,7 @@ TEMPLATE = ROOT / "events" / "calculate_health" / "public-acme.json"
 
 SECRET = "warden-bench-secret"
 ORIGIN = "http://localhost:3000"
-DATABASE_URL = os.environ["BENCH_DATABASE_URL"]  # the functions' role
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or sys.exit("bench: run me through `make bench` (bench/run.sh)")
 OWNER_URL = os.environ.get("BENCH_OWNER_URL")  # the schema owner: only to count audit rows
 PYTHON = os.environ.get("WARDEN_BENCH_PYTHON") or sys.executable
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -50,6 +52,8 @@ THROUGHPUT_SECONDS = 1.0 if QUICK else 5.0
 LATENCY_SECONDS, LATENCY_MAX = (1.0, 500) if QUICK else (5.0, 3000)
 PER_CALL_SECONDS, PER_CALL_MAX = (1.0, 50) if QUICK else (3.0, 300)
 WARMUP_INVOKES = 60
+THROUGHPUT_MAX = 3000 if QUICK else 15000  # pre-signed events for figure 3 (one per invocation)
+RATE_LIMIT = 1_000_000_000
 OK_MARK = b'\\"ok\\":true'  # how `"ok":true` reads inside the proxy response's JSON-encoded body string
 
 # The demo tenants and customers that `warden migrate --seed` loads (Sources/warden/DemoData.swift).
@@ -67,14 +71,31 @@ class Failed(Exception):
 
 # ------------------------------------------------------------------------------------------------ events & env
 
+_TEMPLATE = None
+_last_ts = 0
+
+
+def next_timestamp():
+    """Unix ms, strictly increasing across the whole run: the functions refuse a replayed signature (v1's replay key
+    is the signature itself), so no two events may be signed alike. Signing faster than one event per ms runs
+    ahead of the clock, by at most the number of events in a run (tens of seconds, well inside the ±5 min window)."""
+    global _last_ts
+    _last_ts = max(int(time.time() * 1000), _last_ts + 1)
+    return _last_ts
+
+
 def signed_event(customer="acme", tenant="public"):
-    """An API Gateway REST (v1) event from events/, for `customer`, signed now with the copilot's v1 scheme."""
-    event = json.loads(TEMPLATE.read_text())
+    """An API Gateway REST (v1) event from events/, for `customer`, signed with the copilot's v1 scheme and a
+    timestamp no other event of the run has."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = TEMPLATE.read_text()
+    event = json.loads(_TEMPLATE)
     body = {"customerId": customer} if tenant == "public" else {"customerId": customer, "params": {"ownerUserId": tenant}}
     raw = json.dumps(body, separators=(",", ":"))
     event["body"] = raw
     client = event["headers"]["X-Client"]
-    ts = str(int(time.time() * 1000))
+    ts = str(next_timestamp())
     sig = hmac.new(SECRET.encode(), f"{ts}.{client}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
     signed = {"X-Timestamp": ts, "X-Client": client, "X-Signature": sig}
     event["headers"].update(signed)
@@ -89,6 +110,9 @@ def function_env(handler=None, name="bench"):
         "TZ": ":UTC", "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1",
         "HMAC_SECRET": SECRET, "DATABASE_URL": DATABASE_URL, "ALLOWED_ORIGIN": ORIGIN,
+        # The per-tenant rate limit stays on (its token-bucket statement runs on every call, as in production)
+        # but high enough never to refuse the benchmark's thousands of calls a minute.
+        "RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
         "WARDEN_BENCH_PYTHON": PYTHON,
     }
     if handler:
@@ -121,13 +145,16 @@ def figure_overhead():
     ]
     samples = {name: [] for name, *_ in subjects}
     rounds = []
+    for name, *_ in subjects:  # the harness appends; start each run's logs afresh
+        (WORK / f"overhead-{name}.log").unlink(missing_ok=True)
+    event = WORK / "overhead-events.jsonl"
     for r in range(OVERHEAD_ROUNDS):
-        event = WORK / "overhead-event.json"
-        event.write_bytes(signed_event())  # fresh timestamp: stays inside the 5-minute window for the round
         # Rotate the order each round so drift on a shared machine does not always favour the same subject.
         order = subjects[r % len(subjects):] + subjects[:r % len(subjects)]
         this = {}
         for name, cmd, handler, expect in order:
+            # One freshly signed event per invocation (signatures are single-use).
+            event.write_bytes(b"\n".join(signed_event() for _ in range(OVERHEAD_WARMUP + OVERHEAD_COUNT + 1)))
             args = ["--event", str(event), "--warmup", str(OVERHEAD_WARMUP), "--count", str(OVERHEAD_COUNT),
                     "--deadline", "90"]
             if expect:
@@ -172,6 +199,8 @@ def audit_rows(tool):
 
 def figure_cold_start():
     """exec → first GET /next, measured by the harness around posix_spawn."""
+    for name in ("swift", "python"):
+        (WORK / f"cold-{name}.log").unlink(missing_ok=True)
     swift = rapi("coldstart", ["--runs", str(COLD_RUNS), "--deadline", "60"], [str(HEALTH)],
                  function_env(name="calculate_health"), WORK / "cold-swift.log")["samples_us"]
     python = rapi("coldstart", ["--runs", str(COLD_RUNS), "--deadline", "120"], [str(PY_BOOTSTRAP)],
@@ -295,8 +324,9 @@ def check(status, body, what):
 
 
 def percentile(values, p):
+    """Nearest-rank percentile."""
     s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]  # nearest-rank
+    return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
 # --------------------------------------------------------------------------------------------------- figure 3
@@ -307,15 +337,15 @@ def figure_throughput():
     for name, bootstrap, handler in (("swift", ECHO, None), ("python", PY_BOOTSTRAP, "echo.handler")):
         emu = Emulator(bootstrap, f"echo-{name}", handler)
         try:
-            request = Invoker.request(signed_event())
-            for _ in range(WARMUP_INVOKES):
+            requests = [Invoker.request(signed_event()) for _ in range(WARMUP_INVOKES + THROUGHPUT_MAX)]
+            for request in requests[:WARMUP_INVOKES]:
                 check(*emu.conn.invoke(request), f"echo {name}")
             fn_pid = emu.function_pid()
             cpu0 = (proc_cpu_seconds(emu.proc.pid), proc_cpu_seconds(fn_pid))
             n, start = 0, time.perf_counter()
             end = start + THROUGHPUT_SECONDS
-            while n < 200_000:
-                check(*emu.conn.invoke(request), f"echo {name}")
+            while n < THROUGHPUT_MAX:
+                check(*emu.conn.invoke(requests[WARMUP_INVOKES + n]), f"echo {name}")
                 n += 1
                 if n % 16 == 0 and time.perf_counter() >= end:
                     break
@@ -340,18 +370,20 @@ def figure_latency():
                 ("python", PY_BOOTSTRAP, "health.handler", LATENCY_SECONDS, LATENCY_MAX),
                 ("python_per_call", PY_BOOTSTRAP, "health.handler_per_call", PER_CALL_SECONDS, PER_CALL_MAX))
     for name, bootstrap, handler, seconds, limit in subjects:
-        requests = [Invoker.request(signed_event(c, t)) for t, c in CUSTOMERS]
+        # One freshly signed event per invocation, cycling through the seeded customers.
+        requests = [Invoker.request(signed_event(*reversed(CUSTOMERS[i % len(CUSTOMERS)])))
+                    for i in range(WARMUP_INVOKES + limit)]
         emu = Emulator(bootstrap, f"health-{name}", handler)
         try:
             answers[name] = {}
             for i in range(WARMUP_INVOKES):
-                status, body = emu.conn.invoke(requests[i % len(requests)])
+                status, body = emu.conn.invoke(requests[i])
                 check(status, body, f"calculate_health {name}")
-                answers[name][CUSTOMERS[i % len(requests)]] = json.loads(json.loads(body)["body"])["data"]
+                answers[name][CUSTOMERS[i % len(CUSTOMERS)]] = json.loads(json.loads(body)["body"])["data"]
             rtt = []
             end = time.perf_counter() + seconds
             while len(rtt) < limit and time.perf_counter() < end:
-                request = requests[len(rtt) % len(requests)]
+                request = requests[WARMUP_INVOKES + len(rtt)]
                 t0 = time.perf_counter_ns()
                 status, body = emu.conn.invoke(request)
                 rtt.append((time.perf_counter_ns() - t0) / 1e6)

@@ -16,14 +16,26 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     let database: Database
     private var hmacGeneration: Int
     private var databaseGeneration: Int
+    /// Whether `WARDEN_CLIENTS` names the clients and keys (then the HMAC secret is not the key source).
+    private let namedClients: Bool
+    let guards: RequestGuards
+    private var invocations = 0
 
     /// Reads the secrets now (from the environment, or SSM / Secrets Manager), so a function that cannot
     /// authenticate or reach its database's configuration fails at init with a clear message.
     public init(tool: Tool, configuration: FunctionConfiguration, secrets: FunctionSecrets) throws(InitializationError) {
         do {
-            try secrets.validateConfiguration()
-            verifier = HMACVerification(secret: try secrets.hmacSecret())
+            if let clients = Platform.environment("WARDEN_CLIENTS"), !clients.isEmpty {
+                verifier = HMACVerification(keyring: try ClientKeyring.parse(clients))
+                namedClients = true
+            } else {
+                try secrets.validateConfiguration()
+                verifier = HMACVerification(secret: try secrets.hmacSecret())
+                namedClients = false
+            }
             database = try Database(url: try secrets.databaseURL())
+        } catch let error as InitializationError {
+            throw error
         } catch let error as SecretsError {
             throw InitializationError("Configuration error: \(error.description)")
         } catch {
@@ -32,6 +44,9 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         self.tool = tool
         self.configuration = configuration
         self.secrets = secrets
+        guards = RequestGuards(
+            tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: configuration.clientRateLimitPerMinute
+        )
         hmacGeneration = secrets.hmacSecretGeneration
         databaseGeneration = secrets.databaseURLGeneration
     }
@@ -39,10 +54,12 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     /// Picks up rotated secrets (a cached value past its TTL is refetched, within the invocation's time).
     private mutating func refreshSecrets(_ context: LambdaContext) throws {
         let budget = Int(max(1, min(Int64(FunctionSecrets.defaultTimeoutMilliseconds), context.remainingMilliseconds - Database.deadlineReserveMilliseconds)))
-        let key = try secrets.hmacSecret(timeoutMilliseconds: budget)
-        if secrets.hmacSecretGeneration != hmacGeneration {
-            verifier = HMACVerification(secret: key)
-            hmacGeneration = secrets.hmacSecretGeneration
+        if !namedClients {
+            let key = try secrets.hmacSecret(timeoutMilliseconds: budget)
+            if secrets.hmacSecretGeneration != hmacGeneration {
+                verifier = HMACVerification(secret: key)
+                hmacGeneration = secrets.hmacSecretGeneration
+            }
         }
         let url = try secrets.databaseURL(timeoutMilliseconds: budget)
         if secrets.databaseURLGeneration != databaseGeneration {
@@ -89,11 +106,22 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
         }
         try refreshSecrets(context)
-        audit.clientID = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
+        let verified = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
+        audit.clientID = verified.clientID
         let input = try CopilotRequest(body: request.body)
         audit.tenant = input.tenant
-        return try database.withTenant(input.tenant, deadline: context.deadlineMilliseconds) { session in
-            try tool.run(input, session: session, context: context)
+        invocations &+= 1
+        let checks = guards.statements(for: verified, tenant: input.tenant, sweep: invocations % 256 == 0)
+        database.prepend(checks)
+        defer { database.discardPreamble() }
+        do {
+            let data = try database.withTenant(input.tenant, deadline: context.deadlineMilliseconds) { session in
+                try tool.run(input, session: session, context: context)
+            }
+            try database.flushPreamble(deadline: context.deadlineMilliseconds - Database.deadlineReserveMilliseconds)
+            return data
+        } catch let error as PostgresError {
+            throw RequestGuards.envelopeError(for: error, guardCount: checks.count, nowMilliseconds: Platform.nowMilliseconds()) ?? error
         }
     }
 

@@ -8,6 +8,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case toolFailure = "TOOL_FAILURE"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case methodNotAllowed = "METHOD_NOT_ALLOWED"
+    case rateLimited = "RATE_LIMITED"
 
     /// The HTTP status that carries this code.
     public var status: Int {
@@ -18,7 +19,27 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .toolFailure: 500
         case .payloadTooLarge: 413
         case .methodNotAllowed: 405
+        case .rateLimited: 429
         }
+    }
+}
+
+/// The state of the caller's rate limit, for `meta.rateLimit` and `Retry-After`.
+public struct RateLimitInfo: Sendable, Equatable {
+    /// Requests per window.
+    public var limit: Int
+    /// Requests left now.
+    public var remaining: Int
+    /// When the bucket is full again, milliseconds since the Unix epoch.
+    public var resetAtMilliseconds: Int64
+    /// Seconds to wait before retrying, when refused.
+    public var retryAfterSeconds: Int?
+
+    public init(limit: Int, remaining: Int, resetAtMilliseconds: Int64, retryAfterSeconds: Int?) {
+        self.limit = limit
+        self.remaining = remaining
+        self.resetAtMilliseconds = resetAtMilliseconds
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }
 
@@ -26,10 +47,13 @@ public enum ErrorCode: String, Sendable, CaseIterable {
 public struct EnvelopeError: Error, Sendable, Equatable {
     public let code: ErrorCode
     public let message: String
+    /// Set on `RATE_LIMITED`.
+    public var rateLimit: RateLimitInfo?
 
-    public init(_ code: ErrorCode, _ message: String) {
+    public init(_ code: ErrorCode, _ message: String, rateLimit: RateLimitInfo? = nil) {
         self.code = code
         self.message = message
+        self.rateLimit = rateLimit
     }
 
     /// The one message every unexpected failure gets.

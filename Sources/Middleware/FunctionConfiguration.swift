@@ -6,18 +6,27 @@ public struct FunctionConfiguration: Sendable {
     public let cors: CORSPolicy
     /// Largest accepted request body, in bytes (`MAX_BODY_BYTES`, default 256 KiB).
     public let maxBodyBytes: Int
+    /// Requests per minute per tenant (organization), across all functions (`RATE_LIMIT_PER_MINUTE`, default
+    /// 100; 0 turns it off).
+    public let tenantRateLimitPerMinute: Int
+    /// Requests per minute per client id (`CLIENT_RATE_LIMIT_PER_MINUTE`, default 0: off).
+    public let clientRateLimitPerMinute: Int
 
-    public init(cors: CORSPolicy, maxBodyBytes: Int = 256 * 1024) {
+    public init(cors: CORSPolicy, maxBodyBytes: Int = 256 * 1024, tenantRateLimitPerMinute: Int = 100, clientRateLimitPerMinute: Int = 0) {
         self.cors = cors
         self.maxBodyBytes = maxBodyBytes
+        self.tenantRateLimitPerMinute = tenantRateLimitPerMinute
+        self.clientRateLimitPerMinute = clientRateLimitPerMinute
     }
 
-    /// Reads `ALLOWED_ORIGIN` and `MAX_BODY_BYTES`.
+    /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE` and `CLIENT_RATE_LIMIT_PER_MINUTE`.
     public static func fromEnvironment() -> FunctionConfiguration {
-        let maxBody = Platform.environment("MAX_BODY_BYTES").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        func number(_ name: String) -> Int? { Platform.environment(name).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
         return FunctionConfiguration(
             cors: CORSPolicy(allowedOriginSetting: Platform.environment("ALLOWED_ORIGIN")),
-            maxBodyBytes: maxBody ?? 256 * 1024
+            maxBodyBytes: number("MAX_BODY_BYTES").flatMap { $0 > 0 ? $0 : nil } ?? 256 * 1024,
+            tenantRateLimitPerMinute: number("RATE_LIMIT_PER_MINUTE") ?? 100,
+            clientRateLimitPerMinute: number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0
         )
     }
 }

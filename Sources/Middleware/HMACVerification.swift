@@ -1,26 +1,53 @@
 internal import WardenCrypto
 
-/// The copilot's request signature (scheme v1): `X-Signature` = lowercase hex of
-/// HMAC-SHA256(secret, "{X-Timestamp}.{X-Client}.{raw body}"), `X-Timestamp` in Unix milliseconds within ±5 minutes.
+/// A request whose signature verified.
+public struct VerifiedRequest: Sendable, Equatable {
+    /// The authenticated `X-Client`.
+    public let clientID: String
+    /// The scheme it used.
+    public let scheme: SignatureScheme
+    /// What makes the request unique within the time window: `v1:<signature>` or `v2:<client>:<nonce>`. It is
+    /// recorded once (`request_nonces`), so a replay — to the same tool or another — is refused.
+    public let replayKey: String
+}
+
+/// Request signatures, both schemes (docs/SIGNING.md), verified over the raw bytes received, in constant time,
+/// within ±5 minutes:
+/// - v1 (the copilot's): `X-Signature` = hex HMAC-SHA256(key, "{X-Timestamp}.{X-Client}.{raw body}").
+/// - v2: `X-Signature: v2=<hex>[, v2=<hex>…]` over
+///   "WARDEN-HMAC-SHA256-V2\n{METHOD}\n{path}\n{X-Timestamp}\n{X-Nonce}\n{X-Client}\n{hex SHA-256(body)}".
 public struct HMACVerification: Sendable {
     /// Accepted clock skew, in milliseconds.
     public static let maxSkewMilliseconds: Int64 = 5 * 60 * 1000
     /// Longest accepted `X-Client` value.
     public static let maxClientLength = 128
+    /// Most signatures accepted in one `X-Signature` list.
+    public static let maxSignatures = 5
+    static let v2Prefix = "WARDEN-HMAC-SHA256-V2"
 
-    private let secret: [UInt8]
+    private let keyring: ClientKeyring
 
-    public init(secret: some Collection<UInt8>) { self.secret = Array(secret) }
+    public init(keyring: ClientKeyring) { self.keyring = keyring }
 
-    /// The signature the copilot front end would send.
+    /// The copilot's shared secret for every client (its original deployment).
+    public init(secret: some Collection<UInt8>) { keyring = ClientKeyring(sharedSecret: Array(secret)) }
+
+    /// The v1 signature the copilot front end sends, with the first key of `client`.
     public func signature(timestamp: String, client: String, body: [UInt8]) -> String {
-        Crypto.hex(mac(timestamp: timestamp, client: client, body: body))
+        guard let key = keyring.entry(for: client)?.keys.first else { return "" }
+        return Crypto.hex(Self.macV1(key: key, timestamp: timestamp, client: client, body: body))
+    }
+
+    /// The v2 signature for the given request parts, with `key`.
+    public static func signatureV2(
+        key: [UInt8], method: String, path: String, timestamp: String, nonce: String, client: String, body: [UInt8]
+    ) -> String {
+        Crypto.hex(Crypto.hmacSHA256(key: key, message: canonicalV2(method: method, path: path, timestamp: timestamp, nonce: nonce, client: client, body: body)))
     }
 
     /// Verifies a request. Throws `UNAUTHORIZED` with a message that names no secret or expected value.
-    /// - Returns: the authenticated client id.
     @discardableResult
-    public func verify(_ request: APIGatewayRequest, nowMilliseconds: Int64) throws(EnvelopeError) -> String {
+    public func verify(_ request: APIGatewayRequest, nowMilliseconds: Int64) throws(EnvelopeError) -> VerifiedRequest {
         let unauthorized = { (message: String) in EnvelopeError(.unauthorized, message) }
         guard case .value(let signatureText) = request.header("x-signature"),
             case .value(let timestampText) = request.header("x-timestamp"),
@@ -31,16 +58,46 @@ public struct HMACVerification: Sendable {
         guard let timestamp = Self.parseTimestamp(timestampText) else { throw unauthorized("Invalid timestamp.") }
         let skew = timestamp > nowMilliseconds ? timestamp - nowMilliseconds : nowMilliseconds - timestamp
         guard skew <= Self.maxSkewMilliseconds else { throw unauthorized("Request timestamp outside the allowed window.") }
-        guard !client.isEmpty, client.utf8.count <= Self.maxClientLength,
-            client.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        else { throw unauthorized("Invalid client.") }
+        guard !client.isEmpty, client.utf8.count <= Self.maxClientLength, client.utf8.allSatisfy(Self.isTokenByte) else {
+            throw unauthorized("Invalid client.")
+        }
+        // An unknown client gets the same answer as a bad signature: callers cannot probe for client ids.
+        let entry = keyring.entry(for: client)
+        let body = request.body ?? []
+
+        if signatureText.utf8.starts(with: "v2=".utf8) {
+            guard case .value(let nonce) = request.header("x-nonce"), Self.isValidNonce(nonce) else {
+                throw unauthorized("Missing or invalid nonce.")
+            }
+            let provided = try Self.parseV2List(signatureText)
+            guard let entry, entry.schemes.contains(.v2) else { throw unauthorized("Invalid signature.") }
+            let message = Self.canonicalV2(
+                method: request.method, path: request.path, timestamp: timestampText, nonce: nonce, client: client, body: body
+            )
+            guard Self.anyMatch(provided, keys: entry.keys, { Crypto.hmacSHA256(key: $0, message: message) }) != nil else {
+                throw unauthorized("Invalid signature.")
+            }
+            return VerifiedRequest(clientID: client, scheme: .v2, replayKey: "v2:\(client):\(nonce)")
+        }
+
         guard let provided = Self.decodeHex(signatureText) else { throw unauthorized("Invalid signature.") }
-        let expected = mac(timestamp: timestampText, client: client, body: request.body ?? [])
-        guard Crypto.constantTimeEqual(provided, expected) else { throw unauthorized("Invalid signature.") }
-        return client
+        guard let entry, entry.schemes.contains(.v1),
+            let matched = Self.anyMatch([provided], keys: entry.keys, { Self.macV1(key: $0, timestamp: timestampText, client: client, body: body) })
+        else { throw unauthorized("Invalid signature.") }
+        return VerifiedRequest(clientID: client, scheme: .v1, replayKey: "v1:\(Crypto.hex(matched))")
     }
 
-    private func mac(timestamp: String, client: String, body: [UInt8]) -> [UInt8] {
+    /// The first expected MAC (over all keys) equal to one of `provided`, comparing every pair in constant time.
+    private static func anyMatch(_ provided: [[UInt8]], keys: [[UInt8]], _ mac: ([UInt8]) -> [UInt8]) -> [UInt8]? {
+        var found: [UInt8]?
+        for key in keys {
+            let expected = mac(key)
+            for candidate in provided where Crypto.constantTimeEqual(candidate, expected) { found = expected }
+        }
+        return found
+    }
+
+    static func macV1(key: [UInt8], timestamp: String, client: String, body: [UInt8]) -> [UInt8] {
         var message: [UInt8] = []
         message.reserveCapacity(timestamp.utf8.count + client.utf8.count + body.count + 2)
         message.append(contentsOf: timestamp.utf8)
@@ -48,8 +105,40 @@ public struct HMACVerification: Sendable {
         message.append(contentsOf: client.utf8)
         message.append(0x2E)
         message.append(contentsOf: body)
-        return Crypto.hmacSHA256(key: secret, message: message)
+        return Crypto.hmacSHA256(key: key, message: message)
     }
+
+    static func canonicalV2(method: String, path: String, timestamp: String, nonce: String, client: String, body: [UInt8]) -> [UInt8] {
+        var message: [UInt8] = []
+        for (i, part) in [v2Prefix, method.uppercased(), path, timestamp, nonce, client, Crypto.hex(Crypto.sha256(body))].enumerated() {
+            if i > 0 { message.append(0x0A) }
+            message.append(contentsOf: part.utf8)
+        }
+        return message
+    }
+
+    /// `v2=<64 hex>` entries separated by commas (optional spaces); anything else refuses the request.
+    static func parseV2List(_ text: String) throws(EnvelopeError) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for raw in text.utf8.split(separator: 0x2C) {
+            let item = raw.drop { $0 == 0x20 }
+            let trimmed = item.reversed().drop { $0 == 0x20 }.reversed()
+            guard trimmed.starts(with: "v2=".utf8), let mac = decodeHex(String(decoding: trimmed.dropFirst(3), as: UTF8.self)) else {
+                throw EnvelopeError(.unauthorized, "Invalid signature.")
+            }
+            out.append(mac)
+        }
+        guard !out.isEmpty, out.count <= maxSignatures else { throw EnvelopeError(.unauthorized, "Invalid signature.") }
+        return out
+    }
+
+    /// 16 to 128 characters of `[A-Za-z0-9_-]`.
+    static func isValidNonce(_ nonce: String) -> Bool {
+        (16...128).contains(nonce.utf8.count)
+            && nonce.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }
+    }
+
+    private static func isTokenByte(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7F }
 
     /// Decimal Unix milliseconds: 1 to 16 ASCII digits, nothing else.
     static func parseTimestamp(_ text: String) -> Int64? {

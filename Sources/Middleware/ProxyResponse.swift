@@ -1,4 +1,5 @@
 public import WardenJSON
+internal import LambdaRuntime
 
 /// Renders API Gateway proxy responses whose body is the `{ok, data, error}` envelope.
 public enum ProxyResponse {
@@ -18,6 +19,8 @@ public enum ProxyResponse {
 
     /// `{"ok":false,"data":null,"error":{"code","message"}}` with the code's status.
     public static func failure(_ error: EnvelopeError, headers: [(String, String)]) -> [UInt8] {
+        var headers = headers
+        if let retry = error.rateLimit?.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
         var envelope = JSONWriter()
         envelope.beginObject()
         envelope.key("ok")
@@ -31,6 +34,20 @@ public enum ProxyResponse {
         envelope.key("message")
         envelope.string(error.message)
         envelope.endObject()
+        if let rate = error.rateLimit {
+            envelope.key("meta")
+            envelope.beginObject()
+            envelope.key("rateLimit")
+            envelope.beginObject()
+            envelope.key("limit")
+            envelope.int(rate.limit)
+            envelope.key("remaining")
+            envelope.int(rate.remaining)
+            envelope.key("resetAt")
+            envelope.string(Timestamp.iso8601(milliseconds: rate.resetAtMilliseconds))
+            envelope.endObject()
+            envelope.endObject()
+        }
         envelope.endObject()
         return render(status: error.code.status, headers: headers, body: envelope.bytes)
     }

@@ -5,6 +5,8 @@
 public final class Database {
     private var settings: ConnectionSettings
     private var connection: PGConnection?
+    /// Statements that must commit together with the next tenant statement (replay record, rate-limit tokens).
+    private var preamble: [(SQL, [PGValue])] = []
 
     /// Time kept back from the invocation's deadline for answering the caller after a cancelled statement.
     public static let deadlineReserveMilliseconds: Int64 = 250
@@ -33,6 +35,19 @@ public final class Database {
         try body(TenantSession(tenant: tenant, database: self, deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds }))
     }
 
+    /// Sets statements to run atomically in front of the next database call (its pipeline and transaction): if one
+    /// fails, the call's own statements never run. A failure reports `statementIndex` below `count`.
+    public func prepend(_ statements: [(SQL, [PGValue])]) { preamble = statements }
+
+    /// Runs the pending preamble on its own if no statement has taken it yet; returns whether one ran.
+    public func flushPreamble(deadline: Int64?) throws(PostgresError) {
+        guard !preamble.isEmpty else { return }
+        _ = try run([], deadline: deadline)
+    }
+
+    /// Drops a pending preamble (the call failed before reaching the database).
+    public func discardPreamble() { preamble = [] }
+
     /// The server process id of the current connection (opening one if needed): shows connection reuse.
     public func backendPID() throws(PostgresError) -> Int32 { try open(deadline: nil).backendPID }
 
@@ -47,18 +62,25 @@ public final class Database {
         try run([(sql, binds)], deadline: deadline)[0]
     }
 
+    /// Runs `statements` (after any pending preamble) in one pipelined transaction; returns their own results.
     func run(_ statements: [(SQL, [PGValue])], deadline: Int64?) throws(PostgresError) -> [PGRows] {
         if let deadline, deadline <= nowMilliseconds() {
             throw PostgresError(.timeout, detail: "no time left before the invocation deadline")
         }
+        let batch = preamble + statements
         let conn = try open(deadline: deadline)
+        let results: [PGRows]
         do {
-            return try conn.pipeline(statements, deadline: deadline)
+            results = try conn.pipeline(batch, deadline: deadline)
         } catch where error.code == .connectionLost {
-            // The server dropped us (restart, failover, idle timeout): reconnect once and retry.
+            // The server dropped us (restart, failover, idle timeout): reconnect once and retry. Nothing of the
+            // batch committed, so the preamble is sent again with it.
             connection = nil
-            return try open(deadline: deadline).pipeline(statements, deadline: deadline)
+            results = try open(deadline: deadline).pipeline(batch, deadline: deadline)
         }
+        let prefix = preamble.count
+        preamble = []
+        return Array(results.dropFirst(prefix))
     }
 
     private func open(deadline: Int64?) throws(PostgresError) -> PGConnection {

@@ -97,7 +97,7 @@ public final class PGConnection {
 
         var results: [PGRows] = []
         var failure: PostgresError?
-        for _ in statements {
+        for index in statements.indices {
             let result = try nextResult(deadline: deadline)
             // Each statement's results end with a NULL.
             let terminator = try nextResult(deadline: deadline)
@@ -105,7 +105,10 @@ public final class PGConnection {
             do {
                 results.append(try consume(result))
             } catch {
-                if failure == nil { failure = error }
+                if failure == nil {
+                    failure = error
+                    failure?.statementIndex = index
+                }
                 results.append(PGRows(columns: [], rows: [], affectedRows: 0))
             }
         }

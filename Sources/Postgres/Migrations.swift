@@ -138,6 +138,68 @@ public enum Migrations {
                   FOR EACH ROW EXECUTE FUNCTION warden_audit_append_only();
                 """
         ),
+        Migration(
+            version: 3, name: "replay protection and rate limits",
+            script: """
+                -- Each signature (v1) or client nonce (v2) is recorded once; the insert fails on a replay, across
+                -- every function and instance. Rows expire after the ±5-minute window.
+                CREATE TABLE IF NOT EXISTS request_nonces (
+                    key text PRIMARY KEY,
+                    expires_at timestamptz NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS request_nonces_expires_idx ON request_nonces (expires_at);
+                REVOKE ALL ON request_nonces FROM PUBLIC;
+                GRANT INSERT, SELECT, DELETE ON request_nonces TO warden_fn;
+
+                -- Token buckets, one row per key; only warden_take_tokens touches them.
+                CREATE TABLE IF NOT EXISTS rate_buckets (
+                    key text PRIMARY KEY,
+                    tokens double precision NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                REVOKE ALL ON rate_buckets FROM PUBLIC;
+
+                -- Takes one token from every bucket in `keys` (capacity and refill per second alongside), all or
+                -- nothing, in one statement: the row locks serialise concurrent callers, so N parallel callers
+                -- against a limit of M are admitted exactly M times per window. Refused: SQLSTATE WR429 with the
+                -- wait in the message. Admitted: the tightest bucket's limit, remaining tokens and full-refill time.
+                CREATE OR REPLACE FUNCTION warden_take_tokens(keys text[], capacities double precision[], rates double precision[])
+                RETURNS TABLE (bucket_limit double precision, remaining double precision, reset_ms bigint)
+                LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+                DECLARE
+                  i int;
+                  t double precision;
+                  levels double precision[] := '{}';
+                  wait_ms bigint := 0;
+                  tight int := 1;
+                BEGIN
+                  FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
+                    INSERT INTO rate_buckets AS b (key, tokens, updated_at) VALUES (keys[i], capacities[i], clock_timestamp())
+                    ON CONFLICT (key) DO UPDATE
+                      SET tokens = least(capacities[i], b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at) * rates[i]),
+                          updated_at = clock_timestamp()
+                    RETURNING b.tokens INTO t;
+                    levels := levels || t;
+                    IF t < 1 THEN
+                      wait_ms := greatest(wait_ms, ceil((1 - t) / rates[i] * 1000)::bigint);
+                    END IF;
+                  END LOOP;
+                  IF wait_ms > 0 THEN
+                    RAISE EXCEPTION USING ERRCODE = 'WR429', MESSAGE = 'warden_rate_limited',
+                      DETAIL = format('retry_after_ms=%s limit=%s', wait_ms, capacities[1]);
+                  END IF;
+                  FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
+                    UPDATE rate_buckets SET tokens = levels[i] - 1 WHERE key = keys[i];
+                    IF levels[i] - 1 < levels[tight] - 1 THEN tight := i; END IF;
+                  END LOOP;
+                  IF coalesce(array_length(keys, 1), 0) = 0 THEN RETURN; END IF;
+                  RETURN QUERY SELECT capacities[tight], levels[tight] - 1,
+                    ceil((capacities[tight] - (levels[tight] - 1)) / rates[tight] * 1000)::bigint;
+                END $f$;
+                REVOKE ALL ON FUNCTION warden_take_tokens(text[], double precision[], double precision[]) FROM PUBLIC;
+                GRANT EXECUTE ON FUNCTION warden_take_tokens(text[], double precision[], double precision[]) TO warden_fn;
+                """
+        ),
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

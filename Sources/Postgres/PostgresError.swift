@@ -28,6 +28,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let sqlState: String?
     /// libpq's message, for operators only.
     public let detail: String
+    /// Position, within a pipelined batch, of the statement that failed.
+    public var statementIndex: Int?
 
     /// Creates an error; `detail` is for operators' logs only.
     public init(_ code: Code, sqlState: String? = nil, detail: String = "") {

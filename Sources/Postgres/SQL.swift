@@ -20,6 +20,10 @@ public enum PGValue: Sendable, Equatable {
     case int(Int64)
     case double(Double)
     case bool(Bool)
+    /// A `text[]` (cast the parameter: `$1::text[]`).
+    case textArray([String])
+    /// A `double precision[]` (cast the parameter: `$1::float8[]`).
+    case doubleArray([Double])
 
     /// The value in PostgreSQL's text input format, or `nil` for SQL NULL.
     var textForm: String? {
@@ -29,6 +33,19 @@ public enum PGValue: Sendable, Equatable {
         case .int(let i): String(i)
         case .double(let d): String(d)
         case .bool(let b): b ? "t" : "f"
+        case .textArray(let items): "{" + items.map(Self.quotedArrayElement).joined(separator: ",") + "}"
+        case .doubleArray(let items): "{" + items.map { String($0) }.joined(separator: ",") + "}"
         }
+    }
+
+    /// An array element in double quotes, with `"` and `\` escaped: any text survives, commas and braces included.
+    private static func quotedArrayElement(_ s: String) -> String {
+        var out: [UInt8] = [0x22]
+        for b in s.utf8 {
+            if b == 0x22 || b == 0x5C { out.append(0x5C) }
+            out.append(b)
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 }

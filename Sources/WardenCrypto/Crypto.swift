@@ -6,7 +6,8 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable {
     public var description: String { "cryptographic operation failed: \(operation)" }
 }
 
-/// HMAC-SHA256, SHA-256, constant-time comparison and random bytes, all from OpenSSL's libcrypto.
+/// HMAC-SHA256, SHA-256, constant-time comparison, random bytes and RS256/ES256 signature verification, all from
+/// OpenSSL's libcrypto.
 public enum Crypto {
     /// HMAC-SHA256 of `message` under `key`.
     public static func hmacSHA256(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
@@ -48,6 +49,56 @@ public enum Crypto {
         let rc = out.withUnsafeMutableBufferPointer { op in warden_random_bytes(op.baseAddress, op.count) }
         guard rc == 0 else { throw CryptoError(operation: "random") }
         return out
+    }
+
+    /// Smallest RSA modulus, in bits, that `verifyRS256` accepts.
+    public static let minimumRSAModulusBits = Int(WARDEN_RSA_MIN_BITS)
+
+    /// Largest RSA modulus, in bits, that `verifyRS256` accepts.
+    public static let maximumRSAModulusBits = Int(WARDEN_RSA_MAX_BITS)
+
+    /// Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature (JWS `RS256`) over `message`.
+    ///
+    /// `modulus` and `exponent` are unsigned big-endian integers (a JWK's decoded `n` and `e`). Returns `false` for an
+    /// invalid signature, a signature whose length differs from the modulus's, and for unusable keys: a modulus
+    /// shorter than `minimumRSAModulusBits` or longer than `maximumRSAModulusBits`, an even modulus, an even
+    /// exponent, an exponent below 3, above 64 bits or not below the modulus.
+    public static func verifyRS256(
+        modulus: [UInt8], exponent: [UInt8], message: some Collection<UInt8>, signature: [UInt8]
+    ) -> Bool {
+        let m = Array(message)
+        let rc = modulus.withUnsafeBufferPointer { np in
+            exponent.withUnsafeBufferPointer { ep in
+                m.withUnsafeBufferPointer { mp in
+                    signature.withUnsafeBufferPointer { sp in
+                        warden_verify_rs256(
+                            np.baseAddress, np.count, ep.baseAddress, ep.count, mp.baseAddress, mp.count,
+                            sp.baseAddress, sp.count)
+                    }
+                }
+            }
+        }
+        return rc == 1
+    }
+
+    /// Verifies an ECDSA P-256 SHA-256 signature (JWS `ES256`) over `message`.
+    ///
+    /// `x` and `y` are the public key's 32-byte big-endian affine coordinates (a JWK's decoded `x` and `y`);
+    /// `signature` is the JWS form `r || s`, 64 bytes (not DER). Returns `false` for an invalid signature, any other
+    /// signature length, coordinates that are not 32 bytes each and a point that is not on the curve.
+    public static func verifyES256(x: [UInt8], y: [UInt8], message: some Collection<UInt8>, signature: [UInt8]) -> Bool {
+        guard x.count == 32, y.count == 32, signature.count == 64 else { return false }
+        let m = Array(message)
+        let rc = x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                m.withUnsafeBufferPointer { mp in
+                    signature.withUnsafeBufferPointer { sp in
+                        warden_verify_es256(xp.baseAddress, yp.baseAddress, mp.baseAddress, mp.count, sp.baseAddress, sp.count)
+                    }
+                }
+            }
+        }
+        return rc == 1
     }
 
     /// Lowercase hexadecimal text of `bytes`.

@@ -27,7 +27,7 @@ import WardenCrypto
     }
 
     @Test func acceptsValidSignatureAndReturnsClient() throws {
-        #expect(try verifier.verify(signed(), nowMilliseconds: now) == "copilot-frontend")
+        #expect(try verifier.verify(signed(), nowMilliseconds: now).clientID == "copilot-frontend")
     }
 
     @Test func acceptsUppercaseHexAndLowercaseHeaderNames() throws {

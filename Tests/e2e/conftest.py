@@ -39,9 +39,18 @@ def wait_for_port(port, timeout=20.0):
     raise TimeoutError(f"nothing listening on {port}")
 
 
+# Rate limits get their own tests; everywhere else they would only make the suite depend on its own speed.
+os.environ.setdefault("RATE_LIMIT_PER_MINUTE", "0")
+_last_ts = [0]
+
+
 def sign(body: str, secret: str = SECRET, ts_ms=None, client="copilot-frontend"):
-    """The copilot's v1 scheme, written from CONTRACTS.md independently of the Swift code."""
-    ts = str(int(time.time() * 1000) if ts_ms is None else ts_ms)
+    """The copilot's v1 scheme, written from CONTRACTS.md independently of the Swift code. Each call gets its own
+    millisecond, so two identical requests are not replays of each other."""
+    if ts_ms is None:
+        ts_ms = max(int(time.time() * 1000), _last_ts[0] + 1)
+        _last_ts[0] = ts_ms
+    ts = str(ts_ms)
     mac = hmac.new(secret.encode(), f"{ts}.{client}.".encode() + body.encode(), hashlib.sha256).hexdigest()
     return {"X-Timestamp": ts, "X-Client": client, "X-Signature": mac}
 

@@ -6,6 +6,8 @@
  * function measured, so the function under test sees identical traffic whatever it is written in.
  *
  *   rapi overhead  --event FILE [--warmup 200] [--count 3000] [--expect TEXT] [--deadline 60] [--log FILE] -- CMD...
+ *       FILE holds one event per line, served in order (cyclically when there are fewer lines than invocations):
+ *       the functions refuse a replayed signature, so each invocation needs its own signed event.
  *       Serves WARMUP invocations, then reads the function process's CPU clock (clock_getcpuclockid: user +
  *       system time of all its threads, in ns) when GET next number WARMUP+1 arrives and again at number
  *       WARMUP+COUNT+1, i.e. across exactly COUNT complete invocations. Every response body must contain TEXT
@@ -222,9 +224,29 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 static int overhead(const char *event_path, long warmup, long count, const char *expect, const char *log, char **argv) {
-    size_t event_len;
-    char *event = read_file(event_path, &event_len);
-    char *out = malloc(event_len + 1024);
+    size_t file_len, longest = 0;
+    char *file = read_file(event_path, &file_len);
+    /* Split into lines (events), in place. */
+    long events = 0, cap = 1024;
+    char **event = malloc((size_t)cap * sizeof *event);
+    size_t *event_len = malloc((size_t)cap * sizeof *event_len);
+    for (char *p = file, *end = file + file_len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = (size_t)((nl ? nl : end) - p);
+        if (len) {
+            if (events == cap) {
+                cap *= 2;
+                event = realloc(event, (size_t)cap * sizeof *event);
+                event_len = realloc(event_len, (size_t)cap * sizeof *event_len);
+            }
+            event[events] = p;
+            event_len[events++] = len;
+            if (len > longest) longest = len;
+        }
+        p += len + 1;
+    }
+    if (!events) fail("no events in %s", event_path);
+    char *out = malloc(longest + 1024);
     open_listener();
     child = spawn(argv, log);
     long served = 0, mismatches = 0, reconnects = 0, connections = 0;
@@ -251,6 +273,8 @@ static int overhead(const char *event_path, long warmup, long count, const char 
                 wall1 = now_ns();
                 break;
             }
+            const char *ev = event[served % events];
+            size_t ev_len = event_len[served % events];
             served++;
             snprintf(current, sizeof current, "8f5e3a4c-0000-4000-8000-%012ld", served);
             struct timespec rt;
@@ -262,10 +286,10 @@ static int overhead(const char *event_path, long warmup, long count, const char 
                 "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:bench\r\n"
                 "Lambda-Runtime-Trace-Id: Root=1-5f8a1b2c-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0\r\n"
                 "Content-Length: %zu\r\n\r\n",
-                current, deadline_ms, event_len);
-            memcpy(out + head, event, event_len);
+                current, deadline_ms, ev_len);
+            memcpy(out + head, ev, ev_len);
             consume(&r);
-            send_all(out, (size_t)head + event_len);
+            send_all(out, (size_t)head + ev_len);
         } else if (strcmp(r.method, "POST") == 0 && strstr(r.path, "/response")) {
             if (!strstr(r.path, current)) fail("response for an unexpected request id: %.80s", r.path);
             if (expect && !memmem(r.body, r.body_len, expect, strlen(expect))) {

@@ -2,9 +2,12 @@
 functions were (stdlib + pg8000): API Gateway event -> CORS preflight -> method -> body limit -> HMAC v1 check ->
 validation -> tool -> {ok, data, error} envelope in a proxy response, then one audit row and one log line per request.
 
-Database work mirrors Sources/Postgres: the functions' role, each tenant query in a transaction that first sets
-`app.tenant_id` (row-level security) and `statement_timeout`, and an `audit_events` row per call. pg8000 cannot
-pipeline, so what libpq sends in one round trip takes several here (BEGIN, scope, query, COMMIT).
+Database work mirrors Sources/Postgres and Sources/Middleware/RequestGuards.swift: the functions' role; the request
+guards (the signature recorded in `request_nonces`, so a replay is refused, and the tenant's rate-limit tokens taken
+through `warden_take_tokens`) in the same transaction as the tool's first query, or on their own when the tool makes
+none; each tenant query in a transaction that first sets `app.tenant_id` (row-level security) and
+`statement_timeout`; and an `audit_events` row per call. pg8000 cannot pipeline, so what libpq sends in one round
+trip takes several here (BEGIN, guards, scope, query, COMMIT).
 
 awslambdaric itself decodes the event JSON into a dict and encodes the returned dict, as it does for every Python
 function. Keep this file in step with the Swift middleware when that changes, or figure 1 and 4 compare different work.
@@ -31,13 +34,19 @@ MAX_CLIENT_LENGTH = 128
 MAX_ID_LENGTH = 256
 
 STATUS = {"INVALID_INPUT": 400, "UNAUTHORIZED": 401, "MISSING_DATA": 404, "TOOL_FAILURE": 500,
-          "PAYLOAD_TOO_LARGE": 413, "METHOD_NOT_ALLOWED": 405}
+          "PAYLOAD_TOO_LARGE": 413, "METHOD_NOT_ALLOWED": 405, "RATE_LIMITED": 429}
+TENANT_LIMIT = int(os.environ.get("RATE_LIMIT_PER_MINUTE") or 100)
+CLIENT_LIMIT = int(os.environ.get("CLIENT_RATE_LIMIT_PER_MINUTE") or 0)
 
 
 DEADLINE_RESERVE_MS = 250
 SCOPE = "SELECT set_config('app.tenant_id', %s, true), set_config('statement_timeout', %s, true)"
 AUDIT = ("INSERT INTO audit_events (request_id, client_id, tenant, tool, action, outcome, status) "
          "VALUES (%s, %s, %s, %s, %s, %s, %s)")
+RECORD_NONCE = "INSERT INTO request_nonces (key, expires_at) VALUES (%s, now() + interval '10 minutes')"
+TAKE_TOKENS = "SELECT * FROM warden_take_tokens(%s::text[], %s::float8[], %s::float8[])"
+SWEEP_NONCES = ("DELETE FROM request_nonces WHERE key IN "
+                "(SELECT key FROM request_nonces WHERE expires_at < now() LIMIT 500)")
 
 
 class Database:
@@ -52,6 +61,7 @@ class Database:
                            ssl_context=None if sslmode == "disable" else True, application_name="warden-py")
         self.reuse = reuse
         self.conn = None
+        self.preamble = []  # the request guards, run with the first query (or alone by flush_preamble)
 
     def _open(self):
         if self.conn is None:
@@ -73,6 +83,7 @@ class Database:
         def work(cur):
             cur.execute("BEGIN")
             try:
+                self._guards(cur)
                 cur.execute(SCOPE, (tenant, f"{timeout}ms"))
                 cur.execute(sql, (tenant, *params))
                 rows = cur.fetchall()
@@ -83,10 +94,39 @@ class Database:
                 raise
         return self._run(work)
 
+    def _guards(self, cur):
+        preamble, self.preamble = self.preamble, []
+        for sql, params in preamble:
+            try:
+                cur.execute(sql, params)
+            except pg8000.dbapi.DatabaseError as e:
+                state = e.args[0].get("C") if e.args and isinstance(e.args[0], dict) else None
+                if state == "23505":
+                    raise Refused("UNAUTHORIZED", "This request was already received.")
+                if state == "WR429":
+                    raise Refused("RATE_LIMITED", "Too many requests; retry later.")
+                raise
+
+    def flush_preamble(self):
+        """Runs the guards on their own when the tool made no query."""
+        if not self.preamble:
+            return
+
+        def work(cur):
+            cur.execute("BEGIN")
+            try:
+                self._guards(cur)
+                cur.execute("COMMIT")
+            except Exception:
+                self.conn.rollback()
+                raise
+        self._run(work)
+
     def append_audit(self, request_id, client_id, tenant, tool, outcome, status):
         self._run(lambda cur: cur.execute(AUDIT, (request_id, client_id, tenant, tool, "invoke", outcome, status)))
 
     def end_invocation(self):
+        self.preamble = []
         if not self.reuse and self.conn is not None:
             self.conn.close()
             self.conn = None
@@ -149,7 +189,7 @@ def _verify(headers, raw):
     expected = hmac.new(SECRET, f"{ts}.{client}.".encode() + raw, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(signature.lower(), expected):
         raise Refused("UNAUTHORIZED", "Invalid signature.")
-    return client
+    return client, f"v1:{expected}"  # the replay key: a signature is accepted once
 
 
 def _identifier(value):
@@ -194,6 +234,23 @@ def _failure(code, message, headers):
     return _response(STATUS[code], headers, body)
 
 
+_invocations = [0]
+
+
+def _guard_statements(replay_key, client, tenant, sweep):
+    statements = [(RECORD_NONCE, (replay_key,))]
+    keys, capacities, rates = [], [], []
+    if TENANT_LIMIT > 0:
+        keys.append(f"tenant:{tenant}"), capacities.append(float(TENANT_LIMIT)), rates.append(TENANT_LIMIT / 60)
+    if CLIENT_LIMIT > 0:
+        keys.append(f"client:{client}"), capacities.append(float(CLIENT_LIMIT)), rates.append(CLIENT_LIMIT / 60)
+    if keys:
+        statements.append((TAKE_TOKENS, (keys, capacities, rates)))
+    if sweep:
+        statements.append((SWEEP_NONCES, ()))
+    return statements
+
+
 def handle(event, context, name, tool, database):
     """Runs `tool(customer_id, tenant, params, session) -> data` behind the copilot middleware, where
     `session(sql, params)` runs a tenant-scoped query."""
@@ -217,14 +274,17 @@ def handle(event, context, name, tool, database):
             raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         if raw is not None and len(raw) > MAX_BODY_BYTES:
             raise Refused("PAYLOAD_TOO_LARGE", "The request body is too large.")
-        client = _verify(hdrs, raw or b"")
+        client, replay_key = _verify(hdrs, raw or b"")
         customer, tenant, params = _request(raw)
+        _invocations[0] += 1
+        database.preamble = _guard_statements(replay_key, client, tenant, sweep=_invocations[0] % 256 == 0)
         deadline = context.get_remaining_time_in_millis() + int(time.time() * 1000)
 
         def session(sql, binds=()):
             return database.tenant_query(tenant, deadline, sql, binds)
 
         data = tool(customer, tenant, params, session)
+        database.flush_preamble()
         return _response(200, headers, json.dumps({"ok": True, "data": data, "error": None}, separators=(",", ":")))
     except Refused as e:
         status, code = STATUS[e.code], e.code

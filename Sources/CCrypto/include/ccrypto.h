@@ -12,4 +12,22 @@ int warden_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 /// Cryptographically secure random bytes. Returns 0 on success.
 int warden_random_bytes(uint8_t *out, size_t len);
 
+/// Smallest RSA modulus, in bits, that `warden_verify_rs256` accepts.
+#define WARDEN_RSA_MIN_BITS 2048
+/// Largest RSA modulus, in bits, that `warden_verify_rs256` accepts.
+#define WARDEN_RSA_MAX_BITS 16384
+
+/// Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature (JWS RS256) over `msg` with the RSA public key whose modulus `n`
+/// and public exponent `e` are unsigned big-endian integers. Returns 1 when the signature is valid, 0 when it is
+/// not, -1 when the key is unusable (malformed, even or tiny exponent, over WARDEN_RSA_MAX_BITS) and -2 when the
+/// modulus is shorter than WARDEN_RSA_MIN_BITS. Never leaves entries on OpenSSL's error queue.
+int warden_verify_rs256(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                        const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len);
+/// Verifies an ECDSA P-256 SHA-256 signature (JWS ES256) over `msg`. `x` and `y` are the 32-byte big-endian affine
+/// coordinates of the public key; `sig` is the JWS form `r || s` (64 bytes, each big-endian). Returns 1 when valid,
+/// 0 when not (including a wrong signature length), -1 when the key is not a valid P-256 point. Never leaves entries
+/// on OpenSSL's error queue.
+int warden_verify_es256(const uint8_t x[32], const uint8_t y[32],
+                        const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len);
+
 #endif

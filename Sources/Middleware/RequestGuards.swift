@@ -1,0 +1,71 @@
+internal import Platform
+public import Postgres
+
+/// The database-side checks that run atomically in front of a tool's first statement: the replay record and the
+/// rate-limit tokens. If either refuses, the tool's statements never run and nothing commits.
+public struct RequestGuards: Sendable {
+    let tenantLimitPerMinute: Int
+    let clientLimitPerMinute: Int
+
+    static let recordNonce = SQL("INSERT INTO request_nonces (key, expires_at) VALUES ($1, now() + interval '10 minutes')")
+    static let takeTokens = SQL("SELECT * FROM warden_take_tokens($1::text[], $2::float8[], $3::float8[])")
+    static let sweepNonces = SQL(
+        "DELETE FROM request_nonces WHERE key IN (SELECT key FROM request_nonces WHERE expires_at < now() LIMIT 500)"
+    )
+
+    public init(tenantLimitPerMinute: Int, clientLimitPerMinute: Int) {
+        self.tenantLimitPerMinute = tenantLimitPerMinute
+        self.clientLimitPerMinute = clientLimitPerMinute
+    }
+
+    /// The statements for one verified request of `tenant`; `sweep` adds a bounded clean-up of expired nonces.
+    public func statements(for request: VerifiedRequest, tenant: TenantID, sweep: Bool) -> [(SQL, [PGValue])] {
+        var out: [(SQL, [PGValue])] = [(Self.recordNonce, [.text(request.replayKey)])]
+        var keys: [String] = [], capacities: [Double] = [], rates: [Double] = []
+        if tenantLimitPerMinute > 0 {
+            keys.append("tenant:\(tenant.rawValue)")
+            capacities.append(Double(tenantLimitPerMinute))
+            rates.append(Double(tenantLimitPerMinute) / 60)
+        }
+        if clientLimitPerMinute > 0 {
+            keys.append("client:\(request.clientID)")
+            capacities.append(Double(clientLimitPerMinute))
+            rates.append(Double(clientLimitPerMinute) / 60)
+        }
+        if !keys.isEmpty { out.append((Self.takeTokens, [.textArray(keys), .doubleArray(capacities), .doubleArray(rates)])) }
+        if sweep { out.append((Self.sweepNonces, [])) }
+        return out
+    }
+
+    /// The caller-visible meaning of a guard's failure, or `nil` when `error` is not one.
+    public static func envelopeError(for error: PostgresError, guardCount: Int, nowMilliseconds: Int64) -> EnvelopeError? {
+        guard let index = error.statementIndex, index < guardCount else { return nil }
+        switch error.sqlState {
+        case "23505":
+            return EnvelopeError(.unauthorized, "This request was already received.")
+        case "WR429":
+            let retryMs = number(after: "retry_after_ms=", in: error.detail) ?? 1000
+            let limit = number(after: "limit=", in: error.detail) ?? 0
+            return EnvelopeError(
+                .rateLimited, "Too many requests; retry later.",
+                rateLimit: RateLimitInfo(
+                    limit: Int(limit), remaining: 0, resetAtMilliseconds: nowMilliseconds + retryMs,
+                    retryAfterSeconds: Int((retryMs + 999) / 1000)
+                )
+            )
+        default:
+            return nil
+        }
+    }
+
+    /// The decimal number following `label` in `text` (our own function's message), if any.
+    private static func number(after label: String, in text: String) -> Int64? {
+        let bytes = Array(text.utf8), pin = Array(label.utf8)
+        guard bytes.count >= pin.count else { return nil }
+        for start in 0...(bytes.count - pin.count) where bytes[start..<(start + pin.count)].elementsEqual(pin) {
+            let digits = bytes[(start + pin.count)...].prefix { $0 >= 0x30 && $0 <= 0x39 }
+            return Int64(String(decoding: digits, as: UTF8.self))
+        }
+        return nil
+    }
+}
