@@ -221,6 +221,8 @@ mkdir -p "$BUILD/postgresql"
     --without-icu --without-gssapi --without-ldap --without-pam \
     --without-systemd --without-lz4 --without-zstd --disable-nls)
 say "[libpq] make -C src/interfaces/libpq"
+# Generated headers (errcodes.h, …) first: a parallel libpq build can otherwise race src/port against them.
+run libpq-make make -C "$BUILD/postgresql/src/backend" generated-headers
 run libpq-make make -C "$BUILD/postgresql/src/interfaces/libpq" -j"$JOBS"
 # libpq.a does not contain the src/common and src/port objects it needs; the
 # *_shlib variants are the ones libpq itself is built against.
