@@ -105,7 +105,7 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
-    .testTarget(name: "MiddlewareTests", dependencies: ["Middleware", "LambdaRuntime", "WardenJSON", "WardenCrypto"], swiftSettings: strictSwift),
+    .testTarget(name: "MiddlewareTests", dependencies: ["Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"], swiftSettings: strictSwift),
     .testTarget(name: "CopilotTests", dependencies: ["Copilot", "Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),

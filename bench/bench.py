@@ -484,8 +484,9 @@ def render(f1, f2, f3, f4, f5, started, elapsed, load):
     z_s, z_p = f5["swift"], f5["python"]
     m_s, m_p = h_s["max_memory_mb"], h_p["max_memory_mb"]
     MiB, MB = 1024 * 1024, 1_000_000
-    # Since the audit trail, the echo's middleware path writes one audit row per call (Swift and Python alike).
-    audit_note = " incl. its audit INSERT" if f1["audit_rows"] else ""
+    # Since the audit trail and the request guards, the echo's middleware path writes to Postgres on every call
+    # (Swift and Python alike): the replay record and rate-limit tokens, then the audit row.
+    audit_note = " incl. its per-call database writes" if f1["audit_rows"] else ""
 
     def ms2(pair):
         return f"{pair[0]:.2f} / {pair[1]:.2f} ms"
@@ -530,7 +531,8 @@ def render(f1, f2, f3, f4, f5, started, elapsed, load):
 
     s = f1["samples_us"]
     details = [
-        f"- Figure 1: audit rows written by the echo functions: {f1['audit_rows']}. Per round (µs CPU/invocation): floor {', '.join(f'{x:.1f}' for x in s['floor'])}; "
+        f"- Figure 1: audit rows written by the echo functions: {f1['audit_rows']} (each call also records its "
+        f"signature and takes a rate-limit token first: two round trips to Postgres per call). Per round (µs CPU/invocation): floor {', '.join(f'{x:.1f}' for x in s['floor'])}; "
         f"Swift {', '.join(f'{x:.1f}' for x in s['swift'])}; Python {', '.join(f'{x:.1f}' for x in s['python'])}. "
         f"awslambdaric alone (handler returns the event): {o['python_bare']:.1f} µs = {o['python_bare'] / floor:.2f}× floor. "
         f"Cross-check from /proc/<pid>/stat ticks (10 ms resolution), last round: "

@@ -1,4 +1,5 @@
 import Testing
+import Platform
 import WardenCrypto
 
 @testable import Middleware
@@ -106,3 +107,86 @@ import WardenCrypto
         #expect(throws: Never.self) { try verifier.verify(req, nowMilliseconds: now) }
     }
 }
+
+@Suite struct SignatureV2Tests {
+    let now: Int64 = 1_780_000_000_000
+    let keyA = Array("reports-job-key-2026-a".utf8)
+    let keyB = Array("reports-job-key-2026-b".utf8)
+    var verifier: HMACVerification {
+        HMACVerification(keyring: ClientKeyring(clients: [
+            "reports-job": .init(keys: [keyA, keyB], schemes: [.v2]),
+            "legacy": .init(keys: [Array("legacy-key-0123456789".utf8)], schemes: [.v1]),
+        ]))
+    }
+
+    func request(method: String = "POST", path: String = "/calculate_health", client: String = "reports-job",
+                 nonce: String = "nonce-0123456789abcdef", body: String = #"{"customerId":"acme"}"#,
+                 signature: ((String) -> String)? = nil, signWith key: [UInt8]? = nil) throws -> APIGatewayRequest {
+        let ts = String(now)
+        let sig = HMACVerification.signatureV2(key: key ?? keyA, method: method, path: path, timestamp: ts, nonce: nonce, client: client, body: Array(body.utf8))
+        let headers = ["X-Timestamp": ts, "X-Client": client, "X-Nonce": nonce, "X-Signature": signature?(sig) ?? "v2=\(sig)"]
+        return try APIGatewayRequest(event: Fixtures.restEvent(method: method, path: path, headers: headers, body: body))
+    }
+
+    @Test func acceptsEitherActiveKeyAndListsOfSignatures() throws {
+        let a = try verifier.verify(request(), nowMilliseconds: now)
+        #expect(a == VerifiedRequest(clientID: "reports-job", scheme: .v2, replayKey: "v2:reports-job:nonce-0123456789abcdef"))
+        #expect(throws: Never.self) { try verifier.verify(request(signWith: keyB), nowMilliseconds: now) }
+        let junk = String(repeating: "0", count: 64)
+        #expect(throws: Never.self) { try verifier.verify(request(signature: { "v2=\(junk), v2=\($0)" }), nowMilliseconds: now) }
+    }
+
+    @Test func bindsMethodPathAndNonce() throws {
+        // Signed for one request, presented as another: each part is covered by the signature.
+        let signed = try request()
+        let sig = try #require(signed.header("x-signature").value)
+        for other in [try request(method: "PUT", signature: { _ in sig }), try request(path: "/generate_email", signature: { _ in sig }),
+                      try request(nonce: "another-nonce-123456", signature: { _ in sig }), try request(body: "{}", signature: { _ in sig })] {
+            #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) { try verifier.verify(other, nowMilliseconds: now) }
+        }
+    }
+
+    @Test(arguments: ["", "v2=", "v2=zz", "v1=abc", "v2=\(String(repeating: "a", count: 64)),", "v2=\(String(repeating: "a", count: 63))"])
+    func malformedSignatureListsAreRefused(_ header: String) throws {
+        #expect(throws: EnvelopeError.self) { try verifier.verify(request(signature: { _ in header }), nowMilliseconds: now) }
+    }
+
+    @Test func tooManySignaturesAreRefused() throws {
+        let list = { (sig: String) in Array(repeating: "v2=\(sig)", count: 6).joined(separator: ",") }
+        #expect(throws: EnvelopeError.self) { try verifier.verify(request(signature: list), nowMilliseconds: now) }
+    }
+
+    @Test(arguments: ["short", "has space in it here", "ünïcode-nonce-12345", String(repeating: "n", count: 129)])
+    func badNoncesAreRefused(_ nonce: String) throws {
+        #expect(throws: EnvelopeError(.unauthorized, "Missing or invalid nonce.")) {
+            try verifier.verify(request(nonce: nonce), nowMilliseconds: now)
+        }
+    }
+
+    @Test func schemesAreEnforcedPerClientAndUnknownClientsLookLikeBadSignatures() throws {
+        let ts = String(now), body = Array(#"{"customerId":"acme"}"#.utf8)
+        // reports-job is configured for v2 only: its key signing v1 is refused.
+        let v1 = Crypto_hex(HMACVerification.macV1(key: keyA, timestamp: ts, client: "reports-job", body: body))
+        let v1Request = try APIGatewayRequest(event: Fixtures.restEvent(headers: ["X-Timestamp": ts, "X-Client": "reports-job", "X-Signature": v1]))
+        #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) { try verifier.verify(v1Request, nowMilliseconds: now) }
+        // legacy is v1 only.
+        #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) {
+            try verifier.verify(request(client: "legacy", signWith: Array("legacy-key-0123456789".utf8)), nowMilliseconds: now)
+        }
+        #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) { try verifier.verify(request(client: "stranger"), nowMilliseconds: now) }
+    }
+
+    @Test func keyringDocumentIsValidated() {
+        #expect(throws: InitializationError.self) { try ClientKeyring.parse("not json") }
+        #expect(throws: InitializationError.self) { try ClientKeyring.parse(#"{"c": {"keys": ["short"]}}"#) }
+        #expect(throws: InitializationError.self) { try ClientKeyring.parse(#"{"c": {"keys": ["0123456789abcdef"], "schemes": ["v3"]}}"#) }
+        #expect(throws: Never.self) { try ClientKeyring.parse(#"{"c": {"keys": ["0123456789abcdef"], "schemes": ["v1"]}}"#) }
+        do {
+            _ = try ClientKeyring.parse(#"{"c": {"keys": ["secret-but-short"]}, "d": {"keys": [1]}}"#)
+        } catch {
+            #expect(!error.message.containsBytes("secret-but-short"))
+        }
+    }
+}
+
+private func Crypto_hex(_ bytes: [UInt8]) -> String { WardenCrypto.Crypto.hex(bytes) }
