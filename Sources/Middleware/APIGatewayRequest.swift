@@ -63,6 +63,19 @@ public struct APIGatewayRequest: Sendable {
         return values.allSatisfy({ $0 == first }) ? .value(first) : .conflict
     }
 
+    /// Accepts an absent `Content-Type` or `application/json` (any parameters, any case); refuses anything else.
+    public static func requireJSONContentType(_ header: HeaderValue) throws(EnvelopeError) {
+        switch header {
+        case .absent: return
+        case .conflict: throw EnvelopeError(.unsupportedMediaType, "The request must be JSON.")
+        case .value(let value):
+            let mediaType = value.utf8.prefix { $0 != 0x3B }.filter { $0 != 0x20 && $0 != 0x09 }.map { $0 | 0x20 }
+            guard mediaType.elementsEqual("application/json".utf8) else {
+                throw EnvelopeError(.unsupportedMediaType, "The request must be JSON.")
+            }
+        }
+    }
+
     /// The outcome of a header lookup.
     public enum HeaderValue: Equatable, Sendable {
         case absent

@@ -36,6 +36,12 @@ public struct CORSPolicy: Sendable {
         return allowedOrigins.first ?? "null"
     }
 
+    /// `true` when a request may come from `origin`: no `Origin` header (server to server), or an allowed one.
+    public func admits(origin: String?) -> Bool {
+        guard let origin else { return true }
+        return allowedOrigins.contains(origin)
+    }
+
     /// Headers for a response to a request from `origin`.
     public func headers(origin: String?) -> [(String, String)] {
         [

@@ -81,7 +81,14 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
             finish(&audit, context, code: error.code, started: started)
             return ProxyResponse.failure(error, headers: configuration.cors.headers(origin: nil))
         }
-        let headers = configuration.cors.headers(origin: request.header("origin").value)
+        let origin = request.header("origin")
+        let headers = configuration.cors.headers(origin: origin.value)
+        // Browsers' calls from origins not on the allowlist are refused outright, preflights included.
+        guard origin != .conflict, configuration.cors.admits(origin: origin.value) else {
+            let refused = EnvelopeError(.forbidden, "This origin is not allowed.")
+            finish(&audit, context, code: refused.code, started: started)
+            return ProxyResponse.failure(refused, headers: headers)
+        }
         if request.method == "OPTIONS" {
             log(context, status: 204, code: nil, started: started)
             return ProxyResponse.empty(status: 204, headers: headers)
@@ -105,12 +112,22 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         if let body = request.body, body.count > configuration.maxBodyBytes {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
         }
+        try APIGatewayRequest.requireJSONContentType(request.header("content-type"))
         try refreshSecrets(context)
         let verified = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
         audit.clientID = verified.clientID
         let input = try CopilotRequest(body: request.body)
         audit.tenant = input.tenant
         invocations &+= 1
+        if configuration.concurrencyLimit > 0 {
+            let deadline = context.deadlineMilliseconds - Database.deadlineReserveMilliseconds
+            try RequestGuards.acquireSlot(database, tenant: input.tenant, requestID: context.requestID, limit: configuration.concurrencyLimit, deadline: deadline)
+        }
+        defer {
+            if configuration.concurrencyLimit > 0 {
+                RequestGuards.releaseSlot(database, tenant: input.tenant, requestID: context.requestID, deadline: context.deadlineMilliseconds)
+            }
+        }
         let checks = guards.statements(for: verified, tenant: input.tenant, sweep: invocations % 256 == 0)
         database.prepend(checks)
         defer { database.discardPreamble() }

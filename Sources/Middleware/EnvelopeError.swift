@@ -9,6 +9,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case methodNotAllowed = "METHOD_NOT_ALLOWED"
     case rateLimited = "RATE_LIMITED"
+    case forbidden = "FORBIDDEN"
+    case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+    case tooManyConcurrent = "TOO_MANY_CONCURRENT_REQUESTS"
 
     /// The HTTP status that carries this code.
     public var status: Int {
@@ -20,6 +23,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .payloadTooLarge: 413
         case .methodNotAllowed: 405
         case .rateLimited: 429
+        case .forbidden: 403
+        case .unsupportedMediaType: 415
+        case .tooManyConcurrent: 429
         }
     }
 }

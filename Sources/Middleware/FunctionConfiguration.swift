@@ -11,22 +11,30 @@ public struct FunctionConfiguration: Sendable {
     public let tenantRateLimitPerMinute: Int
     /// Requests per minute per client id (`CLIENT_RATE_LIMIT_PER_MINUTE`, default 0: off).
     public let clientRateLimitPerMinute: Int
+    /// Requests of one tenant in flight at once, across instances (`CONCURRENCY_LIMIT`, default 0: off).
+    public let concurrencyLimit: Int
 
-    public init(cors: CORSPolicy, maxBodyBytes: Int = 256 * 1024, tenantRateLimitPerMinute: Int = 100, clientRateLimitPerMinute: Int = 0) {
+    public init(
+        cors: CORSPolicy, maxBodyBytes: Int = 256 * 1024, tenantRateLimitPerMinute: Int = 100, clientRateLimitPerMinute: Int = 0,
+        concurrencyLimit: Int = 0
+    ) {
         self.cors = cors
         self.maxBodyBytes = maxBodyBytes
         self.tenantRateLimitPerMinute = tenantRateLimitPerMinute
         self.clientRateLimitPerMinute = clientRateLimitPerMinute
+        self.concurrencyLimit = concurrencyLimit
     }
 
-    /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE` and `CLIENT_RATE_LIMIT_PER_MINUTE`.
+    /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE`, `CLIENT_RATE_LIMIT_PER_MINUTE` and
+    /// `CONCURRENCY_LIMIT`.
     public static func fromEnvironment() -> FunctionConfiguration {
         func number(_ name: String) -> Int? { Platform.environment(name).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
         return FunctionConfiguration(
             cors: CORSPolicy(allowedOriginSetting: Platform.environment("ALLOWED_ORIGIN")),
             maxBodyBytes: number("MAX_BODY_BYTES").flatMap { $0 > 0 ? $0 : nil } ?? 256 * 1024,
             tenantRateLimitPerMinute: number("RATE_LIMIT_PER_MINUTE") ?? 100,
-            clientRateLimitPerMinute: number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0
+            clientRateLimitPerMinute: number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0,
+            concurrencyLimit: number("CONCURRENCY_LIMIT") ?? 0
         )
     }
 }

@@ -37,6 +37,32 @@ public struct RequestGuards: Sendable {
         return out
     }
 
+    static let acquireSlot = SQL("SELECT warden_acquire_slot($1, $2, $3::int, $4::bigint)")
+    static let releaseSlot = SQL("SELECT warden_release_slot($1, $2)")
+
+    /// Takes one of `limit` concurrency slots of `tenant` for `requestID` until `deadline`, in its own committed
+    /// transaction (other instances must see it while this request runs). Throws `TOO_MANY_CONCURRENT_REQUESTS`.
+    public static func acquireSlot(
+        _ database: Database, tenant: TenantID, requestID: String, limit: Int, deadline: Int64
+    ) throws(EnvelopeError) {
+        let ttl = max(1000, deadline - Platform.nowMilliseconds())
+        do {
+            _ = try database.administrativeExecute(
+                acquireSlot, [.text(tenant.rawValue), .text(requestID), .int(Int64(limit)), .int(ttl)], deadline: deadline
+            )
+        } catch where error.sqlState == "WR430" {
+            throw EnvelopeError(.tooManyConcurrent, "Too many requests in progress for this organization; retry shortly.",
+                                rateLimit: RateLimitInfo(limit: limit, remaining: 0, resetAtMilliseconds: Platform.nowMilliseconds() + 1000, retryAfterSeconds: 1))
+        } catch {
+            throw EnvelopeError.toolFailure
+        }
+    }
+
+    /// Gives the slot back (best effort: it expires at the deadline anyway).
+    public static func releaseSlot(_ database: Database, tenant: TenantID, requestID: String, deadline: Int64) {
+        _ = try? database.administrativeExecute(releaseSlot, [.text(tenant.rawValue), .text(requestID)], deadline: deadline)
+    }
+
     /// The caller-visible meaning of a guard's failure, or `nil` when `error` is not one.
     public static func envelopeError(for error: PostgresError, guardCount: Int, nowMilliseconds: Int64) -> EnvelopeError? {
         guard let index = error.statementIndex, index < guardCount else { return nil }

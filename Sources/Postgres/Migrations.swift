@@ -200,6 +200,44 @@ public enum Migrations {
                 GRANT EXECUTE ON FUNCTION warden_take_tokens(text[], double precision[], double precision[]) TO warden_fn;
                 """
         ),
+        Migration(
+            version: 4, name: "per-tenant concurrency slots",
+            script: """
+                -- Requests in flight per tenant, across every instance. A slot expires at its invocation's deadline,
+                -- so an instance that died cannot hold it.
+                CREATE TABLE IF NOT EXISTS inflight_requests (
+                    tenant text NOT NULL,
+                    request_id text NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    PRIMARY KEY (tenant, request_id)
+                );
+                REVOKE ALL ON inflight_requests FROM PUBLIC;
+
+                CREATE OR REPLACE FUNCTION warden_acquire_slot(p_tenant text, p_request text, p_limit int, p_ttl_ms bigint)
+                RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+                DECLARE n int;
+                BEGIN
+                  PERFORM pg_advisory_xact_lock(hashtextextended('warden_slot:' || p_tenant, 0));
+                  DELETE FROM inflight_requests WHERE tenant = p_tenant AND expires_at < clock_timestamp();
+                  SELECT count(*) INTO n FROM inflight_requests WHERE tenant = p_tenant;
+                  IF n >= p_limit THEN
+                    RAISE EXCEPTION USING ERRCODE = 'WR430', MESSAGE = 'warden_too_many_concurrent',
+                      DETAIL = format('limit=%s', p_limit);
+                  END IF;
+                  INSERT INTO inflight_requests VALUES (p_tenant, p_request, clock_timestamp() + make_interval(secs => p_ttl_ms / 1000.0))
+                  ON CONFLICT DO NOTHING;
+                END $f$;
+
+                CREATE OR REPLACE FUNCTION warden_release_slot(p_tenant text, p_request text)
+                RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+                  DELETE FROM inflight_requests WHERE tenant = p_tenant AND request_id = p_request;
+                $f$;
+                REVOKE ALL ON FUNCTION warden_acquire_slot(text, text, int, bigint) FROM PUBLIC;
+                REVOKE ALL ON FUNCTION warden_release_slot(text, text) FROM PUBLIC;
+                GRANT EXECUTE ON FUNCTION warden_acquire_slot(text, text, int, bigint) TO warden_fn;
+                GRANT EXECUTE ON FUNCTION warden_release_slot(text, text) TO warden_fn;
+                """
+        ),
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -41,6 +41,7 @@ def wait_for_port(port, timeout=20.0):
 
 # Rate limits get their own tests; everywhere else they would only make the suite depend on its own speed.
 os.environ.setdefault("RATE_LIMIT_PER_MINUTE", "0")
+os.environ.setdefault("ALLOWED_ORIGIN", "http://localhost:3000")
 _last_ts = [0]
 
 

@@ -63,3 +63,49 @@ def test_the_limit_is_per_tenant(function_url, tmp_path):
         assert status(b) == 200
     finally:
         f.stop()
+
+
+def test_concurrency_limit_per_tenant_across_instances(function_url, database_url, db, tmp_path):
+    from conftest import connect
+    limit, instances = 2, 4
+    tenant = "conc_" + uuid.uuid4().hex[:8]
+    env = {"HMAC_SECRET": SECRET, "DATABASE_URL": function_url, "CONCURRENCY_LIMIT": str(limit)}
+    fns = [Emulator(ROOT / "dist" / "calculate_health" / "bootstrap", tmp_path=tmp_path, name="calculate_health",
+                    env=env, timeout=10, extra_args=["--eager"]) for _ in range(instances)]
+    locker = connect(database_url)
+    try:
+        for f in fns:
+            body = json.dumps({"customerId": "warm", "params": {"ownerUserId": "warm_" + uuid.uuid4().hex[:6]}})
+            f.invoke(rest_event("calculate_health", body, sign(body)))
+        cur = locker.cursor()
+        cur.execute("BEGIN")
+        cur.execute("LOCK TABLE usage_summaries IN ACCESS EXCLUSIVE MODE")  # in-flight requests now wait
+        results = [None] * instances
+
+        def call(i):
+            body = json.dumps({"customerId": f"c{i}", "params": {"ownerUserId": tenant}})
+            out = json.loads(fns[i].invoke(rest_event("calculate_health", body, sign(body)))[2])
+            results[i] = (out["statusCode"], json.loads(out["body"]))
+
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(instances)]
+        for t in threads:
+            t.start()
+            time.sleep(0.2)  # the first ones take the slots, the rest find them taken
+        time.sleep(0.5)
+        locker.rollback()
+        for t in threads:
+            t.join(30)
+        codes = sorted(r[0] for r in results)
+        assert codes == [200] * limit + [429] * (instances - limit)
+        refused = [r[1] for r in results if r[0] == 429]
+        assert all(r["error"]["code"] == "TOO_MANY_CONCURRENT_REQUESTS" for r in refused)
+        # Slots are given back: the tenant can call again.
+        body = json.dumps({"customerId": "after", "params": {"ownerUserId": tenant}})
+        assert json.loads(fns[0].invoke(rest_event("calculate_health", body, sign(body)))[2])["statusCode"] == 200
+        cur = db.cursor()
+        cur.execute("SELECT count(*) FROM inflight_requests WHERE tenant = %s", (tenant,))
+        assert cur.fetchone()[0] == 0
+    finally:
+        locker.close()
+        for f in fns:
+            f.stop()
