@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".build" / "debug" / "warden"
 TESTFN = ROOT / ".build" / "debug" / "warden-testfn"
-SECRET = "e2e-test-secret"
+SECRET = "e2e-test-secret-0123456789"
 COPILOT_TABLES = ["companies", "contracts", "usage_summaries", "ticket_summaries", "messages"]
 
 
