@@ -18,11 +18,20 @@ public enum LogRedaction {
         "last_name", "username", "user_name", "customername", "customer_name",
     ]
 
-    /// `true` when values under `key` must not be logged.
+    /// `sensitiveKeyParts` as bytes, made once.
+    private static let sensitiveNeedles: [[UInt8]] = sensitiveKeyParts.map { Array($0.utf8) }
+
+    /// `true` when values under `key` must not be logged. On every log line, so it allocates once per key.
     public static func isSensitive(key: String) -> Bool {
-        let lower = key.lowercased()
-        if personalKeys.contains(lower) { return true }
-        return sensitiveKeyParts.contains { lower.containsBytes($0) }
+        let lower = key.utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }
+        if personalKeys.contains(String(decoding: lower, as: UTF8.self)) { return true }
+        return sensitiveNeedles.contains { needle in
+            guard lower.count >= needle.count else { return false }
+            for start in 0...(lower.count - needle.count) where lower[start] == needle[0] {
+                if lower[start..<(start + needle.count)].elementsEqual(needle) { return true }
+            }
+            return false
+        }
     }
 
     /// The value to log for `key`: the marker for sensitive keys, otherwise `value` with e-mail addresses masked.

@@ -1,6 +1,6 @@
 """The Python baseline's copilot middleware: the same chain as Sources/Middleware, written the way the original Python
-functions were (stdlib + pg8000): API Gateway event -> CORS preflight -> method -> body limit -> HMAC v1 check ->
-validation -> tool -> {ok, data, error} envelope in a proxy response, then one audit row and one log line per request.
+functions were (stdlib + pg8000): API Gateway event -> origin allowlist -> CORS preflight -> method -> body limit ->
+JSON content type -> HMAC v1 check -> validation -> tool -> {ok, data, error} envelope in a proxy response, then one audit row and one log line per request.
 
 Database work mirrors Sources/Postgres and Sources/Middleware/RequestGuards.swift: the functions' role; the request
 guards (the signature recorded in `request_nonces`, so a replay is refused, and the tenant's rate-limit tokens taken
@@ -34,7 +34,8 @@ MAX_CLIENT_LENGTH = 128
 MAX_ID_LENGTH = 256
 
 STATUS = {"INVALID_INPUT": 400, "UNAUTHORIZED": 401, "MISSING_DATA": 404, "TOOL_FAILURE": 500,
-          "PAYLOAD_TOO_LARGE": 413, "METHOD_NOT_ALLOWED": 405, "RATE_LIMITED": 429}
+          "PAYLOAD_TOO_LARGE": 413, "METHOD_NOT_ALLOWED": 405, "RATE_LIMITED": 429, "FORBIDDEN": 403,
+          "UNSUPPORTED_MEDIA_TYPE": 415}
 TENANT_LIMIT = int(os.environ.get("RATE_LIMIT_PER_MINUTE") or 100)
 CLIENT_LIMIT = int(os.environ.get("CLIENT_RATE_LIMIT_PER_MINUTE") or 0)
 
@@ -176,6 +177,26 @@ def _single(headers, name):
     return values[0]
 
 
+_CONFLICT = object()
+
+
+def _header(headers, name):
+    """Swift's APIGatewayRequest.header: None when absent, _CONFLICT when copies disagree, else the value."""
+    values = headers.get(name)
+    if not values:
+        return None
+    return values[0] if all(v == values[0] for v in values) else _CONFLICT
+
+
+def _require_json(headers):
+    """APIGatewayRequest.requireJSONContentType: absent is fine, otherwise the media type must be application/json."""
+    value = _header(headers, "content-type")
+    if value is None:
+        return
+    if value is _CONFLICT or value.split(";", 1)[0].replace(" ", "").replace("\t", "").lower() != "application/json":
+        raise Refused("UNSUPPORTED_MEDIA_TYPE", "The request must be JSON.")
+
+
 def _verify(headers, raw):
     signature, ts, client = _single(headers, "x-signature"), _single(headers, "x-timestamp"), _single(headers, "x-client")
     if signature is None or ts is None or client is None:
@@ -262,7 +283,11 @@ def handle(event, context, name, tool, database):
         if not isinstance(method, str):
             raise Refused("INVALID_INPUT", "The request is not a valid API request.")
         hdrs = _headers(event)
-        headers = _cors(_single(hdrs, "origin"))
+        origin = _header(hdrs, "origin")
+        headers = _cors(None if origin is _CONFLICT else origin)
+        # Browsers' calls from origins not on the allowlist are refused outright, preflights included.
+        if origin is _CONFLICT or (origin is not None and origin not in ALLOWED_ORIGINS):
+            raise Refused("FORBIDDEN", "This origin is not allowed.")
         if method.upper() == "OPTIONS":
             status = 204
             return _response(204, headers, "")
@@ -274,6 +299,7 @@ def handle(event, context, name, tool, database):
             raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         if raw is not None and len(raw) > MAX_BODY_BYTES:
             raise Refused("PAYLOAD_TOO_LARGE", "The request body is too large.")
+        _require_json(hdrs)
         client, replay_key = _verify(hdrs, raw or b"")
         customer, tenant, params = _request(raw)
         _invocations[0] += 1

@@ -1,9 +1,11 @@
 """Python twin of functions/calculate_health: the customer snapshot (Sources/Copilot/CustomerSnapshot.swift, one
-query) and the health score (Sources/Copilot/HealthScore.swift), over pg8000 (pure Python).
+query, shared by every tool in tools.py) and the health score (Sources/Copilot/HealthScore.swift), over pg8000 (pure
+Python).
 
 `handler` opens one connection at first use and reuses it (as the Swift function does); `handler_per_call` opens
 and closes a connection on every invocation (the original functions' style)."""
 import json
+import math
 import os
 import time
 
@@ -23,29 +25,79 @@ LEFT JOIN contracts c ON c.owner_user_id = k.owner AND c.company_external_id = k
 """
 
 
+_INT64 = range(-2 ** 63, 2 ** 63)
+
+
+def _number_int(text):
+    """An integer literal: an int when it fits in Int64, otherwise a double, as WardenJSON's parser reads it."""
+    value = int(text)
+    return value if value in _INT64 else _number_float(text)
+
+
+def _number_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")  # WardenJSON refuses the whole document
+    return value
+
+
+def _refuse_constant(name):
+    raise ValueError(name)  # NaN / Infinity are not JSON
+
+
 def _json_list(text):
+    """The stored JSON array as CustomerSnapshot reads it (`JSON.parse(text).arrayValue`), [] when it is not one."""
     try:
-        value = json.loads(text) if text else []
+        value = json.loads(text, parse_int=_number_int, parse_float=_number_float,
+                           parse_constant=_refuse_constant) if text else []
     except ValueError:
         return []
     return value if isinstance(value, list) else []
 
 
+def _ticket_id(value):
+    """A string id as is, an Int64 id as its decimal text, anything else (bool, double, object…) drops the entry."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def snapshot(customer, session):
+    """CustomerSnapshot.load: one row of the LEFT JOIN query, shaped as the Swift init(row:) shapes it."""
     (name, has_usage, trend, avg_users, sparkline, has_tickets, open_tickets, recent, has_contract, renewal_date,
      renewal_epoch, arr) = session(SNAPSHOT, (customer,))[0]
     snap = {"companyName": name, "usage": None, "tickets": None, "contract": None}
     if has_usage:
-        snap["usage"] = {"trend": trend if trend in ("up", "down", "flat") else "flat", "avgDailyUsers": avg_users or 0,
+        snap["usage"] = {"trend": trend if trend in ("up", "down", "flat") else "flat",
+                         "avgDailyUsers": avg_users if avg_users is not None else 0,
                          "sparkline": [float(x) for x in _json_list(sparkline)
                                        if isinstance(x, (int, float)) and not isinstance(x, bool)]}
     if has_tickets:
-        snap["tickets"] = {"openTickets": open_tickets or 0,
-                           "recent": [(str(t["id"]), t.get("severity", "unknown")) for t in _json_list(recent)
-                                      if isinstance(t, dict) and isinstance(t.get("id"), (str, int))]}
+        recent_list = []
+        for t in _json_list(recent):
+            if isinstance(t, dict) and (tid := _ticket_id(t.get("id"))) is not None:
+                severity = t.get("severity")
+                recent_list.append((tid, severity if isinstance(severity, str) else "unknown"))
+        snap["tickets"] = {"openTickets": open_tickets if open_tickets is not None else 0, "recent": recent_list}
     if has_contract:
-        snap["contract"] = {"renewalDate": renewal_date, "renewalEpochSeconds": renewal_epoch, "arr": arr or 0}
+        snap["contract"] = {"renewalDate": renewal_date, "renewalEpochSeconds": renewal_epoch,
+                            "arr": arr if arr is not None else 0}
     return snap
+
+
+def is_unknown(snap):
+    """CustomerSnapshot.isUnknown: no table knows the customer."""
+    return snap["companyName"] is None and snap["usage"] is None and snap["tickets"] is None and snap["contract"] is None
+
+
+def trend(snap):
+    return snap["usage"]["trend"] if snap["usage"] else "flat"
+
+
+def open_tickets(snap):
+    return snap["tickets"]["openTickets"] if snap["tickets"] else 0
 
 
 def score(trend, open_tickets, renewal_epoch, now):
@@ -71,10 +123,8 @@ def score(trend, open_tickets, renewal_epoch, now):
 
 def _calculate_health(customer, tenant, params, session):
     snap = snapshot(customer, session)
-    trend = snap["usage"]["trend"] if snap["usage"] else "flat"
-    open_tickets = snap["tickets"]["openTickets"] if snap["tickets"] else 0
     renewal = snap["contract"]["renewalEpochSeconds"] if snap["contract"] else None
-    return score(trend, open_tickets, renewal, int(time.time()))
+    return score(trend(snap), open_tickets(snap), renewal, int(time.time()))
 
 
 _reused = copilot.Database(os.environ["DATABASE_URL"], reuse=True)
