@@ -99,6 +99,12 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .executableTarget(
+        name: "warden-bench-middleware",
+        dependencies: ["LambdaRuntime", "Middleware", "Platform", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        path: "bench/middleware-tool",
+        swiftSettings: strictSwift
+    ),
+    .executableTarget(
         name: "warden-testfn",
         dependencies: ["LambdaRuntime", "Platform", "WardenJSON"],
         path: "Tests/Fixtures/testfn",

@@ -15,7 +15,10 @@ mkdir -p "$work"
 bash scripts/ensure-tools.sh
 bash scripts/deps.sh
 echo "bench: building (release static bootstraps, the warden tool, the C harness)"
-bash scripts/package.sh calculate_health warden-bench-echo
+# The six tools (figure 4 measures each of them) and the echo function of figures 1 and 3.
+source scripts/functions.sh
+mapfile -t tools < <(warden_functions "$root")
+bash scripts/package.sh "${tools[@]}" warden-bench-echo
 swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 [ -x .build/debug/warden ] || { echo "bench: build of warden failed" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "bench: taskset (util-linux) is missing" >&2; exit 1; }

@@ -6,8 +6,9 @@ public struct APIGatewayRequest: Sendable {
     public let method: String
     /// Request path (v1 `path`, v2 `rawPath`).
     public let path: String
-    /// Header values by lowercased name, merged from `headers` and `multiValueHeaders`, duplicates kept.
-    public let headers: [String: [String]]
+    /// Every header field as received, from `headers` and then `multiValueHeaders` (names in their original case;
+    /// the same field usually appears in both).
+    public let headerFields: [(name: String, value: String)]
     /// The raw body bytes (base64-decoded when `isBase64Encoded`), or `nil` when the event has no body.
     public let body: [UInt8]?
     /// API Gateway's request id (`requestContext.requestId`), when present.
@@ -28,21 +29,20 @@ public struct APIGatewayRequest: Sendable {
         } else {
             throw invalid
         }
-        var merged: [String: [String]] = [:]
+        var fields: [(name: String, value: String)] = []
         if let single = object["headers"]?.objectValue {
             for (name, value) in single {
-                guard let v = value.stringValue else { continue }
-                merged[name.lowercased(), default: []].append(v)
+                if let v = value.stringValue { fields.append((name, v)) }
             }
         }
         if let multi = object["multiValueHeaders"]?.objectValue {
             for (name, value) in multi {
                 for item in value.arrayValue ?? [] {
-                    if let v = item.stringValue { merged[name.lowercased(), default: []].append(v) }
+                    if let v = item.stringValue { fields.append((name, v)) }
                 }
             }
         }
-        headers = merged
+        headerFields = fields
         gatewayRequestID = context?["requestId"]?.stringValue
         switch object["body"] {
         case .string(let text)?:
@@ -57,10 +57,21 @@ public struct APIGatewayRequest: Sendable {
         }
     }
 
-    /// The single value of header `name` (lowercase). Several differing values make it ambiguous: `.conflict`.
+    /// The single value of header `name` (given in lower case; matched case-insensitively). Several differing
+    /// values make it ambiguous: `.conflict`.
     public func header(_ name: String) -> HeaderValue {
-        guard let values = headers[name], let first = values.first else { return .absent }
-        return values.allSatisfy({ $0 == first }) ? .value(first) : .conflict
+        var found: String?
+        for field in headerFields where Self.equalsLowercased(field.name, name) {
+            if let found, found != field.value { return .conflict }
+            found = field.value
+        }
+        return found.map { .value($0) } ?? .absent
+    }
+
+    /// ASCII case-insensitive comparison of `name` with the lower-case `lower`, without allocating.
+    private static func equalsLowercased(_ name: String, _ lower: String) -> Bool {
+        guard name.utf8.count == lower.utf8.count else { return false }
+        return zip(name.utf8, lower.utf8).allSatisfy { ($0 &- 65 < 26 ? $0 | 0x20 : $0) == $1 }
     }
 
     /// Accepts an absent `Content-Type` or `application/json` (any parameters, any case); refuses anything else.
