@@ -63,7 +63,7 @@ var targets: [Target] = [
     .target(
         name: "Middleware",
         dependencies: [
-            "LambdaRuntime", "Postgres", "Secrets", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log"),
+            "Auth", "LambdaRuntime", "Postgres", "Secrets", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
     ),
@@ -102,6 +102,12 @@ var targets: [Target] = [
         name: "warden-bench-middleware",
         dependencies: ["LambdaRuntime", "Middleware", "Platform", "WardenJSON", .product(name: "Logging", package: "swift-log")],
         path: "bench/middleware-tool",
+        swiftSettings: strictSwift
+    ),
+    .executableTarget(
+        name: "warden-testapi",
+        dependencies: ["Middleware", "Postgres", "WardenJSON"],
+        path: "Tests/Fixtures/testapi",
         swiftSettings: strictSwift
     ),
     .executableTarget(

@@ -78,6 +78,28 @@ CUSTOMERS = [("public", "acme"), ("public", "globex"), ("public", "initech"), ("
              ("user_demo_owner", "acme"), ("user_demo_owner", "hooli")]
 # A customer no table knows: generate_email answers 404 MISSING_DATA, the others `missingData: true`.
 UNKNOWN = ("public", "no-such-customer")
+# Two customers with odd stored data that figure 4 adds to the bench database, only to check that the Python twins
+# shape it as CustomerSnapshot does (a trend outside up/down/flat, non-numeric sparkline points, numeric and missing
+# ticket ids and severities, a renewal with a time of day, no company row, non-array JSON, a negative ticket count).
+ODD = [("public", "bench-odd"), ("public", "bench-odd-2")]
+ODD_DATA = r"""
+DELETE FROM companies WHERE external_id LIKE 'bench-odd%';
+DELETE FROM usage_summaries WHERE company_external_id LIKE 'bench-odd%';
+DELETE FROM ticket_summaries WHERE company_external_id LIKE 'bench-odd%';
+DELETE FROM contracts WHERE company_external_id LIKE 'bench-odd%';
+INSERT INTO usage_summaries (company_external_id, owner_user_id, trend, avg_daily_users, sparkline) VALUES
+  ('bench-odd', 'public', 'sideways', 3, '[1, "x", 2.5, true, null, 1e2, 12345678901234567890, -0, {"v": 1}]'),
+  ('bench-odd-2', 'public', 'UP', 0, '{"points": [1, 2]}');
+INSERT INTO ticket_summaries (company_external_id, owner_user_id, open_tickets, recent_tickets) VALUES
+  ('bench-odd', 'public', 3, '[{"id": 7, "severity": "high"}, {"id": "T-9"}, {"severity": "low"}, {"id": 1.5},
+    {"id": true}, {"id": "T-10", "severity": 3}, {"id": null}, "junk", {"id": -42, "severity": null},
+    {"id": 123456789012345678901234567890}]'),
+  ('bench-odd-2', 'public', -1, '"not a list"');
+INSERT INTO contracts (company_external_id, owner_user_id, renewal_date, arr) VALUES
+  ('bench-odd', 'public', '2027-03-04 05:06:07', 0);
+INSERT INTO companies (external_id, name, owner_user_id) VALUES
+  ('bench-odd-2', E'\u00d6dd \u201cCo\u201d \\ "quoted"', 'public');
+"""
 
 
 def say(message):
@@ -194,16 +216,27 @@ def figure_overhead():
             "maxrss_kib": {n: rounds[-1][n][1]["maxrss_kib"] for n in samples}}
 
 
+def connect(url, **kwargs):
+    import pg8000.dbapi
+    from urllib.parse import unquote, urlparse
+    u = urlparse(url)
+    conn = pg8000.dbapi.connect(user=unquote(u.username), password=unquote(u.password), host=u.hostname, port=u.port,
+                                database=u.path.lstrip("/"), **kwargs)
+    conn.autocommit = True
+    return conn
+
+
+def owner_connection():
+    """The schema owner (BENCH_OWNER_URL): to count audit rows and add figure 4's odd customers."""
+    return connect(OWNER_URL, application_name="warden-bench-owner")
+
+
 def audit_rows(tool):
     """How many audit_events rows `tool` has written to the bench database (None when that cannot be read)."""
     if not OWNER_URL:
         return None
     try:
-        import pg8000.dbapi
-        from urllib.parse import unquote, urlparse
-        u = urlparse(OWNER_URL)
-        conn = pg8000.dbapi.connect(user=unquote(u.username), password=unquote(u.password), host=u.hostname,
-                                    port=u.port, database=u.path.lstrip("/"))
+        conn = owner_connection()
         try:
             cur = conn.cursor()
             cur.execute("SELECT count(*) FROM audit_events WHERE tool = %s", (tool,))
@@ -388,13 +421,8 @@ class Monitor:
     counts the backends a function holds."""
 
     def __init__(self):
-        import pg8000.dbapi
-        from urllib.parse import unquote, urlparse
-        u = urlparse(DATABASE_URL)
-        self.conn = pg8000.dbapi.connect(user=unquote(u.username), password=unquote(u.password), host=u.hostname,
-                                         port=u.port, database=u.path.lstrip("/"),
-                                         application_name="warden-bench-monitor")
-        self.conn.autocommit = True  # every statement its own transaction: a fresh pg_stat_activity snapshot
+        # autocommit: every statement its own transaction, so a fresh pg_stat_activity snapshot each time.
+        self.conn = connect(DATABASE_URL, application_name="warden-bench-monitor")
 
     def now(self):
         cur = self.conn.cursor()
@@ -443,7 +471,7 @@ def latency_run(tool, variant, monitor):
         "python": (PY_BOOTSTRAP, py_reused, "warden-py", LATENCY_MAX, LATENCY_SECONDS),
         "python_per_call": (PY_BOOTSTRAP, py_per_call, "warden-py", PER_CALL_MAX, PER_CALL_SECONDS),
     }[variant]
-    checks = CUSTOMERS + [UNKNOWN]  # the first calls: one per customer, the answers kept for the comparison
+    checks = CUSTOMERS + ODD + [UNKNOWN]  # the first calls: one per customer, the answers kept for the comparison
     order = checks + [CUSTOMERS[i % len(CUSTOMERS)] for i in range(LATENCY_WARMUP - len(checks) + limit)]
     # One freshly signed event per invocation (signatures are single-use), cycling through the seeded customers.
     requests = [Invoker.request(signed_event(customer, tenant, tool)) for tenant, customer in order]
@@ -498,6 +526,13 @@ def figure_latency():
     reported Duration and client round trip, warm; the first (connecting) call; the backends the function holds.
     Fails when a Python twin's answer differs from ours for any customer: the comparison would not be fair."""
     out, mismatches = {}, []
+    if not OWNER_URL:
+        raise Failed("figure 4 needs BENCH_OWNER_URL (to add the odd customers whose answers it compares)")
+    owner = owner_connection()
+    try:
+        owner.cursor().execute(ODD_DATA)
+    finally:
+        owner.close()
     monitor = Monitor()
     try:
         for tool in TOOLS:
@@ -506,7 +541,7 @@ def figure_latency():
             for variant in ("swift", "python", "python_per_call"):
                 out[tool][variant], answers[variant] = latency_run(tool, variant, monitor)
             for variant in ("python", "python_per_call"):
-                for key in CUSTOMERS + [UNKNOWN]:
+                for key in CUSTOMERS + ODD + [UNKNOWN]:
                     ours, theirs = answers["swift"][key], answers[variant][key]
                     if canonical(list(ours)) != canonical(list(theirs)):
                         mismatches.append(f"{tool} {variant} {key[0]}/{key[1]}:\n    Swift  {ours}\n    Python {theirs}")
@@ -515,7 +550,8 @@ def figure_latency():
     if mismatches:
         raise Failed("the Python twins do not give the Swift functions' answers, so the comparison would not be "
                      "fair:\n  " + "\n  ".join(mismatches))
-    say(f"figure 4: Python and Swift answers agree for all {len(TOOLS)} tools and {len(CUSTOMERS) + 1} customers")
+    say(f"figure 4: Python and Swift answers agree for all {len(TOOLS)} tools and "
+        f"{len(CUSTOMERS) + len(ODD) + 1} customers")
     return out
 
 
@@ -694,7 +730,8 @@ def render(f1, f2, f3, f4, f5, started, elapsed, load):
         f"function {f3['swift']['function_cpu_us']:.0f} / {f3['python']['function_cpu_us']:.0f} µs (Swift / Python); "
         f"Max Memory Used of the echo functions: Swift {f3['swift']['max_memory_mb']} MB, Python {f3['python']['max_memory_mb']} MB.",
         f"- Figure 4: for each of the {len(TOOLS)} tools, the Python twins' answers (status and envelope) equal ours for "
-        f"the {len(CUSTOMERS)} seeded customers and an unknown one (checked every run; the bench fails otherwise); "
+        f"the {len(CUSTOMERS)} seeded customers, {len(ODD)} with odd stored data and an unknown one (checked every run; "
+        f"the bench fails otherwise); "
         f"calculate_health original style p99: Duration {h_pc['duration'][1]:.2f} ms, round trip {h_pc['rtt'][1]:.2f} ms. "
         f"Highest Max Memory Used over the six tools: ours {max(f4[t]['swift']['max_memory_mb'] for t in TOOLS)} MB, "
         f"Python {max(f4[t]['python']['max_memory_mb'] for t in TOOLS)} MB.",

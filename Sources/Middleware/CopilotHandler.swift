@@ -100,7 +100,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         } catch {
             let envelope = EnvelopeError.from(error)
             if envelope.code == .toolFailure {
-                context.logger.error("tool failure", metadata: Self.describe(error))
+                context.logger.error("tool failure", metadata: ErrorMetadata.describe(error))
             }
             finish(&audit, context, code: envelope.code, started: started)
             return ProxyResponse.failure(envelope, headers: headers)
@@ -149,7 +149,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         do {
             try database.append(audit, deadline: context.deadlineMilliseconds - Database.deadlineReserveMilliseconds)
         } catch {
-            context.logger.error("audit write failed", metadata: Self.describe(error))
+            context.logger.error("audit write failed", metadata: ErrorMetadata.describe(error))
         }
         log(context, status: audit.status, code: code, started: started)
     }
@@ -161,24 +161,5 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         ]
         if let code { metadata["error.code"] = .string(code.rawValue) }
         context.logger.info("request", metadata: metadata)
-    }
-
-    /// What an operator may learn about an unexpected error: its category, never its message or data.
-    static func describe(_ error: any Error) -> Logger.Metadata {
-        if let secret = error as? SecretsError {
-            return ["error.kind": "secrets", "error.detail": .string(secret.description)]
-        }
-        if let db = error as? PostgresError {
-            var metadata: Logger.Metadata = [
-                "error.kind": "database", "error.code": .string(db.code.rawValue), "error.sqlstate": .string(db.sqlState ?? ""),
-            ]
-            // libpq's connection messages name host, port, user and database — never passwords or row data — and
-            // are what an operator needs to tell a DNS, TLS or pg_hba problem apart.
-            if db.code == .connectionFailed || db.code == .tlsFailed {
-                metadata["error.detail"] = .string(String(db.detail.split(separator: "\n").first ?? ""))
-            }
-            return metadata
-        }
-        return ["error.kind": .string(String(describing: type(of: error)))]
     }
 }

@@ -10,6 +10,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case methodNotAllowed = "METHOD_NOT_ALLOWED"
     case rateLimited = "RATE_LIMITED"
     case forbidden = "FORBIDDEN"
+    case notFound = "NOT_FOUND"
+    case conflict = "CONFLICT"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     case tooManyConcurrent = "TOO_MANY_CONCURRENT_REQUESTS"
 
@@ -24,6 +26,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .methodNotAllowed: 405
         case .rateLimited: 429
         case .forbidden: 403
+        case .notFound: 404
+        case .conflict: 409
         case .unsupportedMediaType: 415
         case .tooManyConcurrent: 429
         }

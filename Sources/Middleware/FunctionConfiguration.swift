@@ -27,10 +27,14 @@ public struct FunctionConfiguration: Sendable {
 
     /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE`, `CLIENT_RATE_LIMIT_PER_MINUTE` and
     /// `CONCURRENCY_LIMIT`.
-    public static func fromEnvironment() -> FunctionConfiguration {
+    public static func fromEnvironment(
+        allowMethods: String = "POST", allowHeaders: String = "Content-Type,X-Signature,X-Timestamp,X-Client"
+    ) -> FunctionConfiguration {
         func number(_ name: String) -> Int? { Platform.environment(name).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+        var cors = CORSPolicy(allowedOriginSetting: Platform.environment("ALLOWED_ORIGIN"))
+        cors = CORSPolicy(allowedOrigins: cors.allowedOrigins, allowMethods: allowMethods, allowHeaders: allowHeaders)
         return FunctionConfiguration(
-            cors: CORSPolicy(allowedOriginSetting: Platform.environment("ALLOWED_ORIGIN")),
+            cors: cors,
             maxBodyBytes: number("MAX_BODY_BYTES").flatMap { $0 > 0 ? $0 : nil } ?? 256 * 1024,
             tenantRateLimitPerMinute: number("RATE_LIMIT_PER_MINUTE") ?? 100,
             clientRateLimitPerMinute: number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0,

@@ -3,8 +3,8 @@ internal import LambdaRuntime
 
 /// Renders API Gateway proxy responses whose body is the `{ok, data, error}` envelope.
 public enum ProxyResponse {
-    /// `{"ok":true,"data":…,"error":null}` with status 200.
-    public static func success(data: JSON, headers: [(String, String)]) -> [UInt8] {
+    /// `{"ok":true,"data":…,"error":null}` (plus `"meta"` when given) with `status` (200 by default).
+    public static func success(data: JSON, meta: JSONObject? = nil, status: Int = 200, headers: [(String, String)]) -> [UInt8] {
         var envelope = JSONWriter()
         envelope.beginObject()
         envelope.key("ok")
@@ -13,8 +13,12 @@ public enum ProxyResponse {
         envelope.value(data)
         envelope.key("error")
         envelope.null()
+        if let meta {
+            envelope.key("meta")
+            envelope.object(meta)
+        }
         envelope.endObject()
-        return render(status: 200, headers: headers, body: envelope.bytes)
+        return render(status: status, headers: headers, body: envelope.bytes)
     }
 
     /// `{"ok":false,"data":null,"error":{"code","message"}}` with the code's status.

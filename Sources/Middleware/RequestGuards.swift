@@ -18,6 +18,13 @@ public struct RequestGuards: Sendable {
         self.clientLimitPerMinute = clientLimitPerMinute
     }
 
+    /// The tenant's rate-limit statement alone (for callers without a replay record: JWT and API-key routes).
+    public func rateLimitStatements(tenant: TenantID) -> [(SQL, [PGValue])] {
+        guard tenantLimitPerMinute > 0 else { return [] }
+        let limit = Double(tenantLimitPerMinute)
+        return [(Self.takeTokens, [.textArray(["tenant:\(tenant.rawValue)"]), .doubleArray([limit]), .doubleArray([limit / 60])])]
+    }
+
     /// The statements for one verified request of `tenant`; `sweep` adds a bounded clean-up of expired nonces.
     public func statements(for request: VerifiedRequest, tenant: TenantID, sweep: Bool) -> [(SQL, [PGValue])] {
         var out: [(SQL, [PGValue])] = [(Self.recordNonce, [.text(request.replayKey)])]

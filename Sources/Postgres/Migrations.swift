@@ -238,6 +238,45 @@ public enum Migrations {
                 GRANT EXECUTE ON FUNCTION warden_release_slot(text, text) TO warden_fn;
                 """
         ),
+        Migration(
+            version: 5, name: "organizations for JWT users, API keys with roles",
+            script: """
+                -- A JWT's `sub` (the user id) maps to the one organization that scopes the call.
+                CREATE TABLE IF NOT EXISTS organization_members (
+                    user_id text PRIMARY KEY,
+                    organization_id text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                );
+                REVOKE ALL ON organization_members FROM PUBLIC;
+                CREATE OR REPLACE FUNCTION warden_user_organization(p_user text) RETURNS text
+                LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+                  SELECT organization_id FROM organization_members WHERE user_id = p_user;
+                $f$;
+                REVOKE ALL ON FUNCTION warden_user_organization(text) FROM PUBLIC;
+                GRANT EXECUTE ON FUNCTION warden_user_organization(text) TO warden_fn;
+
+                -- API keys: only a SHA-256 of the whole key is stored, found by its public prefix. Revoking sets
+                -- revoked_at; every call looks the key up again, so it takes effect on the next call.
+                CREATE TABLE IF NOT EXISTS api_keys (
+                    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                    prefix text NOT NULL UNIQUE,
+                    secret_hash bytea NOT NULL,
+                    tenant text NOT NULL,
+                    roles text[] NOT NULL DEFAULT '{}',
+                    description text NOT NULL DEFAULT '',
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    revoked_at timestamptz
+                );
+                REVOKE ALL ON api_keys FROM PUBLIC;
+                CREATE OR REPLACE FUNCTION warden_lookup_api_key(p_prefix text)
+                RETURNS TABLE (key_id uuid, secret_hash text, tenant text, roles text[], revoked boolean)
+                LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+                  SELECT id, encode(secret_hash, 'hex'), tenant, roles, revoked_at IS NOT NULL FROM api_keys WHERE prefix = p_prefix;
+                $f$;
+                REVOKE ALL ON FUNCTION warden_lookup_api_key(text) FROM PUBLIC;
+                GRANT EXECUTE ON FUNCTION warden_lookup_api_key(text) TO warden_fn;
+                """
+        ),
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -16,11 +16,16 @@ struct MigrateCommand: ParsableCommand {
     @Flag(help: "Also load the demo data (tenant `public` and owner `\(DemoData.namedOwner)`).")
     var seed = false
 
-    func run() throws {
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+    /// `--database-url`, else `$DATABASE_URL`.
+    static func url(_ option: String?) throws -> String {
+        guard let url = option ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw ValidationError("DATABASE_URL is not set (or pass --database-url).")
         }
-        let database = try Database(url: url)
+        return url
+    }
+
+    func run() throws {
+        let database = try Database(url: try Self.url(databaseURL))
         let applied = try Migrations.apply(to: database)
         print(applied.isEmpty ? "migrate: schema up to date" : "migrate: applied \(applied.map(String.init).joined(separator: ", "))")
         if seed {

@@ -6,6 +6,6 @@ struct Warden: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Local tools for Warden functions: emulate the Lambda Runtime API, invoke, migrate.",
-        subcommands: [EmulateCommand.self, InvokeCommand.self, CallCommand.self, MigrateCommand.self]
+        subcommands: [EmulateCommand.self, InvokeCommand.self, CallCommand.self, MigrateCommand.self, APIKeyCommand.self]
     )
 }

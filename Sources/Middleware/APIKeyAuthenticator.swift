@@ -1,0 +1,85 @@
+internal import Platform
+public import Postgres
+public import WardenCrypto
+
+/// An API key's identity after verification.
+public struct APIKeyPrincipal: Sendable, Equatable {
+    /// The key's row id (for audit).
+    public let keyID: String
+    /// The tenant (organization) the key belongs to.
+    public let tenant: TenantID
+    /// The roles the key grants.
+    public let roles: [String]
+}
+
+/// API keys for the B2B API: `Authorization: Bearer wk_<prefix>_<secret>` or `X-API-Key: wk_<prefix>_<secret>`.
+/// Only SHA-256 of the whole key is stored; the public prefix finds the row; the hash is compared in constant time;
+/// revocation is seen on the very next call because every call looks the key up.
+public enum APIKeyAuthenticator {
+    static let lookup = SQL("SELECT key_id, secret_hash, tenant, roles, revoked FROM warden_lookup_api_key($1)")
+
+    /// A new key's parts: what the caller keeps (`key`) and what the database keeps (`prefix`, `hashHex`).
+    public static func generate() throws(CryptoError) -> (key: String, prefix: String, hashHex: String) {
+        let prefix = Crypto.hex(try Crypto.randomBytes(6))
+        let secret = Crypto.hex(try Crypto.randomBytes(24))
+        let key = "wk_\(prefix)_\(secret)"
+        return (key, prefix, Crypto.hex(Crypto.sha256(Array(key.utf8))))
+    }
+
+    /// The key presented by `request`, if any (`X-API-Key`, else a bearer token that looks like a key).
+    static func presentedKey(_ request: APIGatewayRequest) throws(EnvelopeError) -> String? {
+        switch request.header("x-api-key") {
+        case .value(let v): return v
+        case .conflict: throw EnvelopeError(.unauthorized, "Missing or ambiguous credentials.")
+        case .absent: break
+        }
+        if case .value(let auth) = request.header("authorization"), auth.utf8.starts(with: "Bearer wk_".utf8) {
+            return String(auth.dropFirst(7))
+        }
+        return nil
+    }
+
+    /// Splits `wk_<12 hex>_<48 hex>`; anything else is not a key.
+    static func prefix(of key: String) -> String? {
+        let parts = key.utf8.split(separator: 0x5F, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].elementsEqual("wk".utf8), parts[1].count == 12, parts[2].count == 48,
+            (Array(parts[1]) + Array(parts[2])).allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        else { return nil }
+        return String(decoding: parts[1], as: UTF8.self)
+    }
+
+    /// Verifies `key` against the database. Unknown, malformed, wrong and revoked keys all get the same `401`.
+    public static func authenticate(_ key: String, database: Database, deadline: Int64) throws(EnvelopeError) -> APIKeyPrincipal {
+        let refused = EnvelopeError(.unauthorized, "Invalid API key.")
+        guard let prefix = prefix(of: key) else { throw refused }
+        let rows: PGRows
+        do {
+            rows = try database.administrativeExecute(lookup, [.text(prefix)], deadline: deadline)
+        } catch {
+            throw EnvelopeError.toolFailure
+        }
+        let presented = Crypto.sha256(Array(key.utf8))
+        guard let row = rows.first, row.count == 5, let id = row[0], let stored = row[1].flatMap(decodeHex),
+            let tenantText = row[2], let tenant = TenantID(tenantText),
+            Crypto.constantTimeEqual(presented, stored), row[4] == "f"
+        else { throw refused }
+        return APIKeyPrincipal(keyID: id, tenant: tenant, roles: parseTextArray(row[3] ?? "{}"))
+    }
+
+    private static func decodeHex(_ text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 64 else { return nil }
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let h = UInt8(String(decoding: bytes[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(h)
+        }
+        return out
+    }
+
+    /// A `text[]` in PostgreSQL's output form with simple elements (role names: no quotes, commas or braces).
+    static func parseTextArray(_ text: String) -> [String] {
+        let inner = text.utf8.dropFirst().dropLast()
+        return inner.split(separator: 0x2C).map { String(decoding: $0.filter { $0 != 0x22 }, as: UTF8.self) }
+    }
+}

@@ -1,0 +1,97 @@
+public import LambdaRuntime
+public import Postgres
+public import WardenJSON
+
+/// How a route authenticates its caller.
+public enum RouteAuthentication: Sendable, Equatable {
+    /// A bearer JWT; the user's organization is the tenant.
+    case user
+    /// An API key holding `role`; the key's organization is the tenant.
+    case apiKey(role: String)
+}
+
+/// Who is calling, once authenticated.
+public enum Principal: Sendable, Equatable {
+    case user(UserPrincipal)
+    case apiKey(APIKeyPrincipal)
+
+    /// The tenant (organization) the call is scoped to.
+    public var tenant: TenantID {
+        switch self {
+        case .user(let u): u.organization
+        case .apiKey(let k): k.tenant
+        }
+    }
+
+    /// The id recorded in the audit trail (the user id or the key's row id; never a token or a key).
+    var auditID: String {
+        switch self {
+        case .user(let u): "user:\(u.subject)"
+        case .apiKey(let k): "key:\(k.keyID)"
+        }
+    }
+}
+
+/// What a route handler gets: the request, its path parameters, the caller and a session scoped to its tenant.
+public struct RouteRequest {
+    public let request: APIGatewayRequest
+    public let pathParameters: [String: String]
+    public let principal: Principal
+    public let session: TenantSession
+    public let context: LambdaContext
+
+    /// The body as a JSON object (`INVALID_INPUT` otherwise), parsed strictly.
+    public func jsonBody() throws(EnvelopeError) -> JSONObject {
+        guard let body = request.body, !body.isEmpty,
+            let parsed = try? JSON.parse(body, options: JSONParseOptions(maxDepth: 16, rejectDuplicateKeys: true)),
+            let object = parsed.objectValue
+        else { throw EnvelopeError(.invalidInput, "The request body must be a JSON object.") }
+        return object
+    }
+}
+
+/// A route's answer: its status, the envelope's `data` and optional `meta`.
+public struct RouteResponse: Sendable {
+    public var status: Int
+    public var data: JSON
+    public var meta: JSONObject?
+
+    public init(status: Int = 200, data: JSON, meta: JSONObject? = nil) {
+        self.status = status
+        self.data = data
+        self.meta = meta
+    }
+}
+
+/// One route: method, a path pattern with `{name}` segments, who may call it, and the business logic.
+public struct APIRoute: Sendable {
+    public let method: String
+    public let pattern: [Substring]
+    public let authentication: RouteAuthentication
+    public let handler: @Sendable (RouteRequest) throws -> RouteResponse
+
+    public init(
+        _ method: String, _ path: String, _ authentication: RouteAuthentication,
+        handler: @escaping @Sendable (RouteRequest) throws -> RouteResponse
+    ) {
+        self.method = method
+        self.pattern = path.split(separator: "/")
+        self.authentication = authentication
+        self.handler = handler
+    }
+
+    /// The path parameters when `path` fits the pattern.
+    func match(_ path: String) -> [String: String]? {
+        let parts = path.split(separator: "/")
+        guard parts.count == pattern.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (expected, actual) in zip(pattern, parts) {
+            if expected.first == "{", expected.last == "}" {
+                parameters[String(expected.dropFirst().dropLast())] = String(actual)
+            } else if expected != actual {
+                return nil
+            }
+        }
+        return parameters
+    }
+}
