@@ -20,6 +20,8 @@ WARDEN = ROOT / ".build" / "debug" / "warden"
 TESTFN = ROOT / ".build" / "debug" / "warden-testfn"
 SECRET = "e2e-test-secret-0123456789"
 COPILOT_TABLES = ["companies", "contracts", "usage_summaries", "ticket_summaries", "messages"]
+# Every table holding tenant data (the copilot's, organization membership, API keys).
+TENANT_TABLES = COPILOT_TABLES + ["organization_members", "api_keys"]
 
 
 def free_port():
@@ -183,7 +185,7 @@ def db(database_url):
     conn.close()
 
 
-def snapshot(conn, tables=COPILOT_TABLES):
+def snapshot(conn, tables=TENANT_TABLES):
     """Row count and checksum of every table: proof that a refused request changed nothing."""
     cur = conn.cursor()
     out = {}

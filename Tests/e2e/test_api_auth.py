@@ -171,8 +171,12 @@ def test_api_keys_roles_and_revocation(api, db, database_url):
     prefix, stored = cur.fetchone()
     assert stored == hashlib.sha256(reader.encode()).hexdigest() and reader.split("_")[2] not in stored
     # Tampered, unknown and malformed keys.
+    before = snapshot(db)
     for bad in (reader[:-1] + ("0" if reader[-1] != "0" else "1"), "wk_000000000000_" + "0" * 48, "wk_short", reader + "x"):
         assert call(hs, "GET", "/v1/things", {"X-API-Key": bad})[0] == 401
+        status, env = call(hs, "POST", "/v1/things", {"X-API-Key": bad, "Content-Type": "application/json"}, '{"name":"x"}')
+        assert (status, env["error"]["code"]) == (401, "UNAUTHORIZED")
+    assert snapshot(db) == before
     # Revocation is effective on the next call.
     out = subprocess.run([str(WARDEN), "apikey", "revoke", prefix, "--database-url", database_url], check=True,
                          capture_output=True, text=True).stdout

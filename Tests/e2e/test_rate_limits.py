@@ -77,6 +77,7 @@ def test_concurrency_limit_per_tenant_across_instances(function_url, database_ur
         for f in fns:
             body = json.dumps({"customerId": "warm", "params": {"ownerUserId": "warm_" + uuid.uuid4().hex[:6]}})
             f.invoke(rest_event("calculate_health", body, sign(body)))
+        before = snapshot(db)
         cur = locker.cursor()
         cur.execute("BEGIN")
         cur.execute("LOCK TABLE usage_summaries IN ACCESS EXCLUSIVE MODE")  # in-flight requests now wait
@@ -99,6 +100,7 @@ def test_concurrency_limit_per_tenant_across_instances(function_url, database_ur
         assert codes == [200] * limit + [429] * (instances - limit)
         refused = [r[1] for r in results if r[0] == 429]
         assert all(r["error"]["code"] == "TOO_MANY_CONCURRENT_REQUESTS" for r in refused)
+        assert snapshot(db) == before
         # Slots are given back: the tenant can call again.
         body = json.dumps({"customerId": "after", "params": {"ownerUserId": tenant}})
         assert json.loads(fns[0].invoke(rest_event("calculate_health", body, sign(body)))[2])["statusCode"] == 200
