@@ -13,6 +13,8 @@ public struct APIGatewayRequest: Sendable {
     public let body: [UInt8]?
     /// API Gateway's request id (`requestContext.requestId`), when present.
     public let gatewayRequestID: String?
+    /// `queryStringParameters` (REST v1 and HTTP v2 both send it; for repeated names, the last value).
+    public let queryParameters: [String: String]
 
     /// Parses an event. Throws `INVALID_INPUT` when the event is not an API Gateway proxy event.
     public init(event: [UInt8]) throws(EnvelopeError) {
@@ -43,6 +45,11 @@ public struct APIGatewayRequest: Sendable {
             }
         }
         headerFields = fields
+        var query: [String: String] = [:]
+        for (name, value) in object["queryStringParameters"]?.objectValue ?? JSONObject() {
+            if let v = value.stringValue { query[name] = v }
+        }
+        queryParameters = query
         gatewayRequestID = context?["requestId"]?.stringValue
         switch object["body"] {
         case .string(let text)?:
