@@ -635,7 +635,8 @@ def render(f1, f2, f3, f4, f5, started, elapsed, load):
     MiB, MB = 1024 * 1024, 1_000_000
     # Since the audit trail and the request guards, the echo's middleware path writes to Postgres on every call
     # (Swift and Python alike): the replay record and rate-limit tokens, then the audit row.
-    audit_note = " incl. its per-call database writes" if f1["audit_rows"] else ""
+    audit_note = (" incl. its 2 Postgres round trips per call (request guards, audit row)" if f1["audit_rows"]
+                  else "")
 
     def ms2(pair):
         return f"{pair[0]:.2f} / {pair[1]:.2f} ms"
