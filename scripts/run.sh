@@ -22,6 +22,8 @@ bash scripts/pg.sh start
 export DATABASE_URL="${DATABASE_URL:-$(bash scripts/pg.sh fn-url)}"
 export HMAC_SECRET="${HMAC_SECRET:-local-dev-secret}"
 export ALLOWED_ORIGIN="${ALLOWED_ORIGIN:-http://localhost:3000}"
+# The participant API verifies Supabase-style HS256 tokens; user_demo_owner belongs to org_demo (demo data).
+export JWT_SECRET="${JWT_SECRET:-local-dev-jwt-secret-0123456789abcdef}"
 
 port="${WARDEN_RUN_PORT:-9001}"
 pids=()

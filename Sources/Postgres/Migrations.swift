@@ -277,6 +277,69 @@ public enum Migrations {
                 GRANT EXECUTE ON FUNCTION warden_lookup_api_key(text) TO warden_fn;
                 """
         ),
+        Migration(
+            version: 6, name: "meeting participants and their enrichment history",
+            script: """
+                -- Participants of an organization's meetings (CONTRACTS.md §2). GDPR erasure overwrites email and
+                -- display name with '[deleted]' and keeps the row, so the functions may not DELETE. Uniqueness of
+                -- (organization, meeting, email) holds among rows not erased: several erased participants of one
+                -- meeting all read '[deleted]'.
+                CREATE TABLE IF NOT EXISTS meeting_participants (
+                    id bigserial PRIMARY KEY,
+                    organization_id text NOT NULL,
+                    meeting_id text NOT NULL,
+                    meeting_title text,
+                    meeting_date_time timestamptz,
+                    meeting_platform text,
+                    email text NOT NULL,
+                    display_name text,
+                    response_status text,
+                    is_organizer boolean NOT NULL DEFAULT false,
+                    is_optional boolean NOT NULL DEFAULT false,
+                    contact_id text,
+                    enrichment_status text NOT NULL DEFAULT 'pending'
+                      CHECK (enrichment_status IN ('pending', 'matched', 'enriched', 'unknown', 'deleted')),
+                    enrichment_source text,
+                    auto_match_confidence double precision,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    last_activity_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE UNIQUE INDEX IF NOT EXISTS meeting_participants_org_meeting_email_uq
+                  ON meeting_participants (organization_id, meeting_id, email) WHERE enrichment_status <> 'deleted';
+                CREATE INDEX IF NOT EXISTS meeting_participants_org_id_idx ON meeting_participants (organization_id, id DESC);
+                CREATE INDEX IF NOT EXISTS meeting_participants_activity_idx ON meeting_participants (last_activity_at);
+
+                CREATE TABLE IF NOT EXISTS participant_enrichment_history (
+                    id bigserial PRIMARY KEY,
+                    organization_id text NOT NULL,
+                    participant_id bigint NOT NULL REFERENCES meeting_participants (id) ON DELETE CASCADE,
+                    source text,
+                    cost_cents integer NOT NULL DEFAULT 0,
+                    outcome text,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX IF NOT EXISTS participant_enrichment_history_participant_idx
+                  ON participant_enrichment_history (organization_id, participant_id, id);
+                CREATE INDEX IF NOT EXISTS participant_enrichment_history_cost_idx
+                  ON participant_enrichment_history (organization_id, created_at);
+
+                REVOKE ALL ON meeting_participants, participant_enrichment_history FROM PUBLIC;
+                GRANT SELECT, INSERT, UPDATE ON meeting_participants, participant_enrichment_history TO warden_fn;
+                GRANT USAGE ON SEQUENCE meeting_participants_id_seq, participant_enrichment_history_id_seq TO warden_fn;
+
+                ALTER TABLE meeting_participants ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE participant_enrichment_history ENABLE ROW LEVEL SECURITY;
+                DROP POLICY IF EXISTS warden_tenant ON meeting_participants;
+                DROP POLICY IF EXISTS warden_tenant ON participant_enrichment_history;
+                CREATE POLICY warden_tenant ON meeting_participants TO warden_fn
+                  USING (organization_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (organization_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON participant_enrichment_history TO warden_fn
+                  USING (organization_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (organization_id = current_setting('app.tenant_id', true));
+                """
+        ),
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -44,6 +44,9 @@ enum DemoData {
               ('hooli', 'user_demo_owner', NULL, 250000)
             ON CONFLICT (owner_user_id, company_external_id) DO UPDATE
               SET renewal_date = EXCLUDED.renewal_date, arr = EXCLUDED.arr;
+
+            INSERT INTO organization_members (user_id, organization_id) VALUES ('user_demo_owner', 'org_demo')
+            ON CONFLICT (user_id) DO UPDATE SET organization_id = EXCLUDED.organization_id;
             COMMIT;
             """
         )

@@ -1,0 +1,270 @@
+"""The participant API (CONTRACTS.md §2) through the packaged static bootstrap, the emulator and Postgres: JWT
+users scoped to their organization, cursor pagination, rectification, GDPR erasure and export, and proof that
+refused calls change nothing."""
+import base64
+import hashlib
+import hmac
+import json
+import time
+import urllib.parse
+import uuid
+
+import pg8000.dbapi
+import pytest
+
+from conftest import ROOT, Emulator, connect, snapshot
+
+BOOTSTRAP = ROOT / "dist" / "participants" / "bootstrap"
+JWT_SECRET = "participants-e2e-jwt-secret-0123456789abcdef"
+TABLES = ["meeting_participants", "participant_enrichment_history"]
+USERS = {"user_p_alice": "org_p_acme", "user_p_bob": "org_p_globex", "user_p_carol": "org_p_pages"}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token(sub):
+    now = int(time.time())
+    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
+    sig = hmac.new(JWT_SECRET.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
+    return f"{h}.{p}.{b64url(sig)}"
+
+
+def event(method, path, headers=None, body=None, query=None):
+    return {"version": "2.0", "routeKey": "$default", "rawPath": path,
+            "rawQueryString": urllib.parse.urlencode(query or {}),
+            "headers": {k.lower(): v for k, v in (headers or {}).items()},
+            **({"queryStringParameters": query} if query else {}),
+            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+                               "requestId": uuid.uuid4().hex, "stage": "$default"},
+            "body": body, "isBase64Encoded": False}
+
+
+@pytest.fixture(scope="module")
+def api(db, function_url, tmp_path_factory):
+    cur = db.cursor()
+    for user, org in USERS.items():
+        cur.execute("INSERT INTO organization_members (user_id, organization_id) VALUES (%s, %s) "
+                    "ON CONFLICT (user_id) DO UPDATE SET organization_id = EXCLUDED.organization_id", (user, org))
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path_factory.mktemp("participants"), name="participants",
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET})
+    yield fn
+    fn.stop()
+
+
+def call(fn, method, path, user="user_p_alice", body=None, query=None):
+    headers = {"Authorization": f"Bearer {token(user)}"} if user else {}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        if not isinstance(body, str):
+            body = json.dumps(body)
+    _, _, out = fn.invoke(event(method, path, headers, body, query))
+    resp = json.loads(out)
+    return resp["statusCode"], json.loads(resp["body"]) if resp["body"] else None
+
+
+def new(meeting=None, email="jane.doe@acme.example", **extra):
+    return {"meetingId": meeting or f"mtg_{uuid.uuid4().hex[:8]}", "email": email, **extra}
+
+
+def create(fn, user="user_p_alice", **kw):
+    status, env = call(fn, "POST", "/api/participants", user, new(**kw))
+    assert status == 201, env
+    return env["data"]
+
+
+def test_create_returns_201_and_a_duplicate_409(api, db):
+    body = new(meetingTitle="Acme QBR", meetingDateTime="2026-11-24T16:00:00+01:00", meetingPlatform="zoom",
+               displayName="Jane Doe", responseStatus="accepted", isOrganizer=True)
+    status, env = call(api, "POST", "/api/participants", body=body)
+    assert status == 201 and env["ok"] is True and env["error"] is None
+    row = env["data"]
+    assert isinstance(row["id"], int) and row["organizationId"] == "org_p_acme"
+    assert {k: row[k] for k in body} == {**body, "meetingDateTime": "2026-11-24T15:00:00.000Z"}
+    assert row["isOptional"] is False and row["enrichmentStatus"] == "pending" and row["contactId"] is None
+    assert row["createdAt"].endswith("Z") and row["lastActivityAt"].endswith("Z")
+    before = snapshot(db, TABLES)
+    for dup in (body, {**body, "email": "Jane.DOE@acme.example", "displayName": "Other"}):
+        status, env = call(api, "POST", "/api/participants", body=dup)
+        assert (status, env["ok"], env["error"]["code"]) == (409, False, "CONFLICT")
+    assert snapshot(db, TABLES) == before
+    # The same email in another meeting, or in the same meeting of another organization, is fine.
+    assert call(api, "POST", "/api/participants", body={**body, "meetingId": body["meetingId"] + "-2"})[0] == 201
+    assert call(api, "POST", "/api/participants", "user_p_bob", body=body)[0] == 201
+
+
+def test_list_is_newest_first_with_cursor_pagination(api):
+    ids = [create(api, "user_p_carol", email=f"p{i}@pages.example")["id"] for i in range(3)]
+    status, env = call(api, "GET", "/api/participants", "user_p_carol")
+    assert status == 200 and [r["id"] for r in env["data"]] == ids[::-1]
+    assert env["meta"]["pagination"] == {"limit": 20, "nextCursor": None, "hasMore": False}
+
+    status, env = call(api, "GET", "/api/participants", "user_p_carol", query={"limit": "2"})
+    assert status == 200 and [r["id"] for r in env["data"]] == [ids[2], ids[1]]
+    page = env["meta"]["pagination"]
+    assert page["limit"] == 2 and page["hasMore"] is True and isinstance(page["nextCursor"], str)
+    status, env = call(api, "GET", "/api/participants", "user_p_carol", query={"limit": "2", "cursor": page["nextCursor"]})
+    assert status == 200 and [r["id"] for r in env["data"]] == [ids[0]]
+    assert env["meta"]["pagination"] == {"limit": 2, "nextCursor": None, "hasMore": False}
+
+    for query in ({"limit": "0"}, {"limit": "101"}, {"limit": "two"}, {"limit": "-1"}, {"cursor": "!!"},
+                  {"cursor": b64url(b"abc")}, {"cursor": b64url(b"0")}, {"cursor": "MQ=="}):
+        status, env = call(api, "GET", "/api/participants", "user_p_carol", query=query)
+        assert (status, env["error"]["code"]) == (400, "INVALID_INPUT"), query
+
+
+def test_update_rectifies_the_given_fields(api, db):
+    row = create(api, email="rect@acme.example", displayName="Rec Tify", responseStatus="needsAction")
+    path = f"/api/participants/{row['id']}"
+    status, env = call(api, "PUT", path, body={"displayName": "Rect Ify", "email": "Fixed@Acme.example",
+                                                 "responseStatus": "accepted", "isOptional": True})
+    assert status == 200
+    got = env["data"]
+    assert (got["displayName"], got["email"], got["responseStatus"], got["isOptional"]) == \
+        ("Rect Ify", "fixed@acme.example", "accepted", True)
+    assert got["meetingId"] == row["meetingId"] and got["createdAt"] == row["createdAt"]
+    # Only the members present change; null clears the display name.
+    status, env = call(api, "PUT", path, body={"displayName": None})
+    assert status == 200 and env["data"]["displayName"] is None and env["data"]["email"] == "fixed@acme.example"
+    # Rectifying into another participant's email of the same meeting is a conflict; nothing changes.
+    other = create(api, meeting=row["meetingId"], email="taken@acme.example")
+    before = snapshot(db, TABLES)
+    status, env = call(api, "PUT", path, body={"email": "taken@acme.example"})
+    assert (status, env["error"]["code"]) == (409, "CONFLICT")
+    for body in ({}, {"email": "nope"}, {"isOptional": "yes"}, {"isOptional": None}, {"meetingId": "x"}, [1]):
+        status, env = call(api, "PUT", path, body=body)
+        assert (status, env["error"]["code"]) == (400, "INVALID_INPUT"), body
+    for missing in ("999999999", "abc", "0", "-1", "1.5"):
+        status, env = call(api, "PUT", f"/api/participants/{missing}", body={"displayName": "x"})
+        assert (status, env["error"]["code"]) == (404, "NOT_FOUND"), missing
+    assert snapshot(db, TABLES) == before
+    assert other["email"] == "taken@acme.example"
+
+
+def test_another_organization_never_sees_or_changes_the_rows(api, db):
+    row = create(api, email="secret@acme.example", displayName="Se Cret")
+    cur = db.cursor()
+    cur.execute("INSERT INTO participant_enrichment_history (organization_id, participant_id, source, cost_cents, outcome) "
+                "VALUES ('org_p_acme', %s, 'clearbit', 12, 'matched')", (row["id"],))
+    status, env = call(api, "GET", "/api/participants", "user_p_bob", query={"limit": "100"})
+    assert status == 200 and env["data"] and all(r["organizationId"] == "org_p_globex" for r in env["data"])
+    assert row["id"] not in [r["id"] for r in env["data"]]
+    assert "secret@acme.example" not in json.dumps(env)
+    before = snapshot(db, TABLES)
+    path = f"/api/participants/{row['id']}"
+    for method, p, body in (("PUT", path, {"displayName": "Hijacked", "email": "evil@globex.example"}),
+                            ("POST", path + "/erase", None), ("GET", path + "/export", None)):
+        status, env = call(api, method, p, "user_p_bob", body=body)
+        assert (status, env["error"]["code"]) == (404, "NOT_FOUND"), (method, p)
+        assert "secret" not in json.dumps(env)
+    assert snapshot(db, TABLES) == before
+    # The owner still sees it unchanged.
+    status, env = call(api, "GET", path + "/export")
+    assert status == 200 and env["data"]["participant"] == row
+
+
+def test_erase_then_export_holds_only_deleted_markers(api, db):
+    row = create(api, email="forget.me@acme.example", displayName="Forget Me", responseStatus="accepted")
+    cur = db.cursor()
+    cur.execute("UPDATE meeting_participants SET contact_id = 'contact_42', enrichment_status = 'enriched', "
+                "enrichment_source = 'apollo', auto_match_confidence = 0.875 WHERE id = %s", (row["id"],))
+    for source, cents in (("apollo", 25), ("clearbit", 40)):
+        cur.execute("INSERT INTO participant_enrichment_history (organization_id, participant_id, source, cost_cents, outcome) "
+                    "VALUES ('org_p_acme', %s, %s, %s, 'enriched')", (row["id"], source, cents))
+    path = f"/api/participants/{row['id']}"
+    status, env = call(api, "GET", path + "/export")
+    assert status == 200 and env["data"]["participant"]["email"] == "forget.me@acme.example"
+    assert env["data"]["participant"]["autoMatchConfidence"] == 0.875
+
+    status, env = call(api, "POST", path + "/erase")
+    assert status == 200
+    erased = env["data"]
+    assert (erased["email"], erased["displayName"], erased["enrichmentStatus"], erased["contactId"]) == \
+        ("[deleted]", "[deleted]", "deleted", None)
+    assert erased["meetingId"] == row["meetingId"]
+    # Idempotent: erasing again answers the same and changes nothing.
+    before = snapshot(db, TABLES)
+    status, env = call(api, "POST", path + "/erase")
+    assert status == 200 and env["data"] == erased
+    assert snapshot(db, TABLES) == before
+
+    status, env = call(api, "GET", path + "/export")
+    assert status == 200
+    data = env["data"]
+    assert data["participant"] == erased
+    assert [(h["source"], h["costCents"], h["outcome"]) for h in data["enrichmentHistory"]] == \
+        [("apollo", 25, "enriched"), ("clearbit", 40, "enriched")]
+    text = json.dumps(env)
+    assert "forget.me" not in text and "Forget Me" not in text and "contact_42" not in text
+    cur.execute("SELECT email, display_name, contact_id FROM meeting_participants WHERE id = %s", (row["id"],))
+    assert cur.fetchone() == ["[deleted]", "[deleted]", None]
+    # An erased participant cannot be rectified back into existence.
+    status, env = call(api, "PUT", path, body={"email": "forget.me@acme.example"})
+    assert (status, env["error"]["code"]) == (409, "CONFLICT")
+    assert snapshot(db, TABLES) == before
+    # Two erased participants of one meeting do not collide, and the address may be added again.
+    second = create(api, meeting=row["meetingId"], email="forget.me@acme.example")
+    assert call(api, "POST", f"/api/participants/{second['id']}/erase")[0] == 200
+
+
+def test_invalid_bodies_are_refused_without_echo(api, db):
+    before = snapshot(db, TABLES)
+    bad = [
+        "[]", '"text"', "42", "not json", '{"meetingId": "m", "email": "a@b.co", "meetingId": "n"}',
+        {"email": "a@b.example"},
+        {"meetingId": "", "email": "a@b.example"},
+        {"meetingId": 7, "email": "a@b.example"},
+        {"meetingId": "m"},
+        {"meetingId": "m", "email": None},
+        {"meetingId": "m", "email": "x" * 250 + "@b.example"},
+        {"meetingId": "m" * 501, "email": "a@b.example"},
+        {"meetingId": "m", "email": "a@b.example", "displayName": "d" * 501},
+        {"meetingId": "m", "email": "a@b.example", "displayName": "line\nbreak"},
+        {"meetingId": "m", "email": "a@b.example", "isOrganizer": "true"},
+        {"meetingId": "m", "email": "a@b.example", "meetingDateTime": "tomorrow"},
+        {"meetingId": "m", "email": "a@b.example", "meetingDateTime": "2026-11-24"},
+        {"meetingId": "m", "email": "a@b.example", "meetingDateTime": "2026-13-01T10:00:00Z"},
+        {"meetingId": "m", "email": "a@b.example", "meetingDateTime": "2026-02-30T10:00:00Z"},
+        {"meetingId": "m", "email": "a@b.example", "organizationId": "org_p_globex"},
+    ] + [{"meetingId": "m", "email": e} for e in (
+        "plainaddress", "@acme.example", "jane@", "jane@localhost", "jane@@acme.example", "ja@ne@acme.example",
+        "jane doe@acme.example", "jane@.example", "jane@acme.", "jane@acme.example\u0000", 12)]
+    for body in bad:
+        status, env = call(api, "POST", "/api/participants", body=body)
+        assert (status, env["ok"], env["error"]["code"]) == (400, False, "INVALID_INPUT"), body
+        assert "plainaddress" not in env["error"]["message"] and "ddd" not in env["error"]["message"]
+    status, env = call(api, "POST", "/api/participants")
+    assert (status, env["error"]["code"]) == (400, "INVALID_INPUT")
+    assert snapshot(db, TABLES) == before
+
+
+def test_no_token_is_401_everywhere(api, db):
+    row = create(api, email="auth@acme.example")
+    before = snapshot(db, TABLES)
+    path = f"/api/participants/{row['id']}"
+    for method, p, body in (("GET", "/api/participants", None), ("POST", "/api/participants", new()),
+                            ("PUT", path, {"displayName": "x"}), ("POST", path + "/erase", None), ("GET", path + "/export", None)):
+        status, env = call(api, method, p, user=None, body=body)
+        assert (status, env["error"]["code"]) == (401, "UNAUTHORIZED"), (method, p)
+        status, env = call(api, method, p, user="user_p_nobody", body=body)
+        assert (status, env["error"]["code"]) == (403, "FORBIDDEN"), (method, p)
+    assert snapshot(db, TABLES) == before
+
+
+def test_the_functions_role_may_not_delete_or_cross_tenants(api, function_url):
+    conn = connect(function_url)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT set_config('app.tenant_id', 'org_p_acme', false)")
+        cur.execute("SELECT count(*) FROM meeting_participants WHERE organization_id <> 'org_p_acme'")
+        assert cur.fetchone()[0] == 0
+        with pytest.raises(pg8000.dbapi.DatabaseError):
+            cur.execute("INSERT INTO meeting_participants (organization_id, meeting_id, email) VALUES ('org_p_globex', 'm', 'a@b.example')")
+        conn.rollback()
+        with pytest.raises(pg8000.dbapi.DatabaseError):
+            cur.execute("DELETE FROM meeting_participants")
+        conn.rollback()
+    finally:
+        conn.close()

@@ -1,0 +1,202 @@
+internal import Middleware
+internal import WardenJSON
+
+/// Validation shared by the request bodies. Messages name the field, never the value received.
+enum ParticipantInput {
+    /// Longest accepted string field, in bytes.
+    static let maxStringBytes = 500
+    /// Longest accepted email address, in bytes (RFC 5321 path limit).
+    static let maxEmailBytes = 254
+
+    /// A required or optional single-line string: at most 500 bytes, no control characters.
+    static func string(_ value: JSON?, _ name: String, required: Bool = false) throws(EnvelopeError) -> String? {
+        switch value {
+        case nil, .null?:
+            if required { throw EnvelopeError(.invalidInput, "\(name) is required.") }
+            return nil
+        case .string(let text)?:
+            guard text.utf8.count <= maxStringBytes, !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw EnvelopeError(.invalidInput, "\(name) must be a single-line string of at most 500 bytes.")
+            }
+            if required, text.utf8.allSatisfy({ $0 == 0x20 }) { throw EnvelopeError(.invalidInput, "\(name) is required.") }
+            return text
+        default:
+            throw EnvelopeError(.invalidInput, "\(name) must be a string.")
+        }
+    }
+
+    /// An optional boolean.
+    static func bool(_ value: JSON?, _ name: String) throws(EnvelopeError) -> Bool? {
+        switch value {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        default: throw EnvelopeError(.invalidInput, "\(name) must be true or false.")
+        }
+    }
+
+    /// A plausible email address, lower-cased (ASCII) so duplicates are found whatever the case: exactly one `@`,
+    /// a non-empty local part, a domain with an inner dot, no spaces or control characters, at most 254 bytes.
+    static func email(_ value: JSON?) throws(EnvelopeError) -> String {
+        let invalid = EnvelopeError(.invalidInput, "email must be a valid email address.")
+        guard case .string(let text)? = value else {
+            throw value == nil || value == .null ? EnvelopeError(.invalidInput, "email is required.") : invalid
+        }
+        let bytes = Array(text.utf8)
+        guard bytes.count <= maxEmailBytes, !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }),
+            bytes.lazy.filter({ $0 == 0x40 }).count == 1, let at = bytes.firstIndex(of: 0x40)
+        else { throw invalid }
+        let local = bytes[..<at], domain = bytes[(at + 1)...]
+        guard !local.isEmpty, let dot = domain.firstIndex(of: 0x2E), dot != domain.startIndex, domain.last != 0x2E
+        else { throw invalid }
+        return String(decoding: bytes.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// An ISO 8601 date and time with a zone: `YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|±HH:MM|±HHMM)`. PostgreSQL
+    /// parses it; its own range check (e.g. 30 February) answers 400 too.
+    static func dateTime(_ value: JSON?) throws(EnvelopeError) -> String? {
+        guard let text = try string(value, "meetingDateTime") else { return nil }
+        guard isISO8601(Array(text.utf8)) else {
+            throw EnvelopeError(.invalidInput, "meetingDateTime must be an ISO 8601 date and time with a time zone.")
+        }
+        return text
+    }
+
+    /// Whether `b` is an ISO 8601 date-time with a zone (see `dateTime`).
+    static func isISO8601(_ b: [UInt8]) -> Bool {
+        var i = 0
+        func digits(_ n: Int, max: Int) -> Bool {
+            guard i + n <= b.count, b[i..<(i + n)].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            let value = b[i..<(i + n)].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            i += n
+            return value <= max
+        }
+        func byte(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard digits(4, max: 9999), byte(0x2D), digits(2, max: 12), byte(0x2D), digits(2, max: 31),
+            byte(0x54) || byte(0x74), digits(2, max: 23), byte(0x3A), digits(2, max: 59)
+        else { return false }
+        if byte(0x3A) {
+            guard digits(2, max: 60) else { return false }
+            if byte(0x2E) {
+                let start = i
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+                guard i > start, i - start <= 9 else { return false }
+            }
+        }
+        if byte(0x5A) || byte(0x7A) { return i == b.count }
+        guard byte(0x2B) || byte(0x2D), digits(2, max: 14) else { return false }
+        _ = byte(0x3A)
+        return digits(2, max: 59) && i == b.count
+    }
+
+    /// A non-negative decimal integer of at most 18 digits (fits in `Int64`), else `nil`.
+    static func decimal(_ text: String) -> Int64? {
+        let bytes = text.utf8
+        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
+    }
+
+    /// Refuses members other than `allowed`.
+    static func onlyKnown(_ body: JSONObject, _ allowed: Set<String>) throws(EnvelopeError) {
+        guard body.keys.allSatisfy(allowed.contains) else {
+            throw EnvelopeError(.invalidInput, "The request body has an unknown field.")
+        }
+    }
+}
+
+/// The body of `POST /api/participants`.
+struct NewParticipant {
+    let meetingId: String
+    let meetingTitle: String?
+    let meetingDateTime: String?
+    let meetingPlatform: String?
+    let email: String
+    let displayName: String?
+    let responseStatus: String?
+    let isOrganizer: Bool
+    let isOptional: Bool
+
+    static let fields: Set<String> = [
+        "meetingId", "meetingTitle", "meetingDateTime", "meetingPlatform", "email", "displayName", "responseStatus",
+        "isOrganizer", "isOptional",
+    ]
+
+    /// Validates a body; `INVALID_INPUT` names the first field at fault.
+    init(_ body: JSONObject) throws(EnvelopeError) {
+        try ParticipantInput.onlyKnown(body, Self.fields)
+        guard let meeting = try ParticipantInput.string(body["meetingId"], "meetingId", required: true) else {
+            throw EnvelopeError(.invalidInput, "meetingId is required.")
+        }
+        meetingId = meeting
+        meetingTitle = try ParticipantInput.string(body["meetingTitle"], "meetingTitle")
+        meetingDateTime = try ParticipantInput.dateTime(body["meetingDateTime"])
+        meetingPlatform = try ParticipantInput.string(body["meetingPlatform"], "meetingPlatform")
+        email = try ParticipantInput.email(body["email"])
+        displayName = try ParticipantInput.string(body["displayName"], "displayName")
+        responseStatus = try ParticipantInput.string(body["responseStatus"], "responseStatus")
+        isOrganizer = try ParticipantInput.bool(body["isOrganizer"], "isOrganizer") ?? false
+        isOptional = try ParticipantInput.bool(body["isOptional"], "isOptional") ?? false
+    }
+}
+
+/// The body of `PUT /api/participants/{id}`: only the members present change (`null` clears display name and
+/// response status).
+struct ParticipantChange {
+    /// `nil`: unchanged; `.some(nil)`: cleared.
+    let displayName: String??
+    let email: String?
+    let responseStatus: String??
+    let isOptional: Bool?
+
+    static let fields: Set<String> = ["displayName", "email", "responseStatus", "isOptional"]
+
+    /// Validates a body; at least one known member is required.
+    init(_ body: JSONObject) throws(EnvelopeError) {
+        try ParticipantInput.onlyKnown(body, Self.fields)
+        guard !body.isEmpty else { throw EnvelopeError(.invalidInput, "Nothing to update.") }
+        displayName = body.contains(key: "displayName") ? .some(try ParticipantInput.string(body["displayName"], "displayName")) : nil
+        email = body.contains(key: "email") ? try ParticipantInput.email(body["email"]) : nil
+        responseStatus =
+            body.contains(key: "responseStatus") ? .some(try ParticipantInput.string(body["responseStatus"], "responseStatus")) : nil
+        guard !body.contains(key: "isOptional") || body["isOptional"] != .null else {
+            throw EnvelopeError(.invalidInput, "isOptional must be true or false.")
+        }
+        isOptional = try ParticipantInput.bool(body["isOptional"], "isOptional")
+    }
+}
+
+/// The list's opaque cursor: base64url (no padding) of the last id's decimal text.
+enum Cursor {
+    /// The cursor continuing after `id`.
+    static func encode(_ id: Int64) -> String {
+        let standard = Base64.encode(Array(String(id).utf8)).utf8
+        let url = standard.compactMap { byte -> UInt8? in
+            switch byte {
+            case 0x2B: 0x2D
+            case 0x2F: 0x5F
+            case 0x3D: nil
+            default: byte
+            }
+        }
+        return String(decoding: url, as: UTF8.self)
+    }
+
+    /// The id a cursor continues after, or `nil` when it is not one of ours.
+    static func decode(_ text: String) -> Int64? {
+        guard text.utf8.count <= 32, !text.utf8.contains(where: { $0 == 0x2B || $0 == 0x2F || $0 == 0x3D }) else { return nil }
+        var standard = text.utf8.map { byte -> UInt8 in
+            switch byte {
+            case 0x2D: 0x2B
+            case 0x5F: 0x2F
+            default: byte
+            }
+        }
+        while standard.count % 4 != 0 { standard.append(0x3D) }
+        guard let bytes = Base64.decode(standard), let id = ParticipantInput.decimal(String(decoding: bytes, as: UTF8.self)), id > 0
+        else { return nil }
+        return id
+    }
+}
