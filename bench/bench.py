@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`make bench` (after bench/run.sh has built everything): measures Warden's Swift functions beside a Python
-awslambdaric baseline in the same run, prints one table and saves it to bench/results/latest.md.
+awslambdaric baseline in the same run (figure 4: every copilot tool, beside a Python twin whose answers must equal
+ours), prints the tables and saves them to bench/results/latest.md.
 
 Performance is measured, never asserted: every target is printed beside its figure, and this exits 0 when a target
 is missed. It exits non-zero only when a measurement could not be made (a function failed, a wrong answer).
