@@ -18,7 +18,7 @@ echo "bench: building (release static bootstraps, the warden tool, the C harness
 # The six copilot tools (figure 4 measures each of them: keep in step with TOOLS in bench.py) and the echo function
 # of figures 1 and 3. Named here rather than taken from scripts/functions.sh, which also lists non-copilot functions.
 bash scripts/package.sh calculate_health get_customer_usage get_recent_tickets get_contract_info generate_email \
-    generate_qbr_outline warden-bench-echo
+    generate_qbr_outline warden-bench-echo warden-bench-middleware
 swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 [ -x .build/debug/warden ] || { echo "bench: build of warden failed" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "bench: taskset (util-linux) is missing" >&2; exit 1; }
