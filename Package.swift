@@ -27,7 +27,7 @@ let cImports: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(depsPrefix)/include"]
 
 let toolFunctions = [
     "get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
-    "generate_qbr_outline", "participants",
+    "generate_qbr_outline", "participants", "intent",
 ]
 
 var targets: [Target] = [

@@ -340,6 +340,67 @@ public enum Migrations {
                   WITH CHECK (organization_id = current_setting('app.tenant_id', true));
                 """
         ),
+        Migration(
+            version: 7, name: "intent scoring: companies, evidence and queries",
+            script: """
+                -- B2B intent scoring (seed 002): an organization's target companies, the dated evidence texts the
+                -- query is scored against (BM25), and the query texts asked, kept 90 days (`expires_at`; a retention
+                -- job deletes expired rows). The functions read companies and evidence and insert queries; the
+                -- SELECT on queries serves `INSERT … RETURNING id` only, under the same row-level security.
+                CREATE TABLE IF NOT EXISTS intent_companies (
+                    id bigserial PRIMARY KEY,
+                    organization_id text NOT NULL,
+                    name text NOT NULL,
+                    domain text,
+                    industry text,
+                    size_band text,
+                    region text,
+                    churn_signal boolean NOT NULL DEFAULT false,
+                    job_posting boolean NOT NULL DEFAULT false,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX IF NOT EXISTS intent_companies_org_idx ON intent_companies (organization_id, id);
+
+                CREATE TABLE IF NOT EXISTS intent_evidence (
+                    id bigserial PRIMARY KEY,
+                    organization_id text NOT NULL,
+                    company_id bigint NOT NULL REFERENCES intent_companies (id) ON DELETE CASCADE,
+                    observed_at timestamptz NOT NULL,
+                    text text NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS intent_evidence_org_company_idx ON intent_evidence (organization_id, company_id);
+
+                CREATE TABLE IF NOT EXISTS intent_queries (
+                    id bigserial PRIMARY KEY,
+                    organization_id text NOT NULL,
+                    query_text text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL DEFAULT now() + interval '90 days'
+                );
+                CREATE INDEX IF NOT EXISTS intent_queries_expires_idx ON intent_queries (expires_at);
+
+                REVOKE ALL ON intent_companies, intent_evidence, intent_queries FROM PUBLIC;
+                GRANT SELECT ON intent_companies, intent_evidence TO warden_fn;
+                GRANT SELECT, INSERT ON intent_queries TO warden_fn;
+                GRANT USAGE ON SEQUENCE intent_queries_id_seq TO warden_fn;
+
+                ALTER TABLE intent_companies ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE intent_evidence ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE intent_queries ENABLE ROW LEVEL SECURITY;
+                DROP POLICY IF EXISTS warden_tenant ON intent_companies;
+                DROP POLICY IF EXISTS warden_tenant ON intent_evidence;
+                DROP POLICY IF EXISTS warden_tenant ON intent_queries;
+                CREATE POLICY warden_tenant ON intent_companies TO warden_fn
+                  USING (organization_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (organization_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON intent_evidence TO warden_fn
+                  USING (organization_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (organization_id = current_setting('app.tenant_id', true));
+                CREATE POLICY warden_tenant ON intent_queries TO warden_fn
+                  USING (organization_id = current_setting('app.tenant_id', true))
+                  WITH CHECK (organization_id = current_setting('app.tenant_id', true));
+                """
+        ),
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,
