@@ -30,7 +30,6 @@ int warden_set_busy(int busy) {
     return warden_term;
 }
 
-int warden_term_requested(void) { return warden_term; }
 
 int64_t warden_now_ms(void) {
     struct timespec ts;
@@ -38,11 +37,6 @@ int64_t warden_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t warden_now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 uint64_t warden_monotonic_ns(void) {
     struct timespec ts;
@@ -50,11 +44,6 @@ uint64_t warden_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t warden_cpu_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int warden_write_all(int fd, const uint8_t *data, size_t len) {
     while (len > 0) {

@@ -28,25 +28,6 @@ public enum Timestamp {
         out.append(0x5A)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS` (no zone, no fraction) for `seconds` since the Unix epoch — the copilot's date format.
-    public static func naiveDateTime(seconds: Int64) -> String {
-        let c = civil(seconds: seconds)
-        var out: [UInt8] = []
-        out.reserveCapacity(19)
-        appendDigits(c.year, 4, &out)
-        out.append(0x2D)
-        appendDigits(c.month, 2, &out)
-        out.append(0x2D)
-        appendDigits(c.day, 2, &out)
-        out.append(0x54)
-        appendDigits(c.hour, 2, &out)
-        out.append(0x3A)
-        appendDigits(c.minute, 2, &out)
-        out.append(0x3A)
-        appendDigits(c.second, 2, &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// Calendar fields of a UTC instant (proleptic Gregorian; Howard Hinnant's days-from-civil inverse).
     public static func civil(seconds: Int64) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
         let (days, secondOfDay) = floorDivide(seconds, 86_400)

@@ -11,8 +11,6 @@ public struct APIGatewayRequest: Sendable {
     public let headerFields: [(name: String, value: String)]
     /// The raw body bytes (base64-decoded when `isBase64Encoded`), or `nil` when the event has no body.
     public let body: [UInt8]?
-    /// API Gateway's request id (`requestContext.requestId`), when present.
-    public let gatewayRequestID: String?
     /// `queryStringParameters` (REST v1 and HTTP v2 both send it; for repeated names, the last value).
     public let queryParameters: [String: String]
 
@@ -50,7 +48,6 @@ public struct APIGatewayRequest: Sendable {
             if let v = value.stringValue { query[name] = v }
         }
         queryParameters = query
-        gatewayRequestID = context?["requestId"]?.stringValue
         switch object["body"] {
         case .string(let text)?:
             if object["isBase64Encoded"]?.boolValue == true {

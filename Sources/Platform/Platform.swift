@@ -10,14 +10,8 @@ public enum Platform {
     /// Wall clock in milliseconds since the Unix epoch.
     public static func nowMilliseconds() -> Int64 { warden_now_ms() }
 
-    /// Wall clock in microseconds since the Unix epoch.
-    public static func nowMicroseconds() -> Int64 { warden_now_us() }
-
     /// Monotonic clock in nanoseconds, for durations.
     public static func monotonicNanoseconds() -> UInt64 { warden_monotonic_ns() }
-
-    /// CPU time consumed by this process so far, in nanoseconds.
-    public static func cpuNanoseconds() -> UInt64 { warden_cpu_ns() }
 
     /// The value of environment variable `name`, or `nil` when it is unset.
     public static func environment(_ name: String) -> String? {
@@ -59,7 +53,4 @@ public enum TerminationSignal {
     /// Marks the start (`true`) or end (`false`) of an invocation. Returns `true` when SIGTERM has arrived.
     @discardableResult
     public static func setBusy(_ busy: Bool) -> Bool { warden_set_busy(busy ? 1 : 0) != 0 }
-
-    /// `true` once SIGTERM has been received.
-    public static var requested: Bool { warden_term_requested() != 0 }
 }

@@ -48,9 +48,6 @@ public final class Database {
     /// Drops a pending preamble (the call failed before reaching the database).
     public func discardPreamble() { preamble = [] }
 
-    /// The server process id of the current connection (opening one if needed): shows connection reuse.
-    public func backendPID() throws(PostgresError) -> Int32 { try open(deadline: nil).backendPID }
-
     /// Runs a literal multi-statement script (migrations). Not tenant-scoped: for the `warden migrate` tool.
     public func runScript(_ script: StaticString) throws(PostgresError) {
         try open(deadline: nil).executeScript(script)

@@ -4,21 +4,15 @@
 #include <stdint.h>
 
 /// Installs a SIGTERM handler: while idle (between invocations) the process exits 0 at once; while busy the
-/// request is remembered and `warden_term_requested` reports it once the invocation is finished.
+/// request is remembered and `warden_set_busy(0)` reports it once the invocation is finished.
 int warden_install_sigterm(void);
 /// Marks the process busy (1) or idle (0). Returns 1 when SIGTERM arrived while busy.
 int warden_set_busy(int busy);
-/// 1 when SIGTERM has been received.
-int warden_term_requested(void);
 
 /// Wall clock in milliseconds since the Unix epoch.
 int64_t warden_now_ms(void);
-/// Wall clock in microseconds since the Unix epoch.
-int64_t warden_now_us(void);
 /// Monotonic clock in nanoseconds.
 uint64_t warden_monotonic_ns(void);
-/// CPU time (user + system) of this process in nanoseconds.
-uint64_t warden_cpu_ns(void);
 
 /// Writes all of `len` bytes to file descriptor `fd` (retrying on EINTR and short writes). Returns 0 on success.
 int warden_write_all(int fd, const uint8_t *data, size_t len);
