@@ -27,7 +27,7 @@ let cImports: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(depsPrefix)/include"]
 
 let toolFunctions = [
     "get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
-    "generate_qbr_outline", "participants", "intent",
+    "generate_qbr_outline", "participants", "intent", "enrichment_worker", "retention",
 ]
 
 var targets: [Target] = [
@@ -69,6 +69,11 @@ var targets: [Target] = [
     ),
 
     .target(name: "Copilot", dependencies: ["Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(
+        name: "Enrichment",
+        dependencies: ["Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strictSwift
+    ),
     .target(name: "Auth", dependencies: ["WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
@@ -121,6 +126,7 @@ var targets: [Target] = [
     .testTarget(name: "CopilotTests", dependencies: ["Copilot", "Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
+    .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
 ]
 
@@ -128,7 +134,7 @@ for tool in toolFunctions {
     targets.append(
         .executableTarget(
             name: tool,
-            dependencies: ["Copilot", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON"],
+            dependencies: ["Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON"],
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift

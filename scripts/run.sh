@@ -28,6 +28,15 @@ export JWT_SECRET="${JWT_SECRET:-local-dev-jwt-secret-0123456789abcdef}"
 port="${WARDEN_RUN_PORT:-9001}"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; echo "run: stopped"' EXIT INT TERM
+# Participant enrichment calls an HTTP provider: locally, the tests' fake one (answers by the address's local part,
+# see Tests/e2e/fake_enrichment.py) unless ENRICHMENT_URL points elsewhere.
+if [ -z "${ENRICHMENT_URL:-}" ]; then
+    provider_port="${WARDEN_PROVIDER_PORT:-8999}"
+    python3 Tests/e2e/fake_enrichment.py "$provider_port" &
+    pids+=($!)
+    export ENRICHMENT_URL="http://127.0.0.1:$provider_port"
+    export ENRICHMENT_API_KEY="${ENRICHMENT_API_KEY:-fake-provider-key-0123456789}"
+fi
 echo
 echo "Serving (Runtime API emulator per function; invoke endpoint /2015-03-31/functions/function/invocations):"
 first=""

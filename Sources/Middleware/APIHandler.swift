@@ -34,12 +34,19 @@ public struct APIHandler: ByteHandler {
 
     /// Runs a function made of `routes` as a Lambda function.
     public static func main(name: String, routes: [APIRoute]) -> Never {
+        main(name: name) { _, _ in routes }
+    }
+
+    /// Runs a function whose routes need per-process state, made once during initialization from the init context
+    /// and the function's secrets.
+    public static func main(name: String, makeRoutes: (InitContext, FunctionSecrets) throws -> [APIRoute]) -> Never {
         LambdaRuntime.run { initContext in
             let logger = initContext.logger
+            let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
             return try APIHandler(
-                name: name, routes: routes,
+                name: name, routes: try makeRoutes(initContext, secrets),
                 configuration: .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,X-API-Key"),
-                secrets: FunctionSecrets(warning: { logger.warning("\($0)") })
+                secrets: secrets
             )
         }
     }
@@ -71,10 +78,15 @@ public struct APIHandler: ByteHandler {
     }
 
     private func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> RouteResponse {
-        let candidates = routes.compactMap { route in route.match(request.path).map { (route, $0) } }
-        guard !candidates.isEmpty else { throw EnvelopeError(.notFound, "No such route.") }
+        // As API Gateway does, the most specific pattern wins: `/api/participants/enrich` (all literal) hides
+        // `/api/participants/{id}` for that path, whatever the method.
+        let matches = routes.compactMap { route in route.match(request.path).map { (route, $0) } }
+        guard let specificity = matches.map({ $0.0.literalSegments }).max() else { throw EnvelopeError(.notFound, "No such route.") }
+        let candidates = matches.filter { $0.0.literalSegments == specificity }
         guard let (route, parameters) = candidates.first(where: { $0.0.method == request.method }) else {
-            throw EnvelopeError(.methodNotAllowed, "This method is not supported on this route.")
+            var methods = ["OPTIONS"]
+            for (route, _) in candidates where !methods.contains(route.method) { methods.append(route.method) }
+            throw EnvelopeError(.methodNotAllowed, "This method is not supported on this route.", allowedMethods: methods.sorted())
         }
         if let body = request.body, body.count > configuration.maxBodyBytes {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")

@@ -63,22 +63,26 @@ public struct RouteResponse: Sendable {
     }
 }
 
-/// One route: method, a path pattern with `{name}` segments, who may call it, and the business logic.
-public struct APIRoute: Sendable {
+/// One route: method, a path pattern with `{name}` segments, who may call it, and the business logic. The handler
+/// runs on the invocation loop's thread only, so it may use per-process state (a reused HTTP handle, caches).
+public struct APIRoute {
     public let method: String
     public let pattern: [Substring]
     public let authentication: RouteAuthentication
-    public let handler: @Sendable (RouteRequest) throws -> RouteResponse
+    public let handler: (RouteRequest) throws -> RouteResponse
 
     public init(
         _ method: String, _ path: String, _ authentication: RouteAuthentication,
-        handler: @escaping @Sendable (RouteRequest) throws -> RouteResponse
+        handler: @escaping (RouteRequest) throws -> RouteResponse
     ) {
         self.method = method
         self.pattern = path.split(separator: "/")
         self.authentication = authentication
         self.handler = handler
     }
+
+    /// How many segments of the pattern are literal (not `{name}`): the more, the more specific the route.
+    var literalSegments: Int { pattern.filter { !($0.first == "{" && $0.last == "}") }.count }
 
     /// The path parameters when `path` fits the pattern.
     func match(_ path: String) -> [String: String]? {

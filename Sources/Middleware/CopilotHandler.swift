@@ -108,7 +108,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     }
 
     private mutating func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> JSON {
-        guard request.method == "POST" else { throw EnvelopeError(.methodNotAllowed, "Only POST is supported.") }
+        guard request.method == "POST" else { throw EnvelopeError(.methodNotAllowed, "Only POST is supported.", allowedMethods: ["OPTIONS", "POST"]) }
         if let body = request.body, body.count > configuration.maxBodyBytes {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
         }

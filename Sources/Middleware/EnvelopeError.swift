@@ -14,6 +14,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case conflict = "CONFLICT"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     case tooManyConcurrent = "TOO_MANY_CONCURRENT_REQUESTS"
+    /// The organization's enrichment budget (daily or monthly) cannot pay for the request.
+    case budgetExceeded = "BUDGET_EXCEEDED"
 
     /// The HTTP status that carries this code.
     public var status: Int {
@@ -30,6 +32,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .conflict: 409
         case .unsupportedMediaType: 415
         case .tooManyConcurrent: 429
+        case .budgetExceeded: 429
         }
     }
 }
@@ -59,11 +62,14 @@ public struct EnvelopeError: Error, Sendable, Equatable {
     public let message: String
     /// Set on `RATE_LIMITED`.
     public var rateLimit: RateLimitInfo?
+    /// Set on `METHOD_NOT_ALLOWED`: the route's methods, for the `Allow` header (RFC 9110 §15.5.6).
+    public var allowedMethods: [String]?
 
-    public init(_ code: ErrorCode, _ message: String, rateLimit: RateLimitInfo? = nil) {
+    public init(_ code: ErrorCode, _ message: String, rateLimit: RateLimitInfo? = nil, allowedMethods: [String]? = nil) {
         self.code = code
         self.message = message
         self.rateLimit = rateLimit
+        self.allowedMethods = allowedMethods
     }
 
     /// The one message every unexpected failure gets.

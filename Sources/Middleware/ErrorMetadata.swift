@@ -1,11 +1,11 @@
-internal import Logging
+public import Logging
 internal import Postgres
 internal import Secrets
 
 /// What an operator may learn about an unexpected error, for log lines: its category, never its message or data.
-enum ErrorMetadata {
+public enum ErrorMetadata {
     /// What an operator may learn about an unexpected error: its category, never its message or data.
-    static func describe(_ error: any Error) -> Logger.Metadata {
+    public static func describe(_ error: any Error) -> Logger.Metadata {
         if let secret = error as? SecretsError {
             return ["error.kind": "secrets", "error.detail": .string(secret.description)]
         }

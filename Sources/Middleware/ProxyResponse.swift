@@ -25,6 +25,7 @@ public enum ProxyResponse {
     public static func failure(_ error: EnvelopeError, headers: [(String, String)]) -> [UInt8] {
         var headers = headers
         if let retry = error.rateLimit?.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
+        if let methods = error.allowedMethods { headers.append(("Allow", methods.joined(separator: ", "))) }
         var envelope = JSONWriter()
         envelope.beginObject()
         envelope.key("ok")

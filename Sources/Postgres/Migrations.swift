@@ -401,6 +401,9 @@ public enum Migrations {
                   WITH CHECK (organization_id = current_setting('app.tenant_id', true));
                 """
         ),
+        enrichment,
+        intentSearch,
+        retention,
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -43,6 +43,7 @@ public final class FunctionSecrets {
 
     private var hmacCache: CachedSecret?
     private var databaseCache: CachedSecret?
+    private var namedCaches: [String: CachedSecret] = [:]
     private var credentials: AWSCredentials?
     private var curl: CurlEasy?
     private var ssm: SSMClient?
@@ -132,6 +133,33 @@ public final class FunctionSecrets {
         if value != lastDatabaseURL { databaseURLGeneration += 1 }
         lastDatabaseURL = value
         return value
+    }
+
+    /// An optional third-party credential (e.g. an enrichment provider's API key): the environment variable
+    /// `variable`, else the Secrets Manager secret named by the variable `secretIdVariable` — its `SecretString`, or
+    /// the string member `jsonKey` when that is a JSON object. `nil` when neither variable is set. Cached with the
+    /// same TTL and stale-while-unavailable rules as the other secrets.
+    public func optionalSecret(
+        variable: String, secretIdVariable: String, jsonKey: String, timeoutMilliseconds: Int? = nil
+    ) throws(SecretsError) -> String? {
+        if let value = nonEmpty(environment(variable)) { return value }
+        guard let secretId = nonEmpty(environment(secretIdVariable)) else { return nil }
+        guard try awsCredentials() != nil else {
+            throw SecretsError(.notConfigured, subject: secretIdVariable, reason: "AWS credentials are missing")
+        }
+        let entry = try current(.secretsManager(secretId: secretId), cached: namedCaches[secretId], timeout: timeoutMilliseconds) {
+            raw, subject throws(SecretsError) in
+            if raw.utf8.first == UInt8(ascii: "{") {
+                guard let object = (try? JSON.parse(Array(raw.utf8)))?.objectValue, case .string(let member)? = object[jsonKey],
+                    !member.isEmpty
+                else { throw SecretsError(.malformed, subject: subject, reason: "the JSON secret has no string member \(jsonKey)") }
+                return member
+            }
+            guard !raw.isEmpty else { throw SecretsError(.malformed, subject: subject, reason: "the value is empty") }
+            return raw
+        }
+        namedCaches[secretId] = entry
+        return entry.value
     }
 
     /// Makes the next `databaseURL()` refetch even within the TTL — call it when the database refuses the

@@ -1,11 +1,16 @@
 // The participant API (CONTRACTS.md §2): meeting participants of the caller's organization, with GDPR
-// rectification, erasure and export. Every route takes a bearer JWT; the user's organization is the tenant.
+// rectification, erasure and export, and enrichment through an HTTP provider within budgets. Every route takes a
+// bearer JWT; the user's organization is the tenant.
+import Enrichment
 import Middleware
 
-APIHandler.main(name: "participants", routes: [
-    APIRoute("GET", "/api/participants", .user, handler: ParticipantRoutes.list),
-    APIRoute("POST", "/api/participants", .user, handler: ParticipantRoutes.create),
-    APIRoute("PUT", "/api/participants/{id}", .user, handler: ParticipantRoutes.update),
-    APIRoute("POST", "/api/participants/{id}/erase", .user, handler: ParticipantRoutes.erase),
-    APIRoute("GET", "/api/participants/{id}/export", .user, handler: ParticipantRoutes.export),
-])
+APIHandler.main(name: "participants") { _, secrets in
+    let enrichment = EnrichmentRoutes(enricher: Enricher(settings: .fromEnvironment(), secrets: secrets))
+    return [
+        APIRoute("GET", "/api/participants", .user, handler: ParticipantRoutes.list),
+        APIRoute("POST", "/api/participants", .user, handler: ParticipantRoutes.create),
+        APIRoute("PUT", "/api/participants/{id}", .user, handler: ParticipantRoutes.update),
+        APIRoute("POST", "/api/participants/{id}/erase", .user, handler: ParticipantRoutes.erase),
+        APIRoute("GET", "/api/participants/{id}/export", .user, handler: ParticipantRoutes.export),
+    ] + enrichment.all
+}

@@ -1,0 +1,56 @@
+internal import Platform
+
+/// The enrichment limits and the provider's location, from the environment. The limits default to the seed
+/// document's figures (seed 003: 5000 ¢ a day, 100 000 ¢ a month, batches of 50, 5 jobs per organization, 3 retries
+/// with exponential back-off from 5 s).
+public struct EnrichmentSettings: Sendable, Equatable {
+    /// Base URL of the provider (`ENRICHMENT_URL`, e.g. `https://api.provider.example`); `nil`: enrichment is off.
+    public var baseURL: String?
+    /// Name recorded as the participant's `enrichment_source` (`ENRICHMENT_PROVIDER_NAME`, default `provider`).
+    public var providerName: String
+    /// Bound on one provider call (`ENRICHMENT_TIMEOUT_MS`, default 5000), further bounded by the invocation's
+    /// remaining time.
+    public var timeoutMilliseconds: Int
+    /// What one provider call costs, charged before the call (`ENRICHMENT_COST_CENTS`, default 10).
+    public var costCents: Int
+    /// Daily budget per organization, UTC days (`ENRICHMENT_DAILY_BUDGET_CENTS`, default 5000).
+    public var dailyBudgetCents: Int
+    /// Monthly budget per organization, UTC months (`ENRICHMENT_MONTHLY_BUDGET_CENTS`, default 100000).
+    public var monthlyBudgetCents: Int
+    /// Most participants in one batch (50, the document's figure; not configurable upwards).
+    public var maxBatch: Int
+    /// Jobs of one organization running at once (`ENRICHMENT_MAX_JOBS`, default 5).
+    public var maxRunningJobs: Int
+    /// Attempts per job: the first and three retries (`ENRICHMENT_MAX_ATTEMPTS`, default 4).
+    public var maxAttempts: Int
+    /// First retry delay; doubles each time (`ENRICHMENT_RETRY_BASE_MS`, default 5000).
+    public var retryBaseMilliseconds: Int
+
+    public static let defaults = EnrichmentSettings(
+        baseURL: nil, providerName: "provider", timeoutMilliseconds: 5000, costCents: 10, dailyBudgetCents: 5000,
+        monthlyBudgetCents: 100_000, maxBatch: 50, maxRunningJobs: 5, maxAttempts: 4, retryBaseMilliseconds: 5000
+    )
+
+    /// The settings from the process environment.
+    public static func fromEnvironment() -> EnrichmentSettings { fromEnvironment(Platform.environment) }
+
+    /// The settings from `environment`; malformed numbers fall back to the defaults.
+    public static func fromEnvironment(_ environment: (String) -> String?) -> EnrichmentSettings {
+        var settings = defaults
+        func number(_ name: String, _ range: ClosedRange<Int>) -> Int? {
+            environment(name).flatMap { Int($0) }.flatMap { range.contains($0) ? $0 : nil }
+        }
+        if let url = environment("ENRICHMENT_URL"), !url.isEmpty {
+            settings.baseURL = url.utf8.last == UInt8(ascii: "/") ? String(url.dropLast()) : url
+        }
+        if let name = environment("ENRICHMENT_PROVIDER_NAME"), !name.isEmpty, name.utf8.count <= 64 { settings.providerName = name }
+        settings.timeoutMilliseconds = number("ENRICHMENT_TIMEOUT_MS", 100...60_000) ?? settings.timeoutMilliseconds
+        settings.costCents = number("ENRICHMENT_COST_CENTS", 0...100_000) ?? settings.costCents
+        settings.dailyBudgetCents = number("ENRICHMENT_DAILY_BUDGET_CENTS", 0...100_000_000) ?? settings.dailyBudgetCents
+        settings.monthlyBudgetCents = number("ENRICHMENT_MONTHLY_BUDGET_CENTS", 0...1_000_000_000) ?? settings.monthlyBudgetCents
+        settings.maxRunningJobs = number("ENRICHMENT_MAX_JOBS", 1...100) ?? settings.maxRunningJobs
+        settings.maxAttempts = number("ENRICHMENT_MAX_ATTEMPTS", 1...10) ?? settings.maxAttempts
+        settings.retryBaseMilliseconds = number("ENRICHMENT_RETRY_BASE_MS", 0...3_600_000) ?? settings.retryBaseMilliseconds
+        return settings
+    }
+}

@@ -1,0 +1,97 @@
+internal import Enrichment
+internal import Middleware
+internal import Postgres
+internal import WardenJSON
+
+/// The enrichment routes: one participant or a batch of at most 50, the job's state, the organization's budget.
+/// A request creates a job and runs its first attempt at once when the organization has a free job slot (200);
+/// otherwise the job waits for the scheduled worker (202). Every provider call is paid for from the budgets first.
+struct EnrichmentRoutes {
+    let enricher: Enricher
+
+    var all: [APIRoute] {
+        [
+            APIRoute("POST", "/api/participants/{id}/enrich", .user, handler: enrichOne),
+            APIRoute("POST", "/api/participants/enrich", .user, handler: enrichBatch),
+            APIRoute("GET", "/api/enrichment-jobs/{id}", .user, handler: job),
+            APIRoute("GET", "/api/enrichment/budget", .user, handler: budget),
+        ]
+    }
+
+    /// `POST /api/participants/{id}/enrich` (no body, or `{}`): `{participant, job}`.
+    func enrichOne(_ call: RouteRequest) throws -> RouteResponse {
+        let id = try ParticipantRoutes.participantID(call)
+        if call.request.body?.isEmpty == false {
+            guard try call.jsonBody().isEmpty else { throw EnvelopeError(.invalidInput, "The request body has an unknown field.") }
+        }
+        guard let status = try call.session.query(ParticipantSQL.status, [.int(id)]).first else { throw ParticipantRoutes.notFound }
+        guard status.first != "deleted" else {
+            throw EnvelopeError(.conflict, "This participant was erased and can no longer be enriched.")
+        }
+        let (job, ran) = try run(call, participants: [id])
+        guard let row = try call.session.query(ParticipantSQL.select, [.int(id)]).first else { throw ParticipantRoutes.notFound }
+        return RouteResponse(status: ran ? 200 : 202, data: ["participant": ParticipantRow.json(row), "job": job])
+    }
+
+    /// `POST /api/participants/enrich` with `{"participantIds": [id, …]}` (1–50 distinct ids): `{job}`.
+    func enrichBatch(_ call: RouteRequest) throws -> RouteResponse {
+        let body = try call.jsonBody()
+        try ParticipantInput.onlyKnown(body, ["participantIds"])
+        guard let list = body["participantIds"]?.arrayValue else {
+            throw EnvelopeError(.invalidInput, "participantIds must be an array of participant ids.")
+        }
+        guard !list.isEmpty else { throw EnvelopeError(.invalidInput, "participantIds must not be empty.") }
+        guard list.count <= enricher.settings.maxBatch else {
+            throw EnvelopeError(.invalidInput, "A batch holds at most \(enricher.settings.maxBatch) participants.")
+        }
+        var ids: [Int64] = []
+        for item in list {
+            guard case .int(let id) = item, id > 0 else {
+                throw EnvelopeError(.invalidInput, "participantIds must be an array of participant ids.")
+            }
+            ids.append(id)
+        }
+        guard Set(ids).count == ids.count else { throw EnvelopeError(.invalidInput, "participantIds must be distinct.") }
+        let (job, ran) = try run(call, participants: ids)
+        return RouteResponse(status: ran ? 200 : 202, data: ["job": job])
+    }
+
+    /// `GET /api/enrichment-jobs/{id}`: `{job}`; another organization's job is "not found".
+    func job(_ call: RouteRequest) throws -> RouteResponse {
+        let notFound = EnvelopeError(.notFound, "No such enrichment job.")
+        guard let text = call.pathParameters["id"], let id = ParticipantInput.decimal(text), id > 0 else { throw notFound }
+        guard let job = try enricher.jobJSON(id, session: call.session) else { throw notFound }
+        return RouteResponse(data: ["job": job])
+    }
+
+    /// `GET /api/enrichment/budget`: today's and this month's spending and limits.
+    func budget(_ call: RouteRequest) throws -> RouteResponse {
+        RouteResponse(data: try enricher.budgetJSON(session: call.session))
+    }
+
+    /// Refuses at once when the budget cannot pay for a single call, else creates the job and tries its first
+    /// attempt. Returns the job's JSON and whether the attempt ran (`false`: queued behind the job limit).
+    private func run(_ call: RouteRequest, participants: [Int64]) throws -> (JSON, Bool) {
+        let exceeded = EnvelopeError(.budgetExceeded, "The organization's enrichment budget is spent; try again in the next period.")
+        let spending = try enricher.budgetJSON(session: call.session)
+        let cost = Int64(enricher.settings.costCents)
+        for period in ["day", "month"] {
+            if let spent = spending[period]?["spentCents"]?.int64Value, let limit = spending[period]?["limitCents"]?.int64Value,
+                spent + cost > limit
+            {
+                throw exceeded
+            }
+        }
+        let requester: String
+        switch call.principal {
+        case .user(let user): requester = "user:" + user.subject
+        case .apiKey(let key): requester = "key:" + key.keyID
+        }
+        let id = try enricher.createJob(call.session, requestedBy: requester, participants: participants)
+        let result = try enricher.attempt(id, session: call.session, deadline: call.context.deadlineMilliseconds, logger: call.context.logger)
+        // Raced to an empty budget between the check above and the first charge: nothing was spent.
+        if result.budgetExceeded, result.calls == 0 { throw exceeded }
+        guard let job = try enricher.jobJSON(id, session: call.session) else { throw EnvelopeError.toolFailure }
+        return (job, result.attempt > 0)
+    }
+}
