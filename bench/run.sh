@@ -48,3 +48,9 @@ export BENCH_DATABASE_URL BENCH_OWNER_URL
 WARDEN_BENCH_PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 export WARDEN_BENCH_PYTHON
 "$WARDEN_BENCH_PYTHON" bench/bench.py
+
+# Intent scoring at scale (bench/intent_bench.py, see bench/README.md): 10 000 companies and 100 000 evidence rows
+# seeded into the same database, the packaged intent bootstrap beside its scan baseline; its tables go to
+# bench/results/intent-latest.md.
+bash scripts/package.sh intent
+"$WARDEN_BENCH_PYTHON" bench/intent_bench.py

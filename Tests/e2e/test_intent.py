@@ -1,6 +1,12 @@
 """The intent-scoring API (seed 002) through the packaged static bootstrap, the emulator and Postgres: API keys
 with the `intent:score` role scoped to their organization, the BM25/decay/fit model checked against an independent
-computation here, B2B-only input validation, and the query text recorded for successful calls only."""
+computation here and against a small example worked out by hand, B2B-only input validation, and the query text
+recorded for successful calls only.
+
+The default (index) strategy reads the posting lists of migration 9; the same bootstrap with INTENT_SCORING=scan runs
+the original load-everything implementation. Both must answer alike on a random corpus (non-ASCII text and attribute
+values, ties, quotes and braces in values), also after every kind of change to the evidence, whose index the
+triggers keep equal to a recomputation; the function role only reads the index, and only its organization's rows."""
 import json
 import math
 import re
@@ -231,3 +237,363 @@ def test_refused_calls_record_nothing(api, db):
     # A business address and the edges of the ranges are fine.
     for body in ({"query": "vendor contact ops@acme.example"}, {"query": "x" * 500, "limit": 50}, {"query": "a", "limit": 1}):
         assert call(fn, keys["acme"], body)[0] == 200, body
+
+
+# --------------------------------------------------------------------------------------- a hand-computed example
+
+HAND = "org_i_hand"
+
+
+def test_hand_computed_example(db, database_url, function_url, tmp_path):
+    """A corpus small enough to score by hand (k1 = 1.2, b = 0.75, threshold 8, τ = 90 days).
+
+    Four evidence texts of 15 terms each: N = 4, avgdl = 60 / 4 = 15, so every length norm is
+    1 − 0.75 + 0.75 × 15 / 15 = 1. Query "alpha beta gamma delta epsilon" (5 distinct terms); only X1 holds them,
+    each 3 times (df = 1, tf = 3).
+
+      idf        = ln(1 + (4 − 1 + 0.5) / (1 + 0.5)) = ln(10 / 3)       = 1.2039728
+      per term   = idf × 3 × (1.2 + 1) / (3 + 1.2 × 1) = idf × 6.6 / 4.2 = 1.8919573
+      bm25(X1)   = 5 × 1.8919573                                         = 9.4597863  ≥ 8: relevant → 9.46
+      weight(X1) = exp(−30 / 90)  (observed 30 days ago)                 = 0.7165313  → 0.72
+      intent(X)  = 100 × (1 − exp(−9.4597863 × 0.7165313 / 10))
+                 = 100 × (1 − exp(−0.6778233)) = 100 × (1 − 0.5077209)  = 49.2279    → 49.23
+    X2, Y1, Y2 hold no query term: bm25 0, not listed.
+
+    Filters industry "saas", size "MID" (no region filter: that criterion counts 1 for everyone):
+      X  SaaS / mid, no bonus:              fit 100 × (0.4 + 0.3 + 0.3) = 100; final 0.6 × 100 + 0.4 × 49.2279 = 79.69
+      Z  saas / enterprise, job posting:    fit 100 × (0.4 + 0 + 0.3)   = 70;  intent 15; final 42 + 6 = 48
+      Y  Retail / MID, churn signal:        fit 100 × (0 + 0.3 + 0.3)   = 60;  intent 20; final 36 + 8 = 44
+      W  no industry / no size, no bonus:   fit 100 × (0 + 0 + 0.3)     = 30;  intent 0;  final 18
+    Ranked X, Z, Y, W; with limit 2 only X and Z."""
+    cur = db.cursor()
+    ids = {}
+    for name, industry, size, churn, job in (("X", "SaaS", "mid", False, False), ("Y", "Retail", "MID", True, False),
+                                             ("Z", "saas", "enterprise", False, True), ("W", None, None, False, False)):
+        cur.execute("INSERT INTO intent_companies (organization_id, name, industry, size_band, region, churn_signal, "
+                    "job_posting) VALUES (%s, %s, %s, %s, 'NA', %s, %s) RETURNING id", (HAND, name, industry, size, churn, job))
+        ids[name] = cur.fetchone()[0]
+    texts = [("X", "Alpha alpha ALPHA beta beta beta gamma gamma gamma delta delta delta epsilon epsilon epsilon"),
+             ("X", "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"),
+             ("Y", "the quick brown fox jumps over the lazy dog and the cat naps all day"),
+             ("Y", "q1 q2 q3 q4 q5 q6 q7 q8 q9 q10 q11 q12 q13 q14 q15")]
+    evidence = []
+    for company, text in texts:
+        cur.execute("INSERT INTO intent_evidence (organization_id, company_id, observed_at, text) "
+                    "VALUES (%s, %s, now() - interval '30 days', %s) RETURNING id", (HAND, ids[company], text))
+        evidence.append(cur.fetchone()[0])
+    cur.execute("SELECT documents, terms FROM intent_search_stats WHERE organization_id = %s", (HAND,))
+    assert tuple(cur.fetchone()) == (4, 60)
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="intent", env={"DATABASE_URL": function_url})
+    try:
+        key = mint(database_url, HAND, "intent:score")
+        status, env = call(fn, key, {"query": "alpha beta gamma delta epsilon", "industry": "saas", "size": "MID"})
+        assert status == 200, env
+        results = env["data"]["results"]
+        assert [(r["name"], r["fit"], r["intent"], r["final"]) for r in results] == [
+            ("X", 100.0, 49.23, 79.69), ("Z", 70.0, 15.0, 48.0), ("Y", 60.0, 20.0, 44.0), ("W", 30.0, 0.0, 18.0)]
+        assert [[(e["id"], e["bm25"], e["weight"]) for e in r["evidence"]] for r in results] == [
+            [(evidence[0], 9.46, 0.72)], [], [], []]
+        status, env = call(fn, key, {"query": "alpha beta gamma delta epsilon", "industry": "saas", "size": "MID",
+                                     "limit": 2})
+        assert [r["name"] for r in env["data"]["results"]] == ["X", "Z"]
+    finally:
+        fn.stop()
+
+
+# ------------------------------------------------------------------- the index strategy against the reference
+
+RAND = "org_i_random"
+VOCAB = ("kubernetes migration observability platform evaluation security audit cloud pipeline outage latency "
+         "database warehouse churn renewal pricing budget vendor pilot contract hiring funding merger api sso "
+         "identity network backup tracing kafka billing payments fraud payroll training encryption vault").split()
+ODD = ["Zürich", "naïve", "K8s", "e-mail", "ÉNERGIE", "Straße", "Kelvin-\u212a", "İstanbul", "24/7", "x86_64"]
+# A stored value that must survive being judged in Swift and sent back inside a text[] literal.
+TRICKY = 'Médias, "Presse" {x}\\ NULL'
+
+
+
+def random_corpus(rng, companies, evidence):
+    """Companies with case variants, NULLs, non-ASCII and repeated attribute values (ties), and evidence texts
+    from a Zipf-like vocabulary (rare words reach the threshold), some identical, some with non-ASCII bytes."""
+    filler = [f"w{i}" for i in range(400)]
+    words = VOCAB + filler
+    weights = [1 / (r + 1) for r in range(len(words))]
+    rows = []
+    for i in range(companies):
+        def pick(values):
+            r = rng.random()
+            return None if r < 0.08 else rng.choice(values)
+        rows.append((f"R{i:03d}", pick(["SaaS", "saas", "SAAS", "Retail", "Énergie", "énergie", "Médias", TRICKY]),
+                     pick(["mid", "MID", "small", "Groß", "GROSS"]), pick(["EMEA", "emea", "NA", "Österreich"]),
+                     rng.random() < 0.2, rng.random() < 0.2))
+    texts = []
+    for _ in range(evidence):
+        if texts and rng.random() < 0.05:
+            texts.append(rng.choice(texts))  # the same text twice: equal scores
+            continue
+        n = rng.randint(3, 25)
+        ws = rng.choices(words, weights=weights, k=n)
+        if rng.random() < 0.15:
+            ws.insert(rng.randrange(n), rng.choice(ODD))
+        texts.append(" ".join(w.upper() if rng.random() < 0.1 else w for w in ws))
+    return rows, texts
+
+
+def random_queries(rng, n):
+    out = []
+    for i in range(n):
+        terms = rng.sample(VOCAB, rng.randint(1, 4)) + [f"w{rng.randint(0, 399)}" for _ in range(rng.randint(0, 3))]
+        if i % 7 == 0:
+            terms.append(rng.choice(ODD))
+        body = {"query": " ".join(terms)}
+        if i % 3 == 0:
+            body["industry"] = rng.choice(["saas", "SaaS", "retail", "énergie", "ÉNERGIE", "médias", TRICKY.lower()])
+        if i % 4 == 0:
+            body["size"] = rng.choice(["MID", "groß", "GROSS", "small"])
+        if i % 5 == 0:
+            body["region"] = rng.choice(["emea", "österreich", "NA"])
+        body["limit"] = rng.choice([1, 5, 10, 50])
+        out.append(body)
+    return out
+
+
+@pytest.fixture(scope="module")
+def both(database_url, function_url, tmp_path_factory):
+    """The same bootstrap twice: the index strategy (default) and the reference scan (INTENT_SCORING=scan)."""
+    import random
+    rng = random.Random(7)
+    from conftest import connect
+    owner = connect(database_url)
+    owner.autocommit = True
+    cur = owner.cursor()
+    rows, texts = random_corpus(rng, 120, 1500)
+    ids = []
+    for name, industry, size, region, churn, job in rows:
+        cur.execute("INSERT INTO intent_companies (organization_id, name, industry, size_band, region, churn_signal, "
+                    "job_posting) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    (RAND, name, industry, size, region, churn, job))
+        ids.append(cur.fetchone()[0])
+    # One multi-row statement (the statement-level triggers see all rows at once), ages from 0 to 2 years.
+    values = [(RAND, ids[rng.randrange(len(ids))], rng.choice([0, 1, 30, 90, 400, 730]), t) for t in texts]
+    cur.execute("INSERT INTO intent_evidence (organization_id, company_id, observed_at, text) "
+                "SELECT o, c, now() - make_interval(days => d), t FROM unnest(%s::text[], %s::bigint[], %s::int[], "
+                "%s::text[]) AS v(o, c, d, t)", [list(x) for x in zip(*values)])
+    tmp = tmp_path_factory.mktemp("intent-both")
+    index = Emulator(BOOTSTRAP, tmp_path=tmp, name="intent", env={"DATABASE_URL": function_url})
+    scan = Emulator(BOOTSTRAP, tmp_path=tmp, name="intent-scan", env={"DATABASE_URL": function_url,
+                                                                      "INTENT_SCORING": "scan"})
+    yield index, scan, mint(database_url, RAND, "intent:score"), owner, ids
+    index.stop()
+    scan.stop()
+    owner.close()
+
+
+def index_is_exact(cur):
+    """The postings and statistics equal a recomputation from intent_evidence (every organization)."""
+    cur.execute("""
+        WITH want AS (
+            SELECT e.organization_id, t.term, e.id, t.n, e.search_length
+            FROM intent_evidence e, unnest(e.search_terms, e.search_counts) AS t(term, n)
+        ), have AS (
+            SELECT p.organization_id, p.term, p.id_base + split_part(x, ',', 1)::int, split_part(x, ',', 2)::int,
+                   split_part(x, ',', 3)::int
+            FROM intent_search_postings p, unnest(string_to_array(p.postings, ' ')) AS x
+        ), counted AS (
+            SELECT organization_id, count(*) AS documents, sum(search_length) AS terms FROM intent_evidence GROUP BY 1
+        )
+        SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT ALL SELECT * FROM have) a),
+               (SELECT count(*) FROM (SELECT * FROM have EXCEPT ALL SELECT * FROM want) b),
+               (SELECT count(*) FROM intent_search_stats s FULL JOIN counted c USING (organization_id)
+                WHERE coalesce(s.documents, 0) <> coalesce(c.documents, 0) OR coalesce(s.terms, 0) <> coalesce(c.terms, 0)),
+               (SELECT count(*) FROM intent_search_postings WHERE postings = ''),
+               (SELECT count(*) FROM intent_evidence WHERE search_terms IS DISTINCT FROM
+                  (SELECT coalesce(array_agg(DISTINCT w ORDER BY w), '{}') FROM regexp_split_to_table(
+                     translate(text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[^a-z0-9]+') AS w
+                   WHERE w <> ''))""")
+    return tuple(cur.fetchone()) == (0, 0, 0, 0, 0)
+
+
+def python_terms_match_sql(cur):
+    """Swift's tokenizer (mirrored here on bytes) and the SQL one agree on every stored text."""
+    cur.execute("SELECT text, search_terms, search_counts, search_length FROM intent_evidence WHERE organization_id = %s",
+                (RAND,))
+    for text, terms, counts, length in cur.fetchall():
+        tokens = re.findall(rb"[a-z0-9]+", bytes(b | 0x20 if 0x41 <= b <= 0x5A else b for b in text.encode()))
+        tokens = [t.decode() for t in tokens]
+        distinct = sorted(set(tokens))
+        if (terms, counts, length) != (distinct, [tokens.count(t) for t in distinct], len(tokens)):
+            return False
+    return True
+
+
+def between(value, first, last):
+    """Whether `value` equals `first` or `last` part by part. Ages grow with the database's clock between two calls,
+    so a weight, intent or final may cross a rounding step in between; nothing else may differ."""
+    if isinstance(value, dict):
+        return value.keys() == first.keys() == last.keys() and all(between(value[k], first[k], last[k]) for k in value)
+    if isinstance(value, list):
+        return len(value) == len(first) == len(last) and all(map(between, value, first, last))
+    return value == first or value == last
+
+
+def assert_same_answers(index, scan, key, bodies):
+    """Each body through the scan reference, bracketed by two calls of the index strategy: the reference's
+    answer must equal theirs."""
+    relevant = 0
+    for body in bodies:
+        a, b, c = call(index, key, body), call(scan, key, body), call(index, key, body)
+        assert a[0] == b[0] == c[0] == 200, (body, a, b)
+        assert between(b[1]["data"]["results"], a[1]["data"]["results"], c[1]["data"]["results"]), (body, a, b, c)
+        relevant += sum(len(r["evidence"]) for r in a[1]["data"]["results"])
+    return relevant
+
+
+def test_index_strategy_answers_exactly_as_the_scan(both, db):
+    import random
+    index, scan, key, owner, _ = both
+    cur = db.cursor()
+    assert index_is_exact(cur)
+    assert python_terms_match_sql(cur)
+    bodies = random_queries(random.Random(11), 36) + [
+        {"query": "zzzz unknown"}, {"query": "日本語 !!!"}, {"query": "w0 w1 w2 w3 w4 w5", "limit": 50},
+        {"query": "kubernetes", "industry": "\u212aelvin"}, {"query": "e-mail K8s", "region": "ÖSTERREICH", "limit": 50},
+        {"query": "vault", "industry": TRICKY.upper(), "limit": 50}, {"query": "' OR 1=1; -- {a,b} \\ \"x\""},
+        {"query": " ".join("abcdefghijklmnopqrstuvwxyz0123456789"[i % 36] for i in range(250)), "limit": 50},
+    ]
+    relevant = assert_same_answers(index, scan, key, bodies)
+    # The comparison means something: many answers list evidence over the BM25 threshold.
+    assert relevant > 20
+
+
+def test_index_follows_every_change_to_the_evidence(both, db):
+    import random
+    import threading
+    index, scan, key, owner, ids = both
+    cur = owner.cursor()
+    rng = random.Random(5)
+    # Inserts one by one and several at once, text and date updates, moves between companies, deletes, and a
+    # company deleted with its evidence — while calls run (the index strategy retries when the data moves).
+    stop = threading.Event()
+    answers = []
+
+    def caller():
+        while not stop.is_set():
+            answers.append(call(index, key, {"query": "kubernetes migration w3 w7", "limit": 5})[0])
+    thread = threading.Thread(target=caller)
+    thread.start()
+    try:
+        for i in range(20):
+            cur.execute("INSERT INTO intent_evidence (organization_id, company_id, observed_at, text) "
+                        "VALUES (%s, %s, now(), %s)", (RAND, ids[i], f"kubernetes migration w3 w7 w{i} KUBERNETES"))
+        cur.execute("INSERT INTO intent_evidence (organization_id, company_id, observed_at, text) "
+                    "SELECT %s, c, now() - interval '3 days', 'pilot contract W9 ' || c FROM unnest(%s::bigint[]) AS c",
+                    (RAND, ids[20:40]))
+        cur.execute("UPDATE intent_evidence SET text = text || ' vault vault w3' WHERE id IN "
+                    "(SELECT id FROM intent_evidence WHERE organization_id = %s ORDER BY id LIMIT 40)", (RAND,))
+        cur.execute("UPDATE intent_evidence SET observed_at = observed_at - interval '10 days' WHERE id IN "
+                    "(SELECT id FROM intent_evidence WHERE organization_id = %s ORDER BY id DESC LIMIT 40)", (RAND,))
+        cur.execute("UPDATE intent_evidence SET company_id = %s WHERE id IN "
+                    "(SELECT id FROM intent_evidence WHERE organization_id = %s ORDER BY id LIMIT 10 OFFSET 100)",
+                    (ids[-1], RAND))
+        cur.execute("UPDATE intent_evidence SET text = text WHERE organization_id = %s", (RAND,))  # no change at all
+        cur.execute("DELETE FROM intent_evidence WHERE id IN (SELECT id FROM intent_evidence WHERE organization_id = %s "
+                    "ORDER BY id LIMIT 60 OFFSET 200)", (RAND,))
+        cur.execute("DELETE FROM intent_companies WHERE id = %s", (ids[rng.randrange(50, 100)],))
+    finally:
+        stop.set()
+        thread.join()
+    assert answers and set(answers) == {200}
+    assert index_is_exact(cur)
+    assert python_terms_match_sql(cur)
+    assert assert_same_answers(index, scan, key, random_queries(random.Random(13), 12)) > 0
+    # TRUNCATE empties the index (inside a transaction that is rolled back: the data stays for the other tests).
+    owner.autocommit = False
+    try:
+        cur.execute("TRUNCATE intent_evidence")
+        cur.execute("SELECT count(*) FROM intent_search_postings")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT count(*) FROM intent_search_stats WHERE documents <> 0 OR terms <> 0")
+        assert cur.fetchone()[0] == 0
+    finally:
+        owner.rollback()
+        owner.autocommit = True
+    assert index_is_exact(cur)
+
+
+def test_evidence_must_belong_to_its_company_organization(both, db):
+    _, _, _, owner, ids = both
+    before = snapshot(db, ["intent_evidence", "intent_search_postings", "intent_search_stats"])
+    cur = owner.cursor()
+    with pytest.raises(Exception) as refused:
+        cur.execute("INSERT INTO intent_evidence (organization_id, company_id, observed_at, text) "
+                    "VALUES (%s, %s, now(), 'kubernetes')", (OTHER, ids[0]))
+    assert "differs from the company" in str(refused.value)
+    with pytest.raises(Exception):
+        cur.execute("UPDATE intent_evidence SET organization_id = %s WHERE id = "
+                    "(SELECT min(id) FROM intent_evidence WHERE organization_id = %s)", (OTHER, RAND))
+    assert snapshot(db, ["intent_evidence", "intent_search_postings", "intent_search_stats"]) == before
+
+
+def test_function_role_only_reads_its_own_organization_of_the_index(both, function_url):
+    from conftest import connect
+    conn = connect(function_url)
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
+        for sql in ("INSERT INTO intent_search_stats (organization_id) VALUES ('x')",
+                    "UPDATE intent_search_stats SET documents = 0",
+                    "DELETE FROM intent_search_postings",
+                    "INSERT INTO intent_search_postings VALUES ('x', 'y', 0, '0,1,1')",
+                    "UPDATE intent_evidence SET text = 'x'",
+                    "INSERT INTO intent_companies (organization_id, name) VALUES ('x', 'y')"):
+            with pytest.raises(Exception) as refused:
+                cur.execute(sql)
+            assert "permission denied" in str(refused.value), sql
+        cur.execute("SELECT count(*) FROM intent_search_postings")
+        assert cur.fetchone()[0] == 0  # no organization set: row-level security shows nothing
+        cur.execute("BEGIN")
+        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (RAND,))
+        cur.execute("SELECT count(DISTINCT organization_id), count(*) FROM intent_search_postings")
+        orgs, rows = cur.fetchone()
+        assert orgs == 1 and rows > 100
+        cur.execute("SELECT array_agg(organization_id) FROM intent_search_stats")
+        assert cur.fetchone()[0] == [RAND]
+        cur.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def test_migration_indexes_existing_evidence(private_cluster):
+    """Migration 9 on a database that already holds evidence (as it was after migration 8): the terms, postings
+    and statistics are built from the rows already there."""
+    owner = private_cluster.owner_url
+    from conftest import connect
+    conn = connect(owner)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("""
+        DROP TRIGGER intent_evidence_terms ON intent_evidence;
+        DROP TRIGGER intent_search_insert ON intent_evidence; DROP TRIGGER intent_search_update ON intent_evidence;
+        DROP TRIGGER intent_search_delete ON intent_evidence; DROP TRIGGER intent_search_truncate ON intent_evidence;
+        DROP TABLE intent_search_postings, intent_search_stats;
+        ALTER TABLE intent_evidence DROP COLUMN search_terms, DROP COLUMN search_counts, DROP COLUMN search_length;
+        ALTER TABLE intent_companies DROP COLUMN industry_folded, DROP COLUMN size_band_folded,
+          DROP COLUMN region_folded, DROP COLUMN fit_ascii;
+        DELETE FROM warden_schema_migrations WHERE version >= 9;
+        INSERT INTO intent_companies (organization_id, name, industry)
+          SELECT 'o' || (i % 3), 'c' || i, CASE WHEN i % 5 = 0 THEN 'Énergie' ELSE 'SaaS' END
+          FROM generate_series(1, 300) AS i;
+        INSERT INTO intent_evidence (organization_id, company_id, observed_at, text)
+          SELECT c.organization_id, c.id, now(), 'Kubernetes migration ' || repeat('obs ', (c.id % 7)::int) || c.name
+                 || ' Zürich'
+          FROM intent_companies c, generate_series(1, 5);
+    """)
+    out = subprocess.run([str(WARDEN), "migrate", "--database-url", owner], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "applied 9" in out.stdout
+    assert index_is_exact(cur)
+    cur.execute("SELECT organization_id, documents, terms FROM intent_search_stats ORDER BY 1")
+    assert [tuple(r[:2]) for r in cur.fetchall()] == [("o0", 500), ("o1", 500), ("o2", 500)]
+    cur.execute("SELECT count(*) FILTER (WHERE NOT fit_ascii), count(*) FROM intent_companies")
+    assert tuple(cur.fetchone()) == (60, 300)
+    conn.close()

@@ -35,12 +35,43 @@ enum Tokenizer {
 /// `idf(t) × tf × (k1 + 1) / (tf + k1 × (1 − b + b × |d| / avgdl))` with
 /// `idf(t) = ln(1 + (N − df(t) + 0.5) / (df(t) + 0.5))`, where `N` is the number of documents, `df(t)` how many of
 /// them contain `t`, `tf` how often `t` occurs in `d` and `avgdl` the mean document length in terms. A document's
-/// score is the sum over the query's *distinct* terms.
+/// score is the sum over the query's *distinct* terms, in the order they first occur in the query.
+///
+/// The formula lives in the static functions, shared by this in-memory index (the `scan` strategy) and by
+/// `PostingScores` (the `index` strategy, from the database's posting lists), so both compute the same bits.
 struct BM25 {
     /// Term-frequency saturation.
     static let k1 = 1.2
     /// Length normalisation.
     static let b = 0.75
+
+    /// `ln(1 + (N − df + 0.5) / (df + 0.5))`: always positive.
+    static func inverseDocumentFrequency(documents: Int, containing: Int) -> Double {
+        let n = Double(documents), df = Double(containing)
+        return log(1 + (n - df + 0.5) / (df + 0.5))
+    }
+
+    /// Mean document length; 0 for an empty corpus.
+    static func averageLength(documents: Int, terms: Int) -> Double {
+        documents == 0 ? 0 : Double(terms) / Double(documents)
+    }
+
+    /// `1 − b + b × |d| / avgdl`.
+    static func lengthNorm(length: Int, averageLength: Double) -> Double {
+        1 - b + b * Double(length) / averageLength
+    }
+
+    /// One term's share of a document's score.
+    static func termScore(idf: Double, count: Int, norm: Double) -> Double {
+        let tf = Double(count)
+        return idf * tf * (k1 + 1) / (tf + k1 * norm)
+    }
+
+    /// The query's distinct terms, in order of first occurrence.
+    static func distinct(_ terms: [String]) -> [String] {
+        var seen: Set<String> = []
+        return terms.filter { seen.insert($0).inserted }
+    }
 
     /// Term counts of each document.
     private let counts: [[String: Int]]
@@ -65,27 +96,23 @@ struct BM25 {
         self.counts = counts
         lengths = documents.map(\.count)
         documentFrequency = df
-        let total = lengths.reduce(0, +)
-        averageLength = documents.isEmpty ? 0 : Double(total) / Double(documents.count)
+        averageLength = Self.averageLength(documents: documents.count, terms: lengths.reduce(0, +))
     }
 
-    /// `ln(1 + (N − df + 0.5) / (df + 0.5))`: always positive.
+    /// The idf of `term` in this corpus.
     func idf(_ term: String) -> Double {
-        let n = Double(counts.count), df = Double(documentFrequency[term] ?? 0)
-        return log(1 + (n - df + 0.5) / (df + 0.5))
+        Self.inverseDocumentFrequency(documents: counts.count, containing: documentFrequency[term] ?? 0)
     }
 
     /// The score of document `index` for `query` (its distinct terms count once each).
     func score(_ query: [String], document index: Int) -> Double {
         guard counts.indices.contains(index), averageLength > 0 else { return 0 }
         let tfs = counts[index]
-        let norm = 1 - Self.b + Self.b * Double(lengths[index]) / averageLength
-        var seen: Set<String> = []
+        let norm = Self.lengthNorm(length: lengths[index], averageLength: averageLength)
         var sum = 0.0
-        for term in query where seen.insert(term).inserted {
+        for term in Self.distinct(query) {
             guard let count = tfs[term] else { continue }
-            let tf = Double(count)
-            sum += idf(term) * tf * (Self.k1 + 1) / (tf + Self.k1 * norm)
+            sum += Self.termScore(idf: idf(term), count: count, norm: norm)
         }
         return sum
     }
@@ -125,12 +152,13 @@ enum IntentModel {
         var evidence: [Evidence]
     }
 
-    /// One evidence text of a company, with its age in days (by the database's clock).
+    /// One evidence item of a company: its age in days (by the database's clock) and its BM25 score for the query
+    /// (corpus: all of the organization's evidence).
     struct Evidence {
         let id: Int64
         let observedAt: String
         let ageDays: Double
-        let text: String
+        let bm25: Double
     }
 
     /// The optional fit filters.
@@ -156,27 +184,20 @@ enum IntentModel {
         let evidence: [ScoredEvidence]
     }
 
-    /// Scores every company for `query` and returns them ranked (best first).
-    static func rank(_ companies: [Company], query: String, filters: Filters) -> [Result] {
-        let terms = Tokenizer.terms(query)
-        let documents = companies.flatMap { $0.evidence.map { Tokenizer.terms($0.text) } }
-        let index = BM25(documents: documents)
-        var position = 0
+    /// Scores every company (its evidence already scored for the query) and returns them ranked, best first.
+    static func rank(_ companies: [Company], filters: Filters) -> [Result] {
         var results: [Result] = []
         results.reserveCapacity(companies.count)
         for company in companies {
             var relevant: [ScoredEvidence] = []
-            for item in company.evidence {
-                let score = index.score(terms, document: position)
-                position += 1
-                if score >= relevanceThreshold {
-                    relevant.append(ScoredEvidence(evidence: item, bm25: score, weight: weight(ageDays: item.ageDays)))
-                }
+            for item in company.evidence where item.bm25 >= relevanceThreshold {
+                relevant.append(ScoredEvidence(evidence: item, bm25: item.bm25, weight: weight(ageDays: item.ageDays)))
             }
             relevant.sort { ($0.bm25 * $0.weight, $1.evidence.id) > ($1.bm25 * $1.weight, $0.evidence.id) }
             let intent = intent(relevant, churnSignal: company.churnSignal, jobPosting: company.jobPosting)
             let fit = fit(company, filters)
-            results.append(Result(company: company, fit: fit, intent: intent, final: 0.6 * fit + 0.4 * intent, evidence: relevant))
+            results.append(
+                Result(company: company, fit: fit, intent: intent, final: 0.6 * fit + 0.4 * intent, evidence: relevant))
         }
         results.sort { a, b in
             if a.final != b.final { return a.final > b.final }
@@ -205,11 +226,17 @@ enum IntentModel {
         func matches(_ filter: String?, _ value: String?) -> Double {
             guard let filter else { return 1 }
             guard let value else { return 0 }
-            return filter.lowercased() == value.lowercased() ? 1 : 0
+            return Self.matches(filter, value) ? 1 : 0
         }
         return 100
             * (0.4 * matches(filters.industry, company.industry) + 0.3 * matches(filters.size, company.sizeBand)
                 + 0.3 * matches(filters.region, company.region))
+    }
+
+    /// Whether a company's value meets a fit filter: equal ignoring case (Unicode lower case, canonical
+    /// equivalence).
+    static func matches(_ filter: String, _ value: String) -> Bool {
+        filter.lowercased() == value.lowercased()
     }
 
     /// `value` rounded to two decimals (half away from zero).
