@@ -12,7 +12,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 py=python3
 need_pip=()
-for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3; do
+# docs/openapi.yaml: PyYAML and openapi-spec-validator for the document's checks, schemathesis 4 (its CLI and
+# auth API changed from 3.x; `schemathesis.engine` exists from 4.0 on) for Tests/e2e/test_schemathesis.py.
+for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3 \
+           yaml:pyyaml requests:requests openapi_spec_validator:openapi-spec-validator 'schemathesis.engine:schemathesis>=4,<5'; do
     "$py" -c "import ${mod%%:*}" >/dev/null 2>&1 || need_pip+=("${mod##*:}")
 done
 if [ ${#need_pip[@]} -gt 0 ]; then

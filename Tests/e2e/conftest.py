@@ -15,6 +15,8 @@ from pathlib import Path
 import pg8000.dbapi
 import pytest
 
+import openapi_check
+
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".build" / "debug" / "warden"
 TESTFN = ROOT / ".build" / "debug" / "warden-testfn"
@@ -87,9 +89,57 @@ def check_frontend_shape(tool, proxy_response_bytes):
     VALIDATED["replies"] += 1
 
 
+# OpenAPI mismatches found outside the test's own thread (e.g. by the schemathesis bridge's server threads); the
+# autouse fixture `openapi_conformance` fails the test during which they happened.
+OPENAPI_FAILURES = []
+# Responses of the real functions validated against docs/openapi.yaml, by operation id.
+OPENAPI_SEEN = {}
+
+
+def check_openapi(function, event, proxy_response):
+    """Validates an HTTP function's proxy response against docs/openapi.yaml (see openapi_check.py). A mismatch
+    raises in the test's thread and is recorded for `openapi_conformance` in any other thread."""
+    try:
+        operation = openapi_check.check_invocation(function, event, proxy_response)
+        OPENAPI_SEEN[operation] = OPENAPI_SEEN.get(operation, 0) + 1
+    except openapi_check.OpenAPIMismatch as e:
+        if threading.current_thread() is threading.main_thread():
+            raise
+        OPENAPI_FAILURES.append(f"{function}: {e}")
+
+
+@pytest.fixture(autouse=True)
+def openapi_conformance():
+    """Fails a test during which a response seen off the main thread did not match docs/openapi.yaml."""
+    OPENAPI_FAILURES.clear()
+    yield
+    if OPENAPI_FAILURES:
+        found = list(OPENAPI_FAILURES)
+        OPENAPI_FAILURES.clear()
+        pytest.fail(f"{len(found)} response(s) do not match docs/openapi.yaml:\n" + "\n".join(found[:5]), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many responses were checked against docs/openapi.yaml, and which operations no test reached."""
+    seen = OPENAPI_SEEN
+    if not seen:
+        return
+    operations = {op.operation_id for op in openapi_check.document().operations}
+    reached = operations & set(seen)
+    missed = sorted(operations - reached)
+    # The operations no test reached, when the run reached most of them (a whole run, not a single file).
+    line = (f"openapi: {sum(seen.values())} function responses validated against docs/openapi.yaml "
+            f"({len(reached)} of {len(operations)} operations)")
+    if missed and len(reached) * 2 > len(operations):
+        line += f"; not reached: {', '.join(missed)}"
+    terminalreporter.write_line(line)
+
+
 class Emulator:
     """`warden emulate` running one function binary, with its stdout captured to a file. Replies of copilot
-    tools are checked against the front end's schemas."""
+    tools are checked against the front end's schemas, and replies of every HTTP function of ours (the document's
+    `x-warden-function` names) against docs/openapi.yaml; other binaries (warden-testfn, warden-testapi, Python
+    runtimes, bench tools) are not checked."""
 
     def __init__(self, bootstrap, env=None, timeout=3, tmp_path=None, name="fn", extra_args=()):
         self.port = free_port()
@@ -113,8 +163,11 @@ class Emulator:
                 status, headers, body = r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
-        if self.name in FRONTEND["data"] and "x-amz-function-error" not in {k.lower() for k in headers}:
+        function_error = "x-amz-function-error" in {k.lower() for k in headers}
+        if self.name in FRONTEND["data"] and not function_error:
             check_frontend_shape(self.name, body)
+        if status == 200 and not function_error and self.name in openapi_check.http_functions():
+            check_openapi(self.name, data, body)
         return status, headers, body
 
     def output(self):
@@ -151,14 +204,19 @@ def pg_superuser(sql):
     return out.stdout
 
 
+# The run's database (`WARDEN_E2E_DATABASE` lets two runs on one cluster stay out of each other's way).
+E2E_DATABASE = os.environ.get("WARDEN_E2E_DATABASE", "warden_e2e")
+assert E2E_DATABASE.replace("_", "").isalnum(), "WARDEN_E2E_DATABASE: letters, digits and _ only"
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A fresh database for this run, migrated with `warden migrate`."""
     base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
                           text=True).stdout.strip()
-    pg_superuser("DROP DATABASE IF EXISTS warden_e2e WITH (FORCE)")
-    pg_superuser("CREATE DATABASE warden_e2e OWNER warden")
-    url = base.replace("/warden?", "/warden_e2e?")
+    pg_superuser(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
+    pg_superuser(f"CREATE DATABASE {E2E_DATABASE} OWNER warden")
+    url = base.replace("/warden?", f"/{E2E_DATABASE}?")
     subprocess.run([str(WARDEN), "migrate", "--database-url", url], check=True, capture_output=True)
     return url
 
@@ -166,7 +224,7 @@ def database_url():
 @pytest.fixture(scope="session")
 def function_url(database_url):
     """What the functions connect with: the warden_app login role (member of warden_fn, owns nothing)."""
-    return subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", "warden_e2e"], check=True,
+    return subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", E2E_DATABASE], check=True,
                           capture_output=True, text=True).stdout.strip()
 
 
