@@ -21,13 +21,7 @@ public struct APIHandler: ByteHandler {
         self.name = name
         self.routes = routes
         self.configuration = configuration
-        do {
-            database = try Database(url: try secrets.databaseURL())
-        } catch let error as SecretsError {
-            throw InitializationError("Configuration error: \(error.description)")
-        } catch {
-            throw InitializationError("Configuration error: DATABASE_URL is not a valid postgresql:// URL")
-        }
+        database = try InitializationError.database(from: secrets)
         jwt = routes.contains { $0.authentication == .user } ? try JWTAuthenticator.fromEnvironment() : nil
         guards = RequestGuards(tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: 0)
     }

@@ -17,13 +17,7 @@ struct EnrichmentWorker: ByteHandler {
     let batch: Int
 
     init(secrets: FunctionSecrets) throws(InitializationError) {
-        do {
-            database = try Database(url: try secrets.databaseURL())
-        } catch let error as SecretsError {
-            throw InitializationError("Configuration error: \(error.description)")
-        } catch {
-            throw InitializationError("Configuration error: DATABASE_URL is not a valid postgresql:// URL")
-        }
+        database = try InitializationError.database(from: secrets)
         enricher = Enricher(settings: .fromEnvironment(), secrets: secrets)
         batch = Platform.environment("ENRICHMENT_WORKER_BATCH").flatMap { Int($0) }.flatMap { (1...1000).contains($0) ? $0 : nil } ?? 100
     }

@@ -35,13 +35,7 @@ struct RetentionHandler: ByteHandler {
         } else {
             batchSize = Self.defaultBatchSize
         }
-        do {
-            database = try Database(url: try secrets.databaseURL())
-        } catch let error as SecretsError {
-            throw InitializationError("Configuration error: \(error.description)")
-        } catch {
-            throw InitializationError("Configuration error: DATABASE_URL is not a valid postgresql:// URL")
-        }
+        database = try InitializationError.database(from: secrets)
         self.secrets = secrets
         databaseGeneration = secrets.databaseURLGeneration
     }
