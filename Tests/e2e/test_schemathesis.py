@@ -65,9 +65,12 @@ def bridge(database_url, function_url, tmp_path_factory):
         provider.server.shutdown()
 
 
+CONFIG = ROOT / "Tests" / "e2e" / "schemathesis.toml"
+
+
 def schemathesis_command(url, operations, report_dir):
     excluded = sorted({op.operation_id for op in openapi_check.document().operations} - operations)
-    cmd = [sys.executable, "-m", "schemathesis.cli", "run", str(openapi_check.DOCUMENT), "--url", url,
+    cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run", str(openapi_check.DOCUMENT), "--url", url,
            "--checks", ",".join(CHECKS), "--generation-deterministic",
            "--max-examples", str(EXAMPLES), "--phases", PHASES, "--workers", "1",
            "--request-timeout", "30", "--no-color", "--generation-with-security-parameters", "false",
