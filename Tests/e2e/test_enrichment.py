@@ -384,3 +384,23 @@ def test_the_provider_key_can_come_from_secrets_manager(tmp_path_factory, functi
         # moto's backends are process-wide: leave them empty for test_secrets' own server (same IAM user name).
         urllib.request.urlopen(urllib.request.Request(moto.url + "/moto-api/reset", method="POST"), timeout=10).read()
         moto.server.stop()
+
+
+def test_the_worker_takes_over_an_attempt_whose_lease_expired(api, worker, db, org, provider):
+    """An attempt that died mid-way (crash, timeout) leaves its job `running`; once the lease has expired the job no
+    longer holds a slot and the worker runs its next attempt."""
+    org_id, user = org()
+    pid = participant(api, user, "fail.lease@acme.example")
+    status, env = call(api, "POST", f"/api/participants/{pid}/enrich", user)
+    job = env["data"]["job"]["id"]
+    # Pretend the attempt is still running, with a live lease: the worker leaves it alone.
+    db.cursor().execute("UPDATE enrichment_jobs SET status = 'running', lease_until = now() + interval '1 minute' "
+                        "WHERE id = %s", (job,))
+    run_worker(worker)
+    assert rows(db, "SELECT status, attempts FROM enrichment_jobs WHERE id = %s", job) == [["running", 1]]
+    # The lease runs out: the next run takes the job up again.
+    db.cursor().execute("UPDATE enrichment_jobs SET lease_until = now() - interval '1 second' WHERE id = %s", (job,))
+    out = run_worker(worker)
+    assert out["data"]["attempted"] >= 1
+    assert rows(db, "SELECT status, attempts FROM enrichment_jobs WHERE id = %s", job) == [["retry", 2]]
+    assert len(provider.calls_for("fail.lease@acme.example")) == 2
