@@ -1,0 +1,301 @@
+"""Deployment templates (template/): the SAM template passes `sam validate --lint`, cfn-lint and checkov; the
+Terraform passes `terraform validate` and checkov; the SAM Makefile copies each function's packaged bootstrap; and
+both templates declare the same functions, routes (exactly those of docs/openapi.yaml), schedules, timeouts, memory
+sizes and environment variable names. A missing tool fails its test with the command that installs it."""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+TEMPLATE = ROOT / "template"
+SAM = TEMPLATE / "template.yaml"
+TERRAFORM = TEMPLATE / "terraform"
+FUNCTIONS = sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "main.swift").exists())
+SCHEDULED = {"enrichment_worker": "rate(1 minute)", "retention": "rate(1 day)"}
+QUIET = {**os.environ, "SAM_CLI_TELEMETRY": "0", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "BC_SKIP_MAPPING": "TRUE",
+         "TF_CLI_CONFIG_FILE": "/dev/null", "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+
+
+def tool(name, install):
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: {install} (scripts/ensure-tools.sh does it)", pytrace=False)
+    return path
+
+
+def run(args, cwd, timeout=600):
+    proc = subprocess.run(args, cwd=cwd, env=QUIET, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+# --- linters --------------------------------------------------------------------------------------------------------
+
+def test_sam_validate_lint():
+    sam = tool("sam", "pip install aws-sam-cli")
+    code, out = run([sam, "validate", "--lint", "--region", "eu-central-1", "--template-file", str(SAM)], TEMPLATE)
+    assert code == 0 and "is a valid SAM Template" in out, out[-3000:]
+
+
+def test_cfn_lint():
+    cfn_lint = tool("cfn-lint", "pip install cfn-lint")
+    code, out = run([cfn_lint, "--format", "parseable", str(SAM)], TEMPLATE)
+    assert code == 0, out[-3000:]
+
+
+def checkov(framework):
+    binary = tool("checkov", "pip install checkov")
+    code, out = run([binary, "-d", str(TEMPLATE), "--framework", framework, "--output", "json",
+                     "--skip-download"], TEMPLATE)
+    start = out.find("{") if out.lstrip().startswith("{") else out.find("\n{") + 1
+    try:
+        report = json.JSONDecoder().raw_decode(out[start:])[0]
+    except ValueError:
+        pytest.fail(f"checkov --framework {framework} gave no JSON report (exit {code}):\n{out[-3000:]}", pytrace=False)
+    if isinstance(report, list):
+        report = next(r for r in report if r.get("check_type") == framework)
+    results = report["results"]
+    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in results["failed_checks"]]
+    assert not failed, "checkov failures:\n" + "\n".join(failed)
+    assert report["summary"]["passed"] > 50, report["summary"]
+    # Every suppression sits next to its resource and says why.
+    unexplained = [f"{c['check_id']} {c['resource']}" for c in results.get("skipped_checks", [])
+                   if len((c.get("check_result") or {}).get("suppress_comment") or "") < 20]
+    assert not unexplained, "suppressions without a reason: " + ", ".join(unexplained)
+    assert len(results["skipped_checks"]) == report["summary"]["skipped"] > 0
+    assert code == 0, out[-3000:]
+
+
+def test_checkov_cloudformation():
+    checkov("cloudformation")
+
+
+def test_checkov_terraform():
+    checkov("terraform")
+
+
+def test_terraform_validate(tmp_path):
+    terraform = tool("terraform", "install Terraform >= 1.5 (an official release binary) on PATH")
+    if not os.path.isdir("/opt/tf-plugins"):
+        pytest.fail("/opt/tf-plugins (the hashicorp/aws provider mirror) is missing", pytrace=False)
+    work = tmp_path / "terraform"
+    shutil.copytree(TERRAFORM, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    code, out = run([terraform, "fmt", "-check", "-diff", "-recursive"], work)
+    assert code == 0, "terraform fmt would change:\n" + out[-3000:]
+    code, out = run([terraform, "init", "-plugin-dir=/opt/tf-plugins", "-backend=false", "-input=false"], work)
+    assert code == 0, out[-3000:]
+    code, out = run([terraform, "validate", "-json"], work)
+    result = json.loads(out[out.find("{"):])
+    assert code == 0 and result["valid"] and result["warning_count"] == 0, out[-3000:]
+    assert not (TERRAFORM / ".terraform").exists() and not (TERRAFORM / ".terraform.lock.hcl").exists()
+
+
+# --- SAM build Makefile ---------------------------------------------------------------------------------------------
+
+def test_makefile_copies_each_packaged_bootstrap(tmp_path):
+    """Every function's `build-<LogicalId>` copies dist/<function>/bootstrap (scripts/package.sh's output) into
+    ARTIFACTS_DIR, executable; a missing bootstrap is an error, not an empty artifact."""
+    tool("make", "apt-get install make")
+    dist = tmp_path / "dist"
+    for logical, fn in sam_functions().items():
+        (dist / fn).mkdir(parents=True)
+        (dist / fn / "bootstrap").write_bytes(b"#!/bin/sh\necho " + fn.encode() + b"\n")
+        (dist / fn / "bootstrap").chmod(0o755)
+        artifacts = tmp_path / "artifacts" / logical
+        artifacts.mkdir(parents=True)
+        code, out = run(["make", "-s", "-C", str(TEMPLATE), f"build-{logical}", f"ARTIFACTS_DIR={artifacts}",
+                         f"DIST={dist}", "WARDEN_SKIP_PACKAGE=1"], TEMPLATE)
+        assert code == 0, out
+        copied = artifacts / "bootstrap"
+        assert copied.read_bytes() == (dist / fn / "bootstrap").read_bytes() and os.access(copied, os.X_OK)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = run(["make", "-s", "-C", str(TEMPLATE), "build-RetentionFunction", f"ARTIFACTS_DIR={empty}",
+                     f"DIST={tmp_path / 'nothing'}", "WARDEN_SKIP_PACKAGE=1"], TEMPLATE)
+    assert code != 0 and "scripts/package.sh retention" in out and not any(empty.iterdir())
+
+
+# --- parity ---------------------------------------------------------------------------------------------------------
+
+class CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {("Ref" if suffix == "Ref" else f"Fn::{suffix}"): value}
+
+
+CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def sam_template():
+    return yaml.load(SAM.read_text(), Loader=CfnLoader)
+
+
+def sam_functions():
+    """{logical id: function directory name}, from FunctionName `${AWS::StackName}-<function>`."""
+    found = {}
+    for logical, res in sam_template()["Resources"].items():
+        if res["Type"] == "AWS::Serverless::Function":
+            name = res["Properties"]["FunctionName"]["Fn::Sub"]
+            assert name.startswith("${AWS::StackName}-"), name
+            found[logical] = name.removeprefix("${AWS::StackName}-")
+    return found
+
+
+def sam_model():
+    doc = sam_template()
+    globals_ = doc["Globals"]["Function"]
+    model = {}
+    for logical, fn in sam_functions().items():
+        props = doc["Resources"][logical]["Properties"]
+        env = {**globals_["Environment"]["Variables"], **props.get("Environment", {}).get("Variables", {})}
+        routes, schedules = set(), set()
+        for event in props.get("Events", {}).values():
+            if event["Type"] in ("Api", "HttpApi"):
+                api = "rest" if event["Type"] == "Api" else "http"
+                if api == "http":
+                    assert event["Properties"]["PayloadFormatVersion"] == "2.0"
+                routes.add((api, event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
+            elif event["Type"] == "Schedule":
+                schedules.add(event["Properties"]["Schedule"])
+                assert "Arn" in event["Properties"]["DeadLetterConfig"]
+        merged = {**globals_, **props}
+        assert (merged["Runtime"], merged["Handler"], merged["Architectures"], merged["Tracing"]) == \
+            ("provided.al2023", "bootstrap", ["x86_64"], "Active"), logical
+        assert doc["Resources"][logical]["Metadata"]["BuildMethod"] == "makefile"
+        assert "ReservedConcurrentExecutions" in props and "LogGroup" in props["LoggingConfig"]
+        model[fn] = {"timeout": merged["Timeout"], "memory": merged["MemorySize"], "env": sorted(env),
+                     "routes": sorted(routes), "schedules": sorted(schedules),
+                     "dlq": "DeadLetterQueue" in props}
+    return model
+
+
+def _hcl_value(value):
+    """python-hcl2 wraps attribute values in one-element lists in some places and versions."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value
+
+
+def _number(value):
+    value = _hcl_value(value)
+    return int(value) if isinstance(value, (int, float)) or str(value).isdigit() else value
+
+
+def terraform_model(directory=TERRAFORM):
+    try:
+        import hcl2
+    except ImportError:
+        pytest.fail("python-hcl2 is not installed: pip install python-hcl2 (scripts/ensure-tools.sh does it)",
+                    pytrace=False)
+    blocks = {}
+    for path in sorted(directory.glob("*.tf")):
+        with path.open() as f:
+            parsed = hcl2.load(f)
+        for kind, items in parsed.items():
+            blocks.setdefault(kind, []).extend(items)
+    locals_ = {}
+    for block in blocks["locals"]:
+        locals_.update({k: _hcl_value(v) for k, v in block.items() if not k.startswith("__")})
+    resources = {}
+    for block in blocks["resource"]:
+        for kind, named in block.items():
+            for name, body in named.items():
+                resources[(kind, name)] = body
+
+    lam = resources[("aws_lambda_function", "fn")]
+    assert _hcl_value(lam["for_each"]) == "${local.functions}"
+    assert (_hcl_value(lam["runtime"]), _hcl_value(lam["handler"]), _hcl_value(lam["architectures"])) == \
+        ("provided.al2023", "bootstrap", "x86_64")
+    assert _hcl_value(lam["filename"]) == "${local.dist_dir}/${each.key}.zip"
+    assert _hcl_value(_hcl_value(lam["tracing_config"])["mode"]) == "Active"
+    variables = _hcl_value(_hcl_value(lam["environment"])["variables"])
+    assert re.fullmatch(r"\$\{merge\(local\.common_env,\s*each\.value\.environment\)\}", variables), variables
+    assert _hcl_value(lam["timeout"]) == "${each.value.timeout}"
+    assert _hcl_value(lam["memory_size"]) == "${each.value.memory_size}"
+
+    def env_names(expression):
+        names = set(locals_["common_env"])
+        refs = re.findall(r"local\.(\w+)", expression)
+        assert refs, expression
+        for ref in refs:
+            names |= set(locals_[ref])
+        return sorted(names)
+
+    model = {}
+    for fn, settings in locals_["functions"].items():
+        model[fn] = {"timeout": _number(settings["timeout"]), "memory": _number(settings["memory_size"]),
+                     "env": env_names(_hcl_value(settings["environment"])), "routes": [], "schedules": [],
+                     "dlq": fn in locals_["schedules"]}
+    for api in ("rest", "http"):
+        for route, fn in locals_[f"{api}_routes"].items():
+            method, path = route.split(" ", 1)
+            model[fn]["routes"].append((api, method, path))
+    for fn, schedule in locals_["schedules"].items():
+        model[fn]["schedules"].append(schedule["expression"])
+    for fn in model.values():
+        fn["routes"].sort()
+    assert _hcl_value(resources[("aws_apigatewayv2_integration", "fn")]["payload_format_version"]) == "2.0"
+    assert _hcl_value(resources[("aws_api_gateway_integration", "tool")]["type"]) == "AWS_PROXY"
+    return model
+
+
+def openapi_routes():
+    doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
+    routes = {}
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            if isinstance(op, dict) and "x-warden-function" in op:
+                fn = op["x-warden-function"]
+                api = "http" if fn in ("participants", "intent") else "rest"
+                routes.setdefault(fn, []).append((api, method.upper(), path))
+    return {fn: sorted(r) for fn, r in routes.items()}
+
+
+def test_sam_declares_every_function_route_and_schedule():
+    model = sam_model()
+    assert sorted(model) == FUNCTIONS
+    expected = openapi_routes()
+    for fn, spec in model.items():
+        assert spec["routes"] == expected.get(fn, []), fn
+        assert spec["schedules"] == ([SCHEDULED[fn]] if fn in SCHEDULED else []), fn
+        assert spec["dlq"] == (fn in SCHEDULED), fn
+        if fn in expected and expected[fn][0][0] == "rest":
+            assert (spec["timeout"], spec["memory"]) == (10, 256), fn  # the original copilot Lambdas' settings
+            assert "HMAC_PARAM_NAME" in spec["env"], fn
+
+
+def test_terraform_matches_sam():
+    sam, terraform = sam_model(), terraform_model()
+    assert sorted(terraform) == sorted(sam) == FUNCTIONS
+    for fn in FUNCTIONS:
+        assert terraform[fn] == sam[fn], f"{fn}: terraform {terraform[fn]} != SAM {sam[fn]}"
+
+
+def test_parity_check_notices_a_difference(tmp_path):
+    """The parity check can fail: a Terraform copy with intent's timeout or one environment variable changed no
+    longer matches the SAM template."""
+    sam = sam_model()
+    for pattern, replacement in ((r"(intent\s*=\s*\{\s*timeout\s*=\s*)10", r"\g<1>11"),
+                                 (r"RETENTION_BATCH_SIZE", "RETENTION_BATCH")):
+        copy = tmp_path / replacement.replace("\\", "")
+        shutil.copytree(TERRAFORM, copy)
+        main = copy / "main.tf"
+        text = main.read_text()
+        changed = re.sub(pattern, replacement, text, count=1)
+        assert changed != text
+        main.write_text(changed)
+        terraform = terraform_model(copy)
+        assert any(terraform[fn] != sam[fn] for fn in FUNCTIONS), pattern

@@ -1,0 +1,137 @@
+# The two APIs: REST (payload 1.0) for the copilot tools, HTTP (payload 2.0) for participants and intent. The
+# functions authenticate every request themselves (HMAC signature, bearer JWT, API key) and answer CORS preflights.
+
+# --- REST API: the copilot tools ------------------------------------------------------------------------------------
+
+resource "aws_api_gateway_rest_api" "copilot" {
+  name = "${var.name_prefix}-copilot"
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_resource" "tool" {
+  for_each    = local.rest_paths
+  rest_api_id = aws_api_gateway_rest_api.copilot.id
+  parent_id   = aws_api_gateway_rest_api.copilot.root_resource_id
+  path_part   = each.key
+}
+
+resource "aws_api_gateway_method" "tool" {
+  #checkov:skip=CKV_AWS_59:each copilot function checks the HMAC request signature before it reads the body; OPTIONS is the unauthenticated CORS preflight
+  #checkov:skip=CKV2_AWS_53:bodies are validated by the functions, which answer 400 INVALID_INPUT in the envelope
+  for_each      = local.rest_routes
+  rest_api_id   = aws_api_gateway_rest_api.copilot.id
+  resource_id   = aws_api_gateway_resource.tool[trimprefix(split(" ", each.key)[1], "/")].id
+  http_method   = split(" ", each.key)[0]
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "tool" {
+  for_each                = local.rest_routes
+  rest_api_id             = aws_api_gateway_rest_api.copilot.id
+  resource_id             = aws_api_gateway_method.tool[each.key].resource_id
+  http_method             = aws_api_gateway_method.tool[each.key].http_method
+  integration_http_method = "POST"
+  type                    = "AWS_PROXY"
+  uri                     = aws_lambda_function.fn[each.value].invoke_arn
+}
+
+resource "aws_api_gateway_deployment" "copilot" {
+  rest_api_id = aws_api_gateway_rest_api.copilot.id
+  triggers = {
+    redeployment = sha1(jsonencode([local.rest_routes, [for k, i in aws_api_gateway_integration.tool : i.uri]]))
+  }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_stage" "copilot" {
+  #checkov:skip=CKV_AWS_120:replies are per tenant and per signed request; caching them would serve one caller's data to another
+  #checkov:skip=CKV2_AWS_51:clients are authenticated by HMAC signatures, not TLS client certificates
+  #checkov:skip=CKV2_AWS_29:a WAF web ACL is account policy; associate one with the stage outside this template if required
+  rest_api_id          = aws_api_gateway_rest_api.copilot.id
+  deployment_id        = aws_api_gateway_deployment.copilot.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = true
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api["copilot"].arn
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", method = "$context.httpMethod", path = "$context.resourcePath", status = "$context.status", latency = "$context.responseLatency" })
+  }
+}
+
+resource "aws_api_gateway_method_settings" "copilot" {
+  #checkov:skip=CKV_AWS_225:replies are per tenant and per signed request, never cached
+  rest_api_id = aws_api_gateway_rest_api.copilot.id
+  stage_name  = aws_api_gateway_stage.copilot.stage_name
+  method_path = "*/*"
+  settings {
+    throttling_rate_limit  = var.api_throttling_rate_limit
+    throttling_burst_limit = var.api_throttling_burst_limit
+    logging_level          = "ERROR"
+    metrics_enabled        = true
+    data_trace_enabled     = false
+    caching_enabled        = false
+  }
+}
+
+resource "aws_lambda_permission" "rest" {
+  for_each      = toset(distinct(values(local.rest_routes)))
+  statement_id  = "CopilotRestApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.fn[each.key].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.copilot.execution_arn}/*/*/${each.key}"
+}
+
+# --- HTTP API: participants and intent ------------------------------------------------------------------------------
+
+resource "aws_apigatewayv2_api" "http" {
+  name          = "${var.name_prefix}-http"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_integration" "fn" {
+  for_each               = toset(distinct(values(local.http_routes)))
+  api_id                 = aws_apigatewayv2_api.http.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_function.fn[each.key].invoke_arn
+  payload_format_version = "2.0"
+}
+
+resource "aws_apigatewayv2_route" "http" {
+  #checkov:skip=CKV_AWS_309:bearer JWTs (HS256 or JWKS) and API keys are verified by the functions, with roles per route
+  for_each           = local.http_routes
+  api_id             = aws_apigatewayv2_api.http.id
+  route_key          = each.key
+  target             = "integrations/${aws_apigatewayv2_integration.fn[each.value].id}"
+  authorization_type = "NONE"
+}
+
+resource "aws_apigatewayv2_stage" "http" {
+  api_id      = aws_apigatewayv2_api.http.id
+  name        = var.stage_name
+  auto_deploy = true
+  default_route_settings {
+    throttling_rate_limit    = var.api_throttling_rate_limit
+    throttling_burst_limit   = var.api_throttling_burst_limit
+    detailed_metrics_enabled = true
+  }
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api["http"].arn
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", method = "$context.httpMethod", path = "$context.path", status = "$context.status", latency = "$context.responseLatency" })
+  }
+}
+
+resource "aws_lambda_permission" "http" {
+  for_each      = toset(distinct(values(local.http_routes)))
+  statement_id  = "WardenHttpApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.fn[each.key].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/*/*"
+}

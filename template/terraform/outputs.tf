@@ -1,0 +1,24 @@
+output "copilot_api_url" {
+  description = "Base URL of the copilot tools (POST {url}/{tool})."
+  value       = aws_api_gateway_stage.copilot.invoke_url
+}
+
+output "http_api_url" {
+  description = "Base URL of the participant and intent APIs."
+  value       = aws_apigatewayv2_stage.http.invoke_url
+}
+
+output "scheduled_dead_letter_queue_url" {
+  description = "Failed scheduled runs (retention, enrichment_worker)."
+  value       = aws_sqs_queue.scheduled_dlq.url
+}
+
+output "kms_key_arn" {
+  description = "Key of the log groups, function environments and the dead-letter queue."
+  value       = aws_kms_key.warden.arn
+}
+
+output "function_arns" {
+  description = "Every function's ARN by name."
+  value       = { for name, fn in aws_lambda_function.fn : name => fn.arn }
+}

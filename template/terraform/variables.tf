@@ -1,0 +1,125 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name (the SAM stack name's role)."
+  type        = string
+  default     = "warden"
+}
+
+variable "stage_name" {
+  description = "Stage of both APIs (part of their URLs)."
+  type        = string
+  default     = "prod"
+}
+
+variable "dist_dir" {
+  description = "Folder holding <function>.zip as built by `make package` (dist/ of the repository)."
+  type        = string
+  default     = null
+}
+
+variable "hmac_param_name" {
+  description = "SSM SecureString holding the copilot's HMAC secret (HMAC_PARAM_NAME)."
+  type        = string
+  default     = "/copilot/hmac/v1"
+}
+
+variable "database_url_param_name" {
+  description = "SSM SecureString with the database URL or RDS JSON (DATABASE_URL_PARAM_NAME); empty to use database_secret_arn."
+  type        = string
+  default     = "/warden/database-url"
+}
+
+variable "database_secret_arn" {
+  description = "Secrets Manager secret written by RDS rotation (DATABASE_SECRET_ARN); used when database_url_param_name is empty."
+  type        = string
+  default     = ""
+}
+
+variable "enrichment_url" {
+  description = "Base URL of the enrichment provider (ENRICHMENT_URL)."
+  type        = string
+  default     = ""
+}
+
+variable "enrichment_secret_arn" {
+  description = "Secrets Manager secret with the provider's API key (ENRICHMENT_SECRET_ARN)."
+  type        = string
+  default     = ""
+}
+
+variable "enrichment_daily_budget_cents" {
+  description = "Daily enrichment budget per organization (ENRICHMENT_DAILY_BUDGET_CENTS)."
+  type        = number
+  default     = 5000
+}
+
+variable "enrichment_monthly_budget_cents" {
+  description = "Monthly enrichment budget per organization (ENRICHMENT_MONTHLY_BUDGET_CENTS)."
+  type        = number
+  default     = 100000
+}
+
+variable "jwt_secret_arn" {
+  description = "Secrets Manager secret (plain, at least 32 bytes) read at apply time into JWT_SECRET (HS256); empty when jwt_jwks is used."
+  type        = string
+  default     = ""
+}
+
+variable "jwt_jwks" {
+  description = "JWKS document (JSON) for RS256/ES256 bearer tokens (JWT_JWKS)."
+  type        = string
+  default     = ""
+}
+
+variable "jwt_issuer" {
+  description = "Required iss of bearer tokens, empty for any (JWT_ISSUER)."
+  type        = string
+  default     = ""
+}
+
+variable "jwt_audience" {
+  description = "Required aud of bearer tokens, empty for any (JWT_AUDIENCE)."
+  type        = string
+  default     = ""
+}
+
+variable "allowed_origin" {
+  description = "Comma-separated exact browser origins allowed (ALLOWED_ORIGIN)."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_per_minute" {
+  description = "Token bucket per tenant across all functions (RATE_LIMIT_PER_MINUTE, 0 off)."
+  type        = number
+  default     = 100
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady requests per second allowed by each API stage."
+  type        = number
+  default     = 50
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst of requests allowed by each API stage."
+  type        = number
+  default     = 100
+}
+
+variable "copilot_reserved_concurrency" {
+  description = "Reserved concurrency of each copilot tool function."
+  type        = number
+  default     = 10
+}
+
+variable "api_reserved_concurrency" {
+  description = "Reserved concurrency of the participants and intent functions."
+  type        = number
+  default     = 20
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group (at least a year)."
+  type        = number
+  default     = 365
+}
