@@ -33,14 +33,14 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
                 verifier = HMACVerification(secret: try secrets.hmacSecret())
                 namedClients = false
             }
-            database = try Database(url: try secrets.databaseURL())
         } catch let error as InitializationError {
             throw error
         } catch let error as SecretsError {
             throw InitializationError("Configuration error: \(error.description)")
         } catch {
-            throw InitializationError("Configuration error: DATABASE_URL is not a valid postgresql:// URL")
+            throw InitializationError("Configuration error: the HMAC settings are not valid")
         }
+        database = try InitializationError.database(from: secrets)
         self.tool = tool
         self.configuration = configuration
         self.secrets = secrets
