@@ -4,7 +4,8 @@ internal import WardenJSON
 public struct APIGatewayRequest: Sendable {
     /// Upper-case HTTP method.
     public let method: String
-    /// Request path (v1 `path`, v2 `rawPath`).
+    /// Request path as the routes see it: v1 `path`; v2 `rawPath` without the stage segment an HTTP API puts in
+    /// front of it for a named stage (`/prod/api/x` on stage `prod` → `/api/x`; the `$default` stage adds none).
     public let path: String
     /// Every header field as received, from `headers` and then `multiValueHeaders` (names in their original case;
     /// the same field usually appears in both).
@@ -25,7 +26,7 @@ public struct APIGatewayRequest: Sendable {
             path = object["path"]?.stringValue ?? "/"
         } else if let m = context?["http"]?["method"]?.stringValue {
             method = m.uppercased()
-            path = object["rawPath"]?.stringValue ?? "/"
+            path = Self.removingStage(context?["stage"]?.stringValue, from: object["rawPath"]?.stringValue ?? "/")
         } else {
             throw invalid
         }
@@ -59,6 +60,17 @@ public struct APIGatewayRequest: Sendable {
         default:
             body = nil
         }
+    }
+
+    /// `rawPath` without a leading `/<stage>` segment (HTTP API payload 2.0 on a named stage).
+    static func removingStage(_ stage: String?, from rawPath: String) -> String {
+        guard let stage, !stage.isEmpty, stage != "$default" else { return rawPath }
+        let prefix = "/" + stage
+        guard rawPath.utf8.starts(with: prefix.utf8) else { return rawPath }
+        let rest = rawPath.utf8.dropFirst(prefix.utf8.count)
+        if rest.isEmpty { return "/" }
+        guard rest.first == UInt8(ascii: "/") else { return rawPath }
+        return String(decoding: rest, as: UTF8.self)
     }
 
     /// The single value of header `name` (given in lower case; matched case-insensitively). Several differing
