@@ -23,6 +23,36 @@ CURLcode warden_curl_set_body(CURL *easy, const uint8_t *data, size_t len) {
     return curl_easy_setopt(easy, CURLOPT_POSTFIELDS, (data && len) ? (const void *)data : (const void *)empty);
 }
 
+CURLSH *warden_curl_share_connections(void) {
+    CURLSH *share = curl_share_init();
+    if (!share) return NULL;
+    if (curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+        curl_share_cleanup(share);
+        return NULL;
+    }
+    return share;
+}
+
+CURLcode warden_curl_stream_upload(CURL *easy, curl_read_callback read, curl_trailer_callback trailer, void *context) {
+    CURLcode rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_POST, 1L)) != CURLE_OK) return rc;
+    /* No POSTFIELDS: the body comes from the read callback, its size unknown (chunked). */
+    if ((rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, (const void *)NULL)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_READFUNCTION, read)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_READDATA, context)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_TRAILERFUNCTION, trailer)) != CURLE_OK) return rc;
+    return curl_easy_setopt(easy, CURLOPT_TRAILERDATA, context);
+}
+
+CURLcode warden_curl_stream_reset(CURL *easy) {
+    CURLcode rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_TRAILERFUNCTION, (curl_trailer_callback)NULL)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_TRAILERDATA, (void *)NULL)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_READFUNCTION, (curl_read_callback)NULL)) != CURLE_OK) return rc;
+    return curl_easy_setopt(easy, CURLOPT_READDATA, (void *)NULL);
+}
+
 static size_t warden_buf_append(char *ptr, size_t size, size_t nmemb, void *userdata) {
     warden_buf *buf = userdata;
     size_t n = size * nmemb;

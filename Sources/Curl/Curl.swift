@@ -77,7 +77,11 @@ private func asciiLower(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
 ///
 /// Not thread-safe: one handle serves one thread (the Runtime API loop is single-threaded).
 public final class CurlEasy {
-    private let easy: UnsafeMutableRawPointer
+    /// The libcurl handle. A streamed upload leaves it unusable for another one (see `warden_curl_stream_reset`),
+    /// so it is then replaced by a fresh handle; both draw on `share`'s connection cache, which keeps the
+    /// connection alive across the replacement.
+    private var easy: UnsafeMutableRawPointer
+    private let share: UnsafeMutableRawPointer
     private let bodyBuffer: UnsafeMutablePointer<warden_buf>
     private let headerBuffer: UnsafeMutablePointer<warden_buf>
     /// `true` while signing options may still be set on the handle; plain requests clear them first.
@@ -88,20 +92,58 @@ public final class CurlEasy {
     /// Creates a handle. Throws when libcurl cannot allocate one.
     public init() throws(CurlError) {
         _ = CurlEasy.globalInit
-        guard let easy = curl_easy_init() else { throw CurlError(code: .setup, curlCode: -1, detail: "curl_easy_init") }
-        self.easy = easy
-        bodyBuffer = .allocate(capacity: 1)
+        guard let share = warden_curl_share_connections() else {
+            throw CurlError(code: .setup, curlCode: -1, detail: "curl_share_init")
+        }
+        let bodyBuffer = UnsafeMutablePointer<warden_buf>.allocate(capacity: 1)
         bodyBuffer.initialize(to: warden_buf(data: nil, len: 0, cap: 0, limit: 0, overflow: 0))
-        headerBuffer = .allocate(capacity: 1)
+        let headerBuffer = UnsafeMutablePointer<warden_buf>.allocate(capacity: 1)
         headerBuffer.initialize(to: warden_buf(data: nil, len: 0, cap: 0, limit: 64 * 1024, overflow: 0))
-        try check(warden_curl_capture(easy, bodyBuffer, headerBuffer))
-        try check(warden_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
-        try check(warden_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
-        try check(warden_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        let easy: UnsafeMutableRawPointer
+        do {
+            easy = try Self.makeHandle(share: share, body: bodyBuffer, headers: headerBuffer)
+        } catch let failure {
+            curl_share_cleanup(share)
+            bodyBuffer.deallocate()
+            headerBuffer.deallocate()
+            throw failure
+        }
+        self.easy = easy
+        self.share = share
+        self.bodyBuffer = bodyBuffer
+        self.headerBuffer = headerBuffer
+    }
+
+    /// A configured easy handle on `share`'s connection cache, capturing into `body` and `headers`.
+    private static func makeHandle(
+        share: UnsafeMutableRawPointer, body: UnsafeMutablePointer<warden_buf>, headers: UnsafeMutablePointer<warden_buf>
+    ) throws(CurlError) -> UnsafeMutableRawPointer {
+        guard let easy = curl_easy_init() else { throw CurlError(code: .setup, curlCode: -1, detail: "curl_easy_init") }
+        for rc in [
+            warden_curl_setopt_pointer(easy, CURLOPT_SHARE, share),
+            warden_curl_capture(easy, body, headers),
+            warden_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1),
+            warden_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1),
+            warden_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1),
+        ] where rc != CURLE_OK {
+            curl_easy_cleanup(easy)
+            throw CurlError(code: .setup, curlCode: Int(rc.rawValue), detail: String(cString: curl_easy_strerror(rc)))
+        }
+        return easy
+    }
+
+    /// Swaps the handle for a fresh one (after a streamed upload). The connection stays in the shared cache.
+    private func renewHandle() throws(CurlError) {
+        let fresh = try Self.makeHandle(share: share, body: bodyBuffer, headers: headerBuffer)
+        curl_easy_cleanup(easy)
+        easy = fresh
+        caInfo = nil
+        signingOptionsSet = false
     }
 
     deinit {
         curl_easy_cleanup(easy)
+        curl_share_cleanup(share)
         warden_buf_free(bodyBuffer)
         warden_buf_free(headerBuffer)
         bodyBuffer.deallocate()
@@ -193,6 +235,66 @@ public final class CurlEasy {
         return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
     }
 
+    /// Performs one `POST` whose body is pulled from `next` and sent as it comes with chunked transfer encoding, on
+    /// the same handle (and keep-alive connection) as ``perform(method:url:headers:body:timeoutMilliseconds:maxResponseBytes:signing:caBundlePath:)``.
+    ///
+    /// libcurl calls `next` whenever it can send more: each ``StreamedUploadPart/data(_:)`` goes out as soon as
+    /// libcurl has written it (empty data is skipped); ``StreamedUploadPart/end(trailers:)`` ends the body and sends
+    /// `trailers` as HTTP trailer fields (declare them in a `Trailer:` request header). `Transfer-Encoding: chunked`
+    /// is always sent. The handle serves ordinary requests again afterwards.
+    ///
+    /// - Parameters:
+    ///   - url: absolute `http` URL (no signing, no custom CA).
+    ///   - headers: request headers besides `Transfer-Encoding` and `Expect` (which is suppressed).
+    ///   - timeoutMilliseconds: whole-transfer limit; 0 waits forever.
+    ///   - maxResponseBytes: larger response bodies fail with `.responseTooLarge`; 0 means unlimited.
+    ///   - next: the body, pulled part by part on this thread while the transfer runs.
+    public func performStreamingUpload(
+        url: String,
+        headers: [HTTPHeader] = [],
+        timeoutMilliseconds: Int = 0,
+        maxResponseBytes: Int = 0,
+        next: () -> StreamedUploadPart
+    ) throws(CurlError) -> HTTPResponse {
+        warden_buf_clear(bodyBuffer)
+        warden_buf_clear(headerBuffer)
+        bodyBuffer.pointee.limit = maxResponseBytes
+        if signingOptionsSet { try clearSigning() }
+        try check(warden_curl_setopt_string(easy, CURLOPT_URL, url))
+        try check(warden_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds))
+        try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, nil))
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        list = curl_slist_append(list, "Expect:")
+        list = curl_slist_append(list, "Transfer-Encoding: chunked")
+        for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        defer { curl_slist_free_all(list) }
+        try check(warden_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+
+        let code = withoutActuallyEscaping(next) { pull -> CURLcode in
+            let upload = StreamedUpload(next: pull)
+            return withExtendedLifetime(upload) { () -> CURLcode in
+                let context = Unmanaged.passUnretained(upload).toOpaque()
+                var rc = warden_curl_stream_upload(easy, streamedUploadRead, streamedUploadTrailers, context)
+                if rc == CURLE_OK { rc = curl_easy_perform(easy) }
+                // The context must not outlive this call: take the callbacks off the handle whatever happened.
+                let reset = warden_curl_stream_reset(easy)
+                return rc == CURLE_OK ? reset : rc
+            }
+        }
+        // Read what the transfer left before the handle goes away.
+        var status = 0
+        _ = warden_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        try renewHandle()
+        if bodyBuffer.pointee.overflow != 0 {
+            throw CurlError(code: .responseTooLarge, curlCode: Int(code.rawValue), detail: "response body over limit")
+        }
+        guard code == CURLE_OK else {
+            throw CurlError(code: .transfer, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
+        }
+        return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
+    }
+
     /// Removes the signing provider and the credentials from the handle and restores Basic (inactive without a
     /// user name), so the next request is not signed and the secret key does not stay in libcurl's memory.
     private func clearSigning() throws(CurlError) {
@@ -244,6 +346,73 @@ public final class CurlEasy {
             throw CurlError(code: .setup, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
         }
     }
+}
+
+/// One step of a streamed request body (see ``CurlEasy/performStreamingUpload(url:headers:timeoutMilliseconds:maxResponseBytes:next:)``).
+public enum StreamedUploadPart: Sendable {
+    /// More body bytes (an empty array is skipped).
+    case data([UInt8])
+    /// The end of the body, with the trailer fields to send after it.
+    case end(trailers: [HTTPHeader])
+}
+
+/// The state of one streamed upload, reached from libcurl's callbacks through their opaque context pointer.
+private final class StreamedUpload {
+    let next: () -> StreamedUploadPart
+    /// Bytes pulled from `next` that libcurl has not taken yet, from `offset` on.
+    var pending: [UInt8] = []
+    var offset = 0
+    var ended = false
+    var trailers: [HTTPHeader] = []
+
+    init(next: @escaping () -> StreamedUploadPart) { self.next = next }
+
+    /// Copies up to `capacity` bytes into `buffer`; 0 once the body has ended.
+    func read(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        while offset >= pending.count {
+            if ended { return 0 }
+            switch next() {
+            case .data(let bytes):
+                pending = bytes
+                offset = 0
+            case .end(let fields):
+                pending = []
+                offset = 0
+                trailers = fields
+                ended = true
+                return 0
+            }
+        }
+        let count = min(capacity, pending.count - offset)
+        pending.withUnsafeBytes { source in
+            guard let base = source.baseAddress else { return }
+            buffer.copyMemory(from: base + offset, byteCount: count)
+        }
+        offset += count
+        return count
+    }
+}
+
+/// `CURLOPT_READFUNCTION` of streamed uploads.
+private let streamedUploadRead: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, context in
+    guard let buffer, let context else { return Int(CURL_READFUNC_ABORT) }
+    let upload = Unmanaged<StreamedUpload>.fromOpaque(context).takeUnretainedValue()
+    return upload.read(into: UnsafeMutableRawPointer(buffer), capacity: size * count)
+}
+
+/// `CURLOPT_TRAILERFUNCTION` of streamed uploads: appends the trailers `next` ended the body with.
+private let streamedUploadTrailers: @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<curl_slist>?>?, UnsafeMutableRawPointer?) -> Int32 = {
+    list, context in
+    guard let list, let context else { return Int32(CURL_TRAILERFUNC_ABORT) }
+    let upload = Unmanaged<StreamedUpload>.fromOpaque(context).takeUnretainedValue()
+    for field in upload.trailers {
+        guard let appended = curl_slist_append(list.pointee, "\(field.name): \(field.value)") else {
+            return Int32(CURL_TRAILERFUNC_ABORT)
+        }
+        list.pointee = appended
+    }
+    return Int32(CURL_TRAILERFUNC_OK)
 }
 
 // MARK: - Process facilities for `CABundle` (kept here: this file is the module's only C boundary)

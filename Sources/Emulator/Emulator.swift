@@ -60,7 +60,8 @@ public final class Emulator: Sendable {
     }
 
     /// Runs one invocation in-process (no HTTP on the invoke side) and returns its outcome; queued behind any
-    /// invocation already running. Function failures (errors, timeouts, crashes) are results, not throws.
+    /// invocation already running. Function failures (errors, timeouts, crashes) are results, not throws. A streamed
+    /// response arrives collected in the result's body (at most 20 MiB; past it the result is the error).
     ///
     /// - Parameters:
     ///   - event: The event payload, at most 6 MB.
@@ -68,16 +69,33 @@ public final class Emulator: Sendable {
     ///   - cognitoIdentity: Cognito identity as JSON text, passed as `Lambda-Runtime-Cognito-Identity`.
     /// - Throws: ``EmulatorError/notStarted``, ``EmulatorError/shutDown``, ``EmulatorError/payloadTooLarge(size:)``.
     public func invoke(event: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil) async throws -> InvocationResult {
+        try checkRunning()
+        return try await supervisor.invoke(payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity)
+    }
+
+    /// Runs one invocation and delivers its answer as it arrives: streamed responses chunk by chunk (see
+    /// ``InvocationPart``), buffered ones as a single ``InvocationPart/finished(_:)``. A stream that fails midway
+    /// (error trailers, timeout, crash, the 20 MiB limit) ends with a ``InvocationPart/finished(_:)`` whose result
+    /// is the error; the parts stream itself throws only ``EmulatorError/shutDown``.
+    ///
+    /// - Throws: as ``invoke(event:clientContext:cognitoIdentity:)``, before anything is delivered.
+    public func invokeStreaming(
+        event: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil
+    ) async throws -> AsyncThrowingStream<InvocationPart, any Error> {
+        try checkRunning()
+        return try await supervisor.invokeStreaming(payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity).parts
+    }
+
+    private func checkRunning() throws(EmulatorError) {
         let phase = lifecycle.withLock { $0.phase }
         switch phase {
         case .running:
-            break
+            return
         case .idle, .starting:
             throw EmulatorError.notStarted
         case .stopping, .stopped:
             throw EmulatorError.shutDown
         }
-        return try await supervisor.invoke(payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity)
     }
 
     /// Fails queued and running invocations with ``EmulatorError/shutDown``, sends SIGTERM to the function process

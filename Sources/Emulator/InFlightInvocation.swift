@@ -7,6 +7,8 @@ struct InFlightInvocation {
     /// Init Duration to report, when this is the process's first invocation.
     var initDurationMs: Double?
     var timer: Task<Void, Never>
+    /// The streamed response, once the function has begun one.
+    var stream: StreamProgress?
 
     var requestID: String { pending.requestID }
 }

@@ -5,6 +5,9 @@ struct InvocationOutcome {
     var errorType: String?
     /// `timeout` / `error` on the REPORT line, as AWS marks sandbox-level failures.
     var status: String?
+    /// Whether the function streamed its response, and how many bytes reached the caller.
+    var streamed = false
+    var streamedBytes = 0
 
     static func success(_ body: [UInt8]) -> InvocationOutcome {
         InvocationOutcome(body: body, isError: false, errorType: nil, status: nil)

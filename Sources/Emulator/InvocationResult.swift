@@ -2,7 +2,9 @@
 public struct InvocationResult: Sendable {
     /// The Lambda request id (a lowercase UUID).
     public var requestID: String
-    /// The function's response body, or on error the error document (`{"errorMessage", "errorType", ...}`).
+    /// The function's response body, or on error the error document (`{"errorMessage", "errorType", ...}`). A streamed
+    /// response that ended well is here in full for ``Emulator/invoke(event:clientContext:cognitoIdentity:)`` and
+    /// empty for ``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:)`` (its bytes came as chunks).
     public var body: [UInt8]
     /// True when the invocation failed (function error, timeout, crash, init error, oversized response): what Lambda's
     /// Invoke marks with `X-Amz-Function-Error: Unhandled`.
@@ -21,6 +23,10 @@ public struct InvocationResult: Sendable {
     public var status: String?
     /// The `REPORT RequestId: ...` line exactly as logged.
     public var reportLine: String
+    /// True when the function answered with a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`).
+    public var streamed: Bool
+    /// How many bytes of the streamed response reached the caller (at most 20 MiB); 0 for buffered responses.
+    public var streamedBytes: Int
 
     /// Creates a result (normally only the emulator does).
     public init(
@@ -33,7 +39,9 @@ public struct InvocationResult: Sendable {
         initDurationMs: Double?,
         maxMemoryUsedMB: Int,
         status: String?,
-        reportLine: String
+        reportLine: String,
+        streamed: Bool = false,
+        streamedBytes: Int = 0
     ) {
         self.requestID = requestID
         self.body = body
@@ -45,5 +53,7 @@ public struct InvocationResult: Sendable {
         self.maxMemoryUsedMB = maxMemoryUsedMB
         self.status = status
         self.reportLine = reportLine
+        self.streamed = streamed
+        self.streamedBytes = streamedBytes
     }
 }

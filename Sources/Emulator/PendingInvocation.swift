@@ -5,5 +5,5 @@ struct PendingInvocation {
     var clientContext: String?
     var cognitoIdentity: String?
     var enqueuedAt: ContinuousClock.Instant
-    var continuation: CheckedContinuation<InvocationResult, any Error>
+    var delivery: InvocationDelivery
 }

@@ -4,7 +4,43 @@ import Foundation
 struct RuntimeAPIRouter: Sendable {
     let supervisor: Supervisor
 
-    func handle(_ request: APIRequest) async -> HTTPReply {
+    /// Answers a request that has been read whole.
+    func handle(_ request: APIRequest) async -> RouterAnswer {
+        if case .invoke? = Route(path: request.path), request.method == "POST" { return await invoke(request) }
+        return .reply(await reply(to: request))
+    }
+
+    /// A connection carried its first Runtime API request.
+    func runtimeConnectionOpened() async {
+        await supervisor.runtimeConnectionOpened()
+    }
+
+    /// A connection that carried Runtime API requests has closed.
+    func runtimeConnectionClosed() async {
+        await supervisor.runtimeConnectionClosed()
+    }
+
+    /// Streamed response, step 1: the head of a `POST …/response` with `Lambda-Runtime-Function-Response-Mode:
+    /// streaming` arrived. Nil when the stream is accepted; otherwise the reply to give after the body is drained.
+    func beginStream(requestID: String, contentType: String) async -> HTTPReply? {
+        await supervisor.beginStream(requestID: requestID, contentType: contentType)
+    }
+
+    /// Streamed response, step 2: bytes as they arrive.
+    func streamChunk(requestID: String, bytes: [UInt8]) async {
+        await supervisor.streamChunk(requestID: requestID, bytes: bytes)
+    }
+
+    /// Streamed response, step 3: the end of the body, with its trailers.
+    func endStream(requestID: String, trailers: [String: String]) async -> HTTPReply {
+        await supervisor.endStream(
+            requestID: requestID,
+            errorType: trailers["lambda-runtime-function-error-type"],
+            errorBody: trailers["lambda-runtime-function-error-body"]
+        )
+    }
+
+    private func reply(to request: APIRequest) async -> HTTPReply {
         guard let route = Route(path: request.path) else {
             return .error(404, type: "NotFound", message: "No endpoint at \(request.path)")
         }
@@ -34,12 +70,12 @@ struct RuntimeAPIRouter: Sendable {
             }
             return await supervisor.postInitError(body: request.body, headerType: request.header("Lambda-Runtime-Function-Error-Type"))
         case .invoke:
-            return await invoke(request)
+            return .error(500, type: "ServiceException", message: "The invoke endpoint was reached by mistake")
         }
     }
 
     /// The RIE-style synchronous invoke: queue, wait, answer like Lambda's Invoke API.
-    private func invoke(_ request: APIRequest) async -> HTTPReply {
+    private func invoke(_ request: APIRequest) async -> RouterAnswer {
         guard request.receivedBytes <= Limits.maximumPayload else {
             var reply = HTTPReply.error(
                 413,
@@ -47,7 +83,7 @@ struct RuntimeAPIRouter: Sendable {
                 message: "Request must be smaller than \(Limits.maximumPayload) bytes for the InvokeFunction operation"
             )
             reply.headers.append(("X-Amzn-ErrorType", "RequestTooLargeException"))
-            return reply
+            return .reply(reply)
         }
         var clientContext: String?
         if let encoded = request.header("X-Amz-Client-Context"), !encoded.isEmpty {
@@ -55,7 +91,7 @@ struct RuntimeAPIRouter: Sendable {
                   (try? JSONSerialization.jsonObject(with: data)) is [String: Any],
                   let text = String(data: data, encoding: .utf8)
             else {
-                return .error(400, type: "InvalidRequestContentException", message: "Client context must be a valid Base64-encoded JSON object.")
+                return .reply(.error(400, type: "InvalidRequestContentException", message: "Client context must be a valid Base64-encoded JSON object."))
             }
             clientContext = text
         }
@@ -67,23 +103,65 @@ struct RuntimeAPIRouter: Sendable {
             break
         case "Event":
             Task { _ = try? await supervisor.invoke(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity) }
-            return HTTPReply(status: 202)
+            return .reply(HTTPReply(status: 202))
         case "DryRun":
-            return HTTPReply(status: 204)
+            return .reply(HTTPReply(status: 204))
         case let other:
-            return .error(400, type: "InvalidParameterValueException", message: "Unsupported invocation type \(other)")
+            return .reply(.error(400, type: "InvalidParameterValueException", message: "Unsupported invocation type \(other)"))
         }
         do {
-            let result = try await supervisor.invoke(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity)
-            var headers: [(String, String)] = [
-                ("Content-Type", "application/json"),
-                ("X-Amz-Executed-Version", "$LATEST"),
-                ("X-Amzn-RequestId", result.requestID),
-            ]
-            if result.isError { headers.append(("X-Amz-Function-Error", "Unhandled")) }
-            return HTTPReply(status: 200, headers: headers, body: result.body)
+            let (requestID, parts) = try await supervisor.invokeStreaming(
+                payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity
+            )
+            var iterator = parts.makeAsyncIterator()
+            switch try await iterator.next() {
+            case .finished(let result)?:
+                var headers: [(String, String)] = [
+                    ("Content-Type", "application/json"),
+                    ("X-Amz-Executed-Version", "$LATEST"),
+                    ("X-Amzn-RequestId", result.requestID),
+                ]
+                if result.isError { headers.append(("X-Amz-Function-Error", "Unhandled")) }
+                return .reply(HTTPReply(status: 200, headers: headers, body: result.body))
+            case .streamStarted(let contentType)?:
+                // Lambda's streamed invoke: the function's Content-Type, chunks as they come, errors as trailers.
+                let headers: [(String, String)] = [
+                    ("Content-Type", contentType),
+                    ("X-Amz-Executed-Version", "$LATEST"),
+                    ("X-Amzn-RequestId", requestID),
+                    ("Trailer", "\(StreamedInvokeReply.errorTypeTrailer), \(StreamedInvokeReply.errorBodyTrailer)"),
+                ]
+                return .stream(StreamedInvokeReply(headers: headers, parts: iterator))
+            case .chunk?, nil:
+                return .reply(.error(500, type: "ServiceException", message: "The invocation ended without a result"))
+            }
         } catch {
-            return .error(500, type: "ServiceException", message: "\(error)")
+            return .reply(.error(500, type: "ServiceException", message: "\(error)"))
         }
+    }
+}
+
+/// What the server sends for a request read whole: one complete reply, or an invoke answered as a stream.
+enum RouterAnswer {
+    case reply(HTTPReply)
+    case stream(StreamedInvokeReply)
+}
+
+/// A streamed invoke response: `200` with these headers, then the remaining parts of the invocation (chunks, then
+/// the result, whose error if any goes out as trailers).
+struct StreamedInvokeReply {
+    static let errorTypeTrailer = "Lambda-Runtime-Function-Error-Type"
+    static let errorBodyTrailer = "Lambda-Runtime-Function-Error-Body"
+
+    var headers: [(String, String)]
+    var parts: AsyncThrowingStream<InvocationPart, any Error>.AsyncIterator
+
+    /// The trailers that end the stream: the error type and the base64 error document when the invocation failed.
+    static func trailers(for result: InvocationResult) -> [(String, String)] {
+        guard result.isError else { return [] }
+        return [
+            (errorTypeTrailer, result.errorType ?? "Unhandled"),
+            (errorBodyTrailer, Data(result.body).base64EncodedString()),
+        ]
     }
 }

@@ -26,6 +26,10 @@ actor Supervisor {
     private var shuttingDown = false
     private var exitWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     private var lastExitWaiterID = 0
+    /// Open connections that have carried Runtime API requests (the function process's).
+    private var runtimeConnections = 0
+    /// The exit of the process that held the in-flight invocation, while its connections are still being drained.
+    private var exitAwaitingDrain: (requestID: String, exit: ChildExit)?
 
     init(configuration: EmulatorConfiguration, sink: LogSink) {
         self.configuration = configuration
@@ -46,18 +50,37 @@ actor Supervisor {
         guard !shuttingDown else { throw EmulatorError.shutDown }
         guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
         return try await withCheckedThrowingContinuation { continuation in
-            queue.append(
-                PendingInvocation(
-                    requestID: LambdaIdentifiers.requestID(),
-                    payload: payload,
-                    clientContext: clientContext,
-                    cognitoIdentity: cognitoIdentity,
-                    enqueuedAt: .now,
-                    continuation: continuation
-                )
-            )
-            pump()
+            enqueue(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, delivery: .buffered(continuation))
         }
+    }
+
+    /// Queues an invocation whose answer is delivered part by part (see ``InvocationPart``); returns its request id
+    /// and the parts.
+    func invokeStreaming(
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?
+    ) throws -> (requestID: String, parts: AsyncThrowingStream<InvocationPart, any Error>) {
+        guard !shuttingDown else { throw EmulatorError.shutDown }
+        guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
+        let (parts, continuation) = AsyncThrowingStream.makeStream(of: InvocationPart.self, throwing: (any Error).self)
+        let requestID = enqueue(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, delivery: .streaming(continuation))
+        return (requestID, parts)
+    }
+
+    @discardableResult
+    private func enqueue(payload: [UInt8], clientContext: String?, cognitoIdentity: String?, delivery: InvocationDelivery) -> String {
+        let requestID = LambdaIdentifiers.requestID()
+        queue.append(
+            PendingInvocation(
+                requestID: requestID,
+                payload: payload,
+                clientContext: clientContext,
+                cognitoIdentity: cognitoIdentity,
+                enqueuedAt: .now,
+                delivery: delivery
+            )
+        )
+        pump()
+        return requestID
     }
 
     // MARK: - Runtime API side
@@ -92,6 +115,7 @@ actor Supervisor {
     /// `POST /runtime/invocation/{id}/response`.
     func postResponse(requestID: String, body: [UInt8], receivedBytes: Int) -> HTTPReply {
         guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard current.stream == nil else { return Self.streamInProgress }
         if receivedBytes > Limits.maximumPayload {
             finish(
                 .failure(
@@ -109,10 +133,70 @@ actor Supervisor {
     /// `POST /runtime/invocation/{id}/error`.
     func postError(requestID: String, body: [UInt8], receivedBytes: Int, headerType: String?) -> HTTPReply {
         guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard current.stream == nil else { return Self.streamInProgress }
         if receivedBytes > Limits.maximumPayload {
             return postResponse(requestID: requestID, body: [], receivedBytes: receivedBytes)
         }
         let posted = ErrorDocument.normalize(posted: body, headerType: headerType)
+        finish(InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
+        return .accepted
+    }
+
+    /// `POST /runtime/invocation/{id}/response` in streaming mode, when its head arrives: nil when the stream is
+    /// accepted (its parts follow through ``streamChunk(requestID:bytes:)`` and ``endStream(requestID:errorType:errorBody:)``),
+    /// otherwise the reply to give once the request's body has been read.
+    func beginStream(requestID: String, contentType: String) -> HTTPReply? {
+        guard var current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard current.stream == nil else { return Self.streamInProgress }
+        current.stream = StreamProgress(contentType: contentType)
+        inFlight = current
+        current.pending.delivery.yield(.streamStarted(contentType: contentType))
+        return nil
+    }
+
+    /// Bytes of the streamed response of `requestID`, as they arrive. Past the 20 MiB limit they are discarded;
+    /// once the invocation has ended (timeout, crash) they are ignored.
+    func streamChunk(requestID: String, bytes: [UInt8]) {
+        guard var current = inFlight, current.requestID == requestID, var stream = current.stream, !bytes.isEmpty else { return }
+        let room = Limits.maximumStreamedResponse - stream.receivedBytes
+        stream.receivedBytes += bytes.count
+        if room > 0 {
+            let kept = bytes.count <= room ? bytes : Array(bytes[..<room])
+            if current.pending.delivery.collectsStream { stream.collected.append(contentsOf: kept) }
+            current.pending.delivery.yield(.chunk(kept))
+        }
+        current.stream = stream
+        inFlight = current
+    }
+
+    /// The end of the streamed response of `requestID`, with its error trailers if it failed. Ends the invocation:
+    /// `Function.ResponseSizeTooLarge` past the limit (answered 413), the posted error (normalized like `/error`)
+    /// when the trailers carry one, otherwise success.
+    func endStream(requestID: String, errorType: String?, errorBody: String?) -> HTTPReply {
+        guard let current = inFlight, current.requestID == requestID, let stream = current.stream else {
+            return Self.invalidRequestID(requestID)
+        }
+        if stream.overflowed {
+            finish(
+                .failure(
+                    type: "Function.ResponseSizeTooLarge",
+                    message: "Response payload size (\(stream.receivedBytes) bytes) exceeded maximum allowed payload size (\(Limits.maximumStreamedResponse) bytes).",
+                    status: "error"
+                )
+            )
+            return .error(413, type: "RequestEntityTooLarge", message: "Exceeded maximum allowed payload size (\(Limits.maximumStreamedResponse) bytes).")
+        }
+        let type = errorType.flatMap { $0.isEmpty ? nil : $0 }
+        let body = errorBody.flatMap { $0.isEmpty ? nil : $0 }
+        guard type != nil || body != nil else {
+            finish(.success(stream.collected))
+            return .accepted
+        }
+        // The body is base64; a runtime that sent something else still fails the invocation, with that text.
+        let document = body.map { text in
+            Data(base64Encoded: text).map { [UInt8]($0) } ?? Array(text.utf8)
+        } ?? []
+        let posted = ErrorDocument.normalize(posted: document, headerType: type)
         finish(InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
         return .accepted
     }
@@ -145,9 +229,9 @@ actor Supervisor {
         if let current = inFlight {
             inFlight = nil
             current.timer.cancel()
-            current.pending.continuation.resume(throwing: EmulatorError.shutDown)
+            current.pending.delivery.fail(EmulatorError.shutDown)
         }
-        for pending in queue { pending.continuation.resume(throwing: EmulatorError.shutDown) }
+        for pending in queue { pending.delivery.fail(EmulatorError.shutDown) }
         queue.removeAll()
         for waiter in waiters {
             waiter.continuation.resume(returning: .refused(.error(500, type: "Runtime.Unavailable", message: "The emulator is shutting down")))
@@ -264,6 +348,13 @@ actor Supervisor {
     private func finish(_ outcome: InvocationOutcome, memoryKiB: Int? = nil, messages: [String] = []) {
         guard let current = inFlight else { return }
         inFlight = nil
+        var outcome = outcome
+        if let stream = current.stream {
+            outcome.streamed = true
+            outcome.streamedBytes = stream.deliveredBytes
+            // A streaming caller already has the bytes; a buffered one gets them (or the error) as the body.
+            if !outcome.isError, !current.pending.delivery.collectsStream { outcome.body = [] }
+        }
         current.timer.cancel()
         let memory = memoryKiB ?? process.flatMap { $0.generation == current.generation ? $0.child.peakRSSKiB() : nil } ?? 0
         complete(
@@ -304,8 +395,8 @@ actor Supervisor {
         for message in messages { sink.line(message) }
         sink.line("END RequestId: \(requestID)")
         sink.line(report)
-        pending.continuation.resume(
-            returning: InvocationResult(
+        pending.delivery.complete(
+            InvocationResult(
                 requestID: requestID,
                 body: outcome.body,
                 isError: outcome.isError,
@@ -315,7 +406,9 @@ actor Supervisor {
                 initDurationMs: initDurationMs,
                 maxMemoryUsedMB: memoryMB,
                 status: outcome.status,
-                reportLine: report
+                reportLine: report,
+                streamed: outcome.streamed,
+                streamedBytes: outcome.streamedBytes
             )
         )
     }
@@ -333,12 +426,18 @@ actor Supervisor {
         }
         let now = ContinuousClock.now
         if let current = inFlight, current.generation == generation {
-            let message = Self.exitMessage(requestID: current.requestID, status: exit.status)
-            finish(
-                .failure(type: "Runtime.ExitError", message: message, status: "error"),
-                memoryKiB: exit.maxRSSKiB,
-                messages: [message, "Runtime.ExitError"]
-            )
+            if runtimeConnections > 0 {
+                // What the process sent before it died may still sit unread in its connection (a stream's last
+                // chunks, a posted response): read it all before deciding how the invocation ended.
+                let requestID = current.requestID
+                exitAwaitingDrain = (requestID, exit)
+                Task {
+                    do { try await Task.sleep(for: .seconds(Limits.exitDrainGrace)) } catch { return }
+                    self.settleExit(requestID: requestID)
+                }
+            } else {
+                finishAfterExit(requestID: current.requestID, exit: exit)
+            }
         } else if let initError = record.initError, !queue.isEmpty {
             let pending = queue.removeFirst()
             complete(
@@ -366,6 +465,37 @@ actor Supervisor {
         self.exitWaiters.removeAll()
         for waiter in exitWaiters.values { waiter.resume(returning: true) }
         pump()
+    }
+
+    /// Ends the in-flight invocation `requestID` with `Runtime.ExitError`, unless it has ended already.
+    private func finishAfterExit(requestID: String, exit: ChildExit) {
+        guard let current = inFlight, current.requestID == requestID else { return }
+        let message = Self.exitMessage(requestID: requestID, status: exit.status)
+        finish(
+            .failure(type: "Runtime.ExitError", message: message, status: "error"),
+            memoryKiB: exit.maxRSSKiB,
+            messages: [message, "Runtime.ExitError"]
+        )
+    }
+
+    /// Settles an exit that was waiting for the dead process's connections to drain.
+    private func settleExit(requestID: String) {
+        guard let pending = exitAwaitingDrain, pending.requestID == requestID else { return }
+        exitAwaitingDrain = nil
+        finishAfterExit(requestID: requestID, exit: pending.exit)
+    }
+
+    // MARK: - Runtime API connections
+
+    /// A connection carried its first Runtime API request.
+    func runtimeConnectionOpened() {
+        runtimeConnections += 1
+    }
+
+    /// A connection that carried Runtime API requests has closed, everything it sent having been handled.
+    func runtimeConnectionClosed() {
+        runtimeConnections = max(0, runtimeConnections - 1)
+        if runtimeConnections == 0, let pending = exitAwaitingDrain { settleExit(requestID: pending.requestID) }
     }
 
     private func invocationTimedOut(requestID: String) {
@@ -433,6 +563,10 @@ actor Supervisor {
     private static func invalidRequestID(_ requestID: String) -> HTTPReply {
         .error(400, type: "InvalidRequestID", message: "Invalid request ID: \(requestID) is not the invocation in progress")
     }
+
+    private static let streamInProgress = HTTPReply.error(
+        403, type: "InvalidStateTransition", message: "The invocation's response is already being streamed"
+    )
 
     private static func exitMessage(requestID: String, status: ExitStatus) -> String {
         if status == .exited(0) {

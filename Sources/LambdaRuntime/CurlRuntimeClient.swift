@@ -42,6 +42,35 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         try expectAccepted(response)
     }
 
+    public mutating func respondStreaming(
+        requestID: String, contentType: String, next: () -> StreamedResponsePart
+    ) throws(LambdaRuntimeError) {
+        let headers = [
+            HTTPHeader("Lambda-Runtime-Function-Response-Mode", "streaming"),
+            HTTPHeader("Content-Type", contentType),
+            HTTPHeader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"),
+        ]
+        let response: HTTPResponse
+        do {
+            response = try curl.performStreamingUpload(url: base + "/invocation/\(requestID)/response", headers: headers) {
+                switch next() {
+                case .chunk(let bytes):
+                    return .data(bytes)
+                case .end:
+                    return .end(trailers: [])
+                case .failed(let report):
+                    return .end(trailers: [
+                        HTTPHeader("Lambda-Runtime-Function-Error-Type", fieldValue(report.errorType)),
+                        HTTPHeader("Lambda-Runtime-Function-Error-Body", Base64.encode(Self.errorBody(report))),
+                    ])
+                }
+            }
+        } catch {
+            throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
+        }
+        try expectAccepted(response)
+    }
+
     public mutating func reportError(requestID: String, _ report: ErrorReport) throws(LambdaRuntimeError) {
         let response = try send(
             "POST", base + "/invocation/\(requestID)/error", body: Self.errorBody(report),
@@ -92,6 +121,12 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         default: throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: "Runtime API answered \(response.status)")
         }
     }
+}
+
+/// `text` safe as an HTTP field value: control characters (CR, LF, ...) become spaces.
+private func fieldValue(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
+    return String(decoding: text.utf8.map { $0 < 0x20 || $0 == 0x7F ? 0x20 : $0 }, as: UTF8.self)
 }
 
 private func nonEmpty(_ s: String?) -> String? {

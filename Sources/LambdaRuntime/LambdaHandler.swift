@@ -4,6 +4,15 @@ internal import WardenJSON
 public protocol ByteHandler {
     /// Handles one invocation. A thrown error is reported to `/error`.
     mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8]
+    /// Handles one invocation, buffered or streamed. The runtime loop calls only this; the default answers
+    /// ``handle(_:context:)``'s bytes as a buffered response.
+    mutating func respond(to event: [UInt8], context: LambdaContext) throws -> LambdaResponse
+}
+
+extension ByteHandler {
+    public mutating func respond(to event: [UInt8], context: LambdaContext) throws -> LambdaResponse {
+        .buffered(try handle(event, context: context))
+    }
 }
 
 /// A typed handler: the event is decoded from JSON and the output encoded to JSON.

@@ -70,24 +70,61 @@ public enum LambdaRuntime {
             invokedFunctionARN: meta.invokedFunctionARN, traceID: meta.traceID, clientContext: meta.clientContext,
             cognitoIdentity: meta.cognitoIdentity, logger: logger
         )
-        let response: [UInt8]
+        let response: LambdaResponse
         do {
-            response = try handler.handle(invocation.event, context: context)
+            response = try handler.respond(to: invocation.event, context: context)
         } catch {
             let report = errorReport(for: error, fallbackType: "Runtime.HandlerError", fallbackMessage: "The handler failed.")
             logger.error("handler error", metadata: ["error.type": "\(report.errorType)"])
             try client.reportError(requestID: meta.requestID, report)
             return
         }
+        switch response {
+        case .buffered(let bytes):
+            try respond(bytes, requestID: meta.requestID, client: &client, logger: logger)
+        case .streamed(let stream):
+            try respond(streaming: stream, requestID: meta.requestID, client: &client, logger: logger)
+        }
+    }
+
+    /// `POST /response` with the whole payload, or `Function.ResponseSizeTooLarge` to `/error` past 6 MB.
+    private static func respond<Client: RuntimeAPIClient>(
+        _ response: [UInt8], requestID: String, client: inout Client, logger: Logger
+    ) throws(LambdaRuntimeError) {
         guard response.count <= maxResponseBytes else {
             logger.error("response too large", metadata: ["response.bytes": "\(response.count)"])
-            try client.reportError(requestID: meta.requestID, tooLarge(response.count))
+            try client.reportError(requestID: requestID, tooLarge(response.count))
             return
         }
         do {
-            try client.respond(requestID: meta.requestID, body: response)
+            try client.respond(requestID: requestID, body: response)
         } catch where error.code == .responseTooLarge {
-            try client.reportError(requestID: meta.requestID, tooLarge(response.count))
+            try client.reportError(requestID: requestID, tooLarge(response.count))
+        }
+    }
+
+    /// Streams `stream` to `POST /response` chunk by chunk; an error the stream throws ends it with the error
+    /// trailers (reported like a handler error, never with the error's own text).
+    private static func respond<Client: RuntimeAPIClient>(
+        streaming stream: any ResponseStream, requestID: String, client: inout Client, logger: Logger
+    ) throws(LambdaRuntimeError) {
+        var stream = stream
+        var sent = 0
+        do {
+            try client.respondStreaming(requestID: requestID, contentType: stream.contentType) {
+                do {
+                    guard let chunk = try stream.next() else { return .end }
+                    sent += chunk.count
+                    return .chunk(chunk)
+                } catch {
+                    let report = errorReport(for: error, fallbackType: "Runtime.HandlerError", fallbackMessage: "The handler failed.")
+                    logger.error("stream error", metadata: ["error.type": "\(report.errorType)", "response.bytes": "\(sent)"])
+                    return .failed(report)
+                }
+            }
+        } catch where error.code == .responseTooLarge {
+            // The stream went out; the Runtime API cut it at its limit and has already failed the invocation.
+            logger.error("streamed response too large", metadata: ["response.bytes": "\(sent)"])
         }
     }
 

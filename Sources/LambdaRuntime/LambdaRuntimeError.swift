@@ -8,7 +8,7 @@ public struct LambdaRuntimeError: Error, CustomStringConvertible, Sendable {
         case runtimeAPIUnavailable
         /// `/next` answered without a request id or deadline.
         case invalidInvocation
-        /// The handler's response exceeds Lambda's 6 MB limit.
+        /// The handler's response exceeds Lambda's limit (6 MB buffered; a stream past its limit is answered 413).
         case responseTooLarge
         /// The handler could not be created.
         case initializationFailed

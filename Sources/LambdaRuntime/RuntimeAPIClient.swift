@@ -33,8 +33,42 @@ public protocol RuntimeAPIClient {
     mutating func next() throws(LambdaRuntimeError) -> Invocation
     /// `POST /runtime/invocation/{id}/response`.
     mutating func respond(requestID: String, body: [UInt8]) throws(LambdaRuntimeError)
+    /// `POST /runtime/invocation/{id}/response` in streaming mode (`Lambda-Runtime-Function-Response-Mode:
+    /// streaming`, chunked transfer encoding, `Content-Type: contentType`): `next` is pulled until it answers
+    /// ``StreamedResponsePart/end`` or ``StreamedResponsePart/failed(_:)``; a failure is sent as the
+    /// `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body` trailers.
+    /// Throws `.responseTooLarge` when the Runtime API answered 413 (the stream exceeded its limit).
+    mutating func respondStreaming(
+        requestID: String, contentType: String, next: () -> StreamedResponsePart
+    ) throws(LambdaRuntimeError)
     /// `POST /runtime/invocation/{id}/error`.
     mutating func reportError(requestID: String, _ report: ErrorReport) throws(LambdaRuntimeError)
     /// `POST /runtime/init/error`.
     mutating func reportInitError(_ report: ErrorReport) throws(LambdaRuntimeError)
+}
+
+/// One step of a streamed response as the loop hands it to ``RuntimeAPIClient/respondStreaming(requestID:contentType:next:)``.
+public enum StreamedResponsePart: Sendable, Equatable {
+    /// More bytes (may be empty).
+    case chunk([UInt8])
+    /// The stream ended well.
+    case end
+    /// The stream failed: report this error in the trailers.
+    case failed(ErrorReport)
+}
+
+extension RuntimeAPIClient {
+    /// A fallback for clients without streaming: collects the stream and posts it buffered (or its error to `/error`).
+    public mutating func respondStreaming(
+        requestID: String, contentType: String, next: () -> StreamedResponsePart
+    ) throws(LambdaRuntimeError) {
+        var body: [UInt8] = []
+        while true {
+            switch next() {
+            case .chunk(let bytes): body.append(contentsOf: bytes)
+            case .end: return try respond(requestID: requestID, body: body)
+            case .failed(let report): return try reportError(requestID: requestID, report)
+            }
+        }
+    }
 }

@@ -31,6 +31,21 @@ CURLcode warden_curl_clear_auth(CURL *easy);
 /// A NULL or empty body sends an empty one.
 CURLcode warden_curl_set_body(CURL *easy, const uint8_t *data, size_t len);
 
+/// A share object holding a connection cache, so that easy handles attached to it (`CURLOPT_SHARE`) reuse each
+/// other's connections. NULL when libcurl cannot make one.
+CURLSH *warden_curl_share_connections(void);
+
+/// Prepares the next transfer as a POST whose body is pulled from `read` (called with `context`) with chunked
+/// transfer encoding (the caller sends `Transfer-Encoding: chunked`), and whose trailers come from `trailer`
+/// (called with `context` once `read` has returned 0). Undo with `warden_curl_stream_reset`.
+CURLcode warden_curl_stream_upload(CURL *easy, curl_read_callback read, curl_trailer_callback trailer, void *context);
+
+/// Removes the read and trailer callbacks and their context from `easy`.
+///
+/// libcurl 7.88 keeps the trailer state of a chunked upload on the handle for good (a later chunked upload on it
+/// would write before its buffer), so a handle that has sent a streamed upload must be replaced, not reused.
+CURLcode warden_curl_stream_reset(CURL *easy);
+
 /// Points the write and header callbacks of `easy` at `body` and `headers`.
 CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers);
 
