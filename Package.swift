@@ -27,7 +27,7 @@ let cImports: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(depsPrefix)/include"]
 
 let toolFunctions = [
     "get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
-    "generate_qbr_outline", "participants", "intent", "enrichment_worker", "retention",
+    "generate_qbr_outline", "participants", "participant_export", "intent", "enrichment_worker", "retention",
 ]
 
 var targets: [Target] = [
@@ -75,6 +75,7 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .target(name: "Auth", dependencies: ["WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -134,7 +135,7 @@ for tool in toolFunctions {
     targets.append(
         .executableTarget(
             name: tool,
-            dependencies: ["Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON"],
+            dependencies: ["Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON"],
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift

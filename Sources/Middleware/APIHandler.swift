@@ -8,22 +8,15 @@ internal import WardenJSON
 /// The shared chain for the HTTP APIs (participants, intent scoring), as a byte handler: event → CORS → route →
 /// body limit and content type → authentication (JWT or API key, role checked per route) → tenant rate limit →
 /// route handler in a tenant session → `{ok, data, error, meta}` envelope, with an audit row and a log line.
+/// `StreamingAPIHandler` is the same chain for routes that answer with a stream.
 public struct APIHandler: ByteHandler {
-    let name: String
+    let chain: APIChain
     let routes: [APIRoute]
-    let configuration: FunctionConfiguration
-    let database: Database
-    let jwt: JWTAuthenticator?
-    let guards: RequestGuards
 
     /// Builds the chain; JWT settings are read only when a route needs them.
     public init(name: String, routes: [APIRoute], configuration: FunctionConfiguration, secrets: FunctionSecrets) throws(InitializationError) {
-        self.name = name
+        chain = try APIChain(name: name, routes: routes, configuration: configuration, secrets: secrets)
         self.routes = routes
-        self.configuration = configuration
-        database = try InitializationError.database(from: secrets)
-        jwt = routes.contains { $0.authentication == .user } ? try JWTAuthenticator.fromEnvironment() : nil
-        guards = RequestGuards(tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: 0)
     }
 
     /// Runs a function made of `routes` as a Lambda function.
@@ -38,50 +31,101 @@ public struct APIHandler: ByteHandler {
             let logger = initContext.logger
             let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
             return try APIHandler(
-                name: name, routes: try makeRoutes(initContext, secrets),
-                configuration: .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,X-API-Key"),
-                secrets: secrets
+                name: name, routes: try makeRoutes(initContext, secrets), configuration: APIChain.configuration(), secrets: secrets
             )
         }
     }
 
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let started = Platform.monotonicNanoseconds()
-        var audit = AuditEvent(requestID: context.requestID, clientID: nil, tenant: nil, tool: name, action: "", outcome: "ok", status: 200)
+        var audit = chain.audit(context)
+        let request: APIGatewayRequest, headers: [(String, String)]
+        switch chain.open(event, audit: &audit) {
+        case .preflight(let h):
+            return ProxyResponse.empty(status: 204, headers: h)
+        case .refused(let error, let h):
+            chain.record(error, &audit, context, started)
+            return ProxyResponse.failure(error, headers: h)
+        case .request(let r, let h):
+            (request, headers) = (r, h)
+        }
+        do {
+            let (route, parameters, principal) = try chain.admit(request, routes: routes, context: context, audit: &audit)
+            let response = try chain.guarded(principal, context: context) { session in
+                try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))
+            }
+            chain.record(status: response.status, &audit, context, started)
+            return ProxyResponse.success(data: response.data, meta: response.meta, status: response.status, headers: headers)
+        } catch {
+            let envelope = chain.envelope(for: error, context: context)
+            chain.record(envelope, &audit, context, started)
+            return ProxyResponse.failure(envelope, headers: headers)
+        }
+    }
+}
+
+/// The steps both HTTP chains share (`APIHandler`, `StreamingAPIHandler`): opening the event (CORS, preflight),
+/// admitting the call (route, body limit, content type, authentication), running the route's first statements
+/// behind the tenant's token bucket, mapping errors, and the audit row and log line of every call.
+struct APIChain {
+    let name: String
+    let configuration: FunctionConfiguration
+    let database: Database
+    let jwt: JWTAuthenticator?
+    let guards: RequestGuards
+
+    /// Reads the database secret; JWT settings only when a route needs them.
+    init(name: String, routes: [some RoutePattern], configuration: FunctionConfiguration, secrets: FunctionSecrets) throws(InitializationError) {
+        self.name = name
+        self.configuration = configuration
+        database = try InitializationError.database(from: secrets)
+        jwt = routes.contains { $0.authentication == .user } ? try JWTAuthenticator.fromEnvironment() : nil
+        guards = RequestGuards(tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: 0)
+    }
+
+    /// The HTTP APIs' settings from the environment (their methods and headers for CORS).
+    static func configuration() -> FunctionConfiguration {
+        .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,X-API-Key")
+    }
+
+    /// The audit row of a call, filled in as the call proceeds.
+    func audit(_ context: LambdaContext) -> AuditEvent {
+        AuditEvent(requestID: context.requestID, clientID: nil, tenant: nil, tool: name, action: "", outcome: "ok", status: 200)
+    }
+
+    /// How a call begins.
+    enum Opening {
+        /// The CORS preflight: `204` with these headers (neither audited nor logged, as it reads nothing).
+        case preflight([(String, String)])
+        /// Refused before routing (not an API event, a foreign origin), with the headers to answer with.
+        case refused(EnvelopeError, [(String, String)])
+        /// A request to route, and the CORS and security headers of its answer.
+        case request(APIGatewayRequest, [(String, String)])
+    }
+
+    /// Parses the event and checks its origin against the allowlist.
+    func open(_ event: [UInt8], audit: inout AuditEvent) -> Opening {
         let request: APIGatewayRequest
         do {
             request = try APIGatewayRequest(event: event)
         } catch {
-            return finish(.failure(error), &audit, context, started, headers: configuration.cors.headers(origin: nil))
+            return .refused(error, configuration.cors.headers(origin: nil))
         }
         audit.action = "\(request.method) \(request.path)".prefix(200).description
         let origin = request.header("origin")
         let headers = configuration.cors.headers(origin: origin.value)
         guard origin != .conflict, configuration.cors.admits(origin: origin.value) else {
-            return finish(.failure(EnvelopeError(.forbidden, "This origin is not allowed.")), &audit, context, started, headers: headers)
+            return .refused(EnvelopeError(.forbidden, "This origin is not allowed."), headers)
         }
-        if request.method == "OPTIONS" { return ProxyResponse.empty(status: 204, headers: headers) }
-        do {
-            let response = try process(request, context: context, audit: &audit)
-            return finish(.success(response), &audit, context, started, headers: headers)
-        } catch {
-            let envelope = EnvelopeError.from(error)
-            if envelope.code == .toolFailure { context.logger.error("route failure", metadata: ErrorMetadata.describe(error)) }
-            return finish(.failure(envelope), &audit, context, started, headers: headers)
-        }
+        if request.method == "OPTIONS" { return .preflight(headers) }
+        return .request(request, headers)
     }
 
-    private func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> RouteResponse {
-        // As API Gateway does, the most specific pattern wins: `/api/participants/enrich` (all literal) hides
-        // `/api/participants/{id}` for that path, whatever the method.
-        let matches = routes.compactMap { route in route.match(request.path).map { (route, $0) } }
-        guard let specificity = matches.map({ $0.0.literalSegments }).max() else { throw EnvelopeError(.notFound, "No such route.") }
-        let candidates = matches.filter { $0.0.literalSegments == specificity }
-        guard let (route, parameters) = candidates.first(where: { $0.0.method == request.method }) else {
-            var methods = ["OPTIONS"]
-            for (route, _) in candidates where !methods.contains(route.method) { methods.append(route.method) }
-            throw EnvelopeError(.methodNotAllowed, "This method is not supported on this route.", allowedMethods: methods.sorted())
-        }
+    /// The route, its path parameters and the authenticated caller; the audit row learns the caller and tenant.
+    func admit<Route: RoutePattern>(
+        _ request: APIGatewayRequest, routes: [Route], context: LambdaContext, audit: inout AuditEvent
+    ) throws -> (Route, [String: String], Principal) {
+        let (route, parameters) = try routes.route(for: request)
         if let body = request.body, body.count > configuration.maxBodyBytes {
             throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
         }
@@ -104,38 +148,53 @@ public struct APIHandler: ByteHandler {
         }
         audit.clientID = principal.auditID
         audit.tenant = principal.tenant
+        return (route, parameters, principal)
+    }
+
+    /// Runs `body` with a session for the caller's tenant; its first statement carries the tenant's token bucket
+    /// (a refusal is `429` and nothing of `body` commits). Without a statement in `body`, the bucket is charged
+    /// alone afterwards.
+    func guarded<T>(_ principal: Principal, context: LambdaContext, _ body: (TenantSession) throws -> T) throws -> T {
         let checks = guards.rateLimitStatements(tenant: principal.tenant)
         database.prepend(checks)
         defer { database.discardPreamble() }
         do {
-            let response = try database.withTenant(principal.tenant, deadline: context.deadlineMilliseconds) { session in
-                try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))
-            }
-            try database.flushPreamble(deadline: deadline)
-            return response
+            let result = try database.withTenant(principal.tenant, deadline: context.deadlineMilliseconds, body)
+            try database.flushPreamble(deadline: context.deadlineMilliseconds - Database.deadlineReserveMilliseconds)
+            return result
         } catch let error as PostgresError {
             throw RequestGuards.envelopeError(for: error, guardCount: checks.count, nowMilliseconds: Platform.nowMilliseconds()) ?? error
         }
     }
 
-    private enum Outcome {
-        case success(RouteResponse)
-        case failure(EnvelopeError)
+    /// What the caller sees of `error`; unexpected errors are logged by category (never their text).
+    func envelope(for error: any Error, context: LambdaContext) -> EnvelopeError {
+        let envelope = EnvelopeError.from(error)
+        if envelope.code == .toolFailure { context.logger.error("route failure", metadata: ErrorMetadata.describe(error)) }
+        return envelope
     }
 
-    private func finish(_ outcome: Outcome, _ audit: inout AuditEvent, _ context: LambdaContext, _ started: UInt64, headers: [(String, String)]) -> [UInt8] {
-        let bytes: [UInt8]
-        switch outcome {
-        case .success(let response):
-            audit.status = response.status
-            bytes = ProxyResponse.success(data: response.data, meta: response.meta, status: response.status, headers: headers)
-        case .failure(let error):
-            audit.outcome = error.code.rawValue
-            audit.status = error.code.status
-            bytes = ProxyResponse.failure(error, headers: headers)
-        }
+    /// Audits and logs a call refused with `error`.
+    func record(_ error: EnvelopeError, _ audit: inout AuditEvent, _ context: LambdaContext, _ started: UInt64) {
+        audit.outcome = error.code.rawValue
+        audit.status = error.code.status
+        record(&audit, context, started)
+    }
+
+    /// Audits and logs a call answered with `status`.
+    func record(status: Int, _ audit: inout AuditEvent, _ context: LambdaContext, _ started: UInt64) {
+        audit.status = status
+        record(&audit, context, started)
+    }
+
+    /// Appends the audit row (a failure to write it is logged, never shown to the caller) and logs the call.
+    /// `reserve`: how long before the deadline the row must be written.
+    func record(
+        _ audit: inout AuditEvent, _ context: LambdaContext, _ started: UInt64,
+        reserve: Int64 = Database.deadlineReserveMilliseconds, metadata extra: Logger.Metadata = [:]
+    ) {
         do {
-            try database.append(audit, deadline: context.deadlineMilliseconds - Database.deadlineReserveMilliseconds)
+            try database.append(audit, deadline: context.deadlineMilliseconds - reserve)
         } catch {
             context.logger.error("audit write failed", metadata: ErrorMetadata.describe(error))
         }
@@ -144,7 +203,7 @@ public struct APIHandler: ByteHandler {
             "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- started) / 1000),
         ]
         if audit.outcome != "ok" { metadata["error.code"] = .string(audit.outcome) }
+        metadata.merge(extra) { $1 }
         context.logger.info("request", metadata: metadata)
-        return bytes
     }
 }

@@ -63,9 +63,17 @@ public struct RouteResponse: Sendable {
     }
 }
 
+/// What routing looks at in a route, buffered (`APIRoute`) or streamed (`StreamingAPIRoute`): the method, the path
+/// pattern (segments, `{name}` for a parameter) and who may call it.
+public protocol RoutePattern {
+    var method: String { get }
+    var pattern: [Substring] { get }
+    var authentication: RouteAuthentication { get }
+}
+
 /// One route: method, a path pattern with `{name}` segments, who may call it, and the business logic. The handler
 /// runs on the invocation loop's thread only, so it may use per-process state (a reused HTTP handle, caches).
-public struct APIRoute {
+public struct APIRoute: RoutePattern {
     public let method: String
     public let pattern: [Substring]
     public let authentication: RouteAuthentication
@@ -80,7 +88,9 @@ public struct APIRoute {
         self.authentication = authentication
         self.handler = handler
     }
+}
 
+extension RoutePattern {
     /// How many segments of the pattern are literal (not `{name}`): the more, the more specific the route.
     var literalSegments: Int { pattern.filter { !($0.first == "{" && $0.last == "}") }.count }
 
@@ -97,5 +107,22 @@ public struct APIRoute {
             }
         }
         return parameters
+    }
+}
+
+extension Array where Element: RoutePattern {
+    /// The route serving `request` and its path parameters. As API Gateway does, the most specific pattern wins:
+    /// `/api/participants/enrich` (all literal) hides `/api/participants/{id}` for that path, whatever the method.
+    /// No pattern fits: `404`; the path has no route for the method: `405` with the methods it has (`Allow`).
+    func route(for request: APIGatewayRequest) throws(EnvelopeError) -> (Element, [String: String]) {
+        let matches = compactMap { route in route.match(request.path).map { (route, $0) } }
+        guard let specificity = matches.map({ $0.0.literalSegments }).max() else { throw EnvelopeError(.notFound, "No such route.") }
+        let candidates = matches.filter { $0.0.literalSegments == specificity }
+        guard let found = candidates.first(where: { $0.0.method == request.method }) else {
+            var methods = ["OPTIONS"]
+            for (route, _) in candidates where !methods.contains(route.method) { methods.append(route.method) }
+            throw EnvelopeError(.methodNotAllowed, "This method is not supported on this route.", allowedMethods: methods.sorted())
+        }
+        return found
     }
 }

@@ -1,10 +1,28 @@
 public import WardenJSON
 internal import LambdaRuntime
 
-/// Renders API Gateway proxy responses whose body is the `{ok, data, error}` envelope.
+/// Renders API Gateway proxy responses whose body is the `{ok, data, error}` envelope. The parts (status, headers,
+/// envelope body) are also what a streamed response's http-integration prelude and first bytes are made of
+/// (`StreamingAPIHandler`).
 public enum ProxyResponse {
     /// `{"ok":true,"data":…,"error":null}` (plus `"meta"` when given) with `status` (200 by default).
     public static func success(data: JSON, meta: JSONObject? = nil, status: Int = 200, headers: [(String, String)]) -> [UInt8] {
+        render(status: status, headers: headers, body: successBody(data: data, meta: meta))
+    }
+
+    /// `{"ok":false,"data":null,"error":{"code","message"}}` with the code's status.
+    public static func failure(_ error: EnvelopeError, headers: [(String, String)]) -> [UInt8] {
+        let parts = failureParts(error, headers: headers)
+        return render(status: parts.status, headers: parts.headers, body: parts.body)
+    }
+
+    /// An empty-bodied response (the CORS preflight's 204).
+    public static func empty(status: Int, headers: [(String, String)]) -> [UInt8] {
+        render(status: status, headers: headers, body: [])
+    }
+
+    /// The success envelope's bytes.
+    static func successBody(data: JSON, meta: JSONObject?) -> [UInt8] {
         var envelope = JSONWriter()
         envelope.beginObject()
         envelope.key("ok")
@@ -18,11 +36,12 @@ public enum ProxyResponse {
             envelope.object(meta)
         }
         envelope.endObject()
-        return render(status: status, headers: headers, body: envelope.bytes)
+        return envelope.bytes
     }
 
-    /// `{"ok":false,"data":null,"error":{"code","message"}}` with the code's status.
-    public static func failure(_ error: EnvelopeError, headers: [(String, String)]) -> [UInt8] {
+    /// The status, headers (`headers` plus `Retry-After` / `Allow` when the error carries them) and envelope bytes
+    /// of an error response.
+    static func failureParts(_ error: EnvelopeError, headers: [(String, String)]) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
         var headers = headers
         if let retry = error.rateLimit?.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
         if let methods = error.allowedMethods { headers.append(("Allow", methods.joined(separator: ", "))) }
@@ -54,12 +73,7 @@ public enum ProxyResponse {
             envelope.endObject()
         }
         envelope.endObject()
-        return render(status: error.code.status, headers: headers, body: envelope.bytes)
-    }
-
-    /// An empty-bodied response (the CORS preflight's 204).
-    public static func empty(status: Int, headers: [(String, String)]) -> [UInt8] {
-        render(status: status, headers: headers, body: [])
+        return (error.code.status, headers, envelope.bytes)
     }
 
     private static func render(status: Int, headers: [(String, String)], body: [UInt8]) -> [UInt8] {

@@ -7,6 +7,11 @@ with valid values, and the body must validate against the response's JSON Schema
 in the document). Paths no route of the function matches, methods a path does not have, and events that are not API
 Gateway proxy events are validated against the generic error envelope. Any mismatch raises `OpenAPIMismatch` with
 the request, the response and what is wrong.
+
+Functions behind a streaming Function URL (`x-warden-function-url: RESPONSE_STREAM`, participant_export) answer with
+the http-integration prelude instead of a proxy response: `{"statusCode", "headers", "cookies"}`, 8 NUL bytes, then
+the body. `check_invocation` reads that form too, and an `application/x-ndjson` body is validated line by line (the
+response's schema describes one line).
 """
 import base64
 import functools
@@ -29,6 +34,26 @@ VALIDATED = {}
 
 class OpenAPIMismatch(AssertionError):
     """A response the document does not describe."""
+
+
+PRELUDE_DELIMITER = b"\x00" * 8
+
+
+def split_prelude(raw):
+    """(prelude, body bytes) of a streamed Function URL response (`application/vnd.awslambda.http-integration-response`:
+    JSON prelude, 8 NUL bytes, body), or None when `raw` is not one."""
+    if not isinstance(raw, (bytes, bytearray)) or not raw.lstrip().startswith(b"{"):
+        return None
+    end = raw.find(PRELUDE_DELIMITER)
+    if end < 0:
+        return None
+    try:
+        prelude = json.loads(raw[:end])
+    except ValueError:
+        return None
+    if not isinstance(prelude, dict) or not isinstance(prelude.get("statusCode"), int):
+        return None
+    return prelude, bytes(raw[end + len(PRELUDE_DELIMITER):])
 
 
 def _escape(token):
@@ -161,7 +186,15 @@ def request_of(event):
     http = (event.get("requestContext") or {}).get("http") if isinstance(event.get("requestContext"), dict) else None
     if isinstance(http, dict) and isinstance(http.get("method"), str):
         path = event.get("rawPath")
-        return http["method"].upper(), path if isinstance(path, str) else "/"
+        path = path if isinstance(path, str) else "/"
+        # A named stage puts "/<stage>" in front of rawPath; the functions route without it (APIGatewayRequest).
+        stage = event["requestContext"].get("stage")
+        if isinstance(stage, str) and stage and stage != "$default":
+            if path == "/" + stage:
+                path = "/"
+            elif path.startswith("/" + stage + "/"):
+                path = path[len(stage) + 1:]
+        return http["method"].upper(), path
     return None
 
 
@@ -254,22 +287,81 @@ def check_response(function, method, path, status, headers, body):
         base = media.split(";")[0].strip().lower() if isinstance(media, str) else ""
         if base not in content:
             fail(f"Content-Type {media!r} is not one of {sorted(content)} for {op.operation_id} {status}")
-        try:
-            instance = json.loads(body)
-        except ValueError:
-            fail("the body is not JSON")
-        problems = _errors(doc.validator(f"{pointer}/content/{_escape(base)}/schema"), instance)
-        if problems:
-            fail(f"{op.operation_id} {status} body: " + "; ".join(problems))
-        _check_envelope_status(doc, status, instance, fail)
+        validator = doc.validator(f"{pointer}/content/{_escape(base)}/schema")
+        if base == "application/x-ndjson":
+            _check_ndjson(validator, body, fail, op.operation_id, status)
+        else:
+            try:
+                instance = json.loads(body)
+            except ValueError:
+                fail("the body is not JSON")
+            problems = _errors(validator, instance)
+            if problems:
+                fail(f"{op.operation_id} {status} body: " + "; ".join(problems))
+            _check_envelope_status(doc, status, instance, fail)
     VALIDATED[op.operation_id] = VALIDATED.get(op.operation_id, 0) + 1
     return op.operation_id
 
 
+# Lines of an NDJSON body validated against the schema (then the last line); every line is parsed and counted. A
+# 25 000-line export would otherwise spend most of its test in the schema validator.
+NDJSON_SCHEMA_LINES = 500
+
+
+def _check_ndjson(validator, body, fail, operation_id, status):
+    """Every line of an NDJSON body is one JSON value valid against the response's schema (a line schema; the first
+    `NDJSON_SCHEMA_LINES` lines and the last), each line ends with `\n`; a summary line (`exportComplete`) comes last
+    and counts the lines before it. A stream cut short (no summary) is allowed: the document says a client must treat
+    it as incomplete."""
+    if body and not body.endswith("\n"):
+        fail(f"{operation_id} {status}: the NDJSON body does not end with a complete line")
+    lines = body.split("\n")[:-1] if body else []
+    for number, line in enumerate(lines, 1):
+        try:
+            instance = json.loads(line)
+        except ValueError:
+            fail(f"{operation_id} {status}: line {number} is not JSON")
+        if number <= NDJSON_SCHEMA_LINES or number == len(lines):
+            problems = _errors(validator, instance)
+            if problems:
+                fail(f"{operation_id} {status} line {number}: " + "; ".join(problems))
+        elif not isinstance(instance, dict):
+            fail(f"{operation_id} {status}: line {number} is not an object")
+        if isinstance(instance, dict) and "exportComplete" in instance:
+            if number != len(lines):
+                fail(f"{operation_id} {status}: the summary is line {number} of {len(lines)}, not the last")
+            if instance.get("participants") != number - 1:
+                fail(f"{operation_id} {status}: the summary counts {instance.get('participants')} lines, "
+                     f"{number - 1} precede it")
+
+
 def check_invocation(function, event, proxy_response):
-    """Validates the API Gateway proxy response (bytes or dict) a function returned for `event`."""
+    """Validates the API Gateway proxy response (bytes or dict) a function returned for `event`, or a streamed
+    Function URL response (prelude, 8 NUL bytes, body)."""
     request = request_of(event)
     method, path = request if request else (None, None)
+    streamed = split_prelude(proxy_response)
+    doc = document()
+    streaming_url = any(op.raw.get("x-warden-function-url") == "RESPONSE_STREAM" for op in doc.operations_of(function))
+    if streaming_url and streamed is None:
+        _fail(f"{function} is behind a RESPONSE_STREAM Function URL: its answer must begin with the http-integration "
+              "prelude (JSON, 8 NUL bytes)", method, path, None, {},
+              proxy_response.decode(errors="replace") if isinstance(proxy_response, bytes) else str(proxy_response))
+    if streamed is not None and not streaming_url:
+        _fail(f"{function} is not behind a streaming Function URL, yet answered with an http-integration prelude",
+              method, path, streamed[0]["statusCode"], {}, "")
+    if streamed is not None:
+        prelude, body = streamed
+        headers = prelude.get("headers") or {}
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            _fail("the prelude's headers are not a map of strings", method, path, prelude["statusCode"], {}, "")
+        if not isinstance(prelude.get("cookies", []), list):
+            _fail("the prelude's cookies are not a list", method, path, prelude["statusCode"], headers, "")
+        try:
+            text = body.decode("utf-8") if body else ""
+        except UnicodeDecodeError:
+            _fail("the streamed body is not UTF-8", method, path, prelude["statusCode"], headers, repr(body[:200]))
+        return check_response(function, method, path, prelude["statusCode"], headers, text)
     try:
         resp = json.loads(proxy_response) if isinstance(proxy_response, (bytes, bytearray, str)) else proxy_response
     except ValueError:

@@ -21,14 +21,15 @@ FUNCTIONS = ROOT / "functions"
 
 def declared_routes():
     """{(function, METHOD, path)} of every HTTP function in functions/*/: the `APIRoute("M", "/p", …)` of an
-    `APIHandler.main(name: "…")` function (in any of its Swift files), and `POST /{name}` of a `CopilotTool`; each
-    path also answers the CORS preflight (`OPTIONS`)."""
+    `APIHandler.main(name: "…")` function and the `StreamingAPIRoute(…)` of a `StreamingAPIHandler.main(…)` one (in
+    any of its Swift files), and `POST /{name}` of a `CopilotTool`; each path also answers the CORS preflight
+    (`OPTIONS`)."""
     routes = set()
     for directory in sorted(p for p in FUNCTIONS.iterdir() if (p / "main.swift").exists()):
         sources = "\n".join(f.read_text() for f in sorted(directory.glob("*.swift")))
-        api = re.search(r'APIHandler\.main\(\s*name:\s*"([^"]+)"', sources)
+        api = re.search(r'\b(?:Streaming)?APIHandler\.main\(\s*name:\s*"([^"]+)"', sources)
         if api:
-            for method, path in re.findall(r'APIRoute\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"', sources):
+            for method, path in re.findall(r'\b(?:Streaming)?APIRoute\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"', sources):
                 routes |= {(api.group(1), method, path), (api.group(1), "OPTIONS", path)}
         tool = re.search(r':\s*CopilotTool\s*\{[^}]*?static let name\s*=\s*"([^"]+)"', sources, re.S)
         if tool:
@@ -216,6 +217,69 @@ def test_the_validator_rejects_a_wrong_response(case):
                 proxy(201, {"ok": True, "data": row, "error": None}, HEADERS_API), "/data/createdAt")
     elif case == "not a proxy response":
         rejects("calculate_health", ev, json.dumps({"score": 74}), "not an API Gateway proxy response")
+
+
+STREAM_EVENT = v2("GET", "/api/participants/export")
+SUMMARY = {"exportComplete": True, "participants": 2}
+
+
+def streamed(status, body, headers=HEADERS_API, content_type=None):
+    """A streamed Function URL answer: the http-integration prelude, 8 NUL bytes, the body."""
+    headers = {**headers, **({"Content-Type": content_type} if content_type else {})}
+    prelude = json.dumps({"statusCode": status, "headers": headers, "cookies": []}).encode()
+    return prelude + b"\x00" * 8 + (body if isinstance(body, bytes) else body.encode())
+
+
+def ndjson(*lines):
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+def test_a_streamed_export_validates_line_by_line():
+    rows = [PARTICIPANT, {**PARTICIPANT, "id": 8, "email": "[deleted]", "enrichmentStatus": "deleted"}]
+    ok = streamed(200, ndjson(*rows, SUMMARY), content_type="application/x-ndjson")
+    assert openapi_check.check_invocation("participant_export", STREAM_EVENT, ok) == "exportParticipants"
+    # Cut short (no summary) is documented: the client must treat it as incomplete.
+    cut = streamed(200, ndjson(*rows), content_type="application/x-ndjson")
+    assert openapi_check.check_invocation("participant_export", STREAM_EVENT, cut) == "exportParticipants"
+    empty = streamed(200, ndjson({"exportComplete": True, "participants": 0}), content_type="application/x-ndjson")
+    assert openapi_check.check_invocation("participant_export", STREAM_EVENT, empty) == "exportParticipants"
+    refused = {"ok": False, "data": None, "error": {"code": "UNAUTHORIZED", "message": "Missing, invalid or expired token."}}
+    assert openapi_check.check_invocation("participant_export", STREAM_EVENT,
+                                          streamed(401, json.dumps(refused))) == "exportParticipants"
+    assert openapi_check.check_invocation("participant_export", v2("OPTIONS", "/api/participants/export"),
+                                          streamed(204, b"")) == "exportParticipantsPreflight"
+    not_allowed = {"ok": False, "data": None, "error": {"code": "METHOD_NOT_ALLOWED", "message": "x"}}
+    assert openapi_check.check_invocation("participant_export", v2("POST", "/api/participants/export"),
+                                          streamed(405, json.dumps(not_allowed), {**HEADERS_API, "Allow": "GET, OPTIONS"})) == "generic"
+
+
+@pytest.mark.parametrize("case", ["proxy response", "prelude elsewhere", "bad row", "summary not last", "wrong count",
+                                  "partial line", "json content type", "not a line"])
+def test_the_validator_rejects_a_wrong_stream(case):
+    x = "application/x-ndjson"
+    if case == "proxy response":
+        rejects("participant_export", STREAM_EVENT, proxy(200, {"ok": True, "data": [], "error": None}, HEADERS_API),
+                "must begin with the http-integration prelude")
+    elif case == "prelude elsewhere":
+        rejects("participants", v2("GET", "/api/participants"), streamed(200, ndjson(SUMMARY), content_type=x),
+                "not behind a streaming Function URL")
+    elif case == "bad row":
+        rejects("participant_export", STREAM_EVENT,
+                streamed(200, ndjson({**PARTICIPANT, "id": "7"}, SUMMARY), content_type=x), "line 1")
+    elif case == "summary not last":
+        rejects("participant_export", STREAM_EVENT,
+                streamed(200, ndjson({"exportComplete": True, "participants": 0}, PARTICIPANT), content_type=x),
+                "not the last")
+    elif case == "wrong count":
+        rejects("participant_export", STREAM_EVENT, streamed(200, ndjson(PARTICIPANT, SUMMARY), content_type=x),
+                "counts 2 lines, 1 precede")
+    elif case == "partial line":
+        rejects("participant_export", STREAM_EVENT,
+                streamed(200, ndjson(PARTICIPANT) + '{"id": 9', content_type=x), "complete line")
+    elif case == "json content type":
+        rejects("participant_export", STREAM_EVENT, streamed(200, ndjson(PARTICIPANT, SUMMARY)), "Content-Type")
+    elif case == "not a line":
+        rejects("participant_export", STREAM_EVENT, streamed(200, "hello\n", content_type=x), "not JSON")
 
 
 def test_literal_paths_win_over_templates():

@@ -1,7 +1,7 @@
 """Deployment templates (template/): the SAM template passes `sam validate --lint`, cfn-lint and checkov; the
 Terraform passes `terraform validate` and checkov; the SAM Makefile copies each function's packaged bootstrap; and
-both templates declare the same functions, routes (exactly those of docs/openapi.yaml), schedules, timeouts, memory
-sizes and environment variable names. A missing tool fails its test with the command that installs it."""
+both templates declare the same functions, routes (exactly those of docs/openapi.yaml), Function URLs (auth type and
+invoke mode), schedules, timeouts, memory sizes and environment variable names. A missing tool fails its test with the command that installs it."""
 import json
 import os
 import re
@@ -208,9 +208,17 @@ def sam_model():
             ("provided.al2023", "bootstrap", ["x86_64"], "Active"), logical
         assert doc["Resources"][logical]["Metadata"]["BuildMethod"] == "makefile"
         assert "ReservedConcurrentExecutions" in props and "LogGroup" in props["LoggingConfig"]
+        url = props.get("FunctionUrlConfig")
+        if url is not None:
+            # CORS of the URL follows AllowedOrigin (none when it is empty), like the functions' own allowlist.
+            cors = url["Cors"]["Fn::If"]
+            assert cors[0] == "HasAllowedOrigin" and cors[2] == {"Ref": "AWS::NoValue"}, cors
+            assert cors[1]["AllowOrigins"] == {"Fn::Split": [",", {"Ref": "AllowedOrigin"}]}, cors
+            assert "authorization" in [h.lower() for h in cors[1]["AllowHeaders"]], cors
         model[fn] = {"timeout": merged["Timeout"], "memory": merged["MemorySize"], "env": sorted(env),
                      "routes": sorted(routes), "schedules": sorted(schedules),
-                     "dlq": "DeadLetterQueue" in props}
+                     "dlq": "DeadLetterQueue" in props,
+                     "url": {"auth": url["AuthType"], "invokeMode": url.get("InvokeMode", "BUFFERED")} if url else None}
     return model
 
 
@@ -266,11 +274,26 @@ def terraform_model(directory=TERRAFORM):
             names |= set(locals_[ref])
         return sorted(names)
 
+    url = resources[("aws_lambda_function_url", "fn")]
+    assert _hcl_value(url["for_each"]) == "${local.function_urls}"
+    assert _hcl_value(url["function_name"]) == "${aws_lambda_function.fn[each.key].function_name}"
+    assert _hcl_value(url["invoke_mode"]) == "${each.value.invoke_mode}"
+    cors = _hcl_value(_hcl_value(url["dynamic"])["cors"])
+    assert "var.allowed_origin" in _hcl_value(cors["for_each"]), cors
+    assert "var.allowed_origin" in _hcl_value(_hcl_value(cors["content"])["allow_origins"]), cors
+    permission = resources[("aws_lambda_permission", "url")]
+    assert _hcl_value(permission["for_each"]) == "${local.function_urls}"
+    assert (_hcl_value(permission["action"]), _hcl_value(permission["function_url_auth_type"])) == \
+        ("lambda:InvokeFunctionUrl", _hcl_value(url["authorization_type"]))
+
     model = {}
     for fn, settings in locals_["functions"].items():
+        function_url = locals_.get("function_urls", {}).get(fn)
         model[fn] = {"timeout": _number(settings["timeout"]), "memory": _number(settings["memory_size"]),
                      "env": env_names(_hcl_value(settings["environment"])), "routes": [], "schedules": [],
-                     "dlq": fn in locals_["schedules"]}
+                     "dlq": fn in locals_["schedules"],
+                     "url": {"auth": _hcl_value(url["authorization_type"]),
+                             "invokeMode": _hcl_value(function_url["invoke_mode"])} if function_url else None}
     for api in ("rest", "http"):
         for route, fn in locals_[f"{api}_routes"].items():
             method, path = route.split(" ", 1)
@@ -284,24 +307,45 @@ def terraform_model(directory=TERRAFORM):
     return model
 
 
-def openapi_routes():
+def openapi_operations():
     doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
-    routes = {}
     for path, operations in doc["paths"].items():
         for method, op in operations.items():
             if isinstance(op, dict) and "x-warden-function" in op:
-                fn = op["x-warden-function"]
-                api = "http" if fn in ("participants", "intent") else "rest"
-                routes.setdefault(fn, []).append((api, method.upper(), path))
+                yield path, method, op
+
+
+def openapi_routes():
+    """{function: [(api, METHOD, path)]} of the operations served through an API (not a Function URL)."""
+    routes = {}
+    for path, method, op in openapi_operations():
+        if "x-warden-function-url" in op:
+            continue
+        fn = op["x-warden-function"]
+        api = "rest" if op["x-warden-payload-format"] == "1.0" else "http"
+        routes.setdefault(fn, []).append((api, method.upper(), path))
     return {fn: sorted(r) for fn, r in routes.items()}
+
+
+def openapi_function_urls():
+    """{function: invoke mode} of the functions whose operations the document serves through a Function URL."""
+    urls = {}
+    for _, _, op in openapi_operations():
+        if "x-warden-function-url" in op:
+            mode = op["x-warden-function-url"]
+            assert urls.setdefault(op["x-warden-function"], mode) == mode, op["operationId"]
+    return urls
 
 
 def test_sam_declares_every_function_route_and_schedule():
     model = sam_model()
     assert sorted(model) == FUNCTIONS
-    expected = openapi_routes()
+    expected, urls = openapi_routes(), openapi_function_urls()
+    assert urls, "docs/openapi.yaml documents no Function URL (participant_export streams through one)"
     for fn, spec in model.items():
         assert spec["routes"] == expected.get(fn, []), fn
+        # A function behind a Function URL has the URL only (AuthType NONE: it verifies the bearer JWT itself).
+        assert spec["url"] == ({"auth": "NONE", "invokeMode": urls[fn]} if fn in urls else None), fn
         assert spec["schedules"] == ([SCHEDULED[fn]] if fn in SCHEDULED else []), fn
         assert spec["dlq"] == (fn in SCHEDULED), fn
         if fn in expected and expected[fn][0][0] == "rest":
@@ -317,12 +361,13 @@ def test_terraform_matches_sam():
 
 
 def test_parity_check_notices_a_difference(tmp_path):
-    """The parity check can fail: a Terraform copy with intent's timeout or one environment variable changed no
-    longer matches the SAM template."""
+    """The parity check can fail: a Terraform copy with intent's timeout, one environment variable or the export's
+    invoke mode changed no longer matches the SAM template."""
     sam = sam_model()
     for pattern, replacement in ((r"(intent\s*=\s*\{\s*timeout\s*=\s*)10", r"\g<1>11"),
-                                 (r"RETENTION_BATCH_SIZE", "RETENTION_BATCH")):
-        copy = tmp_path / replacement.replace("\\", "")
+                                 (r"RETENTION_BATCH_SIZE", "RETENTION_BATCH"),
+                                 (r'invoke_mode = "RESPONSE_STREAM"', 'invoke_mode = "BUFFERED"')):
+        copy = tmp_path / re.sub(r"\W", "", replacement)
         shutil.copytree(TERRAFORM, copy)
         main = copy / "main.tf"
         text = main.read_text()

@@ -2,6 +2,7 @@ internal import Enrichment
 internal import Middleware
 internal import Postgres
 internal import WardenJSON
+internal import Participants
 
 /// The enrichment routes: one participant or a batch of at most 50, the job's state, the organization's budget.
 /// A request creates a job and runs its first attempt at once when the organization has a free job slot (200);

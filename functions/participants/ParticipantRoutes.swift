@@ -1,6 +1,7 @@
 internal import Middleware
 internal import Postgres
 internal import WardenJSON
+internal import Participants
 
 /// The route handlers. Each runs in a session scoped to the caller's organization: `$1` is the organization and
 /// row-level security hides every other organization's rows, so another organization's id is simply "not found".

@@ -1,5 +1,6 @@
-# The two APIs: REST (payload 1.0) for the copilot tools, HTTP (payload 2.0) for participants and intent. The
-# functions authenticate every request themselves (HMAC signature, bearer JWT, API key) and answer CORS preflights.
+# The two APIs: REST (payload 1.0) for the copilot tools, HTTP (payload 2.0) for participants and intent, and the
+# Function URL of the streamed participant export. The functions authenticate every request themselves (HMAC
+# signature, bearer JWT, API key) and answer CORS preflights.
 
 # --- REST API: the copilot tools ------------------------------------------------------------------------------------
 
@@ -134,4 +135,37 @@ resource "aws_lambda_permission" "http" {
   function_name = aws_lambda_function.fn[each.key].function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/*/*"
+}
+
+# --- Function URLs: the streamed participant export -----------------------------------------------------------------
+
+resource "aws_lambda_function_url" "fn" {
+  #checkov:skip=CKV_AWS_258:authorization NONE: the function verifies the bearer JWT itself (as the HTTP API functions do) before it reads any row; browsers cannot sign IAM requests
+  for_each           = local.function_urls
+  function_name      = aws_lambda_function.fn[each.key].function_name
+  authorization_type = "NONE"
+  invoke_mode        = each.value.invoke_mode
+
+  dynamic "cors" {
+    for_each = var.allowed_origin == "" ? [] : [1]
+    content {
+      allow_origins = [for origin in split(",", var.allowed_origin) : trimspace(origin)]
+      allow_methods = ["GET"]
+      allow_headers = ["authorization", "content-type"]
+      max_age       = 300
+    }
+  }
+}
+
+# A public URL needs a public lambda:InvokeFunctionUrl grant (limited to AuthType NONE URLs). Function URLs created
+# since October 2025 also need lambda:InvokeFunction restricted to calls through the URL (InvokedViaFunctionUrl),
+# which the AWS provider 5.x cannot express: see template/README.md for the one `aws lambda add-permission`.
+resource "aws_lambda_permission" "url" {
+  #checkov:skip=CKV_AWS_301:a Function URL with authorization NONE must be invokable by anyone; the grant covers only InvokeFunctionUrl for NONE URLs and the function verifies the bearer JWT
+  for_each               = local.function_urls
+  statement_id           = "FunctionUrlPublicAccess"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.fn[each.key].function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
 }

@@ -52,6 +52,9 @@ locals {
     JWT_ISSUER            = var.jwt_issuer
     JWT_AUDIENCE          = var.jwt_audience
   }
+  export_env = {
+    EXPORT_PAGE_SIZE = "500"
+  }
   intent_env = {
     ALLOWED_ORIGIN        = var.allowed_origin
     RATE_LIMIT_PER_MINUTE = tostring(var.rate_limit_per_minute)
@@ -69,6 +72,7 @@ locals {
     generate_email       = { timeout = 10, memory_size = 256, role = "copilot", api = "rest", environment = local.copilot_env }
     generate_qbr_outline = { timeout = 10, memory_size = 256, role = "copilot", api = "rest", environment = local.copilot_env }
     participants         = { timeout = 15, memory_size = 256, role = "participants", api = "http", environment = merge(local.participants_env, local.enrichment_env) }
+    participant_export   = { timeout = 60, memory_size = 256, role = "participant_export", api = "url", environment = merge(local.participants_env, local.export_env) }
     intent               = { timeout = 10, memory_size = 512, role = "intent", api = "http", environment = local.intent_env }
     enrichment_worker    = { timeout = 60, memory_size = 256, role = "enrichment_worker", api = "schedule", environment = local.enrichment_env }
     retention            = { timeout = 300, memory_size = 256, role = "retention", api = "schedule", environment = local.retention_env }
@@ -77,7 +81,13 @@ locals {
   reserved_concurrency = {
     rest     = var.copilot_reserved_concurrency
     http     = var.api_reserved_concurrency
+    url      = var.export_reserved_concurrency
     schedule = 1
+  }
+
+  # Function URLs: function => invoke mode. The export streams (Lambda response streaming, payload format 2.0).
+  function_urls = {
+    participant_export = { invoke_mode = "RESPONSE_STREAM" }
   }
 
   # EventBridge schedules: function => expression (and retries of a failed run).

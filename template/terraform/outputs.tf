@@ -8,6 +8,11 @@ output "http_api_url" {
   value       = aws_apigatewayv2_stage.http.invoke_url
 }
 
+output "participant_export_url" {
+  description = "Function URL of the streamed participant export (GET {url}api/participants/export, NDJSON)."
+  value       = aws_lambda_function_url.fn["participant_export"].function_url
+}
+
 output "scheduled_dead_letter_queue_url" {
   description = "Failed scheduled runs (retention, enrichment_worker)."
   value       = aws_sqs_queue.scheduled_dlq.url

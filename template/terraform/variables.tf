@@ -118,6 +118,12 @@ variable "api_reserved_concurrency" {
   default     = 20
 }
 
+variable "export_reserved_concurrency" {
+  description = "Reserved concurrency of the participant export (each export streams a whole organization)."
+  type        = number
+  default     = 5
+}
+
 variable "log_retention_days" {
   description = "Retention of every log group (at least a year)."
   type        = number

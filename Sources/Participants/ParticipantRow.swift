@@ -1,9 +1,11 @@
-internal import WardenJSON
+public import WardenJSON
 
-/// Rows (text form, in the column order of `ParticipantSQL`) as the API's JSON.
-enum ParticipantRow {
+/// Participant rows (text form, in the column order both the participant API and the export select) as the
+/// participant API's JSON. Shared by functions/participants and functions/participant_export so a participant
+/// reads the same everywhere.
+public enum ParticipantRow {
     /// Field names of a participant row, by column position.
-    static let fields = [
+    public static let fields = [
         "id", "organizationId", "meetingId", "meetingTitle", "meetingDateTime", "meetingPlatform", "email", "displayName",
         "responseStatus", "isOrganizer", "isOptional", "contactId", "enrichmentStatus", "enrichmentSource",
         "autoMatchConfidence", "createdAt", "updatedAt", "lastActivityAt",
@@ -14,7 +16,7 @@ enum ParticipantRow {
     private static let doubles: Set<Int> = [14]
 
     /// One participant.
-    @Sendable static func json(_ row: [String?]) -> JSON {
+    @Sendable public static func json(_ row: [String?]) -> JSON {
         var object = JSONObject(minimumCapacity: fields.count)
         for (index, name) in fields.enumerated() {
             let text = index < row.count ? row[index] : nil
@@ -24,7 +26,7 @@ enum ParticipantRow {
     }
 
     /// One enrichment attempt: id, source, costCents, outcome, createdAt.
-    @Sendable static func historyJSON(_ row: [String?]) -> JSON {
+    @Sendable public static func historyJSON(_ row: [String?]) -> JSON {
         func at(_ i: Int) -> String? { i < row.count ? row[i] : nil }
         return [
             "id": at(0).flatMap { Int64($0) }.map(JSON.int) ?? .null,
