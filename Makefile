@@ -24,11 +24,11 @@ run: ## Start Postgres, migrate and seed, and serve every function locally
 test: ## Install what is missing, start Postgres, run every test
 	@bash scripts/test.sh
 
-schemathesis: package ## Long schemathesis run of docs/openapi.yaml against every HTTP function (EXAMPLES=, MAX_TIME=)
+schemathesis: package ## Long schemathesis run of docs/openapi.yaml through warden gateway (EXAMPLES=, MAX_TIME=)
 	@bash scripts/ensure-tools.sh && bash scripts/pg.sh start >/dev/null && PATH="/opt/swift/usr/bin:$$PATH" swift build -q --product warden
 	@WARDEN_E2E_DATABASE=warden_schemathesis WARDEN_SCHEMATHESIS_EXAMPLES="$(or $(EXAMPLES),200)" \
 	    WARDEN_SCHEMATHESIS_MAX_TIME="$(or $(MAX_TIME),900)" python3 -m pytest Tests/e2e/test_schemathesis.py -q -p no:cacheprovider; \
-	    rc=$$?; echo "schemathesis: the whole report is in .local/schemathesis.log"; exit $$rc
+	    rc=$$?; echo "schemathesis: the whole report is in .local/schemathesis.log (the gateway's output in .local/schemathesis-gateway.log)"; exit $$rc
 
 bench: ## Measure cold start, warm throughput and latency against the Python baseline
 	@bash bench/run.sh

@@ -88,10 +88,22 @@ var targets: [Target] = [
         ],
         swiftSettings: strictSwift
     ),
+    .target(
+        name: "Gateway",
+        dependencies: [
+            "Emulator",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ],
+        swiftSettings: strictSwift
+    ),
     .executableTarget(
         name: "warden",
         dependencies: [
-            "Curl", "Emulator", "Postgres", "Middleware", "WardenJSON", "WardenCrypto",
+            "Curl", "Emulator", "Gateway", "Postgres", "Middleware", "WardenJSON", "WardenCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSwift
@@ -152,6 +164,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: targets
 )

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# `make run`: build the static bootstraps, start a local PostgreSQL with the demo data, and serve every function
-# through `warden emulate` (one Runtime API + invoke endpoint per function) until Ctrl-C.
+# `make run`: build the static bootstraps, start a local PostgreSQL with the demo data, and serve every function of
+# template/template.yaml through `warden gateway` (the local API Gateway: REST API for the copilot tools, HTTP API for
+# the participant and intent APIs, the participant export's Function URL) until Ctrl-C.
 #
-# Environment: WARDEN_RUN_PORT (first port, default 9001), HMAC_SECRET (default local-dev-secret),
-# ALLOWED_ORIGIN (default http://localhost:3000).
+# Environment: WARDEN_RUN_PORT (the APIs' port, default 3000; the Function URL gets the next one), HMAC_SECRET
+# (default local-dev-secret), JWT_SECRET (default local-dev-jwt-secret-0123456789abcdef), ALLOWED_ORIGIN (default
+# http://localhost:3000), RATE_LIMIT_PER_MINUTE (default: the template's 100).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
-source scripts/functions.sh
 
 bash scripts/ensure-tools.sh
 bash scripts/deps.sh
@@ -18,14 +19,17 @@ swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 bash scripts/package.sh
 bash scripts/pg.sh start
 .build/debug/warden migrate --seed --database-url "${WARDEN_OWNER_DATABASE_URL:-$(bash scripts/pg.sh url)}"
-# The functions log in as warden_app: a member of warden_fn that owns nothing (row-level security applies).
+# The functions log in as warden_app: a member of warden_fn that owns nothing (row-level security applies). The
+# gateway passes its own environment to the functions below the template's variables; a template variable that is
+# empty here (JWT_SECRET, ENRICHMENT_URL, … without their deploy-time parameters) leaves the variable to this shell.
 export DATABASE_URL="${DATABASE_URL:-$(bash scripts/pg.sh fn-url)}"
 export HMAC_SECRET="${HMAC_SECRET:-local-dev-secret}"
 export ALLOWED_ORIGIN="${ALLOWED_ORIGIN:-http://localhost:3000}"
 # The participant API verifies Supabase-style HS256 tokens; user_demo_owner belongs to org_demo (demo data).
 export JWT_SECRET="${JWT_SECRET:-local-dev-jwt-secret-0123456789abcdef}"
 
-port="${WARDEN_RUN_PORT:-9001}"
+port="${WARDEN_RUN_PORT:-3000}"
+url_port="${WARDEN_RUN_URL_PORT:-$((port + 1))}"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; echo "run: stopped"' EXIT INT TERM
 # Participant enrichment calls an HTTP provider: locally, the tests' fake one (answers by the address's local part,
@@ -37,24 +41,32 @@ if [ -z "${ENRICHMENT_URL:-}" ]; then
     export ENRICHMENT_URL="http://127.0.0.1:$provider_port"
     export ENRICHMENT_API_KEY="${ENRICHMENT_API_KEY:-fake-provider-key-0123456789}"
 fi
+
+overrides=("AllowedOrigin=$ALLOWED_ORIGIN")
+[ -z "${RATE_LIMIT_PER_MINUTE:-}" ] || overrides+=("RateLimitPerMinute=$RATE_LIMIT_PER_MINUTE")
 echo
-echo "Serving (Runtime API emulator per function; invoke endpoint /2015-03-31/functions/function/invocations):"
-first=""
-for fn in $(warden_functions "$root"); do
-    .build/debug/warden emulate --bootstrap "dist/$fn/bootstrap" --port "$port" --function-name "$fn" --timeout 10 \
-        --memory 256 --eager --env AWS_LAMBDA_LOG_FORMAT=JSON &
-    pids+=($!)
-    printf '  %-22s http://127.0.0.1:%s\n' "$fn" "$port"
-    [ -n "$first" ] || first="$fn:$port"
-    port=$((port + 1))
+.build/debug/warden gateway --template template/template.yaml --dist dist --warm 1 --host 127.0.0.1 \
+    --port "$port" --function-url-port "$url_port" --parameter-overrides "${overrides[@]}" &
+pids+=($!)
+for _ in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "run: the gateway did not start" >&2; exit 1; }
+    sleep 0.1
 done
-fn="${first%%:*}"; p="${first##*:}"
 cat <<MSG
 
-Call one with a freshly signed sample event (demo tenants: public and user_demo_owner):
-  curl -s http://127.0.0.1:$p/2015-03-31/functions/function/invocations \\
-       -d "\$(python3 scripts/sign-event.py events/$fn/public-acme.json)"
-or run a one-off invocation:  make invoke FN=$fn EVENT=events/$fn/owner-hooli.json
+Call a copilot tool (REST API, signed with HMAC_SECRET; demo tenants: public and user_demo_owner):
+  body='{"customerId":"acme","params":{"ownerUserId":"user_demo_owner"}}'
+  curl -s http://127.0.0.1:$port/prod/calculate_health -H 'Content-Type: application/json' \\
+       -H @<(python3 scripts/sign-request.py "\$body") -d "\$body"
+or:  .build/debug/warden call calculate_health --customer acme --owner user_demo_owner --endpoint http://127.0.0.1:$port/prod
+
+The participant API (HTTP API, bearer JWT signed with JWT_SECRET; user_demo_owner is in org_demo):
+  curl -s http://127.0.0.1:$port/prod/api/participants -H "Authorization: Bearer \$(python3 scripts/sign-request.py --jwt user_demo_owner)"
+
+The streamed participant export (Function URL, RESPONSE_STREAM):
+  curl -sN http://127.0.0.1:$url_port/api/participants/export -H "Authorization: Bearer \$(python3 scripts/sign-request.py --jwt user_demo_owner)"
+
 Ctrl-C stops everything.
 MSG
 wait

@@ -13,7 +13,7 @@ struct CallCommand: ParsableCommand {
             With an --endpoint whose path is a Lambda invoke path (/2015-03-31/functions/…/invocations, what \
             `warden emulate` serves), the request is wrapped in an API Gateway REST event. Any other endpoint is an \
             HTTP API base URL: the request goes to POST {endpoint}/{tool} with the signature headers. Without \
-            --endpoint, the port `make run` gives the tool is used.
+            --endpoint, the gateway `make run` serves (127.0.0.1:WARDEN_RUN_PORT, 3000, stage prod) is used.
             """
     )
 
@@ -86,12 +86,12 @@ struct CallCommand: ParsableCommand {
         }
     }
 
-    /// The emulator port `make run` assigns: 9001 + the tool's position in alphabetical order.
+    /// The copilot API as `make run` serves it: `warden gateway` on 127.0.0.1:`WARDEN_RUN_PORT` (3000), stage `prod`.
     private func defaultEndpoint() throws -> String {
-        guard let index = Self.tools.firstIndex(of: tool) else {
+        guard Self.tools.contains(tool) else {
             throw ValidationError("Unknown tool \(tool); pass --endpoint for other functions.")
         }
-        let first = Int(ProcessInfo.processInfo.environment["WARDEN_RUN_PORT"] ?? "") ?? 9001
-        return "http://127.0.0.1:\(first + index)/2015-03-31/functions/function/invocations"
+        let port = Int(ProcessInfo.processInfo.environment["WARDEN_RUN_PORT"] ?? "") ?? 3000
+        return "http://127.0.0.1:\(port)/prod"
     }
 }

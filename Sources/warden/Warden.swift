@@ -5,7 +5,7 @@ import ArgumentParser
 struct Warden: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
-        abstract: "Local tools for Warden functions: emulate the Lambda Runtime API, invoke, migrate.",
-        subcommands: [EmulateCommand.self, InvokeCommand.self, CallCommand.self, MigrateCommand.self, APIKeyCommand.self]
+        abstract: "Local tools for Warden functions: emulate the Lambda Runtime API, serve a local API Gateway, invoke, migrate.",
+        subcommands: [EmulateCommand.self, GatewayCommand.self, InvokeCommand.self, CallCommand.self, MigrateCommand.self, APIKeyCommand.self]
     )
 }

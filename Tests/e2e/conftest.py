@@ -89,7 +89,7 @@ def check_frontend_shape(tool, proxy_response_bytes):
     VALIDATED["replies"] += 1
 
 
-# OpenAPI mismatches found outside the test's own thread (e.g. by the schemathesis bridge's server threads); the
+# OpenAPI mismatches found outside the test's own thread (e.g. by helper threads of a test); the
 # autouse fixture `openapi_conformance` fails the test during which they happened.
 OPENAPI_FAILURES = []
 # Responses of the real functions validated against docs/openapi.yaml, by operation id.
