@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 FN ?= calculate_health
 EVENT ?= events/$(FN)/public-acme.json
+FUZZ_SECONDS ?= 600
 
-.PHONY: help deps build package run test bench invoke migrate clean schemathesis
+.PHONY: help deps build package run test bench invoke migrate clean schemathesis fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,6 +33,9 @@ schemathesis: package ## Long schemathesis run of docs/openapi.yaml through ward
 
 bench: ## Measure cold start, warm throughput and latency against the Python baseline
 	@bash bench/run.sh
+
+fuzz: deps ## Run each libFuzzer target FUZZ_SECONDS (default 600); FUZZ_TARGETS="jwt event" picks some (fuzz/README.md)
+	@bash scripts/fuzz.sh "$(FUZZ_SECONDS)" $(FUZZ_TARGETS)
 
 invoke: build ## One invocation: make invoke FN=calculate_health EVENT=events/calculate_health/public-acme.json
 	@DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/pg.sh fn-url)}" .build/debug/warden invoke $(FN) $(EVENT)

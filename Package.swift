@@ -91,7 +91,7 @@ var targets: [Target] = [
     .target(
         name: "Gateway",
         dependencies: [
-            "Emulator",
+            "Emulator", "WardenJSON",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,6 +151,28 @@ for tool in toolFunctions {
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift
+        )
+    )
+}
+
+// MARK: libFuzzer targets (fuzz/README.md)
+// Each `fuzz-<name>` is a regression runner over corpus files in a plain build, and a libFuzzer binary when built
+// with `-sanitize=fuzzer -D FUZZING` (scripts/fuzz.sh).
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("event", ["Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
+    ("signature", ["Middleware", "WardenCrypto", "WardenJSON"]),
+    ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
+    ("validation", ["Middleware", "Postgres", "WardenJSON"]),
+]
+targets.append(.target(name: "CFuzzer", path: "fuzz/CFuzzer"))
+targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "fuzz/Support", swiftSettings: strictSwift))
+for fuzz in fuzzTargets {
+    targets.append(
+        .executableTarget(
+            name: "fuzz-\(fuzz.name)",
+            dependencies: ["FuzzSupport"] + fuzz.dependencies,
+            path: "fuzz/\(fuzz.name)",
+            swiftSettings: strictSwift + [.unsafeFlags(["-parse-as-library"])]
         )
     )
 }

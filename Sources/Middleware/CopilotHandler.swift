@@ -74,24 +74,16 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
             requestID: context.requestID, clientID: nil, tenant: nil, tool: Tool.name, action: "invoke",
             outcome: "ok", status: 200
         )
-        let request: APIGatewayRequest
-        do {
-            request = try APIGatewayRequest(event: event)
-        } catch {
-            finish(&audit, context, code: error.code, started: started)
-            return ProxyResponse.failure(error, headers: configuration.cors.headers(origin: nil))
-        }
-        let origin = request.header("origin")
-        let headers = configuration.cors.headers(origin: origin.value)
-        // Browsers' calls from origins not on the allowlist are refused outright, preflights included.
-        guard origin != .conflict, configuration.cors.admits(origin: origin.value) else {
-            let refused = EnvelopeError(.forbidden, "This origin is not allowed.")
+        let request: APIGatewayRequest, headers: [(String, String)]
+        switch CopilotChain.open(event, cors: configuration.cors) {
+        case .refused(let refused, let h):
             finish(&audit, context, code: refused.code, started: started)
-            return ProxyResponse.failure(refused, headers: headers)
-        }
-        if request.method == "OPTIONS" {
+            return ProxyResponse.failure(refused, headers: h)
+        case .preflight(let h):
             log(context, status: 204, code: nil, started: started)
-            return ProxyResponse.empty(status: 204, headers: headers)
+            return ProxyResponse.empty(status: 204, headers: h)
+        case .request(let r, let h):
+            (request, headers) = (r, h)
         }
         do {
             let data = try process(request, context: context, audit: &audit)
@@ -108,11 +100,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     }
 
     private mutating func process(_ request: APIGatewayRequest, context: LambdaContext, audit: inout AuditEvent) throws -> JSON {
-        guard request.method == "POST" else { throw EnvelopeError(.methodNotAllowed, "Only POST is supported.", allowedMethods: ["OPTIONS", "POST"]) }
-        if let body = request.body, body.count > configuration.maxBodyBytes {
-            throw EnvelopeError(.payloadTooLarge, "The request body is too large.")
-        }
-        try APIGatewayRequest.requireJSONContentType(request.header("content-type"))
+        try CopilotChain.checkShape(request, maxBodyBytes: configuration.maxBodyBytes)
         try refreshSecrets(context)
         let verified = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
         audit.clientID = verified.clientID

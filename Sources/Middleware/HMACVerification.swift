@@ -117,10 +117,11 @@ public struct HMACVerification: Sendable {
         return message
     }
 
-    /// `v2=<64 hex>` entries separated by commas (optional spaces); anything else refuses the request.
+    /// `v2=<64 hex>` entries separated by commas (optional spaces); anything else refuses the request, an empty
+    /// entry (`v2=…,`, `,v2=…`, `v2=…,,v2=…`) included.
     static func parseV2List(_ text: String) throws(EnvelopeError) -> [[UInt8]] {
         var out: [[UInt8]] = []
-        for raw in text.utf8.split(separator: 0x2C) {
+        for raw in text.utf8.split(separator: 0x2C, omittingEmptySubsequences: false) {
             let item = raw.drop { $0 == 0x20 }
             let trimmed = item.reversed().drop { $0 == 0x20 }.reversed()
             guard trimmed.starts(with: "v2=".utf8), let mac = decodeHex(String(decoding: trimmed.dropFirst(3), as: UTF8.self)) else {

@@ -5,6 +5,7 @@ internal import Musl
 #elseif canImport(Darwin)
 internal import Darwin
 #endif
+internal import Middleware
 
 /// Splits text into search terms: maximal runs of ASCII letters and digits, lower-cased. Every other byte
 /// (punctuation, spaces, any non-ASCII byte) separates terms.
@@ -161,12 +162,8 @@ enum IntentModel {
         let bm25: Double
     }
 
-    /// The optional fit filters.
-    struct Filters {
-        let industry: String?
-        let size: String?
-        let region: String?
-    }
+    /// The optional fit filters (validated by `ScoreRequest`, in Middleware).
+    typealias Filters = ScoreRequest.Filters
 
     /// An evidence item that counted: its BM25 score and its age weight.
     struct ScoredEvidence {

@@ -1,25 +1,38 @@
-internal import Middleware
-internal import WardenJSON
+public import WardenJSON
 
-/// The body of `POST /v1/intent/score`, validated. B2B only: a body carrying personal data is refused, and so is
-/// any member not listed in `fields`. Messages name the field at fault, never the value received.
-struct ScoreRequest {
+/// The body of `POST /v1/intent/score` (functions/intent), validated. B2B only: a body carrying personal data is
+/// refused, and so is any member not listed in `fields`. Messages name the field at fault, never the value received.
+/// It lives here, not in the function, so the fuzz targets (fuzz/validation) run the very code the function runs.
+public struct ScoreRequest: Sendable {
     /// Longest query, in bytes.
-    static let maxQueryBytes = 500
+    public static let maxQueryBytes = 500
     /// Longest filter value, in bytes.
-    static let maxFilterBytes = 200
+    public static let maxFilterBytes = 200
     /// Default and largest number of results.
-    static let defaultLimit = 10
-    static let maxLimit = 50
+    public static let defaultLimit = 10
+    public static let maxLimit = 50
 
-    static let fields: Set<String> = ["query", "industry", "size", "region", "limit"]
+    public static let fields: Set<String> = ["query", "industry", "size", "region", "limit"]
 
-    let query: String
-    let filters: IntentModel.Filters
-    let limit: Int
+    /// The optional fit filters.
+    public struct Filters: Sendable {
+        public let industry: String?
+        public let size: String?
+        public let region: String?
+
+        public init(industry: String?, size: String?, region: String?) {
+            self.industry = industry
+            self.size = size
+            self.region = region
+        }
+    }
+
+    public let query: String
+    public let filters: Filters
+    public let limit: Int
 
     /// Validates a body; `INVALID_INPUT` on the first fault.
-    init(_ body: JSONObject) throws(EnvelopeError) {
+    public init(_ body: JSONObject) throws(EnvelopeError) {
         for key in body.keys where PersonalData.isPersonalFieldName(key) {
             throw EnvelopeError(.invalidInput, "Personal data is not accepted: B2B fields only.")
         }
@@ -40,7 +53,7 @@ struct ScoreRequest {
         }
         guard !text.utf8.allSatisfy({ $0 == 0x20 }) else { throw EnvelopeError(.invalidInput, "query must not be blank.") }
         query = text
-        filters = IntentModel.Filters(
+        filters = Filters(
             industry: try Self.filter(body["industry"], "industry"),
             size: try Self.filter(body["size"], "size"),
             region: try Self.filter(body["region"], "region")
@@ -53,7 +66,7 @@ struct ScoreRequest {
     }
 
     /// An optional filter: a single-line string of 1–200 bytes.
-    static func filter(_ value: JSON?, _ name: String) throws(EnvelopeError) -> String? {
+    public static func filter(_ value: JSON?, _ name: String) throws(EnvelopeError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?:
@@ -68,9 +81,9 @@ struct ScoreRequest {
 }
 
 /// Detection of personal (B2C) data in a request, on bytes (ASCII case-insensitive).
-enum PersonalData {
+public enum PersonalData {
     /// Consumer e-mail providers: an address at one of these is a person's, not a company's.
-    static let consumerDomains: Set<String> = [
+    public static let consumerDomains: Set<String> = [
         "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "icloud.com", "me.com",
         "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com", "mail.ru", "yandex.ru", "qq.com",
         "163.com",
@@ -78,7 +91,7 @@ enum PersonalData {
 
     /// Whether a member name looks like personal data: it contains `email` or `phone`, starts with `personal`, or
     /// is `name`, `firstName` or `lastName` (ignoring case, `_` and `-`).
-    static func isPersonalFieldName(_ name: String) -> Bool {
+    public static func isPersonalFieldName(_ name: String) -> Bool {
         let folded = name.utf8.filter { $0 != 0x5F && $0 != 0x2D }.map(lower)
         func has(_ word: String) -> Bool {
             let w = Array(word.utf8)
@@ -90,7 +103,7 @@ enum PersonalData {
     }
 
     /// Whether `text` holds an e-mail address (`local@domain`) whose domain is a consumer provider.
-    static func containsConsumerEmail(_ text: String) -> Bool {
+    public static func containsConsumerEmail(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         for (at, byte) in bytes.enumerated() where byte == 0x40 {
             guard at > 0, isLocalByte(bytes[at - 1]) else { continue }

@@ -1,15 +1,16 @@
-internal import Middleware
-internal import WardenJSON
+public import WardenJSON
 
-/// Validation shared by the request bodies. Messages name the field, never the value received.
-enum ParticipantInput {
+/// Validation of the participant API's inputs (functions/participants): bodies, path ids and the list's cursor.
+/// Messages name the field, never the value received. It lives here, not in the function, so the fuzz targets
+/// (fuzz/validation) run the very code the function runs.
+public enum ParticipantInput {
     /// Longest accepted string field, in bytes.
-    static let maxStringBytes = 500
+    public static let maxStringBytes = 500
     /// Longest accepted email address, in bytes (RFC 5321 path limit).
-    static let maxEmailBytes = 254
+    public static let maxEmailBytes = 254
 
     /// A required or optional single-line string: at most 500 bytes, no control characters.
-    static func string(_ value: JSON?, _ name: String, required: Bool = false) throws(EnvelopeError) -> String? {
+    public static func string(_ value: JSON?, _ name: String, required: Bool = false) throws(EnvelopeError) -> String? {
         switch value {
         case nil, .null?:
             if required { throw EnvelopeError(.invalidInput, "\(name) is required.") }
@@ -26,7 +27,7 @@ enum ParticipantInput {
     }
 
     /// An optional boolean.
-    static func bool(_ value: JSON?, _ name: String) throws(EnvelopeError) -> Bool? {
+    public static func bool(_ value: JSON?, _ name: String) throws(EnvelopeError) -> Bool? {
         switch value {
         case nil, .null?: return nil
         case .bool(let flag)?: return flag
@@ -36,7 +37,7 @@ enum ParticipantInput {
 
     /// A plausible email address, lower-cased (ASCII) so duplicates are found whatever the case: exactly one `@`,
     /// a non-empty local part, a domain with an inner dot, no spaces or control characters, at most 254 bytes.
-    static func email(_ value: JSON?) throws(EnvelopeError) -> String {
+    public static func email(_ value: JSON?) throws(EnvelopeError) -> String {
         let invalid = EnvelopeError(.invalidInput, "email must be a valid email address.")
         guard case .string(let text)? = value else {
             throw value == nil || value == .null ? EnvelopeError(.invalidInput, "email is required.") : invalid
@@ -53,7 +54,7 @@ enum ParticipantInput {
 
     /// An ISO 8601 date and time with a zone: `YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|±HH:MM|±HHMM)`. PostgreSQL
     /// parses it; its own range check (e.g. 30 February) answers 400 too.
-    static func dateTime(_ value: JSON?) throws(EnvelopeError) -> String? {
+    public static func dateTime(_ value: JSON?) throws(EnvelopeError) -> String? {
         guard let text = try string(value, "meetingDateTime") else { return nil }
         guard isISO8601(Array(text.utf8)) else {
             throw EnvelopeError(.invalidInput, "meetingDateTime must be an ISO 8601 date and time with a time zone.")
@@ -62,7 +63,7 @@ enum ParticipantInput {
     }
 
     /// Whether `b` is an ISO 8601 date-time with a zone (see `dateTime`).
-    static func isISO8601(_ b: [UInt8]) -> Bool {
+    public static func isISO8601(_ b: [UInt8]) -> Bool {
         var i = 0
         func digits(_ n: Int, max: Int) -> Bool {
             guard i + n <= b.count, b[i..<(i + n)].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
@@ -92,15 +93,16 @@ enum ParticipantInput {
         return digits(2, max: 59) && i == b.count
     }
 
-    /// A non-negative decimal integer of at most 18 digits (fits in `Int64`), else `nil`.
-    static func decimal(_ text: String) -> Int64? {
+    /// A non-negative decimal integer that fits in `Int64` (ASCII digits only, at most 19), else `nil`. Every id
+    /// `Cursor.encode` is given decodes again (up to 18 digits were accepted before: ids from 10^18 on broke paging).
+    public static func decimal(_ text: String) -> Int64? {
         let bytes = text.utf8
-        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !bytes.isEmpty, bytes.count <= 19, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int64(text)
     }
 
     /// Refuses members other than `allowed`.
-    static func onlyKnown(_ body: JSONObject, _ allowed: Set<String>) throws(EnvelopeError) {
+    public static func onlyKnown(_ body: JSONObject, _ allowed: Set<String>) throws(EnvelopeError) {
         guard body.keys.allSatisfy(allowed.contains) else {
             throw EnvelopeError(.invalidInput, "The request body has an unknown field.")
         }
@@ -108,24 +110,24 @@ enum ParticipantInput {
 }
 
 /// The body of `POST /api/participants`.
-struct NewParticipant {
-    let meetingId: String
-    let meetingTitle: String?
-    let meetingDateTime: String?
-    let meetingPlatform: String?
-    let email: String
-    let displayName: String?
-    let responseStatus: String?
-    let isOrganizer: Bool
-    let isOptional: Bool
+public struct NewParticipant: Sendable {
+    public let meetingId: String
+    public let meetingTitle: String?
+    public let meetingDateTime: String?
+    public let meetingPlatform: String?
+    public let email: String
+    public let displayName: String?
+    public let responseStatus: String?
+    public let isOrganizer: Bool
+    public let isOptional: Bool
 
-    static let fields: Set<String> = [
+    public static let fields: Set<String> = [
         "meetingId", "meetingTitle", "meetingDateTime", "meetingPlatform", "email", "displayName", "responseStatus",
         "isOrganizer", "isOptional",
     ]
 
     /// Validates a body; `INVALID_INPUT` names the first field at fault.
-    init(_ body: JSONObject) throws(EnvelopeError) {
+    public init(_ body: JSONObject) throws(EnvelopeError) {
         try ParticipantInput.onlyKnown(body, Self.fields)
         guard let meeting = try ParticipantInput.string(body["meetingId"], "meetingId", required: true) else {
             throw EnvelopeError(.invalidInput, "meetingId is required.")
@@ -144,17 +146,17 @@ struct NewParticipant {
 
 /// The body of `PUT /api/participants/{id}`: only the members present change (`null` clears display name and
 /// response status).
-struct ParticipantChange {
+public struct ParticipantChange: Sendable {
     /// `nil`: unchanged; `.some(nil)`: cleared.
-    let displayName: String??
-    let email: String?
-    let responseStatus: String??
-    let isOptional: Bool?
+    public let displayName: String??
+    public let email: String?
+    public let responseStatus: String??
+    public let isOptional: Bool?
 
-    static let fields: Set<String> = ["displayName", "email", "responseStatus", "isOptional"]
+    public static let fields: Set<String> = ["displayName", "email", "responseStatus", "isOptional"]
 
     /// Validates a body; at least one known member is required.
-    init(_ body: JSONObject) throws(EnvelopeError) {
+    public init(_ body: JSONObject) throws(EnvelopeError) {
         try ParticipantInput.onlyKnown(body, Self.fields)
         guard !body.isEmpty else { throw EnvelopeError(.invalidInput, "Nothing to update.") }
         displayName = body.contains(key: "displayName") ? .some(try ParticipantInput.string(body["displayName"], "displayName")) : nil
@@ -169,9 +171,9 @@ struct ParticipantChange {
 }
 
 /// The list's opaque cursor: base64url (no padding) of the last id's decimal text.
-enum Cursor {
+public enum Cursor {
     /// The cursor continuing after `id`.
-    static func encode(_ id: Int64) -> String {
+    public static func encode(_ id: Int64) -> String {
         let standard = Base64.encode(Array(String(id).utf8)).utf8
         let url = standard.compactMap { byte -> UInt8? in
             switch byte {
@@ -185,7 +187,7 @@ enum Cursor {
     }
 
     /// The id a cursor continues after, or `nil` when it is not one of ours.
-    static func decode(_ text: String) -> Int64? {
+    public static func decode(_ text: String) -> Int64? {
         guard text.utf8.count <= 32, !text.utf8.contains(where: { $0 == 0x2B || $0 == 0x2F || $0 == 0x3D }) else { return nil }
         var standard = text.utf8.map { byte -> UInt8 in
             switch byte {

@@ -1,0 +1,244 @@
+internal import FuzzSupport
+internal import Middleware
+internal import Postgres
+internal import WardenCrypto
+internal import WardenJSON
+
+/// API Gateway event decoding and the copilot chain up to (not including) the database.
+///
+/// The input is an event as Lambda delivers it (REST payload 1.0, HTTP API payload 2.0, or anything else). Each input
+/// runs twice through the chain `CopilotHandler` runs (`CopilotChain.open` → `checkShape` → `HMACVerification` →
+/// `CopilotRequest` → the rendered proxy response): as received, and re-signed with the target's secret for its own
+/// `X-Timestamp`, `X-Client` and body, so the fuzzer gets past the signature to the body validation.
+///
+/// Invariants beyond "no crash": a decoded event re-serialized decodes to the same request; base64 bodies round-trip;
+/// header lookups agree with a plain reference; every outcome is one of the chain's documented errors and renders a
+/// proxy response whose status matches; a re-signed request verifies exactly when its timestamp and client are valid.
+enum EventFuzz {
+    static let nowMilliseconds: Int64 = 1_700_000_000_000
+    static let secret = Array("fuzz-hmac-secret-0123456789abcdef".utf8)
+    static let verifier = HMACVerification(secret: secret)
+    static let cors = CORSPolicy(allowedOrigins: ["http://localhost:3000", "https://copilot.example.com"])
+    /// Small, so the fuzzer reaches the `413` branch.
+    static let maxBodyBytes = 2048
+    static let eventOptions = JSONParseOptions(maxDepth: 32)
+
+    static func run(_ input: [UInt8]) {
+        guard let request = decode(input) else { return }
+        chain(input, signedByHarness: false)
+        if let resigned = resign(input, request) {
+            chain(resigned, signedByHarness: true)
+        }
+    }
+
+    // MARK: Decoding
+
+    /// `APIGatewayRequest(event:)` and its invariants; `nil` when the event is refused.
+    static func decode(_ input: [UInt8]) -> APIGatewayRequest? {
+        let request: APIGatewayRequest
+        do {
+            request = try APIGatewayRequest(event: input)
+        } catch {
+            Fuzz.check(error.code == .invalidInput, "event refused with \(error.code)")
+            checkRendered(ProxyResponse.failure(error, headers: cors.headers(origin: nil)), status: 400)
+            return nil
+        }
+        guard case .object(let root)? = try? JSON.parse(input, options: eventOptions) else {
+            Fuzz.check(false, "a decoded event is not a JSON object to the parser")
+            return nil
+        }
+        Fuzz.check(!request.method.utf8.contains { $0 >= 0x61 && $0 <= 0x7A }, "method not upper-cased")
+        checkBody(request, root)
+        checkHeaders(request, root)
+        if root["httpMethod"]?.stringValue == nil {
+            let raw = root["rawPath"]?.stringValue ?? "/"
+            Fuzz.check(request.path == "/" || raw.utf8.reversed().starts(with: request.path.utf8.reversed()),
+                       "v2 path is not a suffix of rawPath")
+        }
+        // Round trip: the event re-serialized by our writer decodes to the same request.
+        guard let again = try? APIGatewayRequest(event: JSON.object(root).serialized()) else {
+            Fuzz.check(false, "re-serialized event refused")
+            return nil
+        }
+        Fuzz.check(same(request, again), "re-serialized event decodes differently")
+        return request
+    }
+
+    /// The body: the string as UTF-8, or base64-decoded (strict, canonical up to padding) when `isBase64Encoded`.
+    static func checkBody(_ request: APIGatewayRequest, _ root: JSONObject) {
+        guard case .string(let text)? = root["body"] else {
+            Fuzz.check(request.body == nil, "body without a string body member")
+            return
+        }
+        guard let body = request.body else {
+            Fuzz.check(false, "string body lost")
+            return
+        }
+        if root["isBase64Encoded"]?.boolValue == true {
+            let encoded = Base64.encode(body)
+            let unpadded = String(decoding: encoded.utf8.prefix { $0 != UInt8(ascii: "=") }, as: UTF8.self)
+            Fuzz.check(text == encoded || text == unpadded, "base64 body is not the canonical encoding of its bytes")
+            Fuzz.check(Base64.decode(encoded) == body, "base64 body does not round-trip")
+        } else {
+            Fuzz.check(body == Array(text.utf8), "text body altered")
+        }
+    }
+
+    /// Header fields are the string members of `headers` then the string items of `multiValueHeaders`, and
+    /// `header(_:)` agrees with a plain case-folding reference.
+    static func checkHeaders(_ request: APIGatewayRequest, _ root: JSONObject) {
+        var expected: [(String, String)] = []
+        for (name, value) in root["headers"]?.objectValue ?? JSONObject() {
+            if let v = value.stringValue { expected.append((name, v)) }
+        }
+        for (name, value) in root["multiValueHeaders"]?.objectValue ?? JSONObject() {
+            for item in value.arrayValue ?? [] {
+                if let v = item.stringValue { expected.append((name, v)) }
+            }
+        }
+        Fuzz.check(expected.count == request.headerFields.count, "header field count")
+        for (a, b) in zip(expected, request.headerFields) {
+            Fuzz.check(a.0 == b.name && a.1 == b.value, "header field differs")
+        }
+        for name in Set(expected.map { fold($0.0) }).prefix(16) {
+            var values: [String] = []
+            for (n, v) in expected where fold(n) == name { values.append(v) }
+            let reference: APIGatewayRequest.HeaderValue =
+                values.isEmpty ? .absent : values.allSatisfy({ $0 == values[0] }) ? .value(values[0]) : .conflict
+            Fuzz.check(request.header(name) == reference, "header lookup disagrees with the reference")
+        }
+    }
+
+    /// ASCII lower case (other bytes unchanged), as header names compare.
+    static func fold(_ name: String) -> String {
+        String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    static func same(_ a: APIGatewayRequest, _ b: APIGatewayRequest) -> Bool {
+        a.method == b.method && a.path == b.path && a.body == b.body && a.queryParameters == b.queryParameters
+            && a.headerFields.count == b.headerFields.count
+            && zip(a.headerFields, b.headerFields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    // MARK: The copilot chain
+
+    /// Runs the chain as `CopilotHandler` does, up to the tool's first statement.
+    static func chain(_ event: [UInt8], signedByHarness: Bool) {
+        switch CopilotChain.open(event, cors: cors) {
+        case .refused(let error, let headers):
+            Fuzz.check(error.code == .invalidInput || error.code == .forbidden, "opening refused with \(error.code)")
+            checkRendered(ProxyResponse.failure(error, headers: headers), status: error.code.status)
+        case .preflight(let headers):
+            checkRendered(ProxyResponse.empty(status: 204, headers: headers), status: 204)
+        case .request(let request, let headers):
+            Fuzz.check(request.method != "OPTIONS", "OPTIONS past the preflight")
+            var reachedSignature = false
+            do {
+                try CopilotChain.checkShape(request, maxBodyBytes: maxBodyBytes)
+                reachedSignature = true
+                let verified = try verifier.verify(request, nowMilliseconds: nowMilliseconds)
+                checkVerified(verified, request)
+                let input = try CopilotRequest(body: request.body)
+                checkInput(input, request)
+                let data: JSON = ["customerId": .string(input.customerId), "tenant": .string(input.tenant.rawValue)]
+                checkRendered(ProxyResponse.success(data: data, headers: headers), status: 200)
+            } catch {
+                let allowed: Set<ErrorCode> = [.methodNotAllowed, .payloadTooLarge, .unsupportedMediaType, .unauthorized, .invalidInput]
+                Fuzz.check(allowed.contains(error.code), "chain failed with \(error.code)")
+                if signedByHarness, reachedSignature, error.code == .unauthorized {
+                    Fuzz.check(!validV1Headers(request), "a correctly signed request was refused")
+                }
+                checkRendered(ProxyResponse.failure(error, headers: headers), status: error.code.status)
+            }
+        }
+    }
+
+    /// A verified request's client is a valid one, and the replay key is the signature that matched.
+    static func checkVerified(_ verified: VerifiedRequest, _ request: APIGatewayRequest) {
+        Fuzz.check(request.header("x-client") == .value(verified.clientID), "verified client is not the X-Client header")
+        Fuzz.check(validV1Headers(request) || verified.scheme == .v2, "verified with an invalid timestamp or client")
+        if verified.scheme == .v1, let signature = request.header("x-signature").value, let timestamp = request.header("x-timestamp").value {
+            let expected = Crypto.hmacSHA256(
+                key: secret, message: Array(timestamp.utf8) + [0x2E] + Array(verified.clientID.utf8) + [0x2E] + (request.body ?? []))
+            Fuzz.check(fold(signature) == Crypto.hex(expected), "v1 verified with a signature that is not the MAC")
+            Fuzz.check(verified.replayKey == "v1:" + Crypto.hex(expected), "v1 replay key")
+        }
+    }
+
+    /// What `HMACVerification` requires of the timestamp and client, written out independently.
+    static func validV1Headers(_ request: APIGatewayRequest) -> Bool {
+        guard case .value(let timestamp) = request.header("x-timestamp"), case .value(let client) = request.header("x-client"),
+            case .value = request.header("x-signature")
+        else { return false }
+        let digits = timestamp.utf8
+        guard (1...16).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let ms = Int64(timestamp) else {
+            return false
+        }
+        guard abs(ms - nowMilliseconds) <= 300_000 else { return false }
+        return (1...128).contains(client.utf8.count) && client.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+
+    /// A validated copilot body: a usable customer id, and the tenant its `ownerUserId` names.
+    static func checkInput(_ input: CopilotRequest, _ request: APIGatewayRequest) {
+        Fuzz.check(!input.customerId.isEmpty && input.customerId.utf8.count <= 256, "customerId length")
+        Fuzz.check(!input.customerId.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "customerId with control characters")
+        switch input.params["ownerUserId"] {
+        case .string(let owner)? where !owner.isEmpty: Fuzz.check(input.tenant.rawValue == owner, "tenant is not ownerUserId")
+        default: Fuzz.check(input.tenant == .publicTenant, "tenant without ownerUserId is not public")
+        }
+    }
+
+    /// A rendered proxy response: JSON with the expected status, headers, and a body that is empty (204) or the
+    /// `{ok, data, error}` envelope.
+    static func checkRendered(_ response: [UInt8], status: Int) {
+        guard case .object(let object)? = try? JSON.parse(response) else {
+            Fuzz.check(false, "proxy response is not JSON")
+            return
+        }
+        Fuzz.check(object["statusCode"]?.int64Value == Int64(status), "proxy response status")
+        Fuzz.check(object["headers"]?.objectValue?["Content-Type"] != nil, "proxy response headers")
+        guard let body = object["body"]?.stringValue else {
+            Fuzz.check(false, "proxy response without body")
+            return
+        }
+        if status == 204 {
+            Fuzz.check(body.isEmpty, "preflight with a body")
+            return
+        }
+        guard case .object(let envelope)? = try? JSON.parse(body) else {
+            Fuzz.check(false, "envelope is not JSON")
+            return
+        }
+        let ok = envelope["ok"]?.boolValue
+        Fuzz.check(ok == (status == 200), "envelope ok flag")
+        Fuzz.check(ok == true ? envelope["error"] == .null : envelope["error"]?["code"]?.stringValue != nil, "envelope error")
+    }
+
+    // MARK: Re-signing
+
+    /// The event with `X-Signature` replaced by the correct v1 signature for its own timestamp, client and body
+    /// (every other member untouched), or `nil` when it has no single timestamp and client to sign.
+    static func resign(_ input: [UInt8], _ request: APIGatewayRequest) -> [UInt8]? {
+        guard case .value(let timestamp) = request.header("x-timestamp"), case .value(let client) = request.header("x-client"),
+            case .object(var root)? = try? JSON.parse(input, options: eventOptions)
+        else { return nil }
+        let signature = Crypto.hex(
+            Crypto.hmacSHA256(key: secret, message: Array(timestamp.utf8) + [0x2E] + Array(client.utf8) + [0x2E] + (request.body ?? [])))
+        var headers = JSONObject()
+        for (name, value) in root["headers"]?.objectValue ?? JSONObject() where fold(name) != "x-signature" {
+            headers.append(key: name, value: value)
+        }
+        headers.append(key: "X-Signature", value: .string(signature))
+        root["headers"] = .object(headers)
+        if let multi = root["multiValueHeaders"]?.objectValue {
+            var kept = JSONObject()
+            for (name, value) in multi where fold(name) != "x-signature" { kept.append(key: name, value: value) }
+            root["multiValueHeaders"] = .object(kept)
+        }
+        return JSON.object(root).serialized()
+    }
+}
+
+@main struct EventFuzzMain {
+    static func main() { Fuzz.main(EventFuzz.run) }
+}
