@@ -1,4 +1,5 @@
 import Foundation
+import WardenJSON
 
 /// Per-request values shared by every event shape.
 struct RequestStamp: Sendable {
@@ -83,7 +84,7 @@ enum EventBuilder {
     /// repeated name, the `multiValue…` maps all of them; empty maps are `null`; `path` is as received (percent-encoded)
     /// and `requestContext.path` has the stage in front; path parameters are decoded; the body is base64 when its
     /// `Content-Type` is one of the API's `BinaryMediaTypes` (REST) — for an HTTP API, when it is not text.
-    static func version1(_ request: GatewayRequest, match: RouteMatch, stamp: RequestStamp) -> JSONValue {
+    static func version1(_ request: GatewayRequest, match: RouteMatch, stamp: RequestStamp) -> JSON {
         let api = match.api
         let headers = forwardedHeaders(request, stamp: stamp)
         var single: [(String, String)] = []
@@ -108,7 +109,7 @@ enum EventBuilder {
                 queryMulti.append((name, [value]))
             }
         }
-        let body: JSONValue
+        let body: JSON
         let encoded: Bool
         if request.body.isEmpty {
             body = .null
@@ -123,13 +124,13 @@ enum EventBuilder {
         let host = host(request) ?? "\(api.apiID).execute-api.\(stamp.region).amazonaws.com"
         let stagePath = api.hasNamedStage ? "/\(api.stageName)\(match.pathWithoutStage)" : match.pathWithoutStage
         let userAgent = request.header("user-agent")
-        let identity: JSONValue = .object([
+        let identity: JSON = .members([
             ("cognitoIdentityPoolId", .null), ("accountId", .null), ("cognitoIdentityId", .null), ("caller", .null),
             ("sourceIp", .string(request.sourceIP)), ("principalOrgId", .null), ("accessKey", .null),
             ("cognitoAuthenticationType", .null), ("cognitoAuthenticationProvider", .null), ("userArn", .null),
-            ("userAgent", .optional(userAgent)), ("user", .null),
+            ("userAgent", userAgent.map(JSON.string) ?? .null), ("user", .null),
         ])
-        let context: JSONValue = .object([
+        let context: JSON = .members([
             ("resourceId", .string(Identifiers.derive(api.apiID + match.route.routeKey, length: 6))),
             ("resourcePath", .string(match.route.path)),
             ("httpMethod", .string(request.method)),
@@ -140,32 +141,32 @@ enum EventBuilder {
             ("protocol", .string(request.protocolName)),
             ("stage", .string(api.stageName)),
             ("domainPrefix", .string(domainPrefix(host, fallback: api.apiID))),
-            ("requestTimeEpoch", .number(String(stamp.epochMilliseconds))),
+            ("requestTimeEpoch", .int(stamp.epochMilliseconds)),
             ("requestId", .string(stamp.requestID)),
             ("identity", identity),
             ("domainName", .string(host)),
             ("apiId", .string(api.apiID)),
         ])
-        var members: [(String, JSONValue)] = []
+        var members: [(String, JSON)] = []
         if api.kind == .http { members.append(("version", .string("1.0"))) }
         members += [
             ("resource", .string(match.route.path)),
             ("path", .string(match.pathWithoutStage)),
             ("httpMethod", .string(request.method)),
-            ("headers", single.isEmpty ? .null : .object(single.map { ($0.0, .string($0.1)) })),
-            ("multiValueHeaders", multi.isEmpty ? .null : .object(multi.map { ($0.0, .array($0.1.map(JSONValue.string))) })),
-            ("queryStringParameters", querySingle.isEmpty ? .null : .object(querySingle.map { ($0.0, .string($0.1)) })),
+            ("headers", single.isEmpty ? .null : .strings(single)),
+            ("multiValueHeaders", multi.isEmpty ? .null : .members(multi.map { ($0.0, .array($0.1.map(JSON.string))) })),
+            ("queryStringParameters", querySingle.isEmpty ? .null : .strings(querySingle)),
             (
                 "multiValueQueryStringParameters",
-                queryMulti.isEmpty ? .null : .object(queryMulti.map { ($0.0, .array($0.1.map(JSONValue.string))) })
+                queryMulti.isEmpty ? .null : .members(queryMulti.map { ($0.0, .array($0.1.map(JSON.string))) })
             ),
-            ("pathParameters", match.pathParameters.isEmpty ? .null : .object(match.pathParameters.map { ($0.0, .string($0.1)) })),
-            ("stageVariables", api.stageVariables.isEmpty ? .null : .object(api.stageVariables.map { ($0.0, .string($0.1)) })),
+            ("pathParameters", match.pathParameters.isEmpty ? .null : .strings(match.pathParameters)),
+            ("stageVariables", api.stageVariables.isEmpty ? .null : .strings(api.stageVariables)),
             ("requestContext", context),
             ("body", body),
             ("isBase64Encoded", .bool(encoded)),
         ]
-        return .object(members)
+        return .members(members)
     }
 
     static func isBinaryForREST(_ request: GatewayRequest, _ api: APIDefinition) -> Bool {
@@ -178,7 +179,7 @@ enum EventBuilder {
     /// Headers lower-cased with repeated ones joined by commas, `Cookie` moved to `cookies`, query parameters joined by
     /// commas, and the body base64-encoded unless its type is text.
     private static func version2Parts(_ request: GatewayRequest, stamp: RequestStamp)
-        -> (headers: JSONValue, cookies: [String], query: [(String, String)], body: JSONValue?, encoded: Bool)
+        -> (headers: JSON, cookies: [String], query: [(String, String)], body: JSON?, encoded: Bool)
     {
         var joined: [(String, String)] = []
         var cookies: [String] = []
@@ -203,15 +204,15 @@ enum EventBuilder {
             }
         }
         if request.body.isEmpty {
-            return (.object(joined.map { ($0.0, .string($0.1)) }), cookies, query, nil, false)
+            return (.strings(joined), cookies, query, nil, false)
         }
         let text = MediaType.isTextForHTTPAPI(request.mediaType)
-        let body: JSONValue = .string(text ? String(decoding: request.body, as: UTF8.self) : Base64.encode(request.body))
-        return (.object(joined.map { ($0.0, .string($0.1)) }), cookies, query, body, !text)
+        let body: JSON = .string(text ? String(decoding: request.body, as: UTF8.self) : Base64.encode(request.body))
+        return (.strings(joined), cookies, query, body, !text)
     }
 
-    private static func http(_ request: GatewayRequest, path: String) -> JSONValue {
-        .object([
+    private static func http(_ request: GatewayRequest, path: String) -> JSON {
+        .members([
             ("method", .string(request.method)),
             ("path", .string(path)),
             ("protocol", .string(request.protocolName)),
@@ -221,34 +222,34 @@ enum EventBuilder {
     }
 
     private static func assemble(
-        routeKey: String, rawPath: String, request: GatewayRequest, parts: (headers: JSONValue, cookies: [String], query: [(String, String)], body: JSONValue?, encoded: Bool),
-        pathParameters: [(String, String)], stageVariables: [(String, String)], context: JSONValue
-    ) -> JSONValue {
-        var members: [(String, JSONValue)] = [
+        routeKey: String, rawPath: String, request: GatewayRequest, parts: (headers: JSON, cookies: [String], query: [(String, String)], body: JSON?, encoded: Bool),
+        pathParameters: [(String, String)], stageVariables: [(String, String)], context: JSON
+    ) -> JSON {
+        var members: [(String, JSON)] = [
             ("version", .string("2.0")),
             ("routeKey", .string(routeKey)),
             ("rawPath", .string(rawPath)),
             ("rawQueryString", .string(request.rawQuery)),
         ]
-        if !parts.cookies.isEmpty { members.append(("cookies", .array(parts.cookies.map(JSONValue.string)))) }
+        if !parts.cookies.isEmpty { members.append(("cookies", .array(parts.cookies.map(JSON.string)))) }
         members.append(("headers", parts.headers))
-        if !parts.query.isEmpty { members.append(("queryStringParameters", .object(parts.query.map { ($0.0, .string($0.1)) }))) }
-        if !pathParameters.isEmpty { members.append(("pathParameters", .object(pathParameters.map { ($0.0, .string($0.1)) }))) }
-        if !stageVariables.isEmpty { members.append(("stageVariables", .object(stageVariables.map { ($0.0, .string($0.1)) }))) }
+        if !parts.query.isEmpty { members.append(("queryStringParameters", .strings(parts.query))) }
+        if !pathParameters.isEmpty { members.append(("pathParameters", .strings(pathParameters))) }
+        if !stageVariables.isEmpty { members.append(("stageVariables", .strings(stageVariables))) }
         members.append(("requestContext", context))
         if let body = parts.body { members.append(("body", body)) }
         members.append(("isBase64Encoded", .bool(parts.encoded)))
-        return .object(members)
+        return .members(members)
     }
 
     /// HTTP API payload 2.0. `rawPath` (and `requestContext.http.path`) carry the stage for a named stage, as AWS
     /// sends them (`/prod/api/participants`), and are percent-decoded as an HTTP API delivers them.
-    static func version2(_ request: GatewayRequest, match: RouteMatch, stamp: RequestStamp) -> JSONValue {
+    static func version2(_ request: GatewayRequest, match: RouteMatch, stamp: RequestStamp) -> JSON {
         let api = match.api
         let decoded = PercentEncoding.decode(match.pathWithoutStage)
         let rawPath = api.hasNamedStage ? "/\(api.stageName)\(decoded == "/" ? "" : decoded)" : decoded
         let host = host(request) ?? "\(api.apiID).execute-api.\(stamp.region).amazonaws.com"
-        let context: JSONValue = .object([
+        let context: JSON = .members([
             ("accountId", .string(stamp.accountID)),
             ("apiId", .string(api.apiID)),
             ("domainName", .string(host)),
@@ -258,7 +259,7 @@ enum EventBuilder {
             ("routeKey", .string(match.route.routeKey)),
             ("stage", .string(api.stageName)),
             ("time", .string(stamp.clfTime)),
-            ("timeEpoch", .number(String(stamp.epochMilliseconds))),
+            ("timeEpoch", .int(stamp.epochMilliseconds)),
         ])
         return assemble(
             routeKey: match.route.routeKey, rawPath: rawPath, request: request, parts: version2Parts(request, stamp: stamp),
@@ -268,8 +269,8 @@ enum EventBuilder {
 
     /// A Function URL event: payload 2.0 with `routeKey` and `stage` `$default`, the whole path (as received), no
     /// path parameters or stage variables, and `accountId` `anonymous` for `AuthType: NONE`.
-    static func functionURL(_ request: GatewayRequest, url: FunctionURLDefinition, stamp: RequestStamp) -> JSONValue {
-        let context: JSONValue = .object([
+    static func functionURL(_ request: GatewayRequest, url: FunctionURLDefinition, stamp: RequestStamp) -> JSON {
+        let context: JSON = .members([
             ("accountId", .string(url.authType == "NONE" ? "anonymous" : stamp.accountID)),
             ("apiId", .string(url.urlID)),
             ("domainName", .string("\(url.urlID).lambda-url.\(stamp.region).on.aws")),
@@ -279,11 +280,19 @@ enum EventBuilder {
             ("routeKey", .string("$default")),
             ("stage", .string("$default")),
             ("time", .string(stamp.clfTime)),
-            ("timeEpoch", .number(String(stamp.epochMilliseconds))),
+            ("timeEpoch", .int(stamp.epochMilliseconds)),
         ])
         return assemble(
             routeKey: "$default", rawPath: request.rawPath, request: request, parts: version2Parts(request, stamp: stamp),
             pathParameters: [], stageVariables: [], context: context
         )
     }
+}
+
+extension JSON {
+    /// An object with these members in this order (a repeated name is kept).
+    fileprivate static func members(_ pairs: [(String, JSON)]) -> JSON { .object(JSONObject(pairs)) }
+
+    /// An object of string values, in this order.
+    fileprivate static func strings(_ pairs: [(String, String)]) -> JSON { members(pairs.map { ($0.0, .string($0.1)) }) }
 }

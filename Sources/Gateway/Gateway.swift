@@ -2,6 +2,7 @@ import Emulator
 import Foundation
 import Logging
 import Synchronization
+import WardenJSON
 
 /// How the gateway serves a template.
 public struct GatewayConfiguration: Sendable {
@@ -191,7 +192,7 @@ public final class Gateway: Sendable {
         let event = match.route.payloadFormat == .v1
             ? EventBuilder.version1(request, match: match, stamp: stamp)
             : EventBuilder.version2(request, match: match, stamp: stamp)
-        let bytes = event.serialized
+        let bytes = event.serialized()
         let result: InvocationResult?
         do {
             result = try await withDeadline(seconds: Double(match.route.timeoutMilliseconds) / 1000) { try await pool.invoke(bytes) }
@@ -234,7 +235,7 @@ public final class Gateway: Sendable {
         } else if received.bodyTooLarge {
             response = .urlTooLarge
         } else if let pool = pools[name] {
-            let event = EventBuilder.functionURL(request, url: url, stamp: stamp).serialized
+            let event = EventBuilder.functionURL(request, url: url, stamp: stamp).serialized()
             if url.invokeMode == .responseStream {
                 if let status = try await stream(name, url, pool, event, request, stamp, writer) {
                     logAccess(request, name, status, started)
@@ -422,20 +423,20 @@ enum StreamingPrelude {
     }
 
     static func parse(_ bytes: [UInt8]) -> (status: Int, headers: [(String, String)])? {
-        guard let root = JSONValue.parse(bytes), root.objectMembers != nil else { return nil }
+        guard let root = VerbatimJSON.parse(bytes), root.value.objectValue != nil else { return nil }
         let status = root["statusCode"]?.intValue ?? 200
         guard (100...599).contains(status) else { return nil }
         var headers: [(String, String)] = []
-        for (name, value) in root["headers"]?.objectMembers ?? [] {
-            switch value {
+        for (name, json) in root["headers"]?.members ?? [] {
+            switch json.value {
             case .string(let text): headers.append((name, text))
-            case .number(let text): headers.append((name, text))
+            case .int, .double: headers.append((name, json.numberText ?? ""))
             case .bool(let flag): headers.append((name, flag ? "true" : "false"))
             default: return nil
             }
         }
         headers.removeAll { ResponseMapper.dropped.contains($0.0.asciiLowercased) }
-        if case .array(let cookies)? = root["cookies"] {
+        if case .array(let cookies)? = root["cookies"]?.value {
             for cookie in cookies {
                 guard let text = cookie.stringValue else { return nil }
                 headers.append(("Set-Cookie", text))

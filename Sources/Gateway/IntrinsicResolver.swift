@@ -1,4 +1,5 @@
 import Foundation
+import WardenJSON
 
 /// Evaluates CloudFormation intrinsic functions the way a deployment would, for the values a local run needs
 /// (environment variables, stage names, timeouts): `Ref` of parameters and pseudo parameters, `Fn::Sub`, `Fn::If`

@@ -1,3 +1,5 @@
+import WardenJSON
+
 /// A complete HTTP response the gateway sends.
 public struct GatewayResponse: Sendable {
     public var status: Int
@@ -16,7 +18,7 @@ public struct GatewayResponse: Sendable {
     static func message(_ status: Int, _ text: String, errorType: String? = nil) -> GatewayResponse {
         var headers = [("Content-Type", "application/json")]
         if let errorType { headers.append(("x-amzn-ErrorType", errorType)) }
-        return GatewayResponse(status: status, headers: headers, body: JSONValue.object([("message", .string(text))]).serialized)
+        return GatewayResponse(status: status, headers: headers, body: JSON.object(["message": .string(text)]).serialized())
     }
 
     // REST API (API Gateway v1) replies.
@@ -32,11 +34,11 @@ public struct GatewayResponse: Sendable {
     // Function URL replies.
     static let urlInternalError = GatewayResponse(
         status: 502, headers: [("Content-Type", "application/json")],
-        body: JSONValue.object([("Message", .string("Internal Server Error"))]).serialized
+        body: JSON.object(["Message": "Internal Server Error"]).serialized()
     )
     static let urlTooLarge = GatewayResponse(
         status: 413, headers: [("Content-Type", "application/json")],
-        body: JSONValue.object([("Message", .string("Request must be smaller than 6291456 bytes for the InvokeFunction operation"))]).serialized
+        body: JSON.object(["Message": "Request must be smaller than 6291456 bytes for the InvokeFunction operation"]).serialized()
     )
 }
 
@@ -46,18 +48,19 @@ enum ResponseMapper {
     /// Response headers API Gateway computes itself.
     static let dropped: Set<String> = ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te"]
 
-    private static func headerText(_ value: JSONValue) -> String? {
-        switch value {
+    /// A header value: strings as they are, numbers as written, `true`/`false`, `null` as empty.
+    private static func headerText(_ json: VerbatimJSON) -> String? {
+        switch json.value {
         case .string(let text): return text
-        case .number(let text): return text
+        case .int, .double: return json.numberText
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return ""
         case .array, .object: return nil
         }
     }
 
-    private static func flag(_ value: JSONValue?) -> Bool? {
-        switch value {
+    private static func flag(_ json: VerbatimJSON?) -> Bool? {
+        switch json?.value {
         case nil, .null?: return false
         case .bool(let flag)?: return flag
         case .string(let text)?:
@@ -68,11 +71,11 @@ enum ResponseMapper {
         }
     }
 
-    private static func statusCode(_ value: JSONValue?) -> Int? {
-        guard let value else { return nil }
+    private static func statusCode(_ json: VerbatimJSON?) -> Int? {
+        guard let json else { return nil }
         let code: Int?
-        switch value {
-        case .number: code = value.intValue
+        switch json.value {
+        case .int, .double: code = json.intValue
         case .string(let text): code = Int(text)
         default: code = nil
         }
@@ -86,18 +89,18 @@ enum ResponseMapper {
     /// a REST API only when the request's first `Accept` type is one of its `BinaryMediaTypes` (or those hold `*/*`); an
     /// HTTP API always decodes them.
     static func version1(_ raw: [UInt8], request: GatewayRequest, api: APIDefinition) -> GatewayResponse? {
-        guard let root = JSONValue.parse(raw), let members = root.objectMembers else { return nil }
+        guard let root = VerbatimJSON.parse(raw), let object = root.value.objectValue else { return nil }
         if api.kind == .rest {
             let allowed: Set<String> = ["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "base64Encoded", "cookies"]
-            if members.contains(where: { !allowed.contains($0.0) }) { return nil }
+            if object.contains(where: { !allowed.contains($0.key) }) { return nil }
         }
         guard let status = statusCode(root["statusCode"]) else { return nil }
         var headers: [(String, String)] = []
-        if let multi = root["multiValueHeaders"], !multi.isNull {
-            guard let pairs = multi.objectMembers else { return nil }
+        if let multi = root["multiValueHeaders"], !multi.value.isNull {
+            guard let pairs = multi.members else { return nil }
             for (name, values) in pairs {
-                guard case .array(let items) = values else {
-                    if values.isNull { continue }
+                guard let items = values.items else {
+                    if values.value.isNull { continue }
                     return nil
                 }
                 for item in items {
@@ -106,8 +109,8 @@ enum ResponseMapper {
                 }
             }
         }
-        if let single = root["headers"], !single.isNull {
-            guard let pairs = single.objectMembers else { return nil }
+        if let single = root["headers"], !single.value.isNull {
+            guard let pairs = single.members else { return nil }
             for (name, value) in pairs {
                 guard let text = headerText(value) else { return nil }
                 if headers.contains(where: { $0.0.caseInsensitiveEquals(name) && $0.1 == text }) { continue }
@@ -116,7 +119,7 @@ enum ResponseMapper {
         }
         headers.removeAll { dropped.contains($0.0.asciiLowercased) }
         var body: [UInt8] = []
-        switch root["body"] {
+        switch root["body"]?.value {
         case nil, .null?: break
         case .string(let text)?: body = Array(text.utf8)
         default: return nil
@@ -126,7 +129,7 @@ enum ResponseMapper {
         if encoded && !body.isEmpty {
             let decode = api.kind == .http || restWantsBinary(request: request, api: api)
             if decode {
-                guard let bytes = Base64.decode(String(decoding: body, as: UTF8.self)) else { return nil }
+                guard let bytes = Base64.decodeBody(String(decoding: body, as: UTF8.self)) else { return nil }
                 body = bytes
             }
         }
@@ -148,36 +151,38 @@ enum ResponseMapper {
     /// `statusCode`, `headers` (single values), `cookies` (each a `Set-Cookie`), `body`, `isBase64Encoded` (always
     /// decoded); `multiValueHeaders` has no meaning in 2.0 and is ignored. Not JSON at all → nil.
     static func version2(_ raw: [UInt8]) -> GatewayResponse? {
-        guard let root = JSONValue.parse(raw) else { return nil }
-        guard root.objectMembers != nil, let statusValue = root["statusCode"] else {
+        guard let root = VerbatimJSON.parse(raw) else { return nil }
+        guard root.value.objectValue != nil, let statusValue = root["statusCode"] else {
             return GatewayResponse(status: 200, headers: [("content-type", "application/json")], body: trimmed(raw))
         }
         guard let status = statusCode(statusValue) else { return nil }
         var headers: [(String, String)] = []
-        if let single = root["headers"], !single.isNull {
-            guard let pairs = single.objectMembers else { return nil }
+        if let single = root["headers"], !single.value.isNull {
+            guard let pairs = single.members else { return nil }
             for (name, value) in pairs {
                 guard let text = headerText(value) else { return nil }
                 headers.append((name, text))
             }
         }
         headers.removeAll { dropped.contains($0.0.asciiLowercased) }
-        if let cookies = root["cookies"], !cookies.isNull {
-            guard case .array(let items) = cookies else { return nil }
+        if let cookies = root["cookies"]?.value, !cookies.isNull {
+            guard let items = cookies.arrayValue else { return nil }
             for item in items {
                 guard let text = item.stringValue else { return nil }
                 headers.append(("Set-Cookie", text))
             }
         }
         var body: [UInt8] = []
-        switch root["body"] {
-        case nil, .null?: break
-        case .string(let text)?: body = Array(text.utf8)
-        case let other?: body = other.serialized
+        if let json = root["body"] {
+            switch json.value {
+            case .null: break
+            case .string(let text): body = Array(text.utf8)
+            default: body = json.serialized()
+            }
         }
         guard let encoded = flag(root["isBase64Encoded"]) else { return nil }
         if encoded && !body.isEmpty {
-            guard let bytes = Base64.decode(String(decoding: body, as: UTF8.self)) else { return nil }
+            guard let bytes = Base64.decodeBody(String(decoding: body, as: UTF8.self)) else { return nil }
             body = bytes
         }
         if !headers.contains(where: { $0.0.caseInsensitiveEquals("content-type") }) {

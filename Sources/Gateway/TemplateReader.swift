@@ -38,17 +38,17 @@ public struct TemplateSettings: Sendable {
     /// Reads an `--env-vars` file (`sam local`'s JSON format).
     public static func readEnvironmentFile(_ path: String) throws -> [String: [String: String]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw TemplateError("cannot read \(path)") }
-        guard let root = JSONValue.parse(Array(data)), let sections = root.objectMembers else {
+        guard let root = VerbatimJSON.parse(Array(data)), let sections = root.members else {
             throw TemplateError("\(path): expected a JSON object like {\"Parameters\": {\"VAR\": \"value\"}}")
         }
         var result: [String: [String: String]] = [:]
         for (section, body) in sections {
-            guard let members = body.objectMembers else { throw TemplateError("\(path): \(section) must be an object of variables") }
+            guard let members = body.members else { throw TemplateError("\(path): \(section) must be an object of variables") }
             var variables: [String: String] = [:]
-            for (name, value) in members {
-                switch value {
+            for (name, json) in members {
+                switch json.value {
                 case .string(let text): variables[name] = text
-                case .number(let text): variables[name] = text
+                case .int, .double: variables[name] = json.numberText ?? ""
                 case .bool(let flag): variables[name] = flag ? "true" : "false"
                 case .null: variables[name] = ""
                 case .array, .object: throw TemplateError("\(path): \(section).\(name) must be a string")
