@@ -51,6 +51,15 @@ public struct APIHandler: ByteHandler {
         }
         do {
             let (route, parameters, principal) = try chain.admit(request, routes: routes, context: context, audit: &audit)
+            if route.mutates, let key = try Idempotency.key(request) {
+                let answer = try chain.idempotent(key: key, request: request, principal: principal, context: context, headers: headers) { session in
+                    try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))
+                }
+                if answer.replayed { audit.outcome = Idempotency.replayedOutcome }
+                audit.status = answer.status
+                chain.record(&audit, context, started, metadata: ["idempotency": .string(answer.outcome)])
+                return Idempotency.render(status: answer.status, headers: answer.headers, body: answer.body)
+            }
             let response = try chain.guarded(principal, context: context) { session in
                 try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))
             }
@@ -73,19 +82,23 @@ struct APIChain {
     let database: Database
     let jwt: JWTAuthenticator?
     let guards: RequestGuards
+    /// How long the answer to a call with an `Idempotency-Key` is kept (`IDEMPOTENCY_TTL_SECONDS`).
+    let idempotencyTTLSeconds: Int
 
-    /// Reads the database secret; JWT settings only when a route needs them.
+    /// Reads the database secret; JWT settings only when a route needs them, the idempotency TTL only when a route
+    /// mutates.
     init(name: String, routes: [some RoutePattern], configuration: FunctionConfiguration, secrets: FunctionSecrets) throws(InitializationError) {
         self.name = name
         self.configuration = configuration
         database = try InitializationError.database(from: secrets)
         jwt = routes.contains { $0.authentication == .user } ? try JWTAuthenticator.fromEnvironment() : nil
         guards = RequestGuards(tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: 0)
+        idempotencyTTLSeconds = routes.contains { $0.mutates } ? try Idempotency.ttlSeconds() : Idempotency.defaultTTLSeconds
     }
 
     /// The HTTP APIs' settings from the environment (their methods and headers for CORS).
     static func configuration() -> FunctionConfiguration {
-        .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,X-API-Key")
+        .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,Idempotency-Key,X-API-Key")
     }
 
     /// The audit row of a call, filled in as the call proceeds.
@@ -202,7 +215,7 @@ struct APIChain {
             "function": .string(name), "status": .stringConvertible(audit.status),
             "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- started) / 1000),
         ]
-        if audit.outcome != "ok" { metadata["error.code"] = .string(audit.outcome) }
+        if audit.outcome != "ok", audit.outcome != Idempotency.replayedOutcome { metadata["error.code"] = .string(audit.outcome) }
         metadata.merge(extra) { $1 }
         context.logger.info("request", metadata: metadata)
     }

@@ -69,23 +69,36 @@ public protocol RoutePattern {
     var method: String { get }
     var pattern: [Substring] { get }
     var authentication: RouteAuthentication { get }
+    /// Whether the route changes data, so that an `Idempotency-Key` makes a retry safe (see `Idempotency.swift`).
+    var mutates: Bool { get }
+}
+
+extension RoutePattern {
+    /// Routes read unless they say otherwise (a streamed route only reads).
+    public var mutates: Bool { false }
 }
 
 /// One route: method, a path pattern with `{name}` segments, who may call it, and the business logic. The handler
 /// runs on the invocation loop's thread only, so it may use per-process state (a reused HTTP handle, caches).
+///
+/// `mutates: true` marks a route that changes data: it honours `Idempotency-Key` (the first 2xx answer is stored
+/// per organization and key and replayed to a retry with the same request; see `Idempotency.swift`). Other routes
+/// ignore the header.
 public struct APIRoute: RoutePattern {
     public let method: String
     public let pattern: [Substring]
     public let authentication: RouteAuthentication
+    public let mutates: Bool
     public let handler: (RouteRequest) throws -> RouteResponse
 
     public init(
-        _ method: String, _ path: String, _ authentication: RouteAuthentication,
+        _ method: String, _ path: String, _ authentication: RouteAuthentication, mutates: Bool = false,
         handler: @escaping (RouteRequest) throws -> RouteResponse
     ) {
         self.method = method
         self.pattern = path.split(separator: "/")
         self.authentication = authentication
+        self.mutates = mutates
         self.handler = handler
     }
 }

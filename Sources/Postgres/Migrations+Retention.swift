@@ -27,6 +27,9 @@ extension Migrations {
     /// a clock in the future (beyond 5 minutes of skew) is refused, so a compromised function cannot use it to
     /// delete data before its time; an earlier clock only deletes less. Rows locked by someone else are skipped
     /// (`SKIP LOCKED`) and taken by the next batch or run.
+    ///
+    /// Migration 11 (`Migrations+Idempotency.swift`) replaces the function with the same body plus the category
+    /// `idempotency`; change it there from now on.
     static let retention = Migration(
         version: 10, name: "retention sweep",
         script: """

@@ -404,6 +404,7 @@ public enum Migrations {
         enrichment,
         intentSearch,
         retention,
+        idempotency,
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -104,7 +104,7 @@ HEADERS_COPILOT = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains", "Cache-Control": "no-store",
 }
 HEADERS_API = {**HEADERS_COPILOT, "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE",
-               "Access-Control-Allow-Headers": "Authorization,Content-Type,X-API-Key"}
+               "Access-Control-Allow-Headers": "Authorization,Content-Type,Idempotency-Key,X-API-Key"}
 HEALTH = {"ok": True, "data": {"score": 74, "riskLevel": "medium", "signals": ["usage_flat", "no_tickets"]}, "error": None}
 PARTICIPANT = {"id": 7, "organizationId": "org_x", "meetingId": "m", "meetingTitle": None, "meetingDateTime": None,
                "meetingPlatform": None, "email": "a@b.example", "displayName": None, "responseStatus": None,

@@ -2,7 +2,8 @@
 and Postgres: rows seeded just inside and just outside each period, in several organizations, relative to the clock
 the schedule event injects; the whole of every table compared before and after with an independent model of the
 rules written here; idempotence; bounded batches; the audit row and log line; malformed events and future clocks
-refused with nothing changed; the SQL function's privileges."""
+refused with nothing changed; the SQL function's privileges. Idempotency keys (migration 11) are swept too, by both
+the schedule's clock and the database's."""
 import json
 import math
 import uuid
@@ -15,7 +16,7 @@ from conftest import ROOT, Emulator, connect
 
 BOOTSTRAP = ROOT / "dist" / "retention" / "bootstrap"
 TABLES = ["intent_queries", "intent_evidence", "intent_companies", "meeting_participants",
-          "participant_enrichment_history"]
+          "participant_enrichment_history", "idempotency_keys"]
 ORGS = ["org_r_acme", "org_r_globex", "org_r_initech"]
 UTC = timezone.utc
 SECOND = timedelta(seconds=1)
@@ -89,10 +90,23 @@ def add_history(db, org, participant):
     return cur.fetchone()[0]
 
 
+def add_idempotency_key(db, org, expires, answered=True):
+    """A stored answer (or, `answered=False`, the reservation of a call that never answered) expiring at `expires`."""
+    key = f"key-{uuid.uuid4().hex[:10]}"
+    cur = db.cursor()
+    cur.execute("INSERT INTO idempotency_keys (organization_id, key, fingerprint, request_id, status, response, headers, "
+                "created_at, completed_at, expires_at) VALUES (%s, %s, %s, 'req', %s, %s, %s, %s, %s, %s)",
+                (org, key, "f" * 64, 201 if answered else None, '{"ok":true,"data":{},"error":null}' if answered else None,
+                 "{}" if answered else None, expires - DAY, expires - DAY if answered else None, expires))
+    return (org, key)
+
+
 def table(db, name):
     cur = db.cursor()
     cur.execute(f"SELECT * FROM {name}")
     cols = [d[0] for d in cur.description]
+    if name == "idempotency_keys":  # keyed by (organization, key)
+        return {(row[0], row[1]): dict(zip(cols, row)) for row in cur.fetchall()}
     return {row[0]: dict(zip(cols, row)) for row in cur.fetchall()}
 
 
@@ -132,11 +146,15 @@ def expected_after(before, clock):
                      updated_at=CHANGED)
             anonymized += 1
         participants[i] = r
+    # Idempotency keys expired by the clock (the tests' clocks are in the past, so the database's clock agrees).
+    keys = {k: r for k, r in before["idempotency_keys"].items() if not r["expires_at"] <= clock}
     after = {"intent_queries": queries, "intent_evidence": evidence, "intent_companies": companies,
              "meeting_participants": participants,
-             "participant_enrichment_history": dict(before["participant_enrichment_history"])}
+             "participant_enrichment_history": dict(before["participant_enrichment_history"]),
+             "idempotency_keys": keys}
     counts = {"deleted": {"queries": len(before["intent_queries"]) - len(queries), "evidence": len(gone_evidence),
-                          "companies": len(gone_companies)},
+                          "companies": len(gone_companies),
+                          "idempotency": len(before["idempotency_keys"]) - len(keys)},
               "anonymized": {"participants": anonymized}}
     return after, counts
 
@@ -195,7 +213,7 @@ def retention(function_url, tmp_path_factory):
 
 def seed_boundaries(db, clock, org):
     """One organization's rows just inside and just outside every period; returns what must go."""
-    gone = {"queries": [], "evidence": [], "companies": [], "participants": []}
+    gone = {"queries": [], "evidence": [], "companies": [], "participants": [], "idempotency": []}
     for expires, expired in ((clock - SECOND, True), (clock, True), (clock + SECOND, False), (clock - 30 * DAY, True),
                              (clock + 89 * DAY, False)):
         qid = add_query(db, org, expires)
@@ -233,6 +251,12 @@ def seed_boundaries(db, clock, org):
     enriched = add_participant(db, org, ninety - DAY, status="enriched", contact="ct_42", name="John Roe")
     gone["participants"].append(enriched)
     add_history(db, org, enriched)
+
+    for expires, answered, expired in ((clock - SECOND, True, True), (clock, True, True), (clock + SECOND, True, False),
+                                       (clock - DAY, False, True), (clock + 2 * DAY, False, False)):
+        key = add_idempotency_key(db, org, expires, answered)
+        if expired:
+            gone["idempotency"].append(key)
     return gone, kept_by_evidence
 
 
@@ -267,6 +291,8 @@ def test_a_sweep_removes_exactly_what_expired_in_every_organization(retention, d
         live = [p for p in after["meeting_participants"].values()
                 if p["organization_id"] == org and p["enrichment_status"] != "deleted"]
         assert len(live) == 3 and all(p["email"].endswith("@acme.example") for p in live)
+        assert len(gone["idempotency"]) == 3 and not set(gone["idempotency"]) & set(after["idempotency_keys"])
+        assert len([k for k in after["idempotency_keys"] if k[0] == org]) == 2
     assert set(after["participant_enrichment_history"]) == set(before["participant_enrichment_history"])
 
     assert reply["ok"] is True and reply["error"] is None
@@ -275,30 +301,34 @@ def test_a_sweep_removes_exactly_what_expired_in_every_organization(retention, d
     assert {"deleted": data["deleted"], "anonymized": data["anonymized"]} == counts
     assert counts["deleted"]["queries"] >= 9 and counts["deleted"]["evidence"] >= 15
     assert counts["deleted"]["companies"] >= 9 and counts["anonymized"]["participants"] >= 6
-    assert data["complete"] is True and data["batchSize"] == 500 and data["batches"] == 4
+    assert counts["deleted"]["idempotency"] >= 9
+    assert data["complete"] is True and data["batchSize"] == 500 and data["batches"] == 5
 
     # Audited once, counts only; and one log line with the same counts.
     rows = audit_rows(db)
     assert len(rows) == audits + 1
     _, request_id, client, tenant, tool, action, outcome, status = rows[-1]
     assert (client, tenant, tool, outcome, status) == (None, None, "retention", "ok", 200)
-    assert action == (f"sweep now={data['now']} batch=500 batches=4 queries={counts['deleted']['queries']} "
+    assert action == (f"sweep now={data['now']} batch=500 batches=5 queries={counts['deleted']['queries']} "
                       f"evidence={counts['deleted']['evidence']} companies={counts['deleted']['companies']} "
-                      f"participants={counts['anonymized']['participants']} complete=true")
+                      f"participants={counts['anonymized']['participants']} "
+                      f"idempotency={counts['deleted']['idempotency']} complete=true")
     assert "@" not in action and "Jane" not in action
     lines = [r for r in log_lines(retention, "retention sweep") if r.get("requestId") == request_id]
     assert len(lines) == 1
     line = lines[0]
     assert (line["level"], line["function"], line["now"], line["outcome"], line["batches"]) == \
-        ("INFO", "retention", data["now"], "ok", 4)
+        ("INFO", "retention", data["now"], "ok", 5)
     assert (line["deleted.queries"], line["deleted.evidence"], line["deleted.companies"],
-            line["anonymized.participants"]) == (counts["deleted"]["queries"], counts["deleted"]["evidence"],
-                                                 counts["deleted"]["companies"], counts["anonymized"]["participants"])
+            line["anonymized.participants"], line["deleted.idempotency"]) == \
+        (counts["deleted"]["queries"], counts["deleted"]["evidence"], counts["deleted"]["companies"],
+         counts["anonymized"]["participants"], counts["deleted"]["idempotency"])
 
     # Idempotent: the same clock again changes nothing at all (updated_at included).
     again = run(retention, clock)
     assert state(db) == after
-    assert again["data"] == {**data, "batches": 0, "deleted": {"queries": 0, "evidence": 0, "companies": 0},
+    assert again["data"] == {**data, "batches": 0,
+                             "deleted": {"queries": 0, "evidence": 0, "companies": 0, "idempotency": 0},
                              "anonymized": {"participants": 0}}
     assert len(audit_rows(db)) == audits + 2
 
@@ -324,10 +354,13 @@ def test_small_batches_take_several_statements_and_remove_exactly_the_expired_ro
         org = ORGS[k % 3]
         add_participant(db, org, ninety - (k + 1) * SECOND)     # anonymized
         add_participant(db, org, ninety + (k + 1) * SECOND)     # kept
+        add_idempotency_key(db, org, clock - k * SECOND, answered=k % 2 == 0)      # expired
+        add_idempotency_key(db, org, clock + (k + 1) * SECOND)                      # not yet
     before = state(db)
     expected, counts = expected_after(before, clock)
     assert counts["deleted"]["queries"] >= 7 and counts["deleted"]["evidence"] >= 9
     assert counts["deleted"]["companies"] >= 6 and counts["anonymized"]["participants"] >= 5
+    assert counts["deleted"]["idempotency"] >= 5
 
     fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="retention", timeout=30,
                   env={"DATABASE_URL": function_url, "RETENTION_BATCH_SIZE": "2"})
@@ -340,7 +373,7 @@ def test_small_batches_take_several_statements_and_remove_exactly_the_expired_ro
         assert {"deleted": data["deleted"], "anonymized": data["anonymized"]} == counts
         # A batch is one statement of at most 2 rows; a short batch ends its category.
         want_batches = sum(math.ceil(n / 2) for n in [*counts["deleted"].values(), counts["anonymized"]["participants"]])
-        assert data["batchSize"] == 2 and data["complete"] is True and data["batches"] == want_batches >= 15
+        assert data["batchSize"] == 2 and data["complete"] is True and data["batches"] == want_batches >= 18
         line = log_lines(fn, "retention sweep")[-1]
         assert (line["batchSize"], line["batches"]) == (2, want_batches)
 
@@ -425,11 +458,15 @@ def test_the_sweep_function_is_for_the_functions_role_only_and_refuses_future_cl
                           ("SELECT warden_retention_sweep(now(), 'everything', 10)", ()),
                           ("SELECT warden_retention_sweep(now(), 'queries', 0)", ()),
                           ("SELECT warden_retention_sweep(now(), 'queries', 100000)", ()),
+                          ("SELECT warden_retention_sweep(now() + interval '1 hour', 'idempotency', 10)", ()),
                           ("DELETE FROM intent_queries", ()),
                           ("DELETE FROM intent_evidence", ()),
                           ("DELETE FROM meeting_participants", ())):
             with pytest.raises(pg8000.dbapi.DatabaseError):
                 c.execute(sql, args)
+        # Idempotency keys are the functions' own (row-level security): without a tenant it reaches none.
+        c.execute("DELETE FROM idempotency_keys")
+        assert c.rowcount == 0
         assert state(db) == before
     finally:
         fn_db.close()
@@ -487,3 +524,17 @@ def test_the_sample_events(retention, db):
     before = state(db)
     status, headers, out = retention.invoke((ROOT / "events" / "retention" / "no-time.json").read_bytes())
     assert json.loads(out)["errorType"] == "Retention.InvalidEvent" and state(db) == before
+
+
+def test_idempotency_keys_expire_by_both_clocks(retention, db):
+    """A schedule clock up to 5 minutes ahead is accepted, but it never frees an idempotency key before the database's
+    own clock says it has expired (a retry arriving in between would otherwise run twice)."""
+    now = db_now(db)
+    org = ORGS[1]
+    soon_answer = add_idempotency_key(db, org, now + 2 * 60 * SECOND)
+    soon_reservation = add_idempotency_key(db, org, now + 60 * SECOND, answered=False)
+    expired = add_idempotency_key(db, org, now - SECOND)
+    reply = run(retention, now.replace(microsecond=0) + 4 * 60 * SECOND)
+    keys = table(db, "idempotency_keys")
+    assert soon_answer in keys and soon_reservation in keys and expired not in keys
+    assert reply["data"]["deleted"]["idempotency"] >= 1

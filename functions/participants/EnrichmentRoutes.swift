@@ -12,8 +12,8 @@ struct EnrichmentRoutes {
 
     var all: [APIRoute] {
         [
-            APIRoute("POST", "/api/participants/{id}/enrich", .user, handler: enrichOne),
-            APIRoute("POST", "/api/participants/enrich", .user, handler: enrichBatch),
+            APIRoute("POST", "/api/participants/{id}/enrich", .user, mutates: true, handler: enrichOne),
+            APIRoute("POST", "/api/participants/enrich", .user, mutates: true, handler: enrichBatch),
             APIRoute("GET", "/api/enrichment-jobs/{id}", .user, handler: job),
             APIRoute("GET", "/api/enrichment/budget", .user, handler: budget),
         ]

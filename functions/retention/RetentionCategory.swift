@@ -9,4 +9,7 @@ enum RetentionCategory: String, CaseIterable {
     case companies
     /// `meeting_participants` inactive for more than 90 days: anonymized as by the GDPR erase.
     case participants
+    /// `idempotency_keys` past `expires_at` (24 h after the answer, or a crashed call's deadline): deleted
+    /// (migration 11).
+    case idempotency
 }

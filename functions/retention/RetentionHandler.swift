@@ -92,6 +92,7 @@ struct RetentionHandler: ByteHandler {
             "deleted.evidence": .stringConvertible(Int(report[.evidence])),
             "deleted.companies": .stringConvertible(Int(report[.companies])),
             "anonymized.participants": .stringConvertible(Int(report[.participants])),
+            "deleted.idempotency": .stringConvertible(Int(report[.idempotency])),
             "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- started) / 1000),
         ])
         if let failure { throw failure }

@@ -29,7 +29,7 @@ struct RetentionReport {
     subscript(category: RetentionCategory) -> Int64 { counts[category] ?? 0 }
 
     /// The reply: `{"ok":true,"data":{"now","batchSize","batches","complete","deleted":{"queries","evidence",
-    /// "companies"},"anonymized":{"participants"}},"error":null}`.
+    /// "companies","idempotency"},"anonymized":{"participants"}},"error":null}`.
     var json: [UInt8] {
         var w = JSONWriter()
         w.beginObject()
@@ -47,7 +47,7 @@ struct RetentionReport {
         w.bool(complete)
         w.key("deleted")
         w.beginObject()
-        for category in [RetentionCategory.queries, .evidence, .companies] {
+        for category in [RetentionCategory.queries, .evidence, .companies, .idempotency] {
             w.key(category.rawValue)
             w.int(self[category])
         }
@@ -64,7 +64,8 @@ struct RetentionReport {
         return w.bytes
     }
 
-    /// The audit row's `action`: `sweep now=… batches=… queries=… evidence=… companies=… participants=… complete=…`.
+    /// The audit row's `action`: `sweep now=… batches=… queries=… evidence=… companies=… participants=…
+    /// idempotency=… complete=…`.
     var auditAction: String {
         var text = "sweep now=\(clock.iso8601) batch=\(batchSize) batches=\(batches)"
         for category in RetentionCategory.allCases { text += " \(category.rawValue)=\(self[category])" }
