@@ -58,7 +58,7 @@ public struct APIHandler: ByteHandler {
                 if answer.replayed { audit.outcome = Idempotency.replayedOutcome }
                 audit.status = answer.status
                 chain.record(&audit, context, started, metadata: ["idempotency": .string(answer.outcome)])
-                return Idempotency.render(status: answer.status, headers: answer.headers, body: answer.body)
+                return ProxyResponse.render(status: answer.status, headers: answer.headers, body: answer.body)
             }
             let response = try chain.guarded(principal, context: context) { session in
                 try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))

@@ -141,27 +141,6 @@ enum Idempotency {
         }
         return out
     }
-
-    /// An API Gateway proxy response with this exact body (what `ProxyResponse` renders, for a stored envelope).
-    static func render(status: Int, headers: [(String, String)], body: [UInt8]) -> [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("statusCode")
-        w.int(Int64(status))
-        w.key("headers")
-        w.beginObject()
-        for (name, value) in headers {
-            w.key(name)
-            w.string(value)
-        }
-        w.endObject()
-        w.key("body")
-        w.string(String(decoding: body, as: UTF8.self))
-        w.key("isBase64Encoded")
-        w.bool(false)
-        w.endObject()
-        return w.bytes
-    }
 }
 
 /// The answer to a call with an `Idempotency-Key`.

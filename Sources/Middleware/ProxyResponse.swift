@@ -76,7 +76,8 @@ public enum ProxyResponse {
         return (error.code.status, headers, envelope.bytes)
     }
 
-    private static func render(status: Int, headers: [(String, String)], body: [UInt8]) -> [UInt8] {
+    /// The proxy response for an envelope already rendered (`body`, byte for byte), e.g. a stored idempotent answer.
+    static func render(status: Int, headers: [(String, String)], body: [UInt8]) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.key("statusCode")
