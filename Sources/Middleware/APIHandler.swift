@@ -218,5 +218,6 @@ struct APIChain {
         if audit.outcome != "ok", audit.outcome != Idempotency.replayedOutcome { metadata["error.code"] = .string(audit.outcome) }
         metadata.merge(extra) { $1 }
         context.logger.info("request", metadata: metadata)
+        Metrics.emit(function: name, status: audit.status, outcome: audit.outcome, started: started)
     }
 }

@@ -140,6 +140,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
             context.logger.error("audit write failed", metadata: ErrorMetadata.describe(error))
         }
         log(context, status: audit.status, code: code, started: started)
+        Metrics.emit(function: Tool.name, status: audit.status, outcome: audit.outcome, started: started)
     }
 
     private func log(_ context: LambdaContext, status: Int, code: ErrorCode?, started: UInt64) {

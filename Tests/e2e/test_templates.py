@@ -376,3 +376,112 @@ def test_parity_check_notices_a_difference(tmp_path):
         main.write_text(changed)
         terraform = terraform_model(copy)
         assert any(terraform[fn] != sam[fn] for fn in FUNCTIONS), pattern
+
+
+# --- alarms (issue 8: the functions' EMF metrics, namespace Warden) --------------------------------------------------
+
+ALARMS = {"unauthorized-burst": ("Unauthorized", 60), "errors": ("Errors", 300)}
+
+
+def sam_alarms():
+    """{alarm name after the stack name: its settings}, thresholds given by a parameter resolved to its default,
+    and the SNS topic the alarm notifies (which must be KMS-encrypted)."""
+    doc = sam_template()
+    resources, parameters = doc["Resources"], doc["Parameters"]
+    found = {}
+    for logical, res in resources.items():
+        if res["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        p = res["Properties"]
+        name = p["AlarmName"]["Fn::Sub"]
+        assert name.startswith("${AWS::StackName}-"), name
+        threshold = p["Threshold"]
+        if isinstance(threshold, dict):
+            threshold = {"param": threshold["Ref"], "default": parameters[threshold["Ref"]]["Default"]}
+        (action,) = p["AlarmActions"]
+        topic = resources[action["Ref"]]
+        assert topic["Type"] == "AWS::SNS::Topic" and topic["Properties"]["KmsMasterKeyId"] == {"Ref": "WardenKey"}
+        assert "Dimensions" not in p and "Metrics" not in p, f"{logical}: the alarms watch the account-wide metric"
+        found[name.removeprefix("${AWS::StackName}-")] = {
+            "logical": logical, "namespace": p["Namespace"], "metric": p["MetricName"], "statistic": p["Statistic"],
+            "period": int(p["Period"]), "evaluations": int(p["EvaluationPeriods"]), "threshold": threshold,
+            "comparison": p["ComparisonOperator"], "missing": p["TreatMissingData"]}
+    return found
+
+
+def terraform_alarms(directory=TERRAFORM):
+    import hcl2
+    resources, variables = {}, {}
+    for path in sorted(directory.glob("*.tf")):
+        with path.open() as f:
+            parsed = hcl2.load(f)
+        for block in parsed.get("resource", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    resources[(kind, name)] = body
+        for block in parsed.get("variable", []):
+            for name, body in block.items():
+                variables[name] = body
+    found = {}
+    for (kind, name), body in resources.items():
+        if kind != "aws_cloudwatch_metric_alarm":
+            continue
+        v = {k: _hcl_value(x) for k, x in body.items()}
+        alarm = v["alarm_name"]
+        assert alarm.startswith("${var.name_prefix}-"), alarm
+        threshold = _number(v["threshold"])
+        if isinstance(threshold, str):
+            var = re.fullmatch(r"\$\{var\.(\w+)\}", threshold).group(1)
+            threshold = {"param": "".join(w.capitalize() for w in var.split("_")),
+                         "default": _number(variables[var]["default"])}
+        assert v["alarm_actions"] == "${aws_sns_topic.alarms.arn}", v["alarm_actions"]
+        assert "dimensions" not in v and "metric_query" not in v, name
+        found[alarm.removeprefix("${var.name_prefix}-")] = {
+            "resource": name, "namespace": v["namespace"], "metric": v["metric_name"], "statistic": v["statistic"],
+            "period": _number(v["period"]), "evaluations": _number(v["evaluation_periods"]), "threshold": threshold,
+            "comparison": v["comparison_operator"], "missing": v["treat_missing_data"]}
+    topic = {k: _hcl_value(x) for k, x in resources[("aws_sns_topic", "alarms")].items()}
+    assert topic["kms_master_key_id"] == "${aws_kms_key.warden.arn}"
+    return found
+
+
+def _without_ids(alarms):
+    return {name: {k: v for k, v in a.items() if k not in ("logical", "resource")} for name, a in alarms.items()}
+
+
+def test_alarms_watch_the_emf_metrics():
+    alarms = sam_alarms()
+    assert sorted(alarms) == sorted(ALARMS)
+    assert {a["logical"] for a in alarms.values()} == {"UnauthorizedBurstAlarm", "ErrorsAlarm"}
+    for name, (metric, period) in ALARMS.items():
+        a = alarms[name]
+        assert (a["namespace"], a["metric"], a["statistic"], a["period"]) == ("Warden", metric, "Sum", period), name
+        assert a["comparison"] == "GreaterThanOrEqualToThreshold", name
+    assert alarms["unauthorized-burst"]["threshold"] == {"param": "UnauthorizedAlarmThreshold", "default": 50}
+    assert alarms["errors"]["threshold"] == 1
+    doc = sam_template()
+    sub = doc["Resources"]["AlarmEmailSubscription"]
+    assert sub["Condition"] == "HasAlarmEmail" and sub["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert doc["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def test_terraform_alarms_match_sam():
+    sam, terraform = sam_alarms(), terraform_alarms()
+    assert {a["resource"] for a in terraform.values()} == {"unauthorized_burst", "errors"}
+    assert _without_ids(terraform) == _without_ids(sam)
+
+
+def test_alarm_parity_notices_a_difference(tmp_path):
+    """The alarm comparison can fail: a Terraform copy with another period, metric or threshold default differs."""
+    sam = _without_ids(sam_alarms())
+    for name, pattern, replacement in (("main.tf", r"period\s*=\s*300", "period              = 600"),
+                                       ("main.tf", r'metric_name\s*=\s*"Unauthorized"', 'metric_name = "Errors"'),
+                                       ("variables.tf", r'(unauthorized_alarm_threshold"\s*\{[^}]*default\s*=\s*)50', r"\g<1>51")):
+        copy = tmp_path / re.sub(r"\W", "", replacement)
+        shutil.copytree(TERRAFORM, copy)
+        path = copy / name
+        text = path.read_text()
+        changed = re.sub(pattern, replacement, text, count=1)
+        assert changed != text, pattern
+        path.write_text(changed)
+        assert _without_ids(terraform_alarms(copy)) != sam, pattern

@@ -129,3 +129,15 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "unauthorized_alarm_threshold" {
+  description = "Unauthorized calls (all HTTP functions) within one minute that raise the unauthorized-burst alarm."
+  type        = number
+  default     = 50
+}
+
+variable "alarm_email" {
+  description = "Optional address subscribed to the alarm topic (empty - no subscription)."
+  type        = string
+  default     = ""
+}
