@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -134,6 +135,45 @@ def pytest_terminal_summary(terminalreporter):
         line += f"; not reached: {', '.join(missed)}"
     terminalreporter.write_line(line)
 
+
+
+class GatewayProcess:
+    """`warden gateway` on free ports in a session of its own (it and its function processes stop together), its
+    output (one `[gateway] …` line per request) in `log_path`."""
+
+    def __init__(self, log_path, args, env=None, url_port=None):
+        self.port = free_port()
+        self.url_port = url_port or free_port()
+        self.log_path = Path(log_path)
+        self.log = open(self.log_path, "wb")
+        cmd = [str(WARDEN), "gateway", "--port", str(self.port), "--function-url-port", str(self.url_port), *args]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env or dict(os.environ), stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 90
+        while "warden gateway: ready" not in self.output():
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise AssertionError(f"warden gateway did not start ({self.proc.returncode}):\n{self.output()[-4000:]}")
+            time.sleep(0.05)
+
+    def output(self):
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def requests_served(self):
+        """Requests the gateway answered, from its access log (`[gateway] METHOD /path -> function STATUS (…)`)."""
+        return sum(1 for line in self.output().splitlines() if line.startswith("[gateway] "))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
 
 class Emulator:
     """`warden emulate` running one function binary, with its stdout captured to a file. Replies of copilot

@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import threading
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SECRET, WARDEN, free_port, sign, snapshot, TENANT_TABLES
+from conftest import ROOT, SECRET, GatewayProcess, sign, snapshot, TENANT_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECHO = FIXTURES / "echo_runtime.py"
@@ -39,38 +38,9 @@ PARTICIPANT_TABLES = TENANT_TABLES + ["meeting_participants", "participant_enric
 
 
 # --------------------------------------------------------------------------------------------------- plumbing
-class Gateway:
-    """`warden gateway` in a process of its own (a session, so it and its function processes stop together)."""
-
-    def __init__(self, tmp_path, args, env=None, name="gateway", url_port=None):
-        self.port = free_port()
-        self.url_port = url_port or free_port()
-        self.log_path = Path(tmp_path) / f"{name}-{self.port}.log"
-        self.log = open(self.log_path, "wb")
-        cmd = [str(WARDEN), "gateway", "--port", str(self.port), "--function-url-port", str(self.url_port), *args]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env or dict(os.environ), stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 90
-        while "warden gateway: ready" not in self.output():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"gateway exited ({self.proc.returncode}):\n{self.output()}")
-            if time.time() > deadline:
-                raise AssertionError(f"gateway not ready:\n{self.output()}")
-            time.sleep(0.05)
-
-    def output(self):
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+def Gateway(tmp_path, args, env=None, name="gateway", url_port=None):
+    """`warden gateway` with `args`, its log in `tmp_path`."""
+    return GatewayProcess(Path(tmp_path) / f"{name}-{uuid.uuid4().hex[:8]}.log", args, env=env, url_port=url_port)
 
 
 def request(port, method, target, headers=(), body=b"", timeout=30):

@@ -15,7 +15,6 @@ every run) with a bounded budget.
 
 `make schemathesis` runs the same test with a longer budget (WARDEN_SCHEMATHESIS_EXAMPLES, _PHASES, _MAX_TIME)."""
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import pytest
 
 import openapi_check
 import schemathesis_hooks
-from conftest import ROOT, WARDEN, free_port
+from conftest import ROOT, WARDEN, GatewayProcess
 
 HMAC_SECRET = "schemathesis-hmac-secret-0123456789"
 JWT_SECRET = "schemathesis-jwt-secret-0123456789abcdef"
@@ -109,44 +108,6 @@ def seed(owner_url):
                            "--database-url", owner_url], check=True, capture_output=True, text=True).stdout.strip()
 
 
-class GatewayProcess:
-    """`warden gateway` serving template/template.yaml on free ports, in a session of its own (it and its function
-    processes stop together); its output (one line per request) goes to a file."""
-
-    def __init__(self, log_path, env, parameters):
-        self.port, self.url_port = free_port(), free_port()
-        self.log_path = Path(log_path)
-        self.log = open(self.log_path, "wb")
-        cmd = [str(WARDEN), "gateway", "--port", str(self.port), "--function-url-port", str(self.url_port),
-               "--parameter-overrides", *[f"{k}={v}" for k, v in parameters.items()]]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 90
-        while "warden gateway: ready" not in self.output():
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise AssertionError(f"warden gateway did not start:\n{self.output()[-4000:]}")
-            time.sleep(0.05)
-
-    def output(self):
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def requests_served(self):
-        """Requests the gateway answered, from its access log (`[gateway] METHOD /path -> function STATUS (…)`)."""
-        return sum(1 for line in self.output().splitlines() if line.startswith("[gateway] "))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def gateway(database_url, function_url, tmp_path_factory):
     api_key = seed(database_url)
@@ -162,7 +123,8 @@ def gateway(database_url, function_url, tmp_path_factory):
     except (ImportError, TypeError):
         provider = None
     try:
-        started = GatewayProcess(tmp_path_factory.mktemp("gateway") / "gateway.log", env, parameters)
+        started = GatewayProcess(tmp_path_factory.mktemp("gateway") / "gateway.log",
+                                 ["--parameter-overrides", *[f"{k}={v}" for k, v in parameters.items()]], env=env)
     except BaseException:
         if provider is not None:
             provider.server.shutdown()
