@@ -52,7 +52,9 @@ public struct APIHandler: ByteHandler {
         do {
             let (route, parameters, principal) = try chain.admit(request, routes: routes, context: context, audit: &audit)
             if route.mutates, let key = try Idempotency.key(request) {
-                let answer = try chain.idempotent(key: key, request: request, principal: principal, context: context, headers: headers) { session in
+                let answer = try chain.idempotent(
+                    key: key, request: request, principal: principal, context: context, headers: headers, atomic: route.atomic
+                ) { session in
                     try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))
                 }
                 if answer.replayed { audit.outcome = Idempotency.replayedOutcome }

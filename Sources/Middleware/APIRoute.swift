@@ -83,22 +83,27 @@ extension RoutePattern {
 ///
 /// `mutates: true` marks a route that changes data: it honours `Idempotency-Key` (the first 2xx answer is stored
 /// per organization and key and replayed to a retry with the same request; see `Idempotency.swift`). Other routes
-/// ignore the header.
+/// ignore the header. Under a key, a mutating route's statements run in one transaction with the stored answer;
+/// `atomic: false` is for a route that must not hold a transaction open because it waits on another service between
+/// its statements (each statement then commits on its own, and the answer after them).
 public struct APIRoute: RoutePattern {
     public let method: String
     public let pattern: [Substring]
     public let authentication: RouteAuthentication
     public let mutates: Bool
+    /// Whether the route's statements may share one transaction (see above).
+    public let atomic: Bool
     public let handler: (RouteRequest) throws -> RouteResponse
 
     public init(
-        _ method: String, _ path: String, _ authentication: RouteAuthentication, mutates: Bool = false,
+        _ method: String, _ path: String, _ authentication: RouteAuthentication, mutates: Bool = false, atomic: Bool = true,
         handler: @escaping (RouteRequest) throws -> RouteResponse
     ) {
         self.method = method
         self.pattern = path.split(separator: "/")
         self.authentication = authentication
         self.mutates = mutates
+        self.atomic = atomic
         self.handler = handler
     }
 }

@@ -22,6 +22,9 @@ internal import WardenJSON
 ///   still runs; neither reveals anything about the first call.
 /// - A call that does not answer 2xx (validation, conflict, budget, failure) gives its reservation back, so the
 ///   key can be retried.
+/// - The route's statements, the reservation and the stored answer commit in one transaction (`APIRoute.atomic`,
+///   the default), so a change never commits without the answer its retry gets back — even when the connection or
+///   the server goes away at the moment of the commit.
 ///
 /// The key itself is neither logged nor audited (clients choose it; it may hold anything).
 enum Idempotency {
@@ -160,9 +163,15 @@ extension APIChain {
     /// Runs a mutating route under an `Idempotency-Key` (see ``Idempotency``): reserves the key in front of the
     /// route's first statement, stores a 2xx answer, replays a stored one, refuses a mismatch or a call in progress
     /// with `409`, and gives the key back when the call fails. `headers`: the request's CORS and security headers.
+    ///
+    /// An `atomic` route runs in one transaction with its reservation and its stored answer (or the reservation's
+    /// release, for an answer that is not 2xx): a change is never committed without the answer a retry will get,
+    /// whatever fails when. A route that must not hold a transaction open (it calls other services between its
+    /// statements) stores its answer in a transaction of its own after the route's; a failure between the two
+    /// leaves the key reserved until the invocation's deadline.
     func idempotent(
         key: String, request: APIGatewayRequest, principal: Principal, context: LambdaContext, headers: [(String, String)],
-        _ body: (TenantSession) throws -> RouteResponse
+        atomic: Bool, _ body: (TenantSession) throws -> RouteResponse
     ) throws -> IdempotentAnswer {
         let tenant = principal.tenant
         let fingerprint = Idempotency.fingerprint(request)
@@ -173,12 +182,33 @@ extension APIChain {
             Idempotency.begin,
             [.text(tenant.rawValue), .text(key), .text(fingerprint), .text(context.requestID), .int(reservation)]
         )
+        let stored = Idempotency.storable(headers)
+        /// The statement that ends the reservation with `response`: its answer stored, or the key given back.
+        func closing(_ response: RouteResponse, envelope: [UInt8]) -> (SQL, [PGValue]) {
+            guard (200..<300).contains(response.status) else { return (Idempotency.release, [.text(key), .text(context.requestID)]) }
+            return (
+                Idempotency.complete,
+                [
+                    .text(key), .text(context.requestID), .int(Int64(response.status)),
+                    .text(String(decoding: envelope, as: UTF8.self)), .text(Idempotency.encode(stored)),
+                    .int(Int64(idempotencyTTLSeconds)),
+                ]
+            )
+        }
         let response: RouteResponse
+        var envelope: [UInt8] = []
         do {
             database.prepend(checks + [begin])
             defer { database.discardPreamble() }
-            response = try database.withTenant(tenant, deadline: deadline, body)
-            try database.flushPreamble(deadline: deadline - Database.deadlineReserveMilliseconds)
+            if atomic {
+                response = try database.withTransaction(tenant, deadline: deadline, body) { response in
+                    envelope = ProxyResponse.successBody(data: response.data, meta: response.meta)
+                    return [closing(response, envelope: envelope)]
+                }
+            } else {
+                response = try database.withTenant(tenant, deadline: deadline, body)
+                try database.flushPreamble(deadline: deadline - Database.deadlineReserveMilliseconds)
+            }
         } catch let error as PostgresError {
             let now = Platform.nowMilliseconds()
             if let refused = RequestGuards.envelopeError(for: error, guardCount: checks.count, nowMilliseconds: now) {
@@ -192,30 +222,26 @@ extension APIChain {
                 default: break
                 }
             }
-            release(key: key, tenant: tenant, context: context)
+            if !atomic { release(key: key, tenant: tenant, context: context) }
             throw error
         } catch {
-            // The reservation may have committed with one of the route's statements before it failed.
-            release(key: key, tenant: tenant, context: context)
+            // Atomic: rolled back with everything else. Otherwise the reservation may have committed with one of
+            // the route's statements before it failed.
+            if !atomic { release(key: key, tenant: tenant, context: context) }
             throw error
         }
-        let envelope = ProxyResponse.successBody(data: response.data, meta: response.meta)
-        guard (200..<300).contains(response.status) else {
+        let succeeded = (200..<300).contains(response.status)
+        if atomic {
+            return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: succeeded ? "stored" : "unstored")
+        }
+        envelope = ProxyResponse.successBody(data: response.data, meta: response.meta)
+        guard succeeded else {
             release(key: key, tenant: tenant, context: context)
             return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: "unstored")
         }
-        let stored = Idempotency.storable(headers)
         do {
-            let result = try database.withTenant(tenant, deadline: deadline) { session in
-                try session.query(
-                    Idempotency.complete,
-                    [
-                        .text(key), .text(context.requestID), .int(Int64(response.status)),
-                        .text(String(decoding: envelope, as: UTF8.self)), .text(Idempotency.encode(stored)),
-                        .int(Int64(idempotencyTTLSeconds)),
-                    ]
-                )
-            }
+            let (sql, binds) = closing(response, envelope: envelope)
+            let result = try database.withTenant(tenant, deadline: deadline) { session in try session.query(sql, binds) }
             guard result.affectedRows == 1 else {
                 context.logger.warning("idempotency reservation lost before the answer was stored")
                 return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: "unstored")

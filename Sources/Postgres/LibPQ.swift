@@ -81,7 +81,15 @@ public final class PGConnection {
     /// The statements form one implicit transaction: if any fails, none of their effects remain, and the first
     /// failure is thrown. `SET LOCAL`-style settings (`set_config(…, true)`) made by an earlier statement apply to
     /// the later ones and end with the batch.
-    public func pipeline(_ statements: [(SQL, [PGValue])], deadline: Int64? = nil) throws(PostgresError) -> [PGRows] {
+    ///
+    /// With `commit: false` the transaction stays open after the results came back (a flush request instead of the
+    /// synchronisation point): later calls add statements to it, until one with `commit: true` ends it. After a
+    /// failed statement the rest of the open transaction is refused (`pipeline aborted`) and it rolls back when it
+    /// ends.
+    ///
+    /// A lost connection is `.connectionLost`; `outcomeUnknown` tells whether the server may have committed the
+    /// transaction all the same (the synchronisation point had gone out and no statement had failed).
+    public func pipeline(_ statements: [(SQL, [PGValue])], deadline: Int64? = nil, commit: Bool = true) throws(PostgresError) -> [PGRows] {
         guard PQenterPipelineMode(conn) == 1 else { throw lost("could not enter pipeline mode") }
         for (sql, binds) in statements {
             let texts = binds.map { $0.textForm.map { strdup($0) } ?? nil }
@@ -93,30 +101,56 @@ public final class PGConnection {
             }
             guard sent == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
         }
-        guard PQpipelineSync(conn) == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
+        if commit {
+            guard PQpipelineSync(conn) == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
+        } else {
+            guard PQsendFlushRequest(conn) == 1, PQflush(conn) == 0 else { throw lost(String(cString: PQerrorMessage(conn))) }
+        }
 
         var results: [PGRows] = []
         var failure: PostgresError?
-        for index in statements.indices {
-            let result = try nextResult(deadline: deadline)
-            // Each statement's results end with a NULL.
-            let terminator = try nextResult(deadline: deadline)
-            if let terminator { PQclear(terminator) }
-            do {
-                results.append(try consume(result))
-            } catch {
-                if failure == nil {
-                    failure = error
-                    failure?.statementIndex = index
+        do throws(PostgresError) {
+            for index in statements.indices {
+                let result = try nextResult(deadline: deadline)
+                // Each statement's results end with a NULL.
+                let terminator = try nextResult(deadline: deadline)
+                if let terminator { PQclear(terminator) }
+                do {
+                    results.append(try consume(result))
+                } catch {
+                    if failure == nil {
+                        failure = error
+                        failure?.statementIndex = index
+                    }
+                    results.append(PGRows(columns: [], rows: [], affectedRows: 0))
                 }
-                results.append(PGRows(columns: [], rows: [], affectedRows: 0))
             }
+            guard commit else {
+                if let failure { throw failure }
+                return results
+            }
+            // The synchronisation point.
+            if let sync = try nextResult(deadline: deadline) { PQclear(sync) }
+        } catch where error.code == .connectionLost || error.code == .timeout {
+            // Lost or cancelled after the batch went out: once the synchronisation point was sent and nothing had
+            // failed, the server may have committed before the connection went.
+            var error = error
+            error.outcomeUnknown = commit && failure == nil
+            throw error
         }
-        // The synchronisation point.
-        if let sync = try nextResult(deadline: deadline) { PQclear(sync) }
         _ = PQexitPipelineMode(conn)
         if let failure { throw failure }
         return results
+    }
+
+    /// Whether the idle connection still looks usable: a server that ended the session (restart, administrator
+    /// command, idle cut) has left its goodbye or end of file on the socket, which this reads without waiting.
+    /// Called before a batch is sent, so a dead connection is replaced before anything depends on it.
+    public func isAlive() -> Bool {
+        guard isOpen else { return false }
+        var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0 else { return true }
+        return PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK
     }
 
     /// Runs a trusted, literal script of several statements (simple protocol, no parameters): migrations only.
@@ -159,7 +193,7 @@ public final class PGConnection {
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
-            if status == PGRES_PIPELINE_ABORTED { throw PostgresError(.queryFailed, detail: "pipeline aborted") }
+            if status == PGRES_PIPELINE_ABORTED { throw PostgresError(.queryFailed, detail: PostgresError.pipelineAborted) }
             let state = PQresultErrorField(result, WARDEN_PG_DIAG_SQLSTATE).map { String(cString: $0) }
             let detail = String(cString: PQresultErrorMessage(result))
             if !isOpen { throw PostgresError(.connectionLost, sqlState: state, detail: detail) }

@@ -30,6 +30,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let detail: String
     /// Position, within a pipelined batch, of the statement that failed.
     public var statementIndex: Int?
+    /// Set when the connection was lost (or the batch cancelled) after a transaction's commit had been asked for:
+    /// the server may have committed it. Such a batch is never sent again by this layer.
+    public var outcomeUnknown = false
 
     /// Creates an error; `detail` is for operators' logs only.
     public init(_ code: Code, sqlState: String? = nil, detail: String = "") {
@@ -39,6 +42,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "database error: \(code.rawValue)" }
+
+    /// The detail of a statement refused because an earlier one of its transaction failed.
+    static let pipelineAborted = "pipeline aborted"
 
     /// The code for a server error: statement timeouts and cancellations are `.timeout`, connection-class
     /// errors (SQLSTATE 08xxx, admin shutdown 57P01–57P03) `.connectionLost`, the rest `.queryFailed`.

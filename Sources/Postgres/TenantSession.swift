@@ -15,11 +15,13 @@ public struct TenantSession {
 
     /// Runs `sql` with `$1` bound to the tenant and `binds` as `$2…`, under row-level security for the tenant.
     public func query(_ sql: SQL, _ binds: [PGValue] = []) throws(PostgresError) -> PGRows {
-        let timeout = deadline.map { max(1, $0 - nowMilliseconds()) } ?? 0
-        let results = try database.run(
-            [(Self.scope, [.text(tenant.rawValue), .text("\(timeout)ms")]), (sql, [.text(tenant.rawValue)] + binds)],
-            deadline: deadline
-        )
+        let results = try database.run([scopeStatement(), (sql, [.text(tenant.rawValue)] + binds)], deadline: deadline)
         return results[1]
+    }
+
+    /// The statement that scopes what follows it in its transaction to the tenant and the time left.
+    func scopeStatement() -> (SQL, [PGValue]) {
+        let timeout = deadline.map { max(1, $0 - nowMilliseconds()) } ?? 0
+        return (Self.scope, [.text(tenant.rawValue), .text("\(timeout)ms")])
     }
 }

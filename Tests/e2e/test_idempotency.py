@@ -353,6 +353,52 @@ def test_a_failed_first_attempt_keeps_nothing(api, db, org):
     assert ledger(db, o.id) == [0, 0, 0, 0]
 
 
+def backends(db):
+    return {r[0] for r in q(db, "SELECT pid FROM pg_stat_activity WHERE application_name = 'warden'")}
+
+
+def test_a_route_refusal_under_a_key_rolls_back_without_losing_the_connection(api, db, org):
+    """A route that refuses after its statements ran (404 on an unknown participant) ends its transaction with a
+    ROLLBACK on the same connection: no reservation kept, and no new database session needed afterwards."""
+    o = org()
+    call(api, "GET", "/api/participants", o.user)  # the connection exists before we look
+    before = backends(db)
+    key = f"rollback-{uuid.uuid4()}"
+    for _ in range(3):
+        assert call(api, "PUT", "/api/participants/999999999", o.user, {"displayName": "x"}, key=key).status == 404
+    assert o.keys() == []
+    assert call(api, "POST", "/api/participants", o.user, {"meetingId": "m-rb", "email": "rb@acme.example"},
+                key=key).status == 201
+    assert backends(db) == before
+
+
+def test_the_change_commits_only_together_with_its_stored_answer(api, db, org):
+    """The route's change, the key's reservation and the stored answer are one transaction: when storing the answer
+    fails, the participant is not created either (the caller gets a failure and may retry), so no change ever exists
+    whose retry would run it a second time. Storing is made to fail with a trigger of the test's own."""
+    o = org()
+    key = f"atomic-{uuid.uuid4()}"
+    body = {"meetingId": f"mtg_{uuid.uuid4().hex[:8]}", "email": "atomic@acme.example"}
+    q(db, "CREATE OR REPLACE FUNCTION e2e_refuse_answer() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$BEGIN RAISE EXCEPTION 'no answer today'; END$$")
+    q(db, "CREATE TRIGGER e2e_refuse_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW "
+          "WHEN (NEW.key LIKE 'atomic-%%') EXECUTE FUNCTION e2e_refuse_answer()")
+    try:
+        failed = call(api, "POST", "/api/participants", o.user, body, key=key)
+        assert failed.status == 500 and envelope(failed)["error"]["code"] == "TOOL_FAILURE"
+        assert "no answer" not in failed.body and "idempotency" not in failed.body.lower()
+        assert q(db, "SELECT count(*) FROM meeting_participants WHERE organization_id = %s", o.id) == [[0]]
+        assert o.keys() == []
+    finally:
+        q(db, "DROP TRIGGER e2e_refuse_answer ON idempotency_keys")
+        q(db, "DROP FUNCTION e2e_refuse_answer()")
+    created = call(api, "POST", "/api/participants", o.user, body, key=key)
+    assert created.status == 201 and "idempotency-replayed" not in created.headers
+    again = call(api, "POST", "/api/participants", o.user, body, key=key)
+    assert again.body == created.body and again.headers["idempotency-replayed"] == "true"
+    assert q(db, "SELECT count(*) FROM meeting_participants WHERE organization_id = %s", o.id) == [[1]]
+
+
 def test_an_expired_key_is_free_again(api, db, org):
     o = org()
     key = f"expiring-{uuid.uuid4()}"

@@ -12,8 +12,10 @@ struct EnrichmentRoutes {
 
     var all: [APIRoute] {
         [
-            APIRoute("POST", "/api/participants/{id}/enrich", .user, mutates: true, handler: enrichOne),
-            APIRoute("POST", "/api/participants/enrich", .user, mutates: true, handler: enrichBatch),
+            // Not atomic: a request may call the provider between its statements, and no transaction stays open
+            // while it does.
+            APIRoute("POST", "/api/participants/{id}/enrich", .user, mutates: true, atomic: false, handler: enrichOne),
+            APIRoute("POST", "/api/participants/enrich", .user, mutates: true, atomic: false, handler: enrichBatch),
             APIRoute("GET", "/api/enrichment-jobs/{id}", .user, handler: job),
             APIRoute("GET", "/api/enrichment/budget", .user, handler: budget),
         ]
