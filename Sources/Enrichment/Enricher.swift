@@ -30,6 +30,8 @@ public final class Enricher {
         public var attempt: Int
         /// Provider calls paid for and made.
         public var calls = 0
+        /// What those calls were charged, in cents.
+        public var spentCents: Int64 = 0
         /// Whether the budget refused a charge.
         public var budgetExceeded = false
         /// The job's status afterwards (`nil` when no attempt ran).
@@ -117,6 +119,7 @@ public final class Enricher {
                 return "budget"
             }
             result.calls += 1
+            result.spentCents += Int64(settings.costCents)
             let outcome = provider.lookup(email: email, apiKey: key, timeoutMilliseconds: Int(min(Int64(settings.timeoutMilliseconds), remaining)))
             var confidence: PGValue = .null
             var name: PGValue = .null

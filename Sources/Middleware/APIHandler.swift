@@ -59,13 +59,16 @@ public struct APIHandler: ByteHandler {
                 }
                 if answer.replayed { audit.outcome = Idempotency.replayedOutcome }
                 audit.status = answer.status
-                chain.record(&audit, context, started, metadata: ["idempotency": .string(answer.outcome)])
+                chain.record(
+                    &audit, context, started, metadata: ["idempotency": .string(answer.outcome)], budgetSpentCents: answer.budgetSpentCents
+                )
                 return ProxyResponse.render(status: answer.status, headers: answer.headers, body: answer.body)
             }
             let response = try chain.guarded(principal, context: context) { session in
                 try route.handler(RouteRequest(request: request, pathParameters: parameters, principal: principal, session: session, context: context))
             }
-            chain.record(status: response.status, &audit, context, started)
+            audit.status = response.status
+            chain.record(&audit, context, started, budgetSpentCents: response.budgetSpentCents)
             return ProxyResponse.success(data: response.data, meta: response.meta, status: response.status, headers: headers)
         } catch {
             let envelope = chain.envelope(for: error, context: context)
@@ -206,7 +209,7 @@ struct APIChain {
     /// `reserve`: how long before the deadline the row must be written.
     func record(
         _ audit: inout AuditEvent, _ context: LambdaContext, _ started: UInt64,
-        reserve: Int64 = Database.deadlineReserveMilliseconds, metadata extra: Logger.Metadata = [:]
+        reserve: Int64 = Database.deadlineReserveMilliseconds, metadata extra: Logger.Metadata = [:], budgetSpentCents: Int64 = 0
     ) {
         do {
             try database.append(audit, deadline: context.deadlineMilliseconds - reserve)
@@ -220,6 +223,6 @@ struct APIChain {
         if audit.outcome != "ok", audit.outcome != Idempotency.replayedOutcome { metadata["error.code"] = .string(audit.outcome) }
         metadata.merge(extra) { $1 }
         context.logger.info("request", metadata: metadata)
-        Metrics.emit(function: name, status: audit.status, outcome: audit.outcome, started: started)
+        Metrics.emit(function: name, status: audit.status, outcome: audit.outcome, started: started, budgetSpentCents: budgetSpentCents)
     }
 }

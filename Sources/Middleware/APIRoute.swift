@@ -55,6 +55,8 @@ public struct RouteResponse: Sendable {
     public var status: Int
     public var data: JSON
     public var meta: JSONObject?
+    /// What the call spent from the organization's enrichment budget, in cents (its metric line reports it).
+    public var budgetSpentCents: Int64 = 0
 
     public init(status: Int = 200, data: JSON, meta: JSONObject? = nil) {
         self.status = status

@@ -155,6 +155,8 @@ struct IdempotentAnswer {
     var headers: [(String, String)]
     /// For the log line: `stored`, `replayed`, or `unstored` (a 2xx whose storing failed, or not a 2xx).
     var outcome: String
+    /// What this call spent from the enrichment budget (a replay spends nothing).
+    var budgetSpentCents: Int64 = 0
 
     var replayed: Bool { outcome == Idempotency.replayedOutcome }
 }
@@ -232,26 +234,37 @@ extension APIChain {
         }
         let succeeded = (200..<300).contains(response.status)
         if atomic {
-            return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: succeeded ? "stored" : "unstored")
+            return IdempotentAnswer(
+                status: response.status, body: envelope, headers: headers, outcome: succeeded ? "stored" : "unstored",
+                budgetSpentCents: response.budgetSpentCents
+            )
         }
         envelope = ProxyResponse.successBody(data: response.data, meta: response.meta)
         guard succeeded else {
             release(key: key, tenant: tenant, context: context)
-            return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: "unstored")
+            return IdempotentAnswer(
+                status: response.status, body: envelope, headers: headers, outcome: "unstored", budgetSpentCents: response.budgetSpentCents
+            )
         }
         do {
             let (sql, binds) = closing(response, envelope: envelope)
             let result = try database.withTenant(tenant, deadline: deadline) { session in try session.query(sql, binds) }
             guard result.affectedRows == 1 else {
                 context.logger.warning("idempotency reservation lost before the answer was stored")
-                return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: "unstored")
+                return IdempotentAnswer(
+                status: response.status, body: envelope, headers: headers, outcome: "unstored", budgetSpentCents: response.budgetSpentCents
+            )
             }
         } catch {
             // The change is committed: answer it. The reservation expires at the deadline.
             context.logger.error("idempotency answer not stored", metadata: ErrorMetadata.describe(error))
-            return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: "unstored")
+            return IdempotentAnswer(
+                status: response.status, body: envelope, headers: headers, outcome: "unstored", budgetSpentCents: response.budgetSpentCents
+            )
         }
-        return IdempotentAnswer(status: response.status, body: envelope, headers: headers, outcome: "stored")
+        return IdempotentAnswer(
+            status: response.status, body: envelope, headers: headers, outcome: "stored", budgetSpentCents: response.budgetSpentCents
+        )
     }
 
     /// The stored answer for `key` and `fingerprint`, behind the tenant's rate limit.

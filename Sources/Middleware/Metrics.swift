@@ -7,16 +7,17 @@ internal import WardenJSON
 /// alarms watch). Tenant-free: the only dimension is the function's name, and the line carries no caller data.
 ///
 /// Metrics: `Duration` (ms), `Errors` (a 5xx or `TOOL_FAILURE`), `Unauthorized` (`UNAUTHORIZED`), `RateLimited`
-/// (`RATE_LIMITED` or `TOO_MANY_CONCURRENT_REQUESTS`) and `BudgetSpentCents` (always 0 here: enrichment charges
-/// are counted in the enrichment ledger, not by the HTTP chain). `Outcome` (`ok` or the envelope's error code) is
-/// a property, searchable in Logs Insights but not a dimension.
-enum Metrics {
+/// (`RATE_LIMITED` or `TOO_MANY_CONCURRENT_REQUESTS`) and `BudgetSpentCents` (the enrichment charges the call
+/// made: the enrich routes and the scheduled worker; 0 elsewhere). `Outcome` (`ok` or the envelope's error code)
+/// is a property, searchable in Logs Insights but not a dimension. The scheduled functions (enrichment worker,
+/// retention) write one line per run too.
+public enum Metrics {
     /// The metric namespace.
     static let namespace = "Warden"
 
     /// Writes the line for a call of `function` that ended with `status` and `outcome` (`ok`, or an error code),
     /// `started` being the call's `Platform.monotonicNanoseconds()` at its start.
-    static func emit(function: String, status: Int, outcome: String, started: UInt64, budgetSpentCents: Int64 = 0) {
+    public static func emit(function: String, status: Int, outcome: String, started: UInt64, budgetSpentCents: Int64 = 0) {
         let micros = (Platform.monotonicNanoseconds() &- started) / 1000
         Platform.writeStandardOutput(
             line(

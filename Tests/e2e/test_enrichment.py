@@ -203,6 +203,40 @@ def test_a_flaky_provider_succeeds_on_the_worker_retry(api, worker, db, org):
     assert outcomes == [["failed: status 503"], ["enriched"]]
 
 
+def budget_metric(fn, before):
+    """The BudgetSpentCents of each EMF line `fn` wrote after its first `before` lines."""
+    from test_metrics import emf_lines
+    deadline = time.time() + 5
+    while len(emf_lines(fn)) <= before and time.time() < deadline:
+        time.sleep(0.02)
+    return [doc["BudgetSpentCents"] for _, doc in emf_lines(fn)[before:]], [doc for _, doc in emf_lines(fn)[before:]]
+
+
+def test_the_metric_line_reports_what_each_call_spent(api, worker, db, org):
+    """BudgetSpentCents on the EMF line of an enrich call and of a worker run equals what the ledger charged in it."""
+    from test_metrics import emf_lines
+    org_id, user = org()
+    ids = [participant(api, user, f"spend{i}.{uuid.uuid4().hex[:6]}@acme.example") for i in range(2)]
+    flaky = participant(api, user, f"flaky.{uuid.uuid4().hex[:6]}@acme.example")
+    before = len(emf_lines(api))
+    status, env = call(api, "POST", "/api/participants/enrich", user, {"participantIds": ids + [flaky]})
+    assert status == 200 and env["data"]["job"]["status"] == "retry"
+    spent, docs = budget_metric(api, before)
+    assert spent == [30] == [ledger_sum(db, org_id)[0]] and docs[0]["Function"] == "participants"
+    # A call that spends nothing reports 0.
+    before = len(emf_lines(api))
+    call(api, "GET", "/api/enrichment/budget", user)
+    assert budget_metric(api, before)[0] == [0]
+    # The worker's run: one line, the retry's charge.
+    db.cursor().execute("UPDATE enrichment_jobs SET next_attempt_at = now() WHERE id = %s", (env["data"]["job"]["id"],))
+    before = len(emf_lines(worker))
+    assert run_worker(worker)["ok"] is True
+    spent, docs = budget_metric(worker, before)
+    assert len(docs) == 1 and docs[0]["Function"] == "enrichment_worker" and docs[0]["Errors"] == 0
+    assert spent[0] >= 10 and ledger_sum(db, org_id)[0] == 30 + 10
+    assert org_id not in json.dumps(docs)
+
+
 def test_batches_hold_at_most_50_and_refusals_change_nothing(api, db, org):
     org_id, user = org()
     other_org, other_user = org()

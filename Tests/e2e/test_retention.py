@@ -7,6 +7,7 @@ the schedule's clock and the database's."""
 import json
 import math
 import uuid
+import time
 from datetime import datetime, timedelta, timezone
 
 import pg8000.dbapi
@@ -524,6 +525,12 @@ def test_the_sample_events(retention, db):
     before = state(db)
     status, headers, out = retention.invoke((ROOT / "events" / "retention" / "no-time.json").read_bytes())
     assert json.loads(out)["errorType"] == "Retention.InvalidEvent" and state(db) == before
+    # One metric line per run, the refused one included (an error, nothing spent).
+    from test_metrics import emf_lines
+    time.sleep(0.3)  # the output reaches the emulator's log asynchronously
+    docs = [doc for _, doc in emf_lines(retention)][-2:]
+    assert [(d["Function"], d["Outcome"], d["Errors"], d["BudgetSpentCents"]) for d in docs] == \
+        [("retention", "ok", 0, 0), ("retention", "INVALID_INPUT", 0, 0)]
 
 
 def test_idempotency_keys_expire_by_both_clocks(retention, db):

@@ -24,8 +24,13 @@ struct EnrichmentWorker: ByteHandler {
 
     mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         guard (try? JSON.parse(event))?.objectValue != nil else { throw EnvelopeError(.invalidInput, "The event must be a JSON object.") }
+        let started = Platform.monotonicNanoseconds()
         let deadline = context.deadlineMilliseconds
         let reserve = Database.deadlineReserveMilliseconds
+        // The run's metric line, written however it ends (a run that throws counts as an error).
+        var spentCents: Int64 = 0
+        var outcome = "TOOL_FAILURE"
+        defer { Metrics.emit(function: "enrichment_worker", status: outcome == "ok" ? 200 : 500, outcome: outcome, started: started, budgetSpentCents: spentCents) }
         var counts: [String: Int64] = ["due": 0, "attempted": 0, "waiting": 0, "calls": 0, "errors": 0]
         let due = try Enricher.dueJobs(database, limit: batch, deadline: deadline - reserve)
         counts["due"] = Int64(due.count)
@@ -41,6 +46,7 @@ struct EnrichmentWorker: ByteHandler {
                     try enricher.attempt(job, session: session, deadline: deadline, logger: context.logger)
                 }
                 counts["calls", default: 0] += Int64(result.calls)
+                spentCents += result.spentCents
                 if result.attempt == 0 {
                     counts["waiting", default: 0] += 1
                     continue
@@ -73,6 +79,7 @@ struct EnrichmentWorker: ByteHandler {
         var metadata: Logger.Metadata = ["function": "enrichment_worker"]
         for (key, value) in counts { metadata[key] = .stringConvertible(value) }
         context.logger.info("enrichment run", metadata: metadata)
+        outcome = counts["errors", default: 0] > 0 ? "TOOL_FAILURE" : "ok"
         var data = JSONObject()
         for key in counts.keys.sorted() { data.append(key: key, value: .int(counts[key] ?? 0)) }
         var writer = JSONWriter()

@@ -31,9 +31,11 @@ struct EnrichmentRoutes {
         guard status.first != "deleted" else {
             throw EnvelopeError(.conflict, "This participant was erased and can no longer be enriched.")
         }
-        let (job, ran) = try run(call, participants: [id])
+        let (job, result) = try run(call, participants: [id])
         guard let row = try call.session.query(ParticipantSQL.select, [.int(id)]).first else { throw ParticipantRoutes.notFound }
-        return RouteResponse(status: ran ? 200 : 202, data: ["participant": ParticipantRow.json(row), "job": job])
+        var response = RouteResponse(status: result.attempt > 0 ? 200 : 202, data: ["participant": ParticipantRow.json(row), "job": job])
+        response.budgetSpentCents = result.spentCents
+        return response
     }
 
     /// `POST /api/participants/enrich` with `{"participantIds": [id, …]}` (1–50 distinct ids): `{job}`.
@@ -55,8 +57,10 @@ struct EnrichmentRoutes {
             ids.append(id)
         }
         guard Set(ids).count == ids.count else { throw EnvelopeError(.invalidInput, "participantIds must be distinct.") }
-        let (job, ran) = try run(call, participants: ids)
-        return RouteResponse(status: ran ? 200 : 202, data: ["job": job])
+        let (job, result) = try run(call, participants: ids)
+        var response = RouteResponse(status: result.attempt > 0 ? 200 : 202, data: ["job": job])
+        response.budgetSpentCents = result.spentCents
+        return response
     }
 
     /// `GET /api/enrichment-jobs/{id}`: `{job}`; another organization's job is "not found".
@@ -74,7 +78,7 @@ struct EnrichmentRoutes {
 
     /// Refuses at once when the budget cannot pay for a single call, else creates the job and tries its first
     /// attempt. Returns the job's JSON and whether the attempt ran (`false`: queued behind the job limit).
-    private func run(_ call: RouteRequest, participants: [Int64]) throws -> (JSON, Bool) {
+    private func run(_ call: RouteRequest, participants: [Int64]) throws -> (JSON, Enricher.AttemptResult) {
         let exceeded = EnvelopeError(.budgetExceeded, "The organization's enrichment budget is spent; try again in the next period.")
         let spending = try enricher.budgetJSON(session: call.session)
         let cost = Int64(enricher.settings.costCents)
@@ -95,6 +99,6 @@ struct EnrichmentRoutes {
         // Raced to an empty budget between the check above and the first charge: nothing was spent.
         if result.budgetExceeded, result.calls == 0 { throw exceeded }
         guard let job = try enricher.jobJSON(id, session: call.session) else { throw EnvelopeError.toolFailure }
-        return (job, result.attempt > 0)
+        return (job, result)
     }
 }

@@ -63,6 +63,7 @@ struct RetentionHandler: ByteHandler {
             audit.outcome = "INVALID_INPUT"
             audit.status = 400
             appendAudit(audit, context)
+            Metrics.emit(function: Self.name, status: audit.status, outcome: audit.outcome, started: started)
             context.logger.warning("retention refused", metadata: [
                 "function": .string(Self.name), "error.type": .string(error.code.rawValue),
                 "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- started) / 1000),
@@ -95,6 +96,7 @@ struct RetentionHandler: ByteHandler {
             "deleted.idempotency": .stringConvertible(Int(report[.idempotency])),
             "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- started) / 1000),
         ])
+        Metrics.emit(function: Self.name, status: audit.status, outcome: audit.outcome, started: started)
         if let failure { throw failure }
         return report.json
     }
