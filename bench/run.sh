@@ -4,7 +4,8 @@
 # bench/results/latest.md). Exits 0 whether or not targets are met; non-zero only if something could not be measured.
 #
 # Environment: BENCH_QUICK=1 for a short smoke run. Uses the same local PostgreSQL as `make test` (scripts/pg.sh),
-# with its own database `warden_bench`, and stops the server again if it was not running before.
+# with its own database `warden_bench`, and stops the server again if it was not running before. BENCH_WARDEN=path
+# measures through another build of `warden` (emulator and gateway) than the release build made here.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,6 +15,15 @@ mkdir -p "$work"
 
 bash scripts/ensure-tools.sh
 bash scripts/deps.sh
+# wrk loads the gateway (figure 7).
+if ! command -v wrk >/dev/null; then
+    echo "bench: apt-get install wrk"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
+    }
+fi
+command -v wrk >/dev/null || { echo "bench: wrk is missing and could not be installed" >&2; exit 1; }
 echo "bench: building (release static bootstraps, the warden tool, the C harness)"
 # The six copilot tools (figure 4 measures each of them: keep in step with TOOLS in bench.py) and the echo function
 # of figures 1 and 3. Named here rather than taken from scripts/functions.sh, which also lists non-copilot functions.
@@ -21,6 +31,21 @@ bash scripts/package.sh calculate_health get_customer_usage get_recent_tickets g
     generate_qbr_outline warden-bench-echo warden-bench-middleware
 swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 [ -x .build/debug/warden ] || { echo "bench: build of warden failed" >&2; exit 1; }
+# The emulator and the gateway that every figure but 1 and 2 runs through: a release build of warden (the debug one
+# costs several times the CPU per call, which would be measured with the functions). In a scratch directory of its
+# own (.build-bench, ignored by git like every .build*), so it neither waits for the debug builds others run in .build
+# nor invalidates package.sh's static builds in .build-static. Should it fail, bench.py measures through the debug
+# build and its title says so.
+if [ -z "${BENCH_WARDEN:-}" ]; then
+    log="$work/release-warden.log"
+    if swift build -c release --scratch-path .build-bench --product warden >"$log" 2>&1; then
+        grep -E 'warning:' "$log" || true
+        export BENCH_RELEASE_WARDEN="$root/.build-bench/release/warden"
+    else
+        grep -E 'error:' "$log" | head -20 >&2 || true
+        echo "bench: release build of warden failed ($log); measuring through the debug build" >&2
+    fi
+fi
 command -v taskset >/dev/null || { echo "bench: taskset (util-linux) is missing" >&2; exit 1; }
 gcc -O2 -Wall -o "$work/rapi" bench/harness/rapi.c
 # The floor is linked fully static like our bootstraps (glibc's warnings about NSS functions libcurl never calls here

@@ -1,6 +1,7 @@
 """The Python baseline's copilot middleware: the same chain as Sources/Middleware, written the way the original Python
 functions were (stdlib + pg8000): API Gateway event -> origin allowlist -> CORS preflight -> method -> body limit ->
-JSON content type -> HMAC v1 check -> validation -> tool -> {ok, data, error} envelope in a proxy response, then one audit row and one log line per request.
+JSON content type -> HMAC v1 check -> validation -> tool -> {ok, data, error} envelope in a proxy response, then one
+audit row, one log line and one CloudWatch EMF metrics line (Sources/Middleware/Metrics.swift) per request.
 
 Database work mirrors Sources/Postgres and Sources/Middleware/RequestGuards.swift: the functions' role; the request
 guards (the signature recorded in `request_nonces`, so a replay is refused, and the tenant's rate-limit tokens taken
@@ -18,6 +19,7 @@ import hmac
 import json
 import logging
 import os
+import sys
 import time
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -257,6 +259,25 @@ def _failure(code, message, headers):
 
 _invocations = [0]
 
+_METRICS = [{"Name": n, "Unit": u} for n, u in (("Duration", "Milliseconds"), ("Errors", "Count"),
+                                                 ("Unauthorized", "Count"), ("RateLimited", "Count"),
+                                                 ("BudgetSpentCents", "None"))]
+
+
+def _emit_metrics(name, status, code, started):
+    """Sources/Middleware/Metrics.swift's CloudWatch EMF line, written as the Swift chain writes it: last, after the
+    audit row and the log line, with `Duration` the handler's own time in ms (from the start of `handle` until now).
+    The bench reads it as the warm handler time of both sides; awslambdaric's decoding of the event before `handle`
+    (the Swift span includes it) is not in it."""
+    duration_ms = (time.perf_counter_ns() - started) // 1000 / 1000
+    line = json.dumps({
+        "_aws": {"Timestamp": int(time.time() * 1000),
+                 "CloudWatchMetrics": [{"Namespace": "Warden", "Dimensions": [["Function"], []], "Metrics": _METRICS}]},
+        "Function": name, "Duration": duration_ms, "Errors": int(status >= 500 or code == "TOOL_FAILURE"),
+        "Unauthorized": int(code == "UNAUTHORIZED"), "RateLimited": int(code == "RATE_LIMITED"),
+        "BudgetSpentCents": 0, "Outcome": code or "ok"}, separators=(",", ":"))
+    sys.stdout.write(line + "\n")  # awslambdaric makes stdout unbuffered: one write per line
+
 
 def _guard_statements(replay_key, client, tenant, sweep):
     statements = [(RECORD_NONCE, (replay_key,))]
@@ -331,3 +352,5 @@ def handle(event, context, name, tool, database):
             logger.info("request durationUs=%d error.code=%s status=%d tool=%s", micros, code, status, name)
         else:
             logger.info("request durationUs=%d status=%d tool=%s", micros, status, name)
+        if status != 204:  # as the Swift chain: no metric for a preflight
+            _emit_metrics(name, status, code, started)
