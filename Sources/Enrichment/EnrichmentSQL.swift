@@ -20,17 +20,25 @@ enum EnrichmentSQL {
     /// Ends the attempt of job `$2`: `$3` attempts at most, back-off base `$4` ms, stop reason `$5` (or NULL).
     static let finish = SQL("SELECT warden_enrichment_finish($1, $2::bigint, $3::int, $4::int, $5)")
 
-    /// The items of job `$2` still to do, with the participant's address and whether it was erased.
+    /// The items of job `$2` still to do, with the participant's address and whether to skip it (erased, or enriched by
+    /// another job since this one was created).
     static let pendingItems = SQL(
         """
-        SELECT i.participant_id, p.email, p.enrichment_status = 'deleted'
-        FROM enrichment_job_items i JOIN meeting_participants p ON p.organization_id = i.organization_id AND p.id = i.participant_id
+        SELECT i.participant_id, p.email,
+               p.enrichment_status = 'deleted' OR EXISTS (
+                   SELECT 1 FROM participant_enrichment_history h
+                   WHERE h.organization_id = i.organization_id AND h.participant_id = i.participant_id
+                     AND h.outcome = 'enriched' AND h.created_at > j.created_at)
+        FROM enrichment_job_items i
+        JOIN enrichment_jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
+        JOIN meeting_participants p ON p.organization_id = i.organization_id AND p.id = i.participant_id
         WHERE i.organization_id = $1 AND i.job_id = $2::bigint AND i.status = 'pending'
         ORDER BY i.participant_id
         """
     )
 
-    /// Marks item `$3` of job `$2` skipped (its participant was erased).
+    /// Marks item `$3` of job `$2` skipped (its participant was erased, or enriched by another job since this one
+    /// was created: it is not paid for twice).
     static let skipItem = SQL(
         "UPDATE enrichment_job_items SET status = 'skipped' WHERE organization_id = $1 AND job_id = $2::bigint AND participant_id = $3::bigint"
     )

@@ -405,6 +405,7 @@ public enum Migrations {
         intentSearch,
         retention,
         idempotency,
+        enrichmentRetry,
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -1,0 +1,687 @@
+"""Fault tests (issue 8): what breaks around the functions, with real parts only — the packaged static bootstraps
+under dist/, `warden gateway` serving template/template.yaml or `warden emulate`, a real PostgreSQL (a cluster of
+the test's own wherever the test stops it), the local fake enrichment provider.
+
+- Postgres stopped (`-m fast`) and crashed (`-m immediate`) under a write load through the gateway: every logical
+  write (one `Idempotency-Key`, retried with the same key and body) ends acknowledged, is in the table exactly once,
+  the refusals meanwhile are clean envelopes, and the functions answer 2xx within 1 s of Postgres accepting
+  connections again.
+- The crash between a commit and its answer, made certain: commits wait for a synchronous standby that never comes
+  (the commit record is durable, the answer withheld), then the server is killed. The retry must get the answer of
+  the write that did commit (a replay), never a conflict with itself nor a second row.
+- A handler that hangs on a lock past its deadline: the function's own timeout answer, nothing half-written, and
+  the next call served at once when the lock goes.
+- SIGTERM to the function process mid-invocation: that invocation completes with its normal answer, the row is
+  written once, then the process exits 0 and a new one serves the next call.
+- The enrichment provider failing (503 mid-batch) and stalling (past the function's timeout, and a process killed
+  mid-call): the budget ledger stays consistent with the budgets, the items and the provider's own record of calls
+  (every call is paid for before it is made — migration 8 —, so a charge matches a request the provider received,
+  answered or not), a killed attempt's job is freed by its lease, and retrying completes the jobs with one charge
+  per provider call; a caller retrying the killed request with its `Idempotency-Key` must not pay twice.
+"""
+import concurrent.futures
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import PG_BIN, ROOT, SECRET, Emulator, GatewayProcess, connect
+from fake_enrichment import API_KEY, FakeProvider
+from test_participants import b64url, event
+
+PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
+WORKER = ROOT / "dist" / "enrichment_worker" / "bootstrap"
+JWT_SECRET = "faults-e2e-jwt-secret-0123456789abcdef0123"
+ORIGIN = "http://localhost:3000"
+SCHEDULED = json.loads((ROOT / "events" / "enrichment_worker" / "scheduled.json").read_text())
+# How long one logical write may take, retries included, before the test calls it lost.
+WRITE_BOUND = 30.0
+# Words that would reveal internals in an answer a caller sees.
+INTERNAL_WORDS = ("postgres", "libpq", "connection", "socket", "server closed", "terminating", "sqlstate", "select ",
+                  "insert ", "update ", "meeting_participants", "idempotency_keys", "warden_", "pg_", "fatal")
+IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry later."
+
+
+# ------------------------------------------------------------------------------------------------------ plumbing
+def jwt(sub):
+    now = int(time.time())
+    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 900, "role": "authenticated"}).encode())
+    return f"{h}.{p}.{b64url(hmac.new(JWT_SECRET.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+
+
+def q(conn, sql, *args):
+    cur = conn.cursor()
+    cur.execute(sql, args)
+    return [list(r) for r in cur.fetchall()] if cur.description else []
+
+
+def pg_ctl(cluster, *args):
+    """pg_ctl on a private cluster, as the postgres user."""
+    out = subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(cluster.data), *args],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, (args, out.stdout, out.stderr)
+
+
+def stop_cluster(cluster, mode):
+    pg_ctl(cluster, "-m", mode, "-w", "stop")
+
+
+def start_cluster(cluster, *options):
+    pg_ctl(cluster, "-l", str(cluster.dir / "log"), "-w", *(["-o", " ".join(options)] if options else []), "start")
+
+
+def superuser(cluster, sql, db="warden"):
+    """One statement as the cluster's superuser; its rows as text (psql -At)."""
+    out = subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "psql"), "-h", str(cluster.dir), "-p",
+                          str(cluster.port), "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, (sql, out.stderr)
+    return out.stdout.strip()
+
+
+def durable_commits(cluster):
+    """The private cluster runs with synchronous_commit = off (fast tests); a crash test needs what production has:
+    a commit acknowledged only once its WAL is written, so an acknowledged write survives `-m immediate`."""
+    superuser(cluster, "ALTER SYSTEM SET synchronous_commit = on")
+    superuser(cluster, "SELECT pg_reload_conf()")
+
+
+def seed_member(url, prefix):
+    org, user = f"org_{prefix}_{uuid.uuid4().hex[:8]}", f"user_{prefix}_{uuid.uuid4().hex[:8]}"
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        q(conn, "INSERT INTO organization_members (user_id, organization_id) VALUES (%s, %s)", user, org)
+    finally:
+        conn.close()
+    return org, user
+
+
+def http_request(port, method, target, headers, body=b"", timeout=WRITE_BOUND):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, target, body=body or None, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def start_gateway(tmp_path, cluster, name):
+    env = dict(os.environ, DATABASE_URL=cluster.function_url, HMAC_SECRET=SECRET, JWT_SECRET=JWT_SECRET)
+    return GatewayProcess(tmp_path / f"{name}.log",
+                          ["--parameter-overrides", f"AllowedOrigin={ORIGIN}", "RateLimitPerMinute=0", "--warm", "2",
+                           "--quiet"], env=env)
+
+
+def check_refusal(status, raw):
+    """An answer other than 2xx while Postgres is away: the function's own envelope (500 TOOL_FAILURE, or 409 for a
+    key whose earlier attempt still holds it) or the gateway's own 5xx — never an internal detail."""
+    text = raw.decode(errors="replace")
+    assert not any(word in text.lower() for word in INTERNAL_WORDS), (status, text)
+    body = json.loads(raw)
+    if "ok" in body:
+        assert body["ok"] is False and body["data"] is None, (status, body)
+        code, message = body["error"]["code"], body["error"]["message"]
+        assert (status, code) in ((500, "TOOL_FAILURE"), (503, "TOOL_FAILURE"), (409, "CONFLICT")), (status, body)
+        if code == "CONFLICT":
+            assert message == IN_PROGRESS, body
+    else:
+        assert status in (500, 502, 504) and set(body) == {"message"}, (status, body)
+
+
+class Load:
+    """Client threads creating participants through the gateway: each logical write has its own key, email and
+    body, retried unchanged on any non-2xx answer or transport error until a 2xx (at most WRITE_BOUND seconds)."""
+
+    def __init__(self, port, user, threads=4, tag="load"):
+        self.port, self.user, self.tag = port, user, tag
+        self.writes = []  # one dict per logical write
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.retrying = threading.Event()  # cleared: retries wait
+        self.retrying.set()
+        self.pool = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
+        self.acked_at = []  # monotonic times of 2xx answers
+
+    def start(self):
+        for t in self.pool:
+            t.start()
+        return self
+
+    def acks(self):
+        with self.lock:
+            return len(self.acked_at)
+
+    def wait_for_acks(self, n, timeout=20):
+        deadline = time.monotonic() + timeout
+        while self.acks() < n:
+            assert time.monotonic() < deadline, f"only {self.acks()} writes acknowledged"
+            time.sleep(0.02)
+
+    def finish(self):
+        self.stop.set()
+        for t in self.pool:
+            t.join(WRITE_BOUND + 10)
+            assert not t.is_alive(), "a client thread never finished its write"
+
+    def write(self, thread, n):
+        """One logical write, to its end."""
+        email = f"{self.tag}.{thread}.{n}.{uuid.uuid4().hex[:6]}@faults.example"
+        body = json.dumps({"meetingId": f"mtg_{self.tag}_{thread}", "email": email}).encode()
+        record = {"key": f"{self.tag}-{thread}-{n}-{uuid.uuid4()}", "email": email, "answers": [], "acked": False}
+        headers = {"Authorization": f"Bearer {jwt(self.user)}", "Content-Type": "application/json",
+                   "Idempotency-Key": record["key"]}
+        with self.lock:
+            self.writes.append(record)
+        started = time.monotonic()
+        while True:
+            try:
+                status, out_headers, raw = http_request(self.port, "POST", "/prod/api/participants", headers, body)
+            except OSError as e:
+                record["answers"].append(("transport", repr(e)))
+            else:
+                record["answers"].append((status, raw))
+                if 200 <= status < 300:
+                    record.update(acked=True, status=status, body=raw,
+                                  replayed=out_headers.get("idempotency-replayed") == "true")
+                    with self.lock:
+                        self.acked_at.append(time.monotonic())
+                    return record
+            time.sleep(0.05)
+            self.retrying.wait(WRITE_BOUND)
+            if time.monotonic() - started > WRITE_BOUND:
+                return record
+
+    def _run(self, thread):
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            self.write(thread, n)
+
+
+def check_writes(writes, owner_url, org):
+    """Every logical write acknowledged, exactly once in the table, the acknowledged answer (first or replayed) the
+    row's own and the key's stored answer; the refusals met on the way clean; nothing else written."""
+    lost = [w for w in writes if not w["acked"]]
+    assert not lost, (f"{len(lost)} of {len(writes)} logical writes never acknowledged within {WRITE_BOUND:.0f} s; "
+                      f"their answers: {[[(a[0], a[1][:160]) for a in w['answers'][-3:]] for w in lost[:3]]}")
+    transport = [a for w in writes for a in w["answers"] if a[0] == "transport"]
+    assert not transport, f"the gateway dropped {len(transport)} requests: {transport[:3]}"
+    for w in writes:
+        for status, raw in w["answers"][:-1]:
+            check_refusal(status, raw)
+    conn = connect(owner_url)
+    try:
+        rows = q(conn, "SELECT email, array_agg(id ORDER BY id) FROM meeting_participants WHERE organization_id = %s "
+                       "GROUP BY email", org)
+        stored = {k: (s, json.loads(r)) for k, s, r in q(
+            conn, "SELECT key, status, response FROM idempotency_keys WHERE organization_id = %s", org)}
+    finally:
+        conn.close()
+    table = {email: ids for email, ids in rows}
+    duplicates = {e: ids for e, ids in table.items() if len(ids) > 1}
+    assert not duplicates, f"written more than once: {duplicates}"
+    missing = sorted({w["email"] for w in writes} - set(table))
+    assert not missing, f"{len(missing)} acknowledged writes are not in the table (lost): {missing[:5]}"
+    unaccounted = sorted(set(table) - {w["email"] for w in writes})
+    assert not unaccounted, f"rows no logical write of the test accounts for: {unaccounted[:5]}"
+    for w in writes:
+        data = json.loads(w["body"])["data"]
+        assert w["status"] == 201 and data["email"] == w["email"] and [data["id"]] == table[w["email"]], w
+        status, response = stored[w["key"]]
+        assert status == 201 and response["data"]["id"] == data["id"], (w["key"], response)
+
+
+# --------------------------------------------------------------------------------- 1. Postgres goes away under load
+def test_postgres_stopped_and_crashed_under_a_write_load(private_cluster, tmp_path):
+    durable_commits(private_cluster)
+    org, user = seed_member(private_cluster.owner_url, "fault")
+    gw = start_gateway(tmp_path, private_cluster, "gateway-restart")
+    load = None
+    try:
+        probe_headers = {"Authorization": f"Bearer {jwt(user)}"}
+        load = Load(gw.port, user).start()
+        load.wait_for_acks(20)
+        recoveries = {}
+        for mode in ("fast", "immediate"):
+            time.sleep(0.3)
+            stop_cluster(private_cluster, mode)
+            time.sleep(1.5)
+            start_cluster(private_cluster)
+            # From the moment Postgres accepts connections: a fresh request, until its first 2xx.
+            up = time.monotonic()
+            while True:
+                status, _, raw = http_request(gw.port, "GET", "/prod/api/participants?limit=1", probe_headers)
+                if status == 200:
+                    break
+                check_refusal(status, raw)
+                assert time.monotonic() - up < 10, f"no 2xx 10 s after Postgres came back ({mode}): {status}"
+                time.sleep(0.01)
+            probe = time.monotonic() - up
+            load.wait_for_acks(load.acks() + 20)
+            with load.lock:
+                write = min(t for t in load.acked_at if t > up) - up
+            recoveries[mode] = {"read": round(probe, 3), "write": round(write, 3)}
+        load.finish()
+        assert all(s <= 1.0 for r in recoveries.values() for s in r.values()), \
+            f"2xx again only after {recoveries} s of Postgres accepting connections (limit 1.0 s)"
+        check_writes(load.writes, private_cluster.owner_url, org)
+        # The outages were seen: some writes needed retries, and every one of them ended acknowledged.
+        assert sum(len(w["answers"]) > 1 for w in load.writes) >= 2, "the outages never reached a client"
+    finally:
+        if load is not None:
+            load.stop.set()
+        gw.stop()
+
+
+# ----------------------------------------------------------------- 2. a commit whose answer was lost (made certain)
+def test_a_write_committed_when_the_server_crashed_is_replayed_not_refused(private_cluster, tmp_path):
+    cluster = private_cluster
+    durable_commits(cluster)
+    superuser(cluster, "ALTER SYSTEM SET synchronous_standby_names = 'faults_standby_that_never_comes'")
+    org, user = seed_member(cluster.owner_url, "crash")
+    gw = start_gateway(tmp_path, cluster, "gateway-crash")
+    try:
+        load = Load(gw.port, user, threads=0, tag="crash")
+        # Warm: both processes hold a connection, and writes go through.
+        for i in range(4):
+            assert load.write(0, i)["acked"]
+        # From now on a commit writes its record and then waits for the standby: durable, unanswered.
+        superuser(cluster, "SELECT pg_reload_conf()")
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(load.write, 1 + i, 1) for i in range(4)]
+            deadline = time.monotonic() + 10
+            while superuser(cluster, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") != "2":
+                assert time.monotonic() < deadline, "the writes never reached their commit"
+                time.sleep(0.02)
+            load.retrying.clear()  # retries wait until the rows the crash left are known
+            stop_cluster(cluster, "immediate")
+            time.sleep(0.5)
+            # Back without the phantom standby; crash recovery replays the two commits that were waiting.
+            start_cluster(cluster, "-c", "synchronous_standby_names=")
+            conn = connect(cluster.owner_url)
+            try:
+                committed = {r[0] for r in q(
+                    conn, "SELECT email FROM meeting_participants WHERE organization_id = %s", org)}
+            finally:
+                conn.close()
+            load.retrying.set()
+            results = [f.result(timeout=WRITE_BOUND + 10) for f in futures]
+        # The two that were waiting did commit, although no attempt had an answer before the crash.
+        in_doubt = [w for w in results if w["email"] in committed]
+        assert len(in_doubt) == 2 and all(w["answers"][0][0] != 201 for w in in_doubt), \
+            [(w["email"], [a[0] for a in w["answers"]]) for w in results]
+        check_writes(load.writes, cluster.owner_url, org)
+        # Their retry got the stored answer of the attempt that committed.
+        assert all(w["replayed"] for w in in_doubt), [(w["email"], w["answers"]) for w in in_doubt]
+    finally:
+        gw.stop()
+
+
+# ------------------------------------------------------------------------------------ 3. a handler that hangs
+@pytest.fixture
+def member(db):
+    org, user = f"org_fault_{uuid.uuid4().hex[:8]}", f"user_fault_{uuid.uuid4().hex[:8]}"
+    q(db, "INSERT INTO organization_members (user_id, organization_id) VALUES (%s, %s)", user, org)
+    return org, user
+
+
+def invoke(fn, method, path, user, body=None, key=None, timeout=60):
+    headers = {"Authorization": f"Bearer {jwt(user)}", "Origin": ORIGIN}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        body = json.dumps(body)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    _, out_headers, out = fn.invoke(event(method, path, headers, body), timeout=timeout)
+    resp = json.loads(out)
+    if "statusCode" not in resp:
+        return None, resp  # a function error (the emulator's timeout, a crash)
+    return resp["statusCode"], {"headers": {k.lower(): v for k, v in resp["headers"].items()},
+                                "body": json.loads(resp["body"]) if resp["body"] else None}
+
+
+class TableLock:
+    """`LOCK TABLE … IN ACCESS EXCLUSIVE MODE` held by the schema owner until released."""
+
+    def __init__(self, database_url, table):
+        self.conn = connect(database_url)
+        q(self.conn, f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")  # pg8000 opened a transaction
+
+    def release(self):
+        if self.conn is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.conn = None
+
+
+def waiting_on(db, table):
+    """Sessions of this database waiting for a lock on `table`."""
+    return q(db, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass "
+                 "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", table)[0][0]
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def test_a_handler_hanging_past_its_deadline_answers_and_the_next_call_is_served(
+        db, database_url, function_url, member, tmp_path):
+    org, user = member
+    fn = Emulator(PARTICIPANTS, tmp_path=tmp_path, name="participants", timeout=2,
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "ALLOWED_ORIGIN": ORIGIN})
+    lock = None
+    try:
+        assert invoke(fn, "GET", "/api/participants", user)[0] == 200  # warm: process and connection
+        body = {"meetingId": "mtg_hang", "email": f"hang.{uuid.uuid4().hex[:6]}@faults.example"}
+        key = f"hang-{uuid.uuid4()}"
+        lock = TableLock(database_url, "meeting_participants")
+        started = time.monotonic()
+        status, reply = invoke(fn, "POST", "/api/participants", user, body, key=key)
+        elapsed = time.monotonic() - started
+        # The function's own answer at its deadline (statements are cancelled 250 ms before it), not Lambda's kill.
+        assert status == 500 and reply["body"]["error"]["code"] == "TOOL_FAILURE", reply
+        assert reply["body"]["ok"] is False and "idempotency-replayed" not in reply["headers"]
+        assert 1.4 < elapsed < 2.5, elapsed
+        assert "Task timed out" not in fn.output()
+        assert waiting_on(db, "meeting_participants") == 0, "the cancelled statement still waits"
+        lock.release()
+        # Nothing half-written: no row, no reservation of the key.
+        assert q(db, "SELECT count(*) FROM meeting_participants WHERE organization_id = %s", org) == [[0]]
+        assert q(db, "SELECT count(*) FROM idempotency_keys WHERE organization_id = %s", org) == [[0]]
+        # The next call — the same request, retried — is served at once, by the same process.
+        started = time.monotonic()
+        status, reply = invoke(fn, "POST", "/api/participants", user, body, key=key)
+        assert status == 201 and "idempotency-replayed" not in reply["headers"], reply
+        assert time.monotonic() - started < 1.0
+        assert q(db, "SELECT count(*) FROM meeting_participants WHERE organization_id = %s", org) == [[1]]
+        assert fn.output().count("Init Duration") == 1, "the process was replaced"
+    finally:
+        if lock is not None:
+            lock.release()
+        fn.stop()
+
+
+# -------------------------------------------------------------------------------- 4. SIGTERM mid-invocation
+def child_pids(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def process_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def test_sigterm_during_an_invocation_lets_it_complete_then_the_process_exits_0(
+        db, database_url, function_url, member, tmp_path):
+    org, user = member
+    # The function runs under a shell that records its pid and, when it ends, its exit status.
+    pids, exits = tmp_path / "pids", tmp_path / "exits"
+    wrapper = tmp_path / "bootstrap"
+    wrapper.write_text(f"""#!/bin/sh
+"{PARTICIPANTS}" &
+child=$!
+echo $child >> "{pids}"
+trap 'kill -TERM $child' TERM
+wait $child
+status=$?
+echo $status >> "{exits}"
+exit $status
+""")
+    wrapper.chmod(0o755)
+    fn = Emulator(wrapper, tmp_path=tmp_path, name="participants", timeout=10,
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "ALLOWED_ORIGIN": ORIGIN})
+    lock = None
+    try:
+        assert invoke(fn, "GET", "/api/participants", user)[0] == 200
+        [pid] = [int(p) for p in pids.read_text().split()]
+        body = {"meetingId": "mtg_sigterm", "email": f"term.{uuid.uuid4().hex[:6]}@faults.example"}
+        key = f"sigterm-{uuid.uuid4()}"
+        lock = TableLock(database_url, "meeting_participants")
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            call = pool.submit(invoke, fn, "POST", "/api/participants", user, body, key)
+            wait_until(lambda: waiting_on(db, "meeting_participants") == 1, 5, "the call never reached the lock")
+            os.kill(pid, signal.SIGTERM)
+            time.sleep(0.5)
+            # Busy: it keeps going.
+            assert process_state(pid) not in (None, "Z") and not exits.exists()
+            assert not call.done()
+            lock.release()
+            status, reply = call.result(timeout=10)
+        assert status == 201 and reply["body"]["data"]["email"] == body["email"], reply
+        rows = q(db, "SELECT id FROM meeting_participants WHERE organization_id = %s AND email = %s",
+                 org, body["email"])
+        assert rows == [[reply["body"]["data"]["id"]]]
+        assert q(db, "SELECT status FROM idempotency_keys WHERE organization_id = %s AND key = %s", org, key) == [[201]]
+        # Then the process ends, with status 0, without taking another invocation.
+        wait_until(exits.exists, 5, "the process did not exit after SIGTERM")
+        assert exits.read_text().split() == ["0"]
+        # A new process serves the next call (and the retry of the same key is the stored answer).
+        status, again = invoke(fn, "POST", "/api/participants", user, body, key)
+        assert status == 201 and again["headers"]["idempotency-replayed"] == "true"
+        assert again["body"] == reply["body"]
+        assert [int(p) for p in pids.read_text().split()][0] == pid and len(pids.read_text().split()) == 2
+        assert "Runtime exited" not in fn.output()
+    finally:
+        if lock is not None:
+            lock.release()
+        fn.stop()
+
+
+# ------------------------------------------------------------------ 5. the enrichment provider failing or stalling
+def enrichment_env(function_url, provider, **extra):
+    env = {"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "ALLOWED_ORIGIN": ORIGIN,
+           "ENRICHMENT_URL": provider.url, "ENRICHMENT_API_KEY": API_KEY, "ENRICHMENT_PROVIDER_NAME": "fakepdl",
+           "ENRICHMENT_TIMEOUT_MS": "10000", "ENRICHMENT_RETRY_BASE_MS": "300"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def ledger_state(db, org, emails, provider):
+    """Checks the ledger against the budgets, the items, the history and the provider's own record; returns the
+    charges per participant."""
+    charges = q(db, "SELECT job_id, participant_id, attempt, cost_cents FROM enrichment_ledger "
+                    "WHERE organization_id = %s ORDER BY id", org)
+    total = sum(c[3] for c in charges)
+    budgets = dict(q(db, "SELECT period, spent_cents FROM enrichment_budgets WHERE organization_id = %s", org))
+    assert budgets == ({"day": total, "month": total} if charges else {}), (budgets, total)
+    # One charge per (job, participant, attempt): an attempt pays once for a participant.
+    assert len({tuple(c[:3]) for c in charges}) == len(charges), charges
+    # Each item's cost is what the ledger charged for it.
+    items = q(db, "SELECT job_id, participant_id, cost_cents FROM enrichment_job_items WHERE organization_id = %s", org)
+    for job, participant, cost in items:
+        assert cost == sum(c[3] for c in charges if c[:2] == [job, participant]), (job, participant, cost, charges)
+    # Each charge is one request the provider received, and each request it received was charged.
+    ids = {pid: email for email, pid in emails.items()}
+    received = {}
+    for call in provider.calls:
+        if call["email"] in emails:
+            received[emails[call["email"]]] = received.get(emails[call["email"]], 0) + 1
+    paid = {}
+    for c in charges:
+        paid[c[1]] = paid.get(c[1], 0) + 1
+    assert paid == received, ({ids[k]: v for k, v in paid.items()}, {ids[k]: v for k, v in received.items()})
+    return paid
+
+
+def kill_children(emulator):
+    for pid in child_pids(emulator.proc.pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def run_worker(worker):
+    _, _, out = worker.invoke(SCHEDULED, timeout=60)
+    reply = json.loads(out)
+    assert reply["ok"] is True, reply
+    return reply["data"]
+
+
+def test_a_failing_or_stalling_provider_keeps_the_budget_ledger_consistent(db, function_url, member, tmp_path):
+    org, user = member
+    provider = FakeProvider(slow_seconds=4, flaky_failures=1)
+    api = Emulator(PARTICIPANTS, tmp_path=tmp_path, name="participants", timeout=3,
+                   env=enrichment_env(function_url, provider))
+    worker = Emulator(WORKER, tmp_path=tmp_path, name="enrichment_worker", timeout=20,
+                      env=enrichment_env(function_url, provider, ENRICHMENT_TIMEOUT_MS=4000))
+    try:
+        tag = uuid.uuid4().hex[:6]
+        emails = {}
+        for local in ("ok.a", "flaky.b", "slow.c", "ok.d", "slow.e"):
+            email = f"{local}.{tag}@faults.example"
+            status, reply = invoke(api, "POST", "/api/participants", user,
+                                   {"meetingId": f"mtg_enrich_{tag}", "email": email})
+            assert status == 201, reply
+            emails[email] = reply["body"]["data"]["id"]
+        a, b, c, d, e = emails.values()
+        email_e = list(emails)[4]
+
+        # A batch meets a 503 (b) and then a stall longer than the function's timeout (c): the function gives up on
+        # the provider in time to answer itself (Lambda never kills it), and d, with no time left, is not tried.
+        started = time.monotonic()
+        status, reply = invoke(api, "POST", "/api/participants/enrich", user, {"participantIds": [a, b, c, d]},
+                               key=f"batch-{tag}")
+        assert status == 200, reply
+        assert time.monotonic() - started < 3.0 and "Task timed out" not in api.output()
+        batch = reply["body"]["data"]["job"]
+        assert batch["status"] == "retry"
+        assert {i["participantId"]: (i["status"], i["costCents"]) for i in batch["items"]} == {
+            a: ("enriched", 10), b: ("pending", 10), c: ("pending", 10), d: ("pending", 0)}
+        history = q(db, "SELECT participant_id, outcome FROM participant_enrichment_history WHERE organization_id = %s "
+                        "ORDER BY id", org)
+        assert history == [[a, "enriched"], [b, "failed: status 503"], [c, "failed: timeout"]]
+        assert ledger_state(db, org, emails, provider) == {a: 1, b: 1, c: 1}
+
+        # A process killed in the middle of a provider call (what Lambda's timeout or a crash does): the call was
+        # paid for; the job keeps its slot only until its lease ends, the key only until the invocation's deadline.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            killed = pool.submit(invoke, api, "POST", f"/api/participants/{e}/enrich", user, None, f"one-{tag}")
+            wait_until(lambda: provider.calls_for(email_e) and provider.in_flight > 0, 5,
+                       "the provider call never started")
+            kill_children(api)
+            status, error = killed.result(timeout=10)
+        assert status is None and error["errorType"] == "Runtime.ExitError", error
+        [(job_e, state, lease_left)] = q(db, "SELECT id, status, extract(epoch FROM lease_until - now()) "
+                                             "FROM enrichment_jobs WHERE organization_id = %s AND id <> %s",
+                                         org, batch["id"])
+        assert state == "running" and 0 < float(lease_left) <= 3 + 5, lease_left
+        [(reserved, left)] = q(db, "SELECT status, extract(epoch FROM expires_at - now()) FROM idempotency_keys "
+                                   "WHERE organization_id = %s AND key = %s", org, f"one-{tag}")
+        assert reserved is None and float(left) <= 3, left
+        assert ledger_state(db, org, emails, provider) == {a: 1, b: 1, c: 1, e: 1}
+
+        # The provider recovers. The worker retries the batch's remaining items (one charge each) and leaves the
+        # killed job alone while its lease lasts.
+        provider.slow_seconds = 0
+        wait_until(lambda: q(db, "SELECT next_attempt_at <= now() FROM enrichment_jobs WHERE id = %s",
+                             batch["id"])[0][0], 5, "the batch's retry never became due")
+        run_worker(worker)
+        assert q(db, "SELECT status, attempts FROM enrichment_jobs WHERE id = %s", batch["id"]) == [["succeeded", 2]]
+        assert q(db, "SELECT status, attempts FROM enrichment_jobs WHERE id = %s", job_e) == [["running", 1]]
+        assert ledger_state(db, org, emails, provider) == {a: 1, b: 2, c: 2, d: 1, e: 1}
+
+        # Once the lease has run out, the worker takes the killed job up again and completes it.
+        wait_until(lambda: q(db, "SELECT lease_until <= now() FROM enrichment_jobs WHERE id = %s", job_e)[0][0], 10,
+                   "the killed job's lease never ended")
+        run_worker(worker)
+        assert q(db, "SELECT status, attempts FROM enrichment_jobs WHERE id = %s", job_e) == [["succeeded", 2]]
+        paid = ledger_state(db, org, emails, provider)
+        assert paid == {a: 1, b: 2, c: 2, d: 1, e: 2}
+        # Every participant enriched once, and never charged after that.
+        enriched = q(db, "SELECT participant_id, count(*) FROM participant_enrichment_history "
+                         "WHERE organization_id = %s AND outcome = 'enriched' GROUP BY participant_id", org)
+        assert dict(enriched) == {a: 1, b: 1, c: 1, d: 1, e: 1}
+        late = q(db, "SELECT l.participant_id FROM enrichment_ledger l JOIN participant_enrichment_history h "
+                     "ON h.participant_id = l.participant_id AND h.outcome = 'enriched' "
+                     "WHERE l.organization_id = %s AND l.charged_at > h.created_at", org)
+        assert late == []
+        # Nothing left holding a slot or a key.
+        assert q(db, "SELECT count(*) FROM enrichment_jobs WHERE organization_id = %s AND status NOT IN "
+                     "('succeeded', 'failed')", org) == [[0]]
+        # Further worker runs change nothing.
+        run_worker(worker)
+        assert ledger_state(db, org, emails, provider) == paid
+    finally:
+        api.stop()
+        worker.stop()
+        provider.stop()
+
+
+def test_a_client_retrying_an_enrich_call_whose_process_was_killed_is_not_charged_twice(
+        db, function_url, member, tmp_path):
+    """The caller of a killed enrich call retries it with the same `Idempotency-Key` (what the key is for). The
+    killed attempt's job still holds the participant; the retry must not make the provider be called and paid for a
+    second time for the same logical request once the participant is enriched."""
+    org, user = member
+    provider = FakeProvider(slow_seconds=4)
+    api = Emulator(PARTICIPANTS, tmp_path=tmp_path, name="participants", timeout=3,
+                   env=enrichment_env(function_url, provider))
+    worker = Emulator(WORKER, tmp_path=tmp_path, name="enrichment_worker", timeout=20,
+                      env=enrichment_env(function_url, provider, ENRICHMENT_TIMEOUT_MS=4000))
+    try:
+        tag = uuid.uuid4().hex[:6]
+        email = f"slow.retry.{tag}@faults.example"
+        status, reply = invoke(api, "POST", "/api/participants", user, {"meetingId": f"mtg_{tag}", "email": email})
+        assert status == 201, reply
+        pid = reply["body"]["data"]["id"]
+        key = f"enrich-retry-{tag}"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            killed = pool.submit(invoke, api, "POST", f"/api/participants/{pid}/enrich", user, None, key)
+            wait_until(lambda: provider.calls_for(email) and provider.in_flight > 0, 5,
+                       "the provider call never started")
+            kill_children(api)
+            assert killed.result(timeout=10)[0] is None
+        provider.slow_seconds = 0
+        # The caller retries the same request until it gets an answer (409 while the first attempt holds the key).
+        started = time.monotonic()
+        while True:
+            status, reply = invoke(api, "POST", f"/api/participants/{pid}/enrich", user, None, key)
+            if status != 409:
+                break
+            assert reply["body"]["error"]["message"] == IN_PROGRESS, reply
+            assert time.monotonic() - started < 15, "the key stayed reserved"
+            time.sleep(0.2)
+        assert status in (200, 202), reply
+        # The worker runs the jobs that are due, including the killed attempt's once its lease has ended.
+        wait_until(lambda: q(db, "SELECT count(*) FROM enrichment_jobs WHERE organization_id = %s AND status = "
+                                 "'running' AND lease_until > now()", org) == [[0]], 15, "a lease never ended")
+        run_worker(worker)
+        assert q(db, "SELECT count(*) FROM enrichment_jobs WHERE organization_id = %s AND status NOT IN "
+                     "('succeeded', 'failed')", org) == [[0]]
+        paid = ledger_state(db, org, {email: pid}, provider)
+        enriched = q(db, "SELECT count(*) FROM participant_enrichment_history WHERE organization_id = %s "
+                         "AND outcome = 'enriched'", org)
+        # Paid: the call the killed process made, and one that completed the request.
+        assert (paid, enriched) == ({pid: 2}, [[1]]), (
+            f"one enrich request (one Idempotency-Key) paid {paid.get(pid)} provider calls and enriched the "
+            f"participant {enriched[0][0]} times; jobs: "
+            f"{q(db, 'SELECT id, status, attempts FROM enrichment_jobs WHERE organization_id = %s ORDER BY id', org)}")
+    finally:
+        api.stop()
+        worker.stop()
+        provider.stop()
