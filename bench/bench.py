@@ -990,7 +990,8 @@ def mark(ok):
 
 
 def times(baseline, ours):
-    """The baseline's multiple of ours (baseline ÷ ours): the convention of the per-tool table."""
+    """`baseline` ÷ `ours` as the per-tool table prints it: how many times better ours is for times, sizes and memory
+    (called with the arguments swapped for invocations/s, where more is better)."""
     if not ours:
         return "–"
     v = baseline / ours
@@ -1017,16 +1018,17 @@ def memory_text(run):
 
 def per_tool_table(cold, f4, f5):
     """The per-tool table of issue 8: ours beside the original-style Python (new connection per call) and the
-    pooled Python (connection reused), each ratio the baseline's multiple of ours."""
+    pooled Python (connection reused), each ratio how many times better ours is."""
     out = (f"**Per tool**: ours vs the Python twins, original style (awslambdaric + pg8000, a new connection per call) and "
-           f"pooled (one connection reused); **× = the baseline's figure ÷ ours** (above 1: the baseline takes longer, "
-           f"uses more, or — for invocations/s — serves more). Handler = the function's own CloudWatch EMF `Duration` "
+           f"pooled (one connection reused); **× = how many times better ours is**: the baseline's figure ÷ ours for "
+           f"times, memory and size, ours ÷ the baseline's for invocations/s (above 1: ours is faster, smaller or "
+           f"serves more). Handler = the function's own CloudWatch EMF `Duration` "
            f"(both sides measure the same span in-process); Duration = the emulator's REPORT line; round trip = the "
            f"client's; all warm, against the local Postgres, through `warden emulate` ({WARDEN_BUILD}). Invocations/s: "
            f"{TOOL_WINDOW_SECONDS:.0f} s windows, one sequential keep-alive client per function process; 2 processes = "
            f"two emulators, each its own function process, loaded at the same time (sum). Cold start: median of "
            f"{COLD_RUNS}; the two Python variants share one bootstrap and module set, so one Python cold start.\n\n"
-           "| Tool | Measure | Ours (Swift) | Python original | Original ÷ ours | Python pooled | Pooled ÷ ours | "
+           "| Tool | Measure | Ours (Swift) | Python original | Ours vs original | Python pooled | Ours vs pooled | "
            "Target (ours) | Met |\n|---|---|---|---|---|---|---|---|---|\n")
     for tool in TOOLS:
         s_, p_, pc = (f4[tool][v] for v in ("swift", "python", "python_per_call"))
@@ -1055,11 +1057,11 @@ def per_tool_table(cold, f4, f5):
              pair("duration")(p_), ratio_pair("duration", p_), "–", ""),
             ("round trip p50 / p99", pair("rtt")(s_), pair("rtt")(pc), ratio_pair("rtt", pc), pair("rtt")(p_),
              ratio_pair("rtt", p_), "≥ 10× original (p50)", mark(rtt_x >= 10)),
-            ("invocations/s, 1 process", rate(s_, "one"), rate(pc, "one"), times(pc["rates"]["one"], s_["rates"]["one"]),
-             rate(p_, "one"), times(p_["rates"]["one"], s_["rates"]["one"]), "–", ""),
+            ("invocations/s, 1 process", rate(s_, "one"), rate(pc, "one"), times(s_["rates"]["one"], pc["rates"]["one"]),
+             rate(p_, "one"), times(s_["rates"]["one"], p_["rates"]["one"]), "–", ""),
             ("invocations/s, 2 processes (sum)", rate(s_, "two"), rate(pc, "two"),
-             times(pc["rates"]["two"], s_["rates"]["two"]), rate(p_, "two"),
-             times(p_["rates"]["two"], s_["rates"]["two"]), "–", ""),
+             times(s_["rates"]["two"], pc["rates"]["two"]), rate(p_, "two"),
+             times(s_["rates"]["two"], p_["rates"]["two"]), "–", ""),
             ("Max Memory Used (REPORT; VmHWM)", memory_text(s_), memory_text(pc),
              times(pc["max_memory_mb"], s_["max_memory_mb"]), memory_text(p_),
              times(p_["max_memory_mb"], s_["max_memory_mb"]), "≤ 10 MiB", mark(memory_ok(s_))),
