@@ -3,7 +3,8 @@
 /// Each statement runs in its own transaction together with the tenant's settings, in one round trip:
 /// `app.tenant_id` (which the row-level-security policies compare every row with) and `statement_timeout`
 /// (from the invocation's remaining time). The statement also receives the tenant as parameter `$1`, so it can
-/// filter explicitly as well; its own values follow as `$2`, `$3`, ….
+/// filter explicitly as well; its own values follow as `$2`, `$3`, …. Inside `Database.withTransaction` the
+/// statements share that one transaction instead, each still sent with the settings.
 public struct TenantSession {
     /// The tenant this session is scoped to.
     public let tenant: TenantID
