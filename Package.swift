@@ -81,6 +81,7 @@ var targets: [Target] = [
     .target(
         name: "Emulator",
         dependencies: [
+            "Platform",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,7 +92,7 @@ var targets: [Target] = [
     .target(
         name: "Gateway",
         dependencies: [
-            "Emulator", "WardenJSON",
+            "Emulator", "Platform", "WardenJSON",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

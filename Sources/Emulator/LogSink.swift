@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 import Synchronization
 
 /// Serialises whole lines to the configured destination with unbuffered `write(2)` calls, so the function's output
@@ -24,29 +18,12 @@ final class LogSink: Sendable {
 
     /// Writes `bytes` as they are (callers pass whole lines).
     func emit(_ bytes: [UInt8]) {
-        let fd: Int32
-        switch destination {
-        case .standardOutput:
-            fd = 1
-        case .standardError:
-            fd = 2
-        case .discard:
-            return
-        case .custom(let handler):
-            lock.withLock { _ in handler(bytes) }
-            return
-        }
         lock.withLock { _ in
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { buffer in
-                    write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
+            switch destination {
+            case .standardOutput: Platform.writeStandardOutput(bytes)
+            case .standardError: Platform.writeStandardError(bytes)
+            case .discard: break
+            case .custom(let handler): handler(bytes)
             }
         }
     }

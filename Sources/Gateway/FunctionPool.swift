@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Emulator
+import Platform
 import Synchronization
 
 /// Standard output shared by the gateway and every function process: whole lines, never interleaved.
@@ -24,7 +25,7 @@ final class ConsoleOutput: Sendable {
                 sink(bytes)
                 return
             }
-            writeAll(1, bytes)
+            Platform.writeStandardOutput(bytes)
         }
     }
 
@@ -34,21 +35,6 @@ final class ConsoleOutput: Sendable {
     func destination(prefix: String) -> LogDestination {
         let head = Array(prefix.utf8)
         return .custom { [self] bytes in self.write(head + bytes) }
-    }
-}
-
-/// `write(2)` until everything is written (or an error other than EINTR).
-private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { buffer in
-            write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-        }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        offset += written
     }
 }
 

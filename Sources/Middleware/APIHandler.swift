@@ -199,12 +199,6 @@ struct APIChain {
         record(&audit, context, started)
     }
 
-    /// Audits and logs a call answered with `status`.
-    func record(status: Int, _ audit: inout AuditEvent, _ context: LambdaContext, _ started: UInt64) {
-        audit.status = status
-        record(&audit, context, started)
-    }
-
     /// Appends the audit row (a failure to write it is logged, never shown to the caller) and logs the call.
     /// `reserve`: how long before the deadline the row must be written.
     func record(

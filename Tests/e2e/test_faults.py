@@ -503,6 +503,15 @@ def enrichment_env(function_url, provider, **extra):
     return env
 
 
+def enrichment_functions(function_url, provider, tmp_path):
+    """The participants API (3 s timeout: a stalled provider outlasts it) and the worker (20 s), on `provider`."""
+    api = Emulator(PARTICIPANTS, tmp_path=tmp_path, name="participants", timeout=3,
+                   env=enrichment_env(function_url, provider))
+    worker = Emulator(WORKER, tmp_path=tmp_path, name="enrichment_worker", timeout=20,
+                      env=enrichment_env(function_url, provider, ENRICHMENT_TIMEOUT_MS=4000))
+    return api, worker
+
+
 def ledger_state(db, org, emails, provider):
     """Checks the ledger against the budgets, the items, the history and the provider's own record; returns the
     charges per participant."""
@@ -545,10 +554,7 @@ def run_worker(worker):
 def test_a_failing_or_stalling_provider_keeps_the_budget_ledger_consistent(db, function_url, member, tmp_path):
     org, user = member
     provider = FakeProvider(slow_seconds=4, flaky_failures=1)
-    api = Emulator(PARTICIPANTS, tmp_path=tmp_path, name="participants", timeout=3,
-                   env=enrichment_env(function_url, provider))
-    worker = Emulator(WORKER, tmp_path=tmp_path, name="enrichment_worker", timeout=20,
-                      env=enrichment_env(function_url, provider, ENRICHMENT_TIMEOUT_MS=4000))
+    api, worker = enrichment_functions(function_url, provider, tmp_path)
     try:
         tag = uuid.uuid4().hex[:6]
         emails = {}
@@ -639,10 +645,7 @@ def test_a_client_retrying_an_enrich_call_whose_process_was_killed_is_not_charge
     second time for the same logical request once the participant is enriched."""
     org, user = member
     provider = FakeProvider(slow_seconds=4)
-    api = Emulator(PARTICIPANTS, tmp_path=tmp_path, name="participants", timeout=3,
-                   env=enrichment_env(function_url, provider))
-    worker = Emulator(WORKER, tmp_path=tmp_path, name="enrichment_worker", timeout=20,
-                      env=enrichment_env(function_url, provider, ENRICHMENT_TIMEOUT_MS=4000))
+    api, worker = enrichment_functions(function_url, provider, tmp_path)
     try:
         tag = uuid.uuid4().hex[:6]
         email = f"slow.retry.{tag}@faults.example"

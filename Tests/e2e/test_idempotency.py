@@ -5,7 +5,6 @@ same key with another request is `409` and changes nothing; another organization
 invalid keys are `400` and change nothing; a failed first attempt keeps nothing; an expired key (or the reservation of
 a call that died) is free again; concurrent duplicates through two warm processes have one effect; keys built to look
 like SQL are stored verbatim; and a participant erased since is never replayed with its personal data."""
-import base64
 import concurrent.futures
 import hashlib
 import hmac
@@ -20,7 +19,7 @@ import pytest
 
 from conftest import ROOT, WARDEN, Emulator, snapshot
 from fake_enrichment import API_KEY, FakeProvider
-from test_participants import event
+from test_participants import b64url, event
 
 PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
 INTENT = ROOT / "dist" / "intent" / "bootstrap"
@@ -38,10 +37,6 @@ Reply = namedtuple("Reply", "status headers body")
 
 def envelope(reply):
     return json.loads(reply.body)
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def jwt(sub):
