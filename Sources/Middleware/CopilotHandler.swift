@@ -116,7 +116,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
                 RequestGuards.releaseSlot(database, tenant: input.tenant, requestID: context.requestID, deadline: context.deadlineMilliseconds)
             }
         }
-        let checks = guards.statements(for: verified, tenant: input.tenant, sweep: invocations % 256 == 0)
+        let checks = guards.statements(for: verified, function: Tool.name, tenant: input.tenant, sweep: invocations % 256 == 0)
         database.prepend(checks)
         defer { database.discardPreamble() }
         do {

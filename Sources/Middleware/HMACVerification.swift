@@ -6,9 +6,21 @@ public struct VerifiedRequest: Sendable, Equatable {
     public let clientID: String
     /// The scheme it used.
     public let scheme: SignatureScheme
-    /// What makes the request unique within the time window: `v1:<signature>` or `v2:<client>:<nonce>`. It is
-    /// recorded once (`request_nonces`), so a replay — to the same tool or another — is refused.
-    public let replayKey: String
+    /// What makes the request unique within the time window: its v1 signature (hex), or `<client>:<nonce>` (v2).
+    public let uniqueness: String
+
+    /// The key recorded once in `request_nonces` by `function`, so that a replay is refused:
+    /// - v1: `v1:<function>:<signature>`, once **per function**. A v1 signature binds neither method nor path, and the
+    ///   copilot front end signs a parallel round of calls to several tools with the same timestamp and body, so
+    ///   identical signatures to different tools are legitimate (CONTRACTS.md §1); a repeat to the same tool is not.
+    /// - v2: `v2:<client>:<nonce>`, once across all functions (the nonce is unique per request, and the signature
+    ///   binds method and path).
+    public func replayKey(function: String) -> String {
+        switch scheme {
+        case .v1: "v1:\(function):\(uniqueness)"
+        case .v2: "v2:\(uniqueness)"
+        }
+    }
 }
 
 /// Request signatures, both schemes (docs/SIGNING.md), verified over the raw bytes received, in constant time,
@@ -77,14 +89,14 @@ public struct HMACVerification: Sendable {
             guard Self.anyMatch(provided, keys: entry.keys, { Crypto.hmacSHA256(key: $0, message: message) }) != nil else {
                 throw unauthorized("Invalid signature.")
             }
-            return VerifiedRequest(clientID: client, scheme: .v2, replayKey: "v2:\(client):\(nonce)")
+            return VerifiedRequest(clientID: client, scheme: .v2, uniqueness: "\(client):\(nonce)")
         }
 
         guard let provided = Self.decodeHex(signatureText) else { throw unauthorized("Invalid signature.") }
         guard let entry, entry.schemes.contains(.v1),
             let matched = Self.anyMatch([provided], keys: entry.keys, { Self.macV1(key: $0, timestamp: timestampText, client: client, body: body) })
         else { throw unauthorized("Invalid signature.") }
-        return VerifiedRequest(clientID: client, scheme: .v1, replayKey: "v1:\(Crypto.hex(matched))")
+        return VerifiedRequest(clientID: client, scheme: .v1, uniqueness: Crypto.hex(matched))
     }
 
     /// The first expected MAC (over all keys) equal to one of `provided`, comparing every pair in constant time.

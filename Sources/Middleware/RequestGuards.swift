@@ -25,9 +25,10 @@ public struct RequestGuards: Sendable {
         return [(Self.takeTokens, [.textArray(["tenant:\(tenant.rawValue)"]), .doubleArray([limit]), .doubleArray([limit / 60])])]
     }
 
-    /// The statements for one verified request of `tenant`; `sweep` adds a bounded clean-up of expired nonces.
-    public func statements(for request: VerifiedRequest, tenant: TenantID, sweep: Bool) -> [(SQL, [PGValue])] {
-        var out: [(SQL, [PGValue])] = [(Self.recordNonce, [.text(request.replayKey)])]
+    /// The statements for one verified request of `tenant` to `function` (its replay record is scoped by
+    /// `VerifiedRequest.replayKey(function:)`); `sweep` adds a bounded clean-up of expired nonces.
+    public func statements(for request: VerifiedRequest, function: String, tenant: TenantID, sweep: Bool) -> [(SQL, [PGValue])] {
+        var out: [(SQL, [PGValue])] = [(Self.recordNonce, [.text(request.replayKey(function: function))])]
         var keys: [String] = [], capacities: [Double] = [], rates: [Double] = []
         if tenantLimitPerMinute > 0 {
             keys.append("tenant:\(tenant.rawValue)")

@@ -31,6 +31,17 @@ import WardenCrypto
         #expect(try verifier.verify(signed(), nowMilliseconds: now).clientID == "copilot-frontend")
     }
 
+    @Test func v1ReplayKeysArePerFunction() throws {
+        // The copilot front end signs a parallel round to several tools with one timestamp and body: the same v1
+        // signature is one request per tool (CONTRACTS.md §1), so it is recorded once per function.
+        let verified = try verifier.verify(signed(), nowMilliseconds: now)
+        let hex = "217d086e5900f7ff160aa2750d2b02eb03a847f4a8559de97b39d67dbe075141"
+        #expect(verified.replayKey(function: "calculate_health") == "v1:calculate_health:\(hex)")
+        #expect(verified.replayKey(function: "get_contract_info") == "v1:get_contract_info:\(hex)")
+        let again = try verifier.verify(signed(), nowMilliseconds: now)
+        #expect(again.replayKey(function: "calculate_health") == verified.replayKey(function: "calculate_health"))
+    }
+
     @Test func acceptsUppercaseHexAndLowercaseHeaderNames() throws {
         let req = try signed { h in
             h["x-signature"] = h.removeValue(forKey: "X-Signature")?.uppercased()
@@ -130,7 +141,10 @@ import WardenCrypto
 
     @Test func acceptsEitherActiveKeyAndListsOfSignatures() throws {
         let a = try verifier.verify(request(), nowMilliseconds: now)
-        #expect(a == VerifiedRequest(clientID: "reports-job", scheme: .v2, replayKey: "v2:reports-job:nonce-0123456789abcdef"))
+        #expect(a == VerifiedRequest(clientID: "reports-job", scheme: .v2, uniqueness: "reports-job:nonce-0123456789abcdef"))
+        // A v2 nonce is one request whatever the function: its replay key is the same for every tool.
+        #expect(a.replayKey(function: "calculate_health") == "v2:reports-job:nonce-0123456789abcdef")
+        #expect(a.replayKey(function: "get_contract_info") == a.replayKey(function: "calculate_health"))
         #expect(throws: Never.self) { try verifier.verify(request(signWith: keyB), nowMilliseconds: now) }
         let junk = String(repeating: "0", count: 64)
         #expect(throws: Never.self) { try verifier.verify(request(signature: { "v2=\(junk), v2=\($0)" }), nowMilliseconds: now) }
