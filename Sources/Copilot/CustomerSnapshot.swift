@@ -16,7 +16,7 @@ public struct CustomerSnapshot: Sendable, Equatable {
         /// `up`, `down` or `flat` (any other stored value reads as `flat`).
         public var trend: String
         public var avgDailyUsers: Int
-        /// The numeric points of the stored sparkline (non-numbers are dropped).
+        /// The numeric points of the stored sparkline (non-numbers, and numbers beyond a double's range, are dropped).
         public var sparkline: [Double]
     }
 
@@ -31,11 +31,20 @@ public struct CustomerSnapshot: Sendable, Equatable {
     }
 
     public struct Contract: Sendable, Equatable {
-        /// The zone-less renewal timestamp as `YYYY-MM-DDTHH:MM:SS`, or `nil`.
-        public var renewalDate: String?
-        /// The renewal instant read as UTC, seconds since the Unix epoch.
-        public var renewalEpochSeconds: Int64?
+        /// The renewal date, `nil` when the column is NULL.
+        public var renewal: RenewalDate?
         public var arr: Int
+
+        /// `renewal_date` as the original rendered it (Python's `isoformat()`: `YYYY-MM-DDTHH:MM:SS[.ffffff]`), or
+        /// `nil` when NULL or not representable (`infinity`, `-infinity`, years outside 1–9999).
+        public var renewalDate: String? { renewal?.isoformat }
+        /// The renewal instant read as UTC, seconds since the Unix epoch (saturated for the infinities).
+        public var renewalEpochSeconds: Int64? { renewal?.epochSeconds }
+
+        public init(renewal: RenewalDate?, arr: Int) {
+            self.renewal = renewal
+            self.arr = arr
+        }
     }
 
     /// `true` when no table knows the customer.
@@ -52,8 +61,7 @@ public struct CustomerSnapshot: Sendable, Equatable {
         SELECT co.name,
                u.company_external_id IS NOT NULL, u.trend, u.avg_daily_users, u.sparkline::text,
                t.company_external_id IS NOT NULL, t.open_tickets, t.recent_tickets::text,
-               c.company_external_id IS NOT NULL, to_char(c.renewal_date, 'YYYY-MM-DD"T"HH24:MI:SS'),
-               floor(extract(epoch FROM c.renewal_date))::bigint, c.arr
+               c.company_external_id IS NOT NULL, extract(epoch FROM c.renewal_date)::text, c.arr
         FROM (SELECT $1::text AS owner, $2::text AS customer) k
         LEFT JOIN companies co ON co.owner_user_id = k.owner AND co.external_id = k.customer
         LEFT JOIN usage_summaries u ON u.owner_user_id = k.owner AND u.company_external_id = k.customer
@@ -65,7 +73,7 @@ public struct CustomerSnapshot: Sendable, Equatable {
     /// Reads the snapshot of `customerId` for the session's tenant.
     public static func load(_ customerId: String, session: TenantSession) throws(PostgresError) -> CustomerSnapshot {
         let rows = try session.query(query, [.text(customerId)])
-        guard let row = rows.first, row.count == 12 else {
+        guard let row = rows.first, row.count == 11 else {
             throw PostgresError(.unexpectedResult, detail: "customer snapshot shape")
         }
         return CustomerSnapshot(row: row)
@@ -85,8 +93,7 @@ public struct CustomerSnapshot: Sendable, Equatable {
             tickets = Tickets(openTickets: row[6].flatMap { Int($0) } ?? 0, recent: Self.ticketList(row[7]))
         }
         if row[8] == "t" {
-            contract = Contract(renewalDate: row[9], renewalEpochSeconds: row[10].flatMap { Int64($0) },
-                                arr: row[11].flatMap { Int($0) } ?? 0)
+            contract = Contract(renewal: row[9].flatMap(RenewalDate.init(epochText:)), arr: row[10].flatMap { Int($0) } ?? 0)
         }
     }
 
@@ -99,7 +106,7 @@ public struct CustomerSnapshot: Sendable, Equatable {
 
     private static func numbers(_ text: String?) -> [Double] {
         guard let text, let array = (try? JSON.parse(text))?.arrayValue else { return [] }
-        return array.compactMap { $0.doubleValue }
+        return array.compactMap { $0.doubleValue }.filter(\.isFinite)
     }
 
     private static func ticketList(_ text: String?) -> [(id: String, severity: String)] {

@@ -13,7 +13,8 @@ public struct HealthScore: Sendable, Equatable {
     /// - Parameters:
     ///   - trend: `up`, `down`, or anything else (treated as flat).
     ///   - openTickets: open ticket count.
-    ///   - renewalEpochSeconds: the renewal instant (the zone-less column read as UTC), or `nil` when missing.
+    ///   - renewalEpochSeconds: the renewal instant (the zone-less column read as UTC), or `nil` when missing;
+    ///     `Int64.min` / `Int64.max` stand for `-infinity` / `infinity`.
     ///   - nowEpochSeconds: the current time.
     public init(trend: String, openTickets: Int, renewalEpochSeconds: Int64?, nowEpochSeconds: Int64) {
         let usageScore: Double
@@ -24,13 +25,18 @@ public struct HealthScore: Sendable, Equatable {
         default: (usageScore, usageSignal) = (50, "usage_flat")
         }
 
-        let ticketScore: Double
-        let ticketSignal: String
-        switch openTickets {
-        case ...0: (ticketScore, ticketSignal) = (100, "no_tickets")
-        case ...2: (ticketScore, ticketSignal) = (80, "few_tickets")
-        case ...5: (ticketScore, ticketSignal) = (50, "many_tickets")
-        default: (ticketScore, ticketSignal) = (20, "many_tickets")
+        // The score's bands start at "≤ 0", the signal's at "exactly 0" (CONTRACTS.md §1): a negative count (bad
+        // stored data) scores as no tickets but signals `few_tickets`, as the original does.
+        let ticketScore: Double = switch openTickets {
+        case ...0: 100
+        case ...2: 80
+        case ...5: 50
+        default: 20
+        }
+        let ticketSignal = switch openTickets {
+        case 0: "no_tickets"
+        case ...2: "few_tickets"
+        default: "many_tickets"
         }
 
         let days = renewalEpochSeconds.map { Self.wholeDays(from: nowEpochSeconds, to: $0) } ?? Self.unknownRenewalDays
@@ -49,9 +55,11 @@ public struct HealthScore: Sendable, Equatable {
         self.signals = signals
     }
 
-    /// Whole days from `now` until `renewal` (floored, as Python's `timedelta.days`), never below 0.
+    /// Whole days from `now` until `renewal` (floored, as Python's `timedelta.days`), never below 0. Saturates
+    /// instead of overflowing (`-infinity` and `infinity` arrive as `Int64.min` and `Int64.max`).
     static func wholeDays(from now: Int64, to renewal: Int64) -> Int64 {
-        let delta = renewal - now
+        let (difference, overflow) = renewal.subtractingReportingOverflow(now)
+        let delta = overflow ? (renewal < now ? Int64.min + 86_400 : Int64.max) : max(difference, Int64.min + 86_400)
         let days = delta >= 0 ? delta / 86_400 : -((-delta + 86_399) / 86_400)
         return max(0, days)
     }

@@ -39,7 +39,7 @@ private let now: Int64 = 1_780_000_000
     }
 
     @Test(arguments: [
-        (0, 100, "no_tickets"), (-1, 100, "no_tickets"), (1, 80, "few_tickets"), (2, 80, "few_tickets"),
+        (0, 100, "no_tickets"), (-1, 100, "few_tickets"), (Int(Int32.min), 100, "few_tickets"), (1, 80, "few_tickets"), (2, 80, "few_tickets"),
         (3, 50, "many_tickets"), (5, 50, "many_tickets"), (6, 20, "many_tickets"),
     ])
     func ticketBands(open: Int, ticketScore: Int, signal: String) {
@@ -76,5 +76,17 @@ private let now: Int64 = 1_780_000_000
         #expect(HealthScore.wholeDays(from: 0, to: day - 1) == 0)
         #expect(HealthScore.wholeDays(from: 0, to: day) == 1)
         #expect(HealthScore.wholeDays(from: day, to: 0) == 0)
+    }
+
+    @Test func infinitiesSaturate() {
+        // infinity: far beyond 180 days → renewal 100; -infinity: in the past → 0 days → 30, near.
+        let far = HealthScore(trend: "flat", openTickets: 0, renewalEpochSeconds: .max, nowEpochSeconds: now)
+        #expect(far.signals == ["usage_flat", "no_tickets", "renewal_far"])
+        #expect(far.score == 78) // 22.5 + 35 + 20 = 77.5 → ties to even → 78
+        let past = HealthScore(trend: "flat", openTickets: 0, renewalEpochSeconds: .min, nowEpochSeconds: now)
+        #expect(past.signals == ["usage_flat", "no_tickets", "renewal_near"])
+        #expect(past.score == 64) // 22.5 + 35 + 6 = 63.5 → ties to even → 64
+        #expect(HealthScore.wholeDays(from: .max, to: .min) == 0)
+        #expect(HealthScore.wholeDays(from: .min, to: .max) > 1_000_000_000)
     }
 }
