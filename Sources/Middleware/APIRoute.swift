@@ -42,11 +42,7 @@ public struct RouteRequest {
 
     /// The body as a JSON object (`INVALID_INPUT` otherwise), parsed strictly.
     public func jsonBody() throws(EnvelopeError) -> JSONObject {
-        guard let body = request.body, !body.isEmpty,
-            let parsed = try? JSON.parse(body, options: JSONParseOptions(maxDepth: 16, rejectDuplicateKeys: true)),
-            let object = parsed.objectValue
-        else { throw EnvelopeError(.invalidInput, "The request body must be a JSON object.") }
-        return object
+        try JSONBody.object(request.body, emptyMessage: "The request body must be a JSON object.")
     }
 }
 

@@ -15,14 +15,7 @@ public struct CopilotRequest: Sendable {
 
     /// Validates a body. Every failure is `INVALID_INPUT` with a message that echoes nothing from the input.
     public init(body: [UInt8]?) throws(EnvelopeError) {
-        guard let body, !body.isEmpty else { throw EnvelopeError(.invalidInput, "The request body is required.") }
-        let root: JSON
-        do {
-            root = try JSON.parse(body, options: JSONParseOptions(maxDepth: 16, rejectDuplicateKeys: true))
-        } catch {
-            throw EnvelopeError(.invalidInput, "The request body is not valid JSON.")
-        }
-        guard let object = root.objectValue else { throw EnvelopeError(.invalidInput, "The request body must be a JSON object.") }
+        let object = try JSONBody.object(body, emptyMessage: "The request body is required.")
         guard case .string(let customerId)? = object["customerId"], !customerId.isEmpty else {
             throw EnvelopeError(.invalidInput, "customerId must be a non-empty string.")
         }

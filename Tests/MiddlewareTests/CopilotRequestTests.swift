@@ -55,4 +55,53 @@ import Testing
             #expect(!error.message.contains("secret"))
         }
     }
+
+    /// `{"customerId":"acme","params":{"x":[[…[1]…]]}}` with the whole body nested `depth` levels deep.
+    func nested(depth: Int) -> String {
+        let inner = depth - 3 // the body object, params and x's object
+        return #"{"customerId":"acme","params":{"x":{"y":"# + String(repeating: "[", count: inner) + "1"
+            + String(repeating: "]", count: inner) + "}}}"
+    }
+
+    @Test func deepExtraParamsAreIgnoredNotCalledInvalid() throws {
+        // Valid JSON nested deeper than 16 levels (the old limit) is a valid request: extra params are ignored.
+        for depth in [17, 64, JSONBody.maxNesting] {
+            let request = try parse(nested(depth: depth))
+            #expect(request.customerId == "acme" && request.tenant == TenantID.publicTenant, "depth \(depth)")
+        }
+    }
+
+    @Test func nestingBeyondTheLimitSaysWhatTheLimitIs() {
+        do {
+            _ = try parse(nested(depth: JSONBody.maxNesting + 1))
+            Issue.record("expected failure")
+        } catch {
+            #expect(error.code == .invalidInput)
+            #expect(error.message == "The request body nests arrays and objects deeper than 1000 levels.")
+        }
+    }
+
+    @Test(arguments: [
+        ("not json", "The request body is not valid JSON."),
+        (#"{"customerId":"a","customerId":"b"}"#, "The request body repeats a member name within one object."),
+        (#"{"customerId":"a","params":{"n":1e400}}"#,
+         "The request body holds a number beyond the range of a 64-bit floating-point value."),
+    ])
+    func parseFailuresSayWhatIsWrong(body: String, message: String) {
+        do {
+            _ = try parse(body)
+            Issue.record("expected failure")
+        } catch {
+            #expect(error.code == .invalidInput && error.message == message)
+        }
+    }
+
+    @Test func invalidUTF8IsNamed() {
+        do {
+            _ = try CopilotRequest(body: Array(#"{"customerId":"a"#.utf8) + [0xFF] + Array(#""}"#.utf8))
+            Issue.record("expected failure")
+        } catch {
+            #expect(error.code == .invalidInput && error.message == "The request body is not valid UTF-8.")
+        }
+    }
 }

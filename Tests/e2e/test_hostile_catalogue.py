@@ -103,7 +103,7 @@ CASES = {
     "object ownerUserId": (lambda t: ev(t, body=(b := '{"customerId":"a","params":{"ownerUserId":{"x":1}}}'), headers=signed(b)), 400, "INVALID_INPUT"),
     "overlong ownerUserId": (lambda t: ev(t, body=(b := json.dumps({"customerId": "a", "params": {"ownerUserId": "u" * 300}})), headers=signed(b)), 400, "INVALID_INPUT"),
     "duplicate customerId keys": (lambda t: ev(t, body=(b := '{"customerId":"a","customerId":"b"}'), headers=signed(b)), 400, "INVALID_INPUT"),
-    "deeply nested params": (lambda t: ev(t, body=(b := deep(100)), headers=signed(b)), 400, "INVALID_INPUT"),
+    "params nested past the limit": (lambda t: ev(t, body=(b := deep(1000)), headers=signed(b)), 400, "INVALID_INPUT"),
     "non-UTF-8 body": (lambda t: rest_event(t, base64.b64encode(b'{"customerId":"\xff\xfe"}').decode(),
                                             signed_bytes(b'{"customerId":"\xff\xfe"}'), base64_body=True), 400, "INVALID_INPUT"),
     "invalid base64 body": (lambda t: rest_event(t, "%%%not base64%%%", signed("%%%not base64%%%"), base64_body=True), 400, "INVALID_INPUT"),
@@ -144,6 +144,20 @@ def test_hostile_case(fns, db, name):
     assert env["ok"] is False and env["data"] is None and set(env["error"]) == {"code", "message"}
     for leak in ("Postgres", "SQLSTATE", "libpq", "Error(", "/work", "HMAC_SECRET", "DATABASE_URL", "WARDEN_CLIENTS", "Swift"):
         assert leak not in env["error"]["message"]
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_deep_but_valid_params_are_ignored_and_the_limit_is_named(fns, db, tool):
+    # Valid JSON within the size limit is a valid request, however deep its extra params (up to 1000 levels, the
+    # whole body counted); past that, the message says what the limit is.
+    body = deep(999).replace('"customerId":"a"', '"customerId":"acme"')
+    status, env = answer(fns[tool], ev(tool, body=body, headers=signed(body)))
+    assert status in (200, 404) and (env["ok"] or env["error"]["code"] == "MISSING_DATA"), env
+    before = snapshot(db)
+    status, env = answer(fns[tool], ev(tool, body=(b := deep(1000)), headers=signed(b)))
+    assert (status, env["error"]) == (400, {"code": "INVALID_INPUT",
+                                            "message": "The request body nests arrays and objects deeper than 1000 levels."})
     assert snapshot(db) == before
 
 
