@@ -5,7 +5,7 @@
 #
 # Environment: WARDEN_RUN_PORT (the APIs' port, default 3000; the Function URL gets the next one), HMAC_SECRET
 # (default local-dev-secret), JWT_SECRET (default local-dev-jwt-secret-0123456789abcdef), ALLOWED_ORIGIN (default
-# http://localhost:3000), RATE_LIMIT_PER_MINUTE (default: the template's 100).
+# http://localhost:3000), RATE_LIMIT_PER_MINUTE (default: the template's, 600 for the copilot tools and 100 for the APIs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -43,7 +43,7 @@ if [ -z "${ENRICHMENT_URL:-}" ]; then
 fi
 
 overrides=("AllowedOrigin=$ALLOWED_ORIGIN")
-[ -z "${RATE_LIMIT_PER_MINUTE:-}" ] || overrides+=("RateLimitPerMinute=$RATE_LIMIT_PER_MINUTE")
+[ -z "${RATE_LIMIT_PER_MINUTE:-}" ] || overrides+=("RateLimitPerMinute=$RATE_LIMIT_PER_MINUTE" "CopilotRateLimitPerMinute=$RATE_LIMIT_PER_MINUTE")
 echo
 .build/debug/warden gateway --template template/template.yaml --dist dist --warm 1 --host 127.0.0.1 \
     --port "$port" --function-url-port "$url_port" --parameter-overrides "${overrides[@]}" &

@@ -19,7 +19,7 @@ extension CopilotTool {
         LambdaRuntime.run { initContext in
             let logger = initContext.logger
             let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
-            return try CopilotHandler(tool: tool, configuration: .fromEnvironment(), secrets: secrets)
+            return try CopilotHandler(tool: tool, configuration: .fromEnvironment(tenantRateLimitPerMinute: FunctionConfiguration.copilotTenantRateLimitPerMinute), secrets: secrets)
         }
     }
 }

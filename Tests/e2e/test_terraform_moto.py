@@ -56,6 +56,7 @@ CHOSEN = {
     "JwtAudience": "warden-moto",
     "AllowedOrigin": "https://app.example.test,https://admin.example.test",
     "RateLimitPerMinute": 77,
+    "CopilotRateLimitPerMinute": 555,
     "ApiThrottlingRateLimit": 33,
     "ApiThrottlingBurstLimit": 66,
     "CopilotReservedConcurrency": 7,

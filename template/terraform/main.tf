@@ -36,7 +36,7 @@ locals {
   copilot_env = {
     HMAC_PARAM_NAME       = var.hmac_param_name
     ALLOWED_ORIGIN        = var.allowed_origin
-    RATE_LIMIT_PER_MINUTE = tostring(var.rate_limit_per_minute)
+    RATE_LIMIT_PER_MINUTE = tostring(var.copilot_rate_limit_per_minute)
   }
   enrichment_env = {
     ENRICHMENT_URL                  = var.enrichment_url

@@ -89,9 +89,15 @@ variable "allowed_origin" {
 }
 
 variable "rate_limit_per_minute" {
-  description = "Token bucket per tenant across all functions (RATE_LIMIT_PER_MINUTE, 0 off)."
+  description = "Token bucket per organization of the participant and intent APIs (RATE_LIMIT_PER_MINUTE, 0 off; seed 003's 100)."
   type        = number
   default     = 100
+}
+
+variable "copilot_rate_limit_per_minute" {
+  description = "Token bucket per copilot tenant across the six tools (RATE_LIMIT_PER_MINUTE, 0 off). Every guest shares the tenant public and a page view calls up to six tools at once; 600 admits 60 guest page views a minute."
+  type        = number
+  default     = 600
 }
 
 variable "api_throttling_rate_limit" {
