@@ -26,7 +26,8 @@ public enum Migrations {
                 ALTER TABLE companies ADD COLUMN IF NOT EXISTS owner_user_id text NOT NULL DEFAULT 'public';
                 ALTER TABLE companies ADD COLUMN IF NOT EXISTS created_at timestamp NOT NULL DEFAULT now();
                 ALTER TABLE companies ADD COLUMN IF NOT EXISTS updated_at timestamp NOT NULL DEFAULT now();
-                CREATE UNIQUE INDEX IF NOT EXISTS companies_owner_external_uq ON companies (owner_user_id, external_id);
+                -- Its unique index on (owner_user_id, external_id), and one on messages, come with migration 14,
+                -- which first looks for an equivalent index of the front end's own.
 
                 CREATE TABLE IF NOT EXISTS contracts (
                     company_external_id text NOT NULL,
@@ -71,7 +72,6 @@ public enum Migrations {
                     hidden boolean NOT NULL DEFAULT false,
                     created_at timestamp NOT NULL DEFAULT now()
                 );
-                CREATE INDEX IF NOT EXISTS messages_owner_company_idx ON messages (owner_user_id, company_external_id, created_at);
                 """
         ),
         Migration(
@@ -406,6 +406,7 @@ public enum Migrations {
         retention,
         idempotency,
         enrichmentRetry,
+        frontEndTables,
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,
