@@ -83,7 +83,8 @@ enum EventBuilder {
     /// REST API (and HTTP API payload 1.0) proxy event. `headers` / `queryStringParameters` keep the last value of a
     /// repeated name, the `multiValue…` maps all of them; empty maps are `null`; `path` is as received (percent-encoded)
     /// and `requestContext.path` has the stage in front; path parameters are decoded; the body is base64 when its
-    /// `Content-Type` is one of the API's `BinaryMediaTypes` (REST) — for an HTTP API, when it is not text.
+    /// `Content-Type` is one of the API's `BinaryMediaTypes` (REST) — for an HTTP API, when it is not text — and
+    /// otherwise UTF-8 text with invalid bytes replaced (``text(_:)``).
     static func version1(_ request: GatewayRequest, match: RouteMatch, stamp: RequestStamp) -> JSON {
         let api = match.api
         let headers = forwardedHeaders(request, stamp: stamp)
@@ -118,7 +119,7 @@ enum EventBuilder {
             body = .string(Base64.encode(request.body))
             encoded = true
         } else {
-            body = .string(String(decoding: request.body, as: UTF8.self))
+            body = .string(text(request.body))
             encoded = false
         }
         let host = host(request) ?? "\(api.apiID).execute-api.\(stamp.region).amazonaws.com"
@@ -169,6 +170,17 @@ enum EventBuilder {
         return .members(members)
     }
 
+    /// A body passed as text: read as UTF-8 with each ill-formed sequence (a byte that never occurs, an overlong
+    /// form, an encoded surrogate, a value above U+10FFFF, a truncated sequence) replaced by U+FFFD, as API Gateway
+    /// does — the function gets valid UTF-8 and cannot recover the original bytes. The replacement follows Unicode's
+    /// "maximal subpart" practice (`b"\xe2\x82"` is one U+FFFD, `b"\xc0\xaf"` two), as Python's
+    /// `decode("utf-8", "replace")` does; AWS documents no granularity, so a function must only rely on U+FFFD
+    /// being there (the middleware refuses such bodies: `APIGatewayRequest.requireUTF8Body`). Only a binary media
+    /// type (REST) or a non-text content type (HTTP API, Function URL) delivers the exact bytes, base64-encoded.
+    static func text(_ body: [UInt8]) -> String {
+        String(decoding: body, as: UTF8.self)
+    }
+
     static func isBinaryForREST(_ request: GatewayRequest, _ api: APIDefinition) -> Bool {
         guard let type = request.mediaType else { return api.binaryMediaTypes.contains("*/*") }
         return api.binaryMediaTypes.contains { MediaType.matches(type, pattern: $0) }
@@ -177,7 +189,8 @@ enum EventBuilder {
     // MARK: payload 2.0
 
     /// Headers lower-cased with repeated ones joined by commas, `Cookie` moved to `cookies`, query parameters joined by
-    /// commas, and the body base64-encoded unless its type is text.
+    /// commas, and the body base64-encoded unless its type is text (then read as UTF-8, invalid bytes replaced:
+    /// ``text(_:)``).
     private static func version2Parts(_ request: GatewayRequest, stamp: RequestStamp)
         -> (headers: JSON, cookies: [String], query: [(String, String)], body: JSON?, encoded: Bool)
     {
@@ -207,7 +220,7 @@ enum EventBuilder {
             return (.strings(joined), cookies, query, nil, false)
         }
         let text = MediaType.isTextForHTTPAPI(request.mediaType)
-        let body: JSON = .string(text ? String(decoding: request.body, as: UTF8.self) : Base64.encode(request.body))
+        let body: JSON = .string(text ? Self.text(request.body) : Base64.encode(request.body))
         return (.strings(joined), cookies, query, body, !text)
     }
 

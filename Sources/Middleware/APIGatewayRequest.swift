@@ -12,6 +12,9 @@ public struct APIGatewayRequest: Sendable {
     public let headerFields: [(name: String, value: String)]
     /// The raw body bytes (base64-decoded when `isBase64Encoded`), or `nil` when the event has no body.
     public let body: [UInt8]?
+    /// Whether the event carried the body base64-encoded (`isBase64Encoded`): then `body` holds the client's bytes
+    /// exactly; otherwise API Gateway has already read them as UTF-8 text (see ``requireUTF8Body()``).
+    public let bodyWasBase64Encoded: Bool
     /// `queryStringParameters` (REST v1 and HTTP v2 both send it; for repeated names, the last value).
     public let queryParameters: [String: String]
 
@@ -54,11 +57,48 @@ public struct APIGatewayRequest: Sendable {
             if object["isBase64Encoded"]?.boolValue == true {
                 guard let decoded = Base64.decode(text.utf8) else { throw invalid }
                 body = decoded
+                bodyWasBase64Encoded = true
             } else {
                 body = Array(text.utf8)
+                bodyWasBase64Encoded = false
             }
         default:
             body = nil
+            bodyWasBase64Encoded = false
+        }
+    }
+
+    /// Refuses (`400 INVALID_INPUT`) a body that is not valid UTF-8 as the client sent it:
+    ///
+    /// - a base64 body (`isBase64Encoded`: a REST API's `BinaryMediaTypes`, an HTTP API's or Function URL's non-text
+    ///   content type) holds the client's bytes, which must be well-formed UTF-8 (RFC 3629: no overlong forms,
+    ///   surrogates, values above U+10FFFF or truncated sequences);
+    /// - a text body has already been decoded by API Gateway, which replaces every ill-formed sequence with U+FFFD
+    ///   (REPLACEMENT CHARACTER) and hands the function valid UTF-8: the original bytes are gone, and U+FFFD is their
+    ///   only trace. A text body holding U+FFFD is refused — a client that means the character itself writes the
+    ///   escape `\ufffd`, which JSON parsing turns into it.
+    ///
+    /// The message is `JSONBody`'s for invalid UTF-8 (what the copilot tools answer for a base64 body), naming no
+    /// byte or position.
+    public func requireUTF8Body() throws(EnvelopeError) {
+        guard let body, !body.isEmpty else { return }
+        if Self.isWellFormedUTF8(body, refusingReplacementCharacter: !bodyWasBase64Encoded) { return }
+        throw EnvelopeError(.invalidInput, JSONBody.message(for: .invalidUTF8))
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (and, with `refusingReplacementCharacter`, hold no U+FFFD).
+    static func isWellFormedUTF8(_ bytes: [UInt8], refusingReplacementCharacter: Bool) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if refusingReplacementCharacter, scalar.value == 0xFFFD { return false }
+            case .emptyInput:
+                return true
+            case .error:
+                return false
+            }
         }
     }
 

@@ -6,7 +6,8 @@ public import Secrets
 internal import WardenJSON
 
 /// The shared chain for the HTTP APIs (participants, intent scoring), as a byte handler: event → CORS → route →
-/// body limit and content type → authentication (JWT or API key, role checked per route) → tenant rate limit →
+/// body limit and content type → authentication (JWT or API key, role checked per route) → body is UTF-8 text
+/// (`APIGatewayRequest.requireUTF8Body`) → tenant rate limit →
 /// route handler in a tenant session → `{ok, data, error, meta}` envelope, with an audit row and a log line.
 /// `StreamingAPIHandler` is the same chain for routes that answer with a stream.
 public struct APIHandler: ByteHandler {
@@ -79,8 +80,8 @@ public struct APIHandler: ByteHandler {
 }
 
 /// The steps both HTTP chains share (`APIHandler`, `StreamingAPIHandler`): opening the event (CORS, preflight),
-/// admitting the call (route, body limit, content type, authentication), running the route's first statements
-/// behind the tenant's token bucket, mapping errors, and the audit row and log line of every call.
+/// admitting the call (route, body limit, content type, authentication, UTF-8 body), running the route's first
+/// statements behind the tenant's token bucket, mapping errors, and the audit row and log line of every call.
 struct APIChain {
     let name: String
     let configuration: FunctionConfiguration
@@ -140,6 +141,7 @@ struct APIChain {
     }
 
     /// The route, its path parameters and the authenticated caller; the audit row learns the caller and tenant.
+    /// A body that is not valid UTF-8 (see `APIGatewayRequest.requireUTF8Body`) is refused once the caller is known.
     func admit<Route: RoutePattern>(
         _ request: APIGatewayRequest, routes: [Route], context: LambdaContext, audit: inout AuditEvent
     ) throws -> (Route, [String: String], Principal) {
@@ -166,6 +168,9 @@ struct APIChain {
         }
         audit.clientID = principal.auditID
         audit.tenant = principal.tenant
+        // After authentication (an anonymous caller learns nothing about how its body is read), before any of the
+        // route's statements: what API Gateway left of invalid UTF-8 never reaches a row.
+        try request.requireUTF8Body()
         return (route, parameters, principal)
     }
 

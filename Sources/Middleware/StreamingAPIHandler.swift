@@ -63,9 +63,9 @@ public struct StreamingAPIRoute: RoutePattern {
     }
 }
 
-/// `APIHandler`'s chain (CORS, routing, body limit, authentication, tenant rate limit, error envelope, audit row
-/// and log line) for routes whose answer is a Lambda response stream behind a Function URL. Every answer is a
-/// stream that begins with the http-integration prelude (status, headers, cookies, then 8 NUL bytes):
+/// `APIHandler`'s chain (CORS, routing, body limit, authentication, UTF-8 body, tenant rate limit, error envelope,
+/// audit row and log line) for routes whose answer is a Lambda response stream behind a Function URL. Every answer
+/// is a stream that begins with the http-integration prelude (status, headers, cookies, then 8 NUL bytes):
 ///
 /// - refusals and failures before the route has produced its stream (`401`, `403`, `404`, `405`, `429`, `500`, …)
 ///   are the usual `{ok:false,…}` envelope with their status; the preflight is `204` with an empty body;

@@ -1,4 +1,5 @@
 import Testing
+import WardenJSON
 
 @testable import Middleware
 
@@ -30,5 +31,71 @@ import Testing
         let request = try APIGatewayRequest(event: Array(event.utf8))
         // REST payload 1.0 `path` never carries the stage: a resource that starts with the stage's name stays whole.
         #expect(request.path == "/prod/calculate_health")
+    }
+
+    // MARK: UTF-8 bodies (issue 14)
+
+    /// An HTTP API event whose body is `body` as text (`isBase64Encoded: false`) or `bytes` base64-encoded.
+    func bodyEvent(text body: String) -> [UInt8] {
+        let escaped = JSON.string(body).serialized()
+        return Array(#"{"version":"2.0","rawPath":"/api/x","requestContext":{"http":{"method":"POST"}},"body":"#.utf8)
+            + escaped + Array(#","isBase64Encoded":false}"#.utf8)
+    }
+
+    func bodyEvent(base64 bytes: [UInt8]) -> [UInt8] {
+        Array(
+            #"{"version":"2.0","rawPath":"/api/x","requestContext":{"http":{"method":"POST"}},"body":"\#(Base64.encode(bytes))","isBase64Encoded":true}"#
+                .utf8
+        )
+    }
+
+    func refusal(_ event: [UInt8]) throws -> EnvelopeError? {
+        let request = try APIGatewayRequest(event: event)
+        do {
+            try request.requireUTF8Body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Ill-formed UTF-8 as a client may send it: a byte that never occurs, an overlong `/`, a UTF-16 surrogate
+    /// encoded in UTF-8, a truncated `€`, a stray continuation byte, a value above U+10FFFF, Latin-1 `é`.
+    static let illFormed: [[UInt8]] = [
+        [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xE9, 0x74, 0xE9],
+    ]
+
+    @Test(arguments: illFormed)
+    func base64BodyWithIllFormedUTF8IsRefused(bad: [UInt8]) throws {
+        let body = Array(#"{"displayName":"Zo"#.utf8) + bad + Array(#""}"#.utf8)
+        let error = try #require(try refusal(bodyEvent(base64: body)))
+        #expect(error.code == .invalidInput)
+        #expect(error.message == "The request body is not valid UTF-8.")
+    }
+
+    @Test(arguments: illFormed)
+    func textBodyWithWhatAPIGatewayLeavesOfIllFormedUTF8IsRefused(bad: [UInt8]) throws {
+        // API Gateway decodes a text body with each ill-formed sequence replaced by U+FFFD.
+        let text = #"{"displayName":"Zo"# + String(decoding: bad, as: UTF8.self) + #""}"#
+        #expect(text.unicodeScalars.contains("\u{FFFD}"))
+        let error = try #require(try refusal(bodyEvent(text: text)))
+        #expect(error.code == .invalidInput)
+        #expect(error.message == "The request body is not valid UTF-8.")
+    }
+
+    @Test func wellFormedBodiesPass() throws {
+        let text = #"{"displayName":"Zoë 😀 日本","note":"\ufffd escaped is fine"}"#
+        #expect(try refusal(bodyEvent(text: text)) == nil)
+        #expect(try refusal(bodyEvent(base64: Array(text.utf8))) == nil)
+        // In a base64 body U+FFFD is a character the client really sent.
+        #expect(try refusal(bodyEvent(base64: Array("{\"a\":\"\u{FFFD}\"}".utf8))) == nil)
+        #expect(try refusal(bodyEvent(text: "")) == nil)
+        let noBody = #"{"version":"2.0","rawPath":"/api/x","requestContext":{"http":{"method":"GET"}},"isBase64Encoded":false}"#
+        #expect(try refusal(Array(noBody.utf8)) == nil)
+    }
+
+    @Test func bodyEncodingIsRecorded() throws {
+        #expect(try APIGatewayRequest(event: bodyEvent(base64: [0x7B, 0x7D])).bodyWasBase64Encoded)
+        #expect(try !APIGatewayRequest(event: bodyEvent(text: "{}")).bodyWasBase64Encoded)
     }
 }

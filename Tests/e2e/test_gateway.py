@@ -291,6 +291,11 @@ def test_rest_binary_media_types_decide_request_and_response_base64(echo_gateway
     assert e["isBase64Encoded"] is True and base64.b64decode(e["body"]) == png
     text = echo(port, "POST", "/test/items", [("Content-Type", "application/json; charset=utf-8")], "{\"é\":1}".encode())["event"]
     assert text["isBase64Encoded"] is False and text["body"] == "{\"é\":1}"
+    # A text body is read as UTF-8, each ill-formed sequence replaced by U+FFFD: the bytes cannot be recovered.
+    broken = b'{"a":"\xff\xc0\xaf\xed\xa0\x80\xe2\x82"}'
+    text = echo(port, "POST", "/test/items", [("Content-Type", "application/json")], broken)["event"]
+    assert text["isBase64Encoded"] is False and text["body"] == broken.decode("utf-8", "replace")
+    assert text["body"] == '{"a":"' + "\ufffd" * 7 + '"}'
     # A base64 response is decoded when the request's first Accept type is a binary media type ...
     resp = {"statusCode": 200, "headers": {"Content-Type": "image/png"}, "body": base64.b64encode(png).decode(),
             "isBase64Encoded": True}

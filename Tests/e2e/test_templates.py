@@ -378,6 +378,42 @@ def test_parity_check_notices_a_difference(tmp_path):
         assert any(terraform[fn] != sam[fn] for fn in FUNCTIONS), pattern
 
 
+# --- request bodies (issue 14: invalid UTF-8) ----------------------------------------------------------------------
+
+def terraform_resources(directory=TERRAFORM):
+    """{(type, name): body} of every resource of the Terraform configuration."""
+    import hcl2
+    resources = {}
+    for path in sorted(directory.glob("*.tf")):
+        with path.open() as f:
+            parsed = hcl2.load(f)
+        for block in parsed.get("resource", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    resources[(kind, name)] = body
+    return resources
+
+
+def test_copilot_rest_api_passes_json_bodies_as_binary():
+    """The copilot signs the raw body bytes. A REST API reads a text body as UTF-8 with invalid bytes replaced by
+    U+FFFD, so both templates declare `application/json` a binary media type of the copilot API: the body reaches
+    the function base64-encoded and unchanged (docs/ARCHITECTURE.md, "Request bodies"). SAM writes `/` as `~1`;
+    Terraform redeploys the stage when the list changes (SAM's deployment id follows its definition by itself)."""
+    doc = sam_template()
+    rest = {k: r["Properties"] for k, r in doc["Resources"].items() if r["Type"] == "AWS::Serverless::Api"}
+    assert list(rest) == ["CopilotApi"]
+    sam = [t.replace("~1", "/") for t in rest["CopilotApi"]["BinaryMediaTypes"]]
+    assert sam == ["application/json"]
+    http = [r["Properties"] for r in doc["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi"]
+    assert http and all("BinaryMediaTypes" not in p for p in http)  # HTTP APIs have no such setting
+    resources = terraform_resources()
+    api = resources[("aws_api_gateway_rest_api", "copilot")]
+    types = _hcl_value(api["binary_media_types"])  # a one-element list comes back unwrapped
+    assert ([types] if isinstance(types, str) else types) == sam
+    triggers = _hcl_value(_hcl_value(resources[("aws_api_gateway_deployment", "copilot")]["triggers"])["redeployment"])
+    assert "aws_api_gateway_rest_api.copilot.binary_media_types" in triggers, triggers
+
+
 # --- alarms (issue 8: the functions' EMF metrics, namespace Warden) --------------------------------------------------
 
 ALARMS = {"unauthorized-burst": ("Unauthorized", 60), "errors": ("Errors", 300)}

@@ -6,6 +6,9 @@
 
 resource "aws_api_gateway_rest_api" "copilot" {
   name = "${var.name_prefix}-copilot"
+  # The signature covers the body's raw bytes: as a binary media type the JSON body reaches the function
+  # base64-encoded and unchanged, never re-read as UTF-8 text with invalid bytes replaced by U+FFFD (template.yaml).
+  binary_media_types = ["application/json"]
   endpoint_configuration {
     types = ["REGIONAL"]
   }
@@ -44,7 +47,9 @@ resource "aws_api_gateway_integration" "tool" {
 resource "aws_api_gateway_deployment" "copilot" {
   rest_api_id = aws_api_gateway_rest_api.copilot.id
   triggers = {
-    redeployment = sha1(jsonencode([local.rest_routes, [for k, i in aws_api_gateway_integration.tool : i.uri]]))
+    redeployment = sha1(jsonencode([
+      local.rest_routes, [for k, i in aws_api_gateway_integration.tool : i.uri], aws_api_gateway_rest_api.copilot.binary_media_types,
+    ]))
   }
   lifecycle {
     create_before_destroy = true
