@@ -35,8 +35,9 @@ public enum ParticipantInput {
         }
     }
 
-    /// A plausible email address, lower-cased (ASCII) so duplicates are found whatever the case: exactly one `@`,
-    /// a non-empty local part, a domain with an inner dot, no spaces or control characters, at most 254 bytes.
+    /// A plausible email address, lower-cased in ASCII only (otherwise stored as sent): exactly one `@`, a non-empty
+    /// local part, a domain with an inner dot, no spaces or control characters, at most 254 bytes. Duplicates are
+    /// found by the database, whose unique index folds Unicode case and normalization (migration 13).
     public static func email(_ value: JSON?) throws(EnvelopeError) -> String {
         let invalid = EnvelopeError(.invalidInput, "email must be a valid email address.")
         guard case .string(let text)? = value else {

@@ -406,6 +406,7 @@ public enum Migrations {
         retention,
         idempotency,
         enrichmentRetry,
+        emailFolding,
         frontEndTables,
     ]
 

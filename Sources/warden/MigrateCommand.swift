@@ -26,7 +26,15 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         let database = try Database(url: try Self.url(databaseURL))
-        let applied = try Migrations.apply(to: database)
+        let applied: [Int]
+        do {
+            applied = try Migrations.apply(to: database)
+        } catch {
+            // An operator's tool: the server's message says which migration refused and why (e.g. migration 13's
+            // count of participants whose addresses collide once folded), never a secret.
+            FileHandle.standardError.write(Data("migrate: \(error.description): \(error.detail)\n".utf8))
+            throw ExitCode.failure
+        }
         print(applied.isEmpty ? "migrate: schema up to date" : "migrate: applied \(applied.map(String.init).joined(separator: ", "))")
         if seed {
             try DemoData.load(into: database)

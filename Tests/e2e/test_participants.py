@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import subprocess
 import time
 import urllib.parse
 import uuid
@@ -12,7 +13,7 @@ import uuid
 import pg8000.dbapi
 import pytest
 
-from conftest import ROOT, Emulator, connect, snapshot
+from conftest import ROOT, WARDEN, Emulator, connect, snapshot
 
 BOOTSTRAP = ROOT / "dist" / "participants" / "bootstrap"
 JWT_SECRET = "participants-e2e-jwt-secret-0123456789abcdef"
@@ -268,3 +269,129 @@ def test_the_functions_role_may_not_delete_or_cross_tenants(api, function_url):
         conn.rollback()
     finally:
         conn.close()
+
+
+def stored(email):
+    """An address as the API stores it: as sent, but for A-Z lower-cased."""
+    return "".join(c.lower() if "A" <= c <= "Z" else c for c in email)
+
+
+def live_rows(db, org, meeting):
+    cur = db.cursor()
+    cur.execute("SELECT id, email FROM meeting_participants WHERE organization_id = %s AND meeting_id = %s "
+                "AND enrichment_status <> 'deleted' ORDER BY id", (org, meeting))
+    return [tuple(r) for r in cur.fetchall()]
+
+
+# (first address, variants that are the same address up to case and Unicode normalization)
+FOLDED = [
+    ("\u00d6rjan@acme.example", [                 # Ö precomposed (NFC)
+        "\u00f6rjan@acme.example",                 # ö: Unicode case
+        "O\u0308rjan@acme.example",                # O + combining diaeresis (NFD)
+        "o\u0308RJAN@Acme.Example",                # NFD, lower case, ASCII case elsewhere
+        "\u00d6RJAN@ACME.EXAMPLE",                 # ASCII case
+    ]),
+    ("e\u0301mile@acme.example", [                 # é decomposed (NFD) first
+        "\u00e9mile@acme.example",                 # é precomposed (NFC)
+        "\u00c9mile@acme.example",                 # É (NFC, upper case)
+        "E\u0301MILE@acme.example",                # É decomposed
+    ]),
+    ("stra\u00dfe.\u03c3\u03bf\u03c6\u03af\u03b1@acme.example", [  # non-Latin lower case
+        "STRA\u00dfE.\u03a3\u039f\u03a6\u038a\u0391@acme.example",     # Greek capitals (Ί precomposed)
+    ]),
+    ("karl.fiona@acme.example", [
+        "\u212aarl.fiona@acme.example",             # KELVIN SIGN (compatibility equivalent of K)
+        "karl.\ufb01ona@acme.example",              # the ligature ﬁ
+        "\uff4barl.fiona@acme.example",             # full-width k
+    ]),
+]
+
+
+@pytest.mark.parametrize("first,variants", FOLDED, ids=["nfc-o-umlaut", "nfd-e-acute", "greek-sharp-s", "compat"])
+def test_duplicates_fold_unicode_case_and_normalization(api, db, first, variants):
+    """Red-team finding (issue 14): an address is the same whatever its case, in Unicode too, and whatever its Unicode
+    normalization; each variant is a 409 that changes nothing. The stored address stays as it was sent."""
+    meeting = f"mtg_fold_{uuid.uuid4().hex[:8]}"
+    row = create(api, meeting=meeting, email=first)
+    assert row["email"] == stored(first)
+    before = snapshot(db, TABLES)
+    for email in variants:
+        status, env = call(api, "POST", "/api/participants", body=new(meeting=meeting, email=email, displayName="Dup"))
+        assert (status, env["ok"], env["data"], (env["error"] or {}).get("code")) == (409, False, None, "CONFLICT"), email
+        assert env["error"]["message"] == "This meeting already has a participant with this email."
+        assert snapshot(db, TABLES) == before, email
+    assert live_rows(db, "org_p_acme", meeting) == [(row["id"], stored(first))]
+    # Rectifying another participant of the meeting into a variant is the same conflict; nothing changes.
+    other = create(api, meeting=meeting, email="someone.else@acme.example")
+    before = snapshot(db, TABLES)
+    for email in variants:
+        status, env = call(api, "PUT", f"/api/participants/{other['id']}", body={"email": email})
+        assert (status, env["ok"], (env["error"] or {}).get("code")) == (409, False, "CONFLICT"), email
+        assert snapshot(db, TABLES) == before, email
+    # Another meeting, or the same meeting of another organization, is a different participant.
+    for email in variants[:1]:
+        assert call(api, "POST", "/api/participants", body=new(meeting=meeting + "-2", email=email))[0] == 201
+        assert call(api, "POST", "/api/participants", "user_p_bob", body=new(meeting=meeting, email=email))[0] == 201
+    # The participant may rectify its own address into a variant (no one else's), stored as sent.
+    status, env = call(api, "PUT", f"/api/participants/{row['id']}", body={"email": variants[0]})
+    assert status == 200 and env["data"]["email"] == stored(variants[0])
+    assert live_rows(db, "org_p_acme", meeting) == [(row["id"], stored(variants[0])), (other["id"], other["email"])]
+    # Once erased, the address is free again.
+    assert call(api, "POST", f"/api/participants/{row['id']}/erase")[0] == 200
+    assert create(api, meeting=meeting, email=variants[-1])["email"] == stored(variants[-1])
+
+
+def test_distinct_addresses_stay_distinct(api):
+    """Folding is no wider than case and normalization: addresses that differ otherwise are two participants."""
+    meeting = f"mtg_fold_{uuid.uuid4().hex[:8]}"
+    for email in ("o\u0308rjan@acme.example", "orjan@acme.example", "\u00f8rjan@acme.example", "strasse@acme.example",
+                  "stra\u00dfe@acme.example", "\u0131lker@acme.example", "ilker@acme.example"):
+        status, env = call(api, "POST", "/api/participants", body=new(meeting=meeting, email=email))
+        assert status == 201 and env["data"]["email"] == email, email
+
+
+def test_migration_13_stops_on_existing_folded_duplicates_and_changes_nothing(private_cluster):
+    """Migration 13 on a database that already holds live participants whose addresses differ only in case or
+    normalization (possible before it): the migration stops, names the colliding participants by id only, and
+    changes nothing; once the organization has resolved them, it applies."""
+    conn = connect(private_cluster.owner_url)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("DROP INDEX meeting_participants_org_meeting_email_key_uq")
+    cur.execute("DELETE FROM warden_schema_migrations WHERE version = 13")
+    cur.execute("INSERT INTO meeting_participants (organization_id, meeting_id, email) VALUES "
+                "('org_m', 'm1', %s), ('org_m', 'm1', %s), ('org_m', 'm1', 'other@acme.example'), "
+                "('org_m', 'm2', %s), ('org_n', 'm1', %s) RETURNING id",
+                ("\u00d6rjan@acme.example", "o\u0308rjan@acme.example", "\u00f6rjan@acme.example", "\u00f6rjan@acme.example"))
+    ids = [r[0] for r in cur.fetchall()]
+    before = snapshot(conn, TABLES)
+
+    def migrate():
+        return subprocess.run([str(WARDEN), "migrate", "--database-url", private_cluster.owner_url],
+                              capture_output=True, text=True)
+
+    def indexes():
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'meeting_participants' AND indexname LIKE '%email%'")
+        return sorted(r[0] for r in cur.fetchall())
+
+    out = migrate()
+    assert out.returncode != 0 and "applied" not in out.stdout
+    assert "orjan" not in (out.stdout + out.stderr).lower()
+    # The reason is in the server's log: the count and the ids, never an address.
+    log = (private_cluster.dir / "log").read_text(errors="replace")
+    assert f"migration 13: 1 group(s) of live participants of one meeting have e-mail addresses that differ only in " \
+           f"case or Unicode normalization (participant ids: {ids[0]}, {ids[1]})" in log
+    cur.execute("SELECT count(*) FROM warden_schema_migrations WHERE version = 13")
+    assert cur.fetchone()[0] == 0
+    assert indexes() == ["meeting_participants_org_meeting_email_uq"]
+    assert snapshot(conn, TABLES) == before
+    # Resolved (one of the two erased, as the API's erase does): the migration applies, and the index folds.
+    cur.execute("UPDATE meeting_participants SET email = '[deleted]', display_name = '[deleted]', "
+                "enrichment_status = 'deleted' WHERE id = %s", (ids[1],))
+    out = migrate()
+    assert out.returncode == 0 and "applied 13" in out.stdout, out.stderr
+    assert indexes() == ["meeting_participants_org_meeting_email_key_uq", "meeting_participants_org_meeting_email_uq"]
+    with pytest.raises(pg8000.dbapi.DatabaseError):
+        cur.execute("INSERT INTO meeting_participants (organization_id, meeting_id, email) VALUES ('org_m', 'm1', %s)",
+                    ("\u00d6RJAN@acme.example",))
+    conn.close()

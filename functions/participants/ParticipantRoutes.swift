@@ -36,7 +36,8 @@ enum ParticipantRoutes {
         return RouteResponse(data: .array(page.map(ParticipantRow.json)), meta: ["pagination": pagination])
     }
 
-    /// `POST /api/participants`: 201 with the new row; 409 when the meeting already has this email.
+    /// `POST /api/participants`: 201 with the new row; 409 when the meeting already has this email (compared up to
+    /// Unicode case and normalization).
     @Sendable static func create(_ call: RouteRequest) throws -> RouteResponse {
         let input = try NewParticipant(try call.jsonBody())
         let rows: PGRows
@@ -53,12 +54,14 @@ enum ParticipantRoutes {
         } catch {
             throw mapped(error, call)
         }
-        // ON CONFLICT DO NOTHING: no row means the (organization, meeting, email) triple exists already.
+        // ON CONFLICT DO NOTHING: no row means the meeting already has a live participant with this address, up to
+        // Unicode case and normalization (migration 13).
         guard let row = rows.first else { throw duplicate }
         return RouteResponse(status: 201, data: ParticipantRow.json(row))
     }
 
-    /// `PUT /api/participants/{id}`: rectifies display name, email, response status, optional flag.
+    /// `PUT /api/participants/{id}`: rectifies display name, email, response status, optional flag; an email that
+    /// another live participant of the meeting has (up to Unicode case and normalization) is a unique violation: 409.
     @Sendable static func update(_ call: RouteRequest) throws -> RouteResponse {
         let id = try participantID(call)
         let change = try ParticipantChange(try call.jsonBody())

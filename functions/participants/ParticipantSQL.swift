@@ -36,13 +36,16 @@ enum ParticipantSQL {
         """#
     )
 
-    /// Creates a participant; no row when (organization, meeting, email) exists already among live rows.
+    /// Creates a participant; no row when the meeting already has a live participant with this address up to
+    /// Unicode case and normalization (migration 13's unique index on the folded address). `ON CONFLICT` names no
+    /// target, so it covers every unique index: that one and migration 6's on the address as stored (the id comes
+    /// from a sequence and never conflicts).
     static let insert = SQL(
         #"""
         INSERT INTO meeting_participants AS p (organization_id, meeting_id, meeting_title, meeting_date_time,
             meeting_platform, email, display_name, response_status, is_organizer, is_optional)
         VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8, $9::bool, $10::bool)
-        ON CONFLICT (organization_id, meeting_id, email) WHERE enrichment_status <> 'deleted' DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING p.id, p.organization_id, p.meeting_id, p.meeting_title,
                to_char(p.meeting_date_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), p.meeting_platform,
                p.email, p.display_name, p.response_status, p.is_organizer, p.is_optional, p.contact_id,
