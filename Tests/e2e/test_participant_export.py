@@ -6,7 +6,9 @@ from the raw chunked HTTP response: the whole organization as NDJSON in id order
 for byte against the database; an export over 6 MB arrives whole; other organizations never appear; refused tokens
 get the 401 envelope and nothing more; preflight, 405 and the audit rows; and a failure midway (the table locked
 after the first chunk, so the next page waits for the function's deadline) ends with the error trailers and no
-summary line."""
+summary line. An export larger than one response (the byte budget, the invocation's time; 50 000 participants over
+20 MiB) comes in parts joined by continuation cursors, every row exactly once; hostile cursors and invalid settings
+are refused."""
 import base64
 import hashlib
 import hmac
@@ -14,6 +16,7 @@ import json
 import socket
 import threading
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -28,7 +31,9 @@ ORIGIN = "http://localhost:3000"
 PATH = "/api/participants/export"
 DELIMITER = b"\x00" * 8
 TABLES = ["meeting_participants", "participant_enrichment_history"]
-USERS = {"user_x_alice": "org_x_acme", "user_x_bob": "org_x_globex", "user_x_big": "org_x_big"}
+USERS = {"user_x_alice": "org_x_acme", "user_x_bob": "org_x_globex", "user_x_big": "org_x_big",
+         "user_x_pages": "org_x_pages"}
+PAGES_ROWS = 45
 ACME_ROWS = 1234  # three pages of 500
 BIG_ROWS = 25_000
 SIX_MB = 6 * 1024 * 1024
@@ -57,9 +62,11 @@ def token(sub, aud=AUDIENCE, lifetime=600, secret=JWT_SECRET, alg="HS256"):
     return f"{h}.{p}.{b64url(sig)}"
 
 
-def event(method="GET", path=PATH, headers=None, body=None):
+def event(method="GET", path=PATH, headers=None, body=None, query=None):
     """A Function URL event (payload format 2.0, routeKey and stage `$default`)."""
-    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+    return {"version": "2.0", "routeKey": "$default", "rawPath": path,
+            "rawQueryString": urllib.parse.urlencode(query or {}),
+            **({"queryStringParameters": query} if query else {}),
             "headers": {k.lower(): v for k, v in (headers or {}).items()},
             "requestContext": {"accountId": "anonymous", "apiId": "urlid", "domainName": "urlid.lambda-url.eu-central-1.on.aws",
                                "domainPrefix": "urlid", "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
@@ -199,6 +206,12 @@ def seeded(db):
         INSERT INTO meeting_participants (organization_id, meeting_id, meeting_title, email, display_name)
         SELECT 'org_x_globex', 'mtg_' || g, 'Globex secret planning ' || g, 'secret' || g || '@globex.example', 'Hidden ' || g
         FROM generate_series(1, 300) g""")
+    # pages: titles of varying length, so that a small byte budget ends responses at different rows of a page.
+    cur.execute("""
+        INSERT INTO meeting_participants (organization_id, meeting_id, meeting_title, email, display_name)
+        SELECT 'org_x_pages', 'mtg_' || mod(g, 4), 'Pages ' || repeat('é', mod(g * 37, 200)) || ' ' || g,
+               'page' || g || '@pages.example', 'Page ' || g
+        FROM generate_series(1, %s) g""", (PAGES_ROWS,))
     # big: 25 000 participants with long titles, well over the 6 MB of a buffered response (under the 20 MiB
     # streaming limit of `warden emulate`, as of Lambda's default).
     cur.execute("""
@@ -371,7 +384,8 @@ def test_a_failure_midway_ends_with_the_error_trailers(seeded, function_url, dat
     line never comes, and what did arrive is a correct prefix of the export. The same process then exports fine."""
     fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participant_export", timeout=4,
                   env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_AUDIENCE": AUDIENCE,
-                       "EXPORT_PAGE_SIZE": "100"})
+                       # The time reserve would end the response with a continuation before the blocked page.
+                       "EXPORT_PAGE_SIZE": "100", "EXPORT_TIME_RESERVE_MS": "0"})
     rows = database_rows(seeded, "org_x_big")
     try:
         for attempt in range(3):
@@ -413,5 +427,155 @@ def test_a_failure_midway_ends_with_the_error_trailers(seeded, function_url, dat
         again = invoke_stream(fn, event(headers=bearer("user_x_alice")))
         assert again.code == 200 and not again.trailers
         assert json.loads(again.lines()[-1]) == {"exportComplete": True, "participants": ACME_ROWS}
+    finally:
+        fn.stop()
+
+
+# ------------------------------------------------------------------------------------------- continuation (issue 14)
+def cursor_after(pid):
+    """The cursor as the function spells it (opaque to clients; here to aim past the end)."""
+    return b64url(b"export:%d" % pid)
+
+
+def export_in_parts(fn, user, max_parts=100):
+    """Follows the continuation cursors from the first response to the complete one: the responses, in order."""
+    parts, query = [], None
+    for _ in range(max_parts):
+        got = invoke_stream(fn, event(headers=bearer(user), query=query))
+        assert got.code == 200 and not got.trailers, (got.code, got.trailers, got.body[-300:])
+        parts.append(got)
+        final = json.loads(got.lines()[-1])
+        if final["exportComplete"]:
+            return parts
+        query = {"cursor": final["nextCursor"]}
+    raise AssertionError(f"no complete response in {max_parts}")
+
+
+def check_parts(parts, rows):
+    """Every row exactly once, in id order, byte for byte; each response's final line counts its own rows and only
+    the last one says complete."""
+    body = b""
+    for number, got in enumerate(parts, 1):
+        lines = got.lines()
+        final = json.loads(lines[-1])
+        complete = number == len(parts)
+        assert final["exportComplete"] is complete and final["participants"] == len(lines) - 1, (number, final)
+        if complete:
+            assert final == {"exportComplete": True, "participants": len(lines) - 1}
+        else:
+            assert set(final) == {"exportComplete", "participants", "nextCursor"} and final["participants"] >= 1
+        body += b"".join(line + b"\n" for line in lines[:-1])
+    assert body == b"".join(expected_line(r) for r in rows)
+
+
+def test_an_export_over_the_byte_budget_continues_with_a_cursor_until_complete(seeded, function_url, tmp_path):
+    """Red-team finding (issue 14): Lambda ends a streamed response at 20 MiB mid-row. Each response stops at a row
+    boundary before its byte budget (here 2 KiB instead of 16 MiB) with a cursor; following the cursors yields every
+    row exactly once, in order, and the last response says complete."""
+    budget = 2048
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participant_export", timeout=30,
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_AUDIENCE": AUDIENCE,
+                       "EXPORT_RESPONSE_BUDGET_BYTES": str(budget), "EXPORT_PAGE_SIZE": "7"})
+    try:
+        rows = database_rows(seeded, "org_x_pages")
+        assert len(rows) == PAGES_ROWS
+        before = snapshot(seeded, TABLES)
+        parts = export_in_parts(fn, "user_x_pages")
+        assert len(parts) >= 3, [len(p.body) for p in parts]  # at least two continuations
+        assert all(len(p.body) <= budget for p in parts), [len(p.body) for p in parts]
+        # Responses end mid-page too (the rest of the page comes with the next response).
+        assert any(json.loads(p.lines()[-1])["participants"] % 7 for p in parts[:-1])
+        check_parts(parts, rows)
+        assert snapshot(seeded, TABLES) == before
+        # Each response is audited as a successful call.
+        assert all(audit_rows(seeded, p.headers["x-amzn-requestid"]) ==
+                   [("user:user_x_pages", "org_x_pages", "participant_export", f"GET {PATH}", "ok", 200)] for p in parts)
+        # A cursor past the last participant: the export is complete, with no row.
+        last = cursor_after(rows[-1][0])
+        got = invoke_stream(fn, event(headers=bearer("user_x_pages"), query={"cursor": last}))
+        assert got.code == 200 and got.body == b'{"exportComplete":true,"participants":0}\n'
+    finally:
+        fn.stop()
+
+
+def test_50000_participants_over_20_mib_export_whole_in_parts_at_the_default_budget(export, seeded):
+    """The red team's case: 50 000 participants, about 24 MB of NDJSON, more than Lambda's (and `warden emulate`'s)
+    20 MiB per streamed response. With the default budget (16 MiB) the first response stops at a row boundary with a
+    cursor, the second completes the export; no response is cut."""
+    cur = seeded.cursor()
+    cur.execute("""
+        INSERT INTO meeting_participants (organization_id, meeting_id, meeting_title, email, display_name, response_status)
+        SELECT 'org_x_huge', 'mtg_' || mod(g, 700), repeat('Annual enterprise renewal negotiation and roadmap ', 3) || g,
+               'attendee' || g || '@huge.example', 'Attendee ' || g, 'accepted'
+        FROM generate_series(1, 50000) g""")
+    cur.execute("INSERT INTO organization_members (user_id, organization_id) VALUES ('user_x_huge', 'org_x_huge') "
+                "ON CONFLICT (user_id) DO UPDATE SET organization_id = EXCLUDED.organization_id")
+    rows = database_rows(seeded, "org_x_huge")
+    expected = b"".join(expected_line(r) for r in rows)
+    assert len(expected) > 20 * 1024 * 1024, len(expected)
+    parts = export_in_parts(export, "user_x_huge")
+    assert len(parts) == 2, [len(p.body) for p in parts]
+    assert len(parts[0].body) <= 16 * 1024 * 1024 < len(parts[0].body) + 1024, len(parts[0].body)
+    check_parts(parts, rows)
+
+
+def test_a_response_ends_with_a_cursor_when_the_invocation_runs_short_of_time(seeded, function_url, tmp_path):
+    """No page is read once less than `EXPORT_TIME_RESERVE_MS` is left of the invocation (here always: the reserve
+    exceeds the timeout), so each response carries its first page and a cursor; the cursors still yield the whole
+    export."""
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participant_export", timeout=3,
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_AUDIENCE": AUDIENCE,
+                       "EXPORT_PAGE_SIZE": "10", "EXPORT_TIME_RESERVE_MS": "900000"})
+    try:
+        rows = database_rows(seeded, "org_x_pages")
+        parts = export_in_parts(fn, "user_x_pages")
+        assert [json.loads(p.lines()[-1])["participants"] for p in parts] == [10, 10, 10, 10, 5]
+        check_parts(parts, rows)
+    finally:
+        fn.stop()
+
+
+HOSTILE_CURSORS = [
+    "", "!!", "a" * 65, "' OR 1=1 --", "../../etc/passwd", "ZXhwb3J0OjU=", "ZXhwb3J0OjV",  # padding; non-canonical bits
+    b64url(b"5"), b64url(b"12"),                                   # the list's cursor (counts downwards)
+    b64url(b"export:0"), b64url(b"export:-3"), b64url(b"export:007"), b64url(b"export:abc"), b64url(b"export:"),
+    b64url(b"export:99999999999999999999"), b64url(b"export:5 "), b64url(b"export:5\x00"), b64url(b"export:\xff"),
+    b64url(b"Export:5"), base64.b64encode(b"export:5>>?").decode(),  # + and / of standard base64
+    "\uff3a\uff38",                                                 # full-width letters
+]
+
+
+@pytest.mark.parametrize("cursor", HOSTILE_CURSORS)
+def test_a_hostile_cursor_is_refused_and_changes_nothing(export, seeded, cursor):
+    before = snapshot(seeded, TABLES)
+    got = invoke_stream(export, event(headers=bearer("user_x_pages"), query={"cursor": cursor}))
+    assert got.code == 400 and not got.trailers
+    assert got.prelude["headers"]["Content-Type"] == "application/json"
+    assert got.envelope == {"ok": False, "data": None,
+                            "error": {"code": "INVALID_INPUT", "message": "The cursor is not valid."}}
+    assert b"page" not in got.body
+    assert snapshot(seeded, TABLES) == before
+    assert audit_rows(seeded, got.headers["x-amzn-requestid"]) == [
+        ("user:user_x_pages", "org_x_pages", "participant_export", f"GET {PATH}", "INVALID_INPUT", 400)]
+
+
+@pytest.mark.parametrize("name,value", [
+    ("EXPORT_RESPONSE_BUDGET_BYTES", "0"), ("EXPORT_RESPONSE_BUDGET_BYTES", "1023"),
+    ("EXPORT_RESPONSE_BUDGET_BYTES", "16777217"), ("EXPORT_RESPONSE_BUDGET_BYTES", "20MiB"),
+    ("EXPORT_TIME_RESERVE_MS", "-1"), ("EXPORT_TIME_RESERVE_MS", "900001"), ("EXPORT_TIME_RESERVE_MS", "5s"),
+    ("EXPORT_PAGE_SIZE", "0"), ("EXPORT_PAGE_SIZE", "5001"), ("EXPORT_PAGE_SIZE", " 500"),
+])
+def test_an_invalid_setting_fails_initialization(seeded, function_url, tmp_path, name, value):
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participant_export-bad", timeout=10,
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, name: value})
+    try:
+        before = snapshot(seeded, TABLES)
+        _, _, out = fn.invoke(event(headers=bearer("user_x_pages")))
+        error = json.loads(out)
+        assert error["errorType"] == "Runtime.ConfigurationError", error
+        low, high = {"EXPORT_RESPONSE_BUDGET_BYTES": (1024, 16777216), "EXPORT_TIME_RESERVE_MS": (0, 900000),
+                     "EXPORT_PAGE_SIZE": (1, 5000)}[name]
+        assert error["errorMessage"] == f"Configuration error: {name} must be a whole number from {low} to {high}"
+        assert snapshot(seeded, TABLES) == before
     finally:
         fn.stop()
