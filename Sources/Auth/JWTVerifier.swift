@@ -16,6 +16,11 @@ public struct JWTVerifier: Sendable {
     /// be read differently by another parser), nesting is shallow.
     static let parseOptions = JSONParseOptions(maxDepth: 16, rejectDuplicateKeys: true)
 
+    /// Clock skew tolerated unless configured otherwise, in seconds.
+    public static let defaultLeewaySeconds: Int64 = 30
+    /// Largest clock skew a setting may ask for, in seconds: a leeway extends every token's lifetime by as much.
+    public static let maximumLeewaySeconds: Int64 = 300
+
     private let hmacSecret: [UInt8]?
     /// The JWKS that `RS256` and `ES256` tokens are verified against.
     public let keySet: JWKSet?
@@ -42,7 +47,7 @@ public struct JWTVerifier: Sendable {
     ///   - maxTokenBytes: longer tokens are refused with `.tooLarge` before any decoding.
     public init(
         hmacSecret: [UInt8]? = nil, keySet: JWKSet? = nil, issuer: String? = nil, audience: String? = nil,
-        leewaySeconds: Int64 = 30, maxTokenBytes: Int = 8192
+        leewaySeconds: Int64 = defaultLeewaySeconds, maxTokenBytes: Int = 8192
     ) {
         let secret = hmacSecret.flatMap { $0.count >= Self.minimumHMACSecretBytes ? $0 : nil }
         self.hmacSecret = secret
@@ -60,6 +65,16 @@ public struct JWTVerifier: Sendable {
             }
         }
         self.allowedAlgorithms = allowed
+    }
+
+    /// The leeway a setting (such as `JWT_CLOCK_LEEWAY_SECONDS`) asks for: a whole number of seconds from 0 to
+    /// `maximumLeewaySeconds`, in ASCII decimal digits only (no sign, space, fraction or unit), else `nil`.
+    public static func leewaySeconds(setting: String) -> Int64? {
+        let digits = setting.utf8
+        guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let seconds = Int64(setting), seconds <= maximumLeewaySeconds
+        else { return nil }
+        return seconds
     }
 
     /// Verifies `token` at time `nowSeconds` (seconds since the epoch) and returns its claims.

@@ -76,6 +76,33 @@ struct JWTVerifierTests {
         #expect(T.rejection(negative, T.hs256(payload: T.payload(exp: "\(T.now)"))) == .expired)
     }
 
+    /// A token that expired 10 s ago, or becomes valid in 10 s: inside the default 30 s, outside a leeway of 0.
+    @Test func tenSecondsOfSkewPassOnlyWithALeeway() {
+        let expired = T.hs256(payload: T.payload(exp: "\(T.now - 10)"))
+        let early = T.hs256(payload: T.payload(nbf: "\(T.now + 10)"))
+        let byDefault = JWTVerifier(hmacSecret: T.secret)
+        #expect(byDefault.leewaySeconds == JWTVerifier.defaultLeewaySeconds && JWTVerifier.defaultLeewaySeconds == 30)
+        #expect(T.rejection(byDefault, expired) == nil)
+        #expect(T.rejection(byDefault, early) == nil)
+        let strict = JWTVerifier(hmacSecret: T.secret, leewaySeconds: 0)
+        #expect(T.rejection(strict, expired) == .expired)
+        #expect(T.rejection(strict, early) == .notYetValid)
+    }
+
+    @Test(arguments: [("0", Int64?.some(0)), ("30", 30), ("300", 300), ("007", 7), ("5", 5)])
+    func leewaySettings(setting: String, expected: Int64?) {
+        #expect(JWTVerifier.leewaySeconds(setting: setting) == expected)
+    }
+
+    /// Anything but 0–300 in plain ASCII digits is refused (the caller fails initialization; no silent default).
+    @Test(arguments: [
+        "", "-1", "301", "1000", "99999999999999999999", "+30", " 30", "30 ", "30s", "3.5", "1e2", "0x1e", "thirty",
+        "\u{FF13}\u{FF10}", "\u{0663}\u{0660}", "30\u{0}",
+    ])
+    func invalidLeewaySettings(setting: String) {
+        #expect(JWTVerifier.leewaySeconds(setting: setting) == nil)
+    }
+
     @Test func fractionalTimesNeverWidenValidity() throws {
         let claims = try verifier.verify(
             token: T.hs256(payload: T.payload(exp: "\(T.now + 10).9", nbf: "\(T.now - 10).2", iat: "\(T.now).5")),

@@ -197,3 +197,69 @@ def test_no_token_or_key_in_any_log_line(api, rsa_key, database_url):
     text = hs.output() + rs.output()
     for value in (token, token.split(".")[2], key, key.split("_")[2], JWT_SECRET, "alice@example.com"):
         assert value not in text
+
+
+PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
+EXPORT = ROOT / "dist" / "participant_export" / "bootstrap"
+LEEWAY_TABLES = ["organization_members", "api_keys", "meeting_participants"]
+
+
+def participants_fn(tmp_path, function_url, name, **env):
+    return Emulator(PARTICIPANTS, tmp_path=tmp_path, name=name,
+                    env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_ISSUER": ISSUER,
+                         "JWT_AUDIENCE": "authenticated", **env})
+
+
+def test_the_clock_leeway_is_a_setting(orgs, function_url, db, tmp_path):
+    """Red-team finding (issue 14): the leeway for `exp`, `nbf` and `iat` is `JWT_CLOCK_LEEWAY_SECONDS` (default
+    30 s). A token that expired 10 s ago, or becomes valid in 10 s, passes with 30 and is refused with 0 — through
+    the packaged participants bootstrap, on a route that writes, so a refusal provably changes nothing."""
+    now = int(time.time())
+    expired = hs256(claims("user_alice", exp=now - 10, iat=now - 600))
+    early = hs256(claims("user_alice", nbf=now + 10))
+    fresh = hs256(claims("user_alice"))
+
+    def create(fn, token):
+        body = json.dumps({"meetingId": f"mtg_leeway_{uuid.uuid4().hex[:8]}", "email": "leeway@acme.example"})
+        return call(fn, "POST", "/api/participants", {"Authorization": f"Bearer {token}",
+                                                      "Content-Type": "application/json"}, body)
+
+    for setting in (None, "30"):
+        fn = participants_fn(tmp_path, function_url, "participants-leeway",
+                             **({"JWT_CLOCK_LEEWAY_SECONDS": setting} if setting else {}))
+        try:
+            for token in (expired, early):
+                status, env = create(fn, token)
+                assert status == 201 and env["data"]["organizationId"] == "org_acme", (setting, env)
+        finally:
+            fn.stop()
+    fn = participants_fn(tmp_path, function_url, "participants-no-leeway", JWT_CLOCK_LEEWAY_SECONDS="0")
+    try:
+        before = snapshot(db, LEEWAY_TABLES)
+        for token in (expired, early):
+            status, env = create(fn, token)
+            assert (status, env["ok"], env["data"], env["error"]) == (401, False, None, {
+                "code": "UNAUTHORIZED", "message": "Missing, invalid or expired token."}), env
+        assert snapshot(db, LEEWAY_TABLES) == before
+        assert create(fn, fresh)[0] == 201
+    finally:
+        fn.stop()
+
+
+@pytest.mark.parametrize("value", ["-1", "301", "1000", "30s", "1e2", "+30", " 30", "3.5", "thirty", "\uff13\uff10"])
+def test_an_invalid_clock_leeway_fails_initialization(orgs, function_url, db, tmp_path, value):
+    """Never a silent fallback: the function does not start, and says which setting is wrong (not its value)."""
+    for bootstrap, name in ((PARTICIPANTS, "participants-bad-leeway"), (EXPORT, "participant_export-bad-leeway")):
+        fn = Emulator(bootstrap, tmp_path=tmp_path, name=name,
+                      env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_CLOCK_LEEWAY_SECONDS": value})
+        try:
+            before = snapshot(db, LEEWAY_TABLES)
+            _, _, out = fn.invoke(http_event("GET", "/api/participants/export" if bootstrap == EXPORT else "/api/participants",
+                                             {"Authorization": f"Bearer {hs256(claims('user_alice'))}"}))
+            error = json.loads(out)
+            assert error["errorType"] == "Runtime.ConfigurationError", (name, error)
+            assert error["errorMessage"] == \
+                "Configuration error: JWT_CLOCK_LEEWAY_SECONDS must be a whole number of seconds from 0 to 300"
+            assert snapshot(db, LEEWAY_TABLES) == before
+        finally:
+            fn.stop()
