@@ -64,8 +64,17 @@ import WardenCrypto
 
     @Test(arguments: ["abc", "", "1.5e12", "-1780000000000", " 1780000000000", "17800000000001234567", "0x1A"])
     func rejectsNonNumericTimestamps(_ ts: String) throws {
-        let req = try signed { $0["X-Timestamp"] = ts }
-        #expect(throws: EnvelopeError.self) { try verifier.verify(req, nowMilliseconds: now) }
+        // Signed over the bad timestamp itself, so only the timestamp rule can refuse it.
+        let body = #"{"customerId":"acme"}"#
+        let req = try APIGatewayRequest(event: Fixtures.restEvent(headers: [
+            "X-Timestamp": ts, "X-Client": "copilot-frontend",
+            "X-Signature": verifier.signature(timestamp: ts, client: "copilot-frontend", body: Array(body.utf8)),
+        ], body: body))
+        #expect {
+            try verifier.verify(req, nowMilliseconds: now)
+        } throws: { error in
+            (error as? EnvelopeError)?.message == "Invalid timestamp."
+        }
     }
 
     @Test func rejectsTamperedBodyClientAndSignature() throws {
@@ -197,6 +206,7 @@ import WardenCrypto
         #expect(throws: Never.self) { try ClientKeyring.parse(#"{"c": {"keys": ["0123456789abcdef"], "schemes": ["v1"]}}"#) }
         do {
             _ = try ClientKeyring.parse(#"{"c": {"keys": ["secret-but-short"]}, "d": {"keys": [1]}}"#)
+            Issue.record("a keyring with a short key was accepted")
         } catch {
             #expect(!error.message.containsBytes("secret-but-short"))
         }
