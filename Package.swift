@@ -68,7 +68,7 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
 
-    .target(name: "Copilot", dependencies: ["Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Copilot", dependencies: ["LambdaRuntime", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
     .target(
         name: "Enrichment",
         dependencies: ["Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],

@@ -1,3 +1,5 @@
+internal import LambdaRuntime
+
 /// A contract's `renewal_date`: a zone-less Postgres `timestamp`, read as UTC, or one of its special values.
 ///
 /// Rows written through SQL may hold what the front end never writes: `infinity`, `-infinity`, years past 9999 or
@@ -67,27 +69,12 @@ public enum RenewalDate: Sendable, Equatable {
     /// microseconds are not zero. `nil` for the infinities and for years outside 1–9999.
     public var isoformat: String? {
         guard case .instant(let seconds, let micros) = self else { return nil }
-        let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
-        let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = Self.civil(daysSinceEpoch: days)
-        guard (1...9999).contains(year) else { return nil }
-        var text = Self.digits(year, 4) + "-" + Self.digits(month, 2) + "-" + Self.digits(day, 2) + "T"
-        text += Self.digits(secondOfDay / 3600, 2) + ":" + Self.digits(secondOfDay / 60 % 60, 2) + ":" + Self.digits(secondOfDay % 60, 2)
+        let c = Timestamp.civil(seconds: seconds)
+        guard (1...9999).contains(c.year) else { return nil }
+        var text = Self.digits(c.year, 4) + "-" + Self.digits(c.month, 2) + "-" + Self.digits(c.day, 2) + "T"
+        text += Self.digits(c.hour, 2) + ":" + Self.digits(c.minute, 2) + ":" + Self.digits(c.second, 2)
         if micros != 0 { text += "." + Self.digits(micros, 6) }
         return text
-    }
-
-    /// The proleptic Gregorian date of a day count from 1970-01-01 (astronomical years: 0 is 1 BC).
-    static func civil(daysSinceEpoch: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * shiftedMonth + 2) / 5 + 1)
-        let month = Int(shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9)
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func digits(_ value: some BinaryInteger, _ width: Int) -> String {
