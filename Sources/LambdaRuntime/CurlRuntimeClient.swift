@@ -32,27 +32,29 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
             invokedFunctionARN: response.header("Lambda-Runtime-Invoked-Function-Arn") ?? "",
             traceID: nonEmpty(response.header("Lambda-Runtime-Trace-Id")),
             clientContext: nonEmpty(response.header("Lambda-Runtime-Client-Context")),
-            cognitoIdentity: nonEmpty(response.header("Lambda-Runtime-Cognito-Identity"))
+            cognitoIdentity: nonEmpty(response.header("Lambda-Runtime-Cognito-Identity")),
+            tenantID: nonEmpty(response.header("Lambda-Runtime-Aws-Tenant-Id")),
+            invocationID: nonEmpty(response.header("Lambda-Runtime-Invocation-Id"))
         )
         return Invocation(event: response.body, metadata: metadata)
     }
 
-    public mutating func respond(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) {
-        let response = try send("POST", base + "/invocation/\(requestID)/response", body: body, headers: [])
+    public mutating func respond(_ target: InvocationTarget, body: [UInt8]) throws(LambdaRuntimeError) {
+        let response = try send("POST", base + "/invocation/\(target.requestID)/response", body: body, headers: Self.identifying(target))
         try expectAccepted(response)
     }
 
     public mutating func respondStreaming(
-        requestID: String, contentType: String, next: () -> StreamedResponsePart
+        _ target: InvocationTarget, contentType: String, next: () -> StreamedResponsePart
     ) throws(LambdaRuntimeError) {
         let headers = [
             HTTPHeader("Lambda-Runtime-Function-Response-Mode", "streaming"),
             HTTPHeader("Content-Type", contentType),
             HTTPHeader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"),
-        ]
+        ] + Self.identifying(target)
         let response: HTTPResponse
         do {
-            response = try curl.performStreamingUpload(url: base + "/invocation/\(requestID)/response", headers: headers) {
+            response = try curl.performStreamingUpload(url: base + "/invocation/\(target.requestID)/response", headers: headers) {
                 switch next() {
                 case .chunk(let bytes):
                     return .data(bytes)
@@ -71,12 +73,19 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         try expectAccepted(response)
     }
 
-    public mutating func reportError(requestID: String, _ report: ErrorReport) throws(LambdaRuntimeError) {
+    public mutating func reportError(_ target: InvocationTarget, _ report: ErrorReport) throws(LambdaRuntimeError) {
         let response = try send(
-            "POST", base + "/invocation/\(requestID)/error", body: Self.errorBody(report),
-            headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)]
+            "POST", base + "/invocation/\(target.requestID)/error", body: Self.errorBody(report),
+            headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)] + Self.identifying(target)
         )
         try expectAccepted(response)
+    }
+
+    /// `Lambda-Runtime-Invocation-Id` when `/next` sent one: the Runtime API refuses an answer whose id is not the
+    /// invocation's (a late answer cannot reach another invocation).
+    static func identifying(_ target: InvocationTarget) -> [HTTPHeader] {
+        guard let id = target.invocationID else { return [] }
+        return [HTTPHeader("Lambda-Runtime-Invocation-Id", fieldValue(id))]
     }
 
     public mutating func reportInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
@@ -118,6 +127,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         switch response.status {
         case 202: return
         case 413: throw LambdaRuntimeError(.responseTooLarge, detail: "Runtime API answered 413")
+        case 400..<500: throw LambdaRuntimeError(.answerRefused, detail: "Runtime API answered \(response.status)")
         default: throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: "Runtime API answered \(response.status)")
         }
     }

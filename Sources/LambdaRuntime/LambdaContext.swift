@@ -15,7 +15,10 @@ public struct LambdaContext: Sendable {
     public let clientContext: String?
     /// `Lambda-Runtime-Cognito-Identity`: the caller's Amazon Cognito identity (JSON text), when there is one.
     public let cognitoIdentity: String?
-    /// A logger whose lines carry this invocation's request id.
+    /// `Lambda-Runtime-Aws-Tenant-Id`: the tenant Lambda runs this invocation for (tenant isolation mode); `nil`
+    /// otherwise, never empty.
+    public let tenantID: String?
+    /// A logger whose lines carry this invocation's request id (and `tenantId`, when there is one).
     public let logger: Logger
 
     /// Creates a context. The runtime makes one per invocation; tests may make their own.
@@ -26,6 +29,7 @@ public struct LambdaContext: Sendable {
         traceID: String? = nil,
         clientContext: String? = nil,
         cognitoIdentity: String? = nil,
+        tenantID: String? = nil,
         logger: Logger
     ) {
         self.requestID = requestID
@@ -34,6 +38,7 @@ public struct LambdaContext: Sendable {
         self.traceID = traceID
         self.clientContext = clientContext
         self.cognitoIdentity = cognitoIdentity
+        self.tenantID = tenantID.flatMap { $0.isEmpty ? nil : $0 }
         self.logger = logger
     }
 

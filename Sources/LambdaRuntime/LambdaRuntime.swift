@@ -40,22 +40,59 @@ public enum LambdaRuntime {
         serve(handler, client: &client, logger: logger)
     }
 
-    /// The loop proper, over any Runtime API client.
+    /// The loop proper, over any Runtime API client: ``step(_:client:logger:)`` until it says to exit.
     public static func serve<Handler: ByteHandler, Client: RuntimeAPIClient>(
         _ handler: Handler, client: inout Client, logger: Logger
     ) -> Never {
         var handler = handler
         while true {
-            do {
-                let invocation = try client.next()
-                TerminationSignal.setBusy(true)
-                try handle(invocation, with: &handler, client: &client, logger: logger)
-            } catch {
-                logger.critical("Runtime API failure", metadata: ["error.code": "\(error.code.rawValue)", "error.detail": "\(error.detail)"])
-                Platform.exit(1)
-            }
-            if TerminationSignal.setBusy(false) { Platform.exit(0) }
+            if case .exit(let status) = step(&handler, client: &client, logger: logger) { Platform.exit(status) }
         }
+    }
+
+    /// What the loop does after one ``step(_:client:logger:)``.
+    public enum StepOutcome: Sendable, Equatable {
+        /// Poll `/next` again.
+        case next
+        /// End the process with this status: 1 when `/next` failed, 0 when SIGTERM arrived during the invocation.
+        case exit(Int32)
+    }
+
+    /// One turn of the loop: `GET /next`, the handler, the answer. Only a failing `/next` ends the process: an
+    /// answer the Runtime API refuses (410 for an invocation that is already over, any other 4xx or 5xx) or cannot
+    /// take is logged, and the loop goes on to the next invocation.
+    public static func step<Handler: ByteHandler, Client: RuntimeAPIClient>(
+        _ handler: inout Handler, client: inout Client, logger: Logger
+    ) -> StepOutcome {
+        let invocation: Invocation
+        do {
+            invocation = try client.next()
+        } catch {
+            logger.critical("Runtime API failure", metadata: ["error.code": "\(error.code.rawValue)", "error.detail": "\(error.detail)"])
+            return .exit(1)
+        }
+        TerminationSignal.setBusy(true)
+        do {
+            try handle(invocation, with: &handler, client: &client, logger: logger)
+        } catch {
+            logger.error(
+                "answer not delivered",
+                metadata: ["requestId": "\(invocation.metadata.requestID)", "error.code": "\(error.code.rawValue)", "error.detail": "\(error.detail)"]
+            )
+        }
+        return TerminationSignal.setBusy(false) ? .exit(0) : .next
+    }
+
+    /// The invocation's context: its metadata, and a logger whose records carry its request id and tenant id.
+    static func context(for meta: InvocationMetadata, logger base: Logger) -> LambdaContext {
+        var logger = base
+        logger[metadataKey: "requestId"] = .string(meta.requestID)
+        if let tenant = meta.tenantID { logger[metadataKey: "tenantId"] = .string(tenant) }
+        return LambdaContext(
+            requestID: meta.requestID, deadlineMilliseconds: meta.deadlineMilliseconds,
+            invokedFunctionARN: meta.invokedFunctionARN, traceID: meta.traceID, clientContext: meta.clientContext,
+            cognitoIdentity: meta.cognitoIdentity, tenantID: meta.tenantID, logger: logger
+        )
     }
 
     private static func handle<Handler: ByteHandler, Client: RuntimeAPIClient>(
@@ -63,55 +100,50 @@ public enum LambdaRuntime {
     ) throws(LambdaRuntimeError) {
         let meta = invocation.metadata
         Platform.setEnvironment("_X_AMZN_TRACE_ID", meta.traceID)
-        var logger = base
-        logger[metadataKey: "requestId"] = .string(meta.requestID)
-        let context = LambdaContext(
-            requestID: meta.requestID, deadlineMilliseconds: meta.deadlineMilliseconds,
-            invokedFunctionARN: meta.invokedFunctionARN, traceID: meta.traceID, clientContext: meta.clientContext,
-            cognitoIdentity: meta.cognitoIdentity, logger: logger
-        )
+        let context = context(for: meta, logger: base)
+        let logger = context.logger
         let response: LambdaResponse
         do {
             response = try handler.respond(to: invocation.event, context: context)
         } catch {
             let report = errorReport(for: error, fallbackType: "Runtime.HandlerError", fallbackMessage: "The handler failed.")
             logger.error("handler error", metadata: ["error.type": "\(report.errorType)"])
-            try client.reportError(requestID: meta.requestID, report)
+            try client.reportError(meta.target, report)
             return
         }
         switch response {
         case .buffered(let bytes):
-            try respond(bytes, requestID: meta.requestID, client: &client, logger: logger)
+            try respond(bytes, to: meta.target, client: &client, logger: logger)
         case .streamed(let stream):
-            try respond(streaming: stream, requestID: meta.requestID, client: &client, logger: logger)
+            try respond(streaming: stream, to: meta.target, client: &client, logger: logger)
         }
     }
 
     /// `POST /response` with the whole payload, or `Function.ResponseSizeTooLarge` to `/error` past 6 MB.
     private static func respond<Client: RuntimeAPIClient>(
-        _ response: [UInt8], requestID: String, client: inout Client, logger: Logger
+        _ response: [UInt8], to target: InvocationTarget, client: inout Client, logger: Logger
     ) throws(LambdaRuntimeError) {
         guard response.count <= maxResponseBytes else {
             logger.error("response too large", metadata: ["response.bytes": "\(response.count)"])
-            try client.reportError(requestID: requestID, tooLarge(response.count))
+            try client.reportError(target, tooLarge(response.count))
             return
         }
         do {
-            try client.respond(requestID: requestID, body: response)
+            try client.respond(target, body: response)
         } catch where error.code == .responseTooLarge {
-            try client.reportError(requestID: requestID, tooLarge(response.count))
+            try client.reportError(target, tooLarge(response.count))
         }
     }
 
     /// Streams `stream` to `POST /response` chunk by chunk; an error the stream throws ends it with the error
     /// trailers (reported like a handler error, never with the error's own text).
     private static func respond<Client: RuntimeAPIClient>(
-        streaming stream: any ResponseStream, requestID: String, client: inout Client, logger: Logger
+        streaming stream: any ResponseStream, to target: InvocationTarget, client: inout Client, logger: Logger
     ) throws(LambdaRuntimeError) {
         var stream = stream
         var sent = 0
         do {
-            try client.respondStreaming(requestID: requestID, contentType: stream.contentType) {
+            try client.respondStreaming(target, contentType: stream.contentType) {
                 do {
                     guard let chunk = try stream.next() else { return .end }
                     sent += chunk.count

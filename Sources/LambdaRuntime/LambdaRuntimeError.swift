@@ -10,6 +10,9 @@ public struct LambdaRuntimeError: Error, CustomStringConvertible, Sendable {
         case invalidInvocation
         /// The handler's response exceeds Lambda's limit (6 MB buffered; a stream past its limit is answered 413).
         case responseTooLarge
+        /// The Runtime API refused an answer with a 4xx other than 413 (410: the invocation is over, for example it
+        /// timed out). The loop logs it and goes on to the next invocation.
+        case answerRefused
         /// The handler could not be created.
         case initializationFailed
     }

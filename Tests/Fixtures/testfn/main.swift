@@ -117,6 +117,7 @@ struct TestHandler: ByteHandler {
             "envTraceId": Platform.environment("_X_AMZN_TRACE_ID").map { .string($0) } ?? .null,
             "clientContext": context.clientContext.map { .string($0) } ?? .null,
             "cognitoIdentity": context.cognitoIdentity.map { .string($0) } ?? .null,
+            "tenantId": context.tenantID.map { .string($0) } ?? .null,
             "pid": .int(Int64(Platform.processID)),
             "invocations": .int(Int64(invocations)),
         ]

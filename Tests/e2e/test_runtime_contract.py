@@ -1,0 +1,163 @@
+"""The Runtime API contract of 2026 that the loop honours, driven by the real test function binary over a scripted
+Runtime API on 127.0.0.1: the invocation id echoed on every answer, the tenant id in the context and in every log
+record of its invocation, and a refused answer (410 for an invocation that is over, or any other failure of an
+answer) logged while the loop goes on; only a failing `/next` ends the process."""
+import json
+import os
+import queue
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import TESTFN
+
+NEXT = "/2018-06-01/runtime/invocation/next"
+
+
+class ScriptedRuntimeAPI:
+    """Serves the given invocations in order (request id, event, extra `/next` headers), answers each `POST` with
+    the next status of `answer_statuses` (202 when they run out), and records every request. After the last
+    invocation, `/next` answers `next_status_after` (a failure: the process must end) or holds."""
+
+    def __init__(self, invocations, answer_statuses=(), next_status_after=None):
+        self.invocations = list(invocations)
+        self.answer_statuses = list(answer_statuses)
+        self.next_status_after = next_status_after
+        self.requests = queue.Queue()
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def reply(self, status, headers=(), body=b""):
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                outer.requests.put(("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+                if self.path != NEXT:
+                    return self.reply(404)
+                if not outer.invocations:
+                    if outer.next_status_after is not None:
+                        return self.reply(outer.next_status_after)
+                    outer.release.wait(30)
+                    return self.reply(500)
+                rid, event, extra = outer.invocations.pop(0)
+                headers = [("Lambda-Runtime-Aws-Request-Id", rid),
+                           ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000)),
+                           ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:t"),
+                           *extra.items()]
+                self.reply(200, headers, json.dumps(event).encode())
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests.put(("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                status = outer.answer_statuses.pop(0) if outer.answer_statuses else 202
+                self.reply(status, body=b'{"errorMessage":"Invocation has timed out","errorType":"InvalidStateTransition"}'
+                           if status == 410 else b"")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def take(self, count, timeout=20):
+        """The next `count` requests the runtime made, in order (fails if they do not come: the process hung)."""
+        return [self.requests.get(timeout=timeout) for _ in range(count)]
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+
+
+@pytest.fixture
+def runtime():
+    started = []
+
+    def start(api, **env):
+        e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}", **env)
+        proc = subprocess.Popen([str(TESTFN)], env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        started.append((api, proc))
+        return proc
+
+    yield start
+    for api, proc in started:
+        proc.kill()
+        proc.wait()
+        api.close()
+
+
+def test_the_invocation_id_is_echoed_on_every_answer(runtime):
+    api = ScriptedRuntimeAPI([
+        ("req-1", {"action": "echo"}, {"Lambda-Runtime-Invocation-Id": "inv-0001"}),
+        ("req-2", {"action": "error"}, {"Lambda-Runtime-Invocation-Id": "inv-0002"}),
+        ("req-3", {"action": "stream", "chunks": 2, "chunkBytes": 3}, {"Lambda-Runtime-Invocation-Id": "inv-0003"}),
+        ("req-4", {"action": "echo"}, {}),
+    ])
+    runtime(api)
+    requests = api.take(8)
+    posts = [r for r in requests if r[0] == "POST"]
+    assert [p[1] for p in posts] == ["/2018-06-01/runtime/invocation/req-1/response",
+                                     "/2018-06-01/runtime/invocation/req-2/error",
+                                     "/2018-06-01/runtime/invocation/req-3/response",
+                                     "/2018-06-01/runtime/invocation/req-4/response"]
+    assert [p[2].get("lambda-runtime-invocation-id") for p in posts] == ["inv-0001", "inv-0002", "inv-0003", None]
+
+
+def test_the_tenant_id_reaches_the_context_and_every_log_record(runtime):
+    for log_format in ("JSON", "Text"):
+        api = ScriptedRuntimeAPI([
+            ("req-t", {"action": "log"}, {"Lambda-Runtime-Aws-Tenant-Id": "tenant-blue"}),
+            ("req-none", {"action": "log"}, {}),
+            ("req-empty", {"action": "log"}, {"Lambda-Runtime-Aws-Tenant-Id": ""}),
+        ], next_status_after=500)
+        proc = runtime(api, AWS_LAMBDA_LOG_FORMAT=log_format, AWS_LAMBDA_LOG_LEVEL="INFO")
+        posts = [r for r in api.take(6) if r[0] == "POST"]
+        assert [json.loads(p[3])["tenantId"] for p in posts] == ["tenant-blue", None, None]
+        out, _ = proc.communicate(timeout=20)
+        lines = [l for l in out.decode().splitlines() if "hello from the test function" in l or "contact" in l]
+        assert len(lines) == 6, out
+        if log_format == "JSON":
+            records = [json.loads(l) for l in lines]
+            assert [r.get("tenantId") for r in records] == ["tenant-blue"] * 2 + [None] * 4
+            assert [r["requestId"] for r in records] == ["req-t"] * 2 + ["req-none"] * 2 + ["req-empty"] * 2
+        else:
+            assert ["tenantId=tenant-blue" in l for l in lines] == [True] * 2 + [False] * 4
+            assert all("tenantId=" not in l for l in lines[2:])
+
+
+@pytest.mark.parametrize("statuses", [[410], [400], [500], [410, 410]])
+def test_a_refused_answer_is_logged_and_the_loop_goes_on(runtime, statuses):
+    # The first answer is refused (410: the invocation already timed out), possibly the error report too; the
+    # same process then serves the next invocation.
+    api = ScriptedRuntimeAPI([("late", {"action": "echo"}, {"Lambda-Runtime-Invocation-Id": "inv-late"}),
+                              ("late-error", {"action": "error"}, {}),
+                              ("next", {"action": "echo"}, {})], answer_statuses=statuses)
+    proc = runtime(api)
+    requests = api.take(6)
+    assert [(r[0], r[1].rsplit("/", 2)[-2] if r[0] == "POST" else r[1]) for r in requests] == [
+        ("GET", NEXT), ("POST", "late"), ("GET", NEXT), ("POST", "late-error"), ("GET", NEXT), ("POST", "next")]
+    served = json.loads(requests[5][3])
+    assert served["requestId"] == "next" and served["pid"] == proc.pid
+    assert proc.poll() is None
+    api.close()
+    out = proc.stdout.read1(65536).decode() if proc.stdout else ""
+    assert "answer not delivered" in out
+
+
+def test_only_a_failing_next_ends_the_process(runtime):
+    api = ScriptedRuntimeAPI([("one", {"action": "echo"}, {})], answer_statuses=[500], next_status_after=503)
+    proc = runtime(api)
+    assert proc.wait(timeout=20) == 1
+    posts = [r for r in api.take(3) if r[0] == "POST"]
+    assert [p[1] for p in posts] == ["/2018-06-01/runtime/invocation/one/response"]
