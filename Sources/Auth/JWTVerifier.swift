@@ -84,6 +84,23 @@ public struct JWTVerifier: Sendable {
     /// `kid`); payload a JSON object without repeated members; `exp` (required) after `now − leeway`; `nbf` and
     /// `iat` (if present) not after `now + leeway`; `iss` and `aud` as configured; `sub` a non-empty string.
     public func verify(token: String, nowSeconds: Int64) throws(JWTError) -> JWTClaims {
+        try verify(token: token, nowSeconds: nowSeconds, resolves: false) { _, _ in nil }
+    }
+
+    /// Verifies `token` as `verify(token:nowSeconds:)` does, except that an `RS256` / `ES256` token is checked
+    /// against the key set `keys` returns for its algorithm and `kid` (a JWKS fetched from the issuer's URL, see
+    /// `RemoteKeySet`) instead of the configured one: the algorithm is accepted when that set holds a key of its type.
+    /// `keys` is called only for those algorithms, after the header was read, and never for `HS256`, which only ever
+    /// uses the configured secret.
+    public func verify(
+        token: String, nowSeconds: Int64, keys: (JWTAlgorithm, String?) -> JWKSet?
+    ) throws(JWTError) -> JWTClaims {
+        try verify(token: token, nowSeconds: nowSeconds, resolves: true, resolver: keys)
+    }
+
+    private func verify(
+        token: String, nowSeconds: Int64, resolves: Bool, resolver: (JWTAlgorithm, String?) -> JWKSet?
+    ) throws(JWTError) -> JWTClaims {
         let bytes = Array(token.utf8)
         guard bytes.count <= maxTokenBytes else { throw JWTError(.tooLarge) }
 
@@ -105,9 +122,15 @@ public struct JWTVerifier: Sendable {
 
         let header = try Self.parseObject(headerBytes)
         let (algorithm, keyID) = try Self.readHeader(header)
-        guard allowedAlgorithms.contains(algorithm) else { throw JWTError(.unsupportedAlgorithm) }
+        var keys = keySet
+        if resolves, algorithm != .hs256 {
+            keys = resolver(algorithm, keyID)
+            guard keys?.keys.contains(where: { $0.suits(algorithm) }) == true else { throw JWTError(.unknownKey) }
+        } else {
+            guard allowedAlgorithms.contains(algorithm) else { throw JWTError(.unsupportedAlgorithm) }
+        }
         try verifySignature(
-            algorithm: algorithm, keyID: keyID, signingInput: bytes[..<dots[1]], signature: signature)
+            algorithm: algorithm, keyID: keyID, keys: keys, signingInput: bytes[..<dots[1]], signature: signature)
 
         let payload = try Self.parseObject(payloadBytes)
         return try checkClaims(payload, algorithm: algorithm, keyID: keyID, nowSeconds: nowSeconds)
@@ -169,7 +192,7 @@ public struct JWTVerifier: Sendable {
 
     /// Checks the signature over `header.payload` as received.
     private func verifySignature(
-        algorithm: JWTAlgorithm, keyID: String?, signingInput: ArraySlice<UInt8>, signature: [UInt8]
+        algorithm: JWTAlgorithm, keyID: String?, keys: JWKSet?, signingInput: ArraySlice<UInt8>, signature: [UInt8]
     ) throws(JWTError) {
         let valid: Bool
         switch algorithm {
@@ -178,7 +201,7 @@ public struct JWTVerifier: Sendable {
             guard let hmacSecret else { throw JWTError(.unsupportedAlgorithm) }
             valid = Crypto.constantTimeEqual(Crypto.hmacSHA256(key: hmacSecret, message: signingInput), signature)
         case .rs256, .es256:
-            guard let key = keySet?.signingKey(for: algorithm, keyID: keyID) else { throw JWTError(.unknownKey) }
+            guard let key = keys?.signingKey(for: algorithm, keyID: keyID) else { throw JWTError(.unknownKey) }
             switch key.material {
             case .rsa(let modulus, let exponent) where algorithm == .rs256:
                 valid = Crypto.verifyRS256(modulus: modulus, exponent: exponent, message: signingInput, signature: signature)

@@ -97,7 +97,7 @@ struct APIChain {
         self.name = name
         self.configuration = configuration
         database = try InitializationError.database(from: secrets)
-        jwt = routes.contains { $0.authentication == .user } ? try JWTAuthenticator.fromEnvironment() : nil
+        jwt = routes.contains { $0.authentication == .user } ? try JWTAuthenticator.fromEnvironment(warning: secrets.warning) : nil
         guards = RequestGuards(tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: 0)
         idempotencyTTLSeconds = routes.contains { $0.mutates } ? try Idempotency.ttlSeconds() : Idempotency.defaultTTLSeconds
     }

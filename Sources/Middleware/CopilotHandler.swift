@@ -15,7 +15,6 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     var verifier: HMACVerification
     let database: Database
     private var hmacGeneration: Int
-    private var databaseGeneration: Int
     /// Whether `WARDEN_CLIENTS` names the clients and keys (then the HMAC secret is not the key source).
     private let namedClients: Bool
     let guards: RequestGuards
@@ -48,23 +47,17 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
             tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: configuration.clientRateLimitPerMinute
         )
         hmacGeneration = secrets.hmacSecretGeneration
-        databaseGeneration = secrets.databaseURLGeneration
     }
 
-    /// Picks up rotated secrets (a cached value past its TTL is refetched, within the invocation's time).
+    /// Picks up a rotated HMAC secret (a cached value past its TTL is refetched, within the invocation's time). A
+    /// rotated database secret is followed by the database itself (`InitializationError.database(from:)`).
     private mutating func refreshSecrets(_ context: LambdaContext) throws {
+        guard !namedClients else { return }
         let budget = Int(max(1, min(Int64(FunctionSecrets.defaultTimeoutMilliseconds), context.remainingMilliseconds - Database.deadlineReserveMilliseconds)))
-        if !namedClients {
-            let key = try secrets.hmacSecret(timeoutMilliseconds: budget)
-            if secrets.hmacSecretGeneration != hmacGeneration {
-                verifier = HMACVerification(secret: key)
-                hmacGeneration = secrets.hmacSecretGeneration
-            }
-        }
-        let url = try secrets.databaseURL(timeoutMilliseconds: budget)
-        if secrets.databaseURLGeneration != databaseGeneration {
-            try database.update(url: url)
-            databaseGeneration = secrets.databaseURLGeneration
+        let key = try secrets.hmacSecret(timeoutMilliseconds: budget)
+        if secrets.hmacSecretGeneration != hmacGeneration {
+            verifier = HMACVerification(secret: key)
+            hmacGeneration = secrets.hmacSecretGeneration
         }
     }
 

@@ -1,11 +1,23 @@
+internal import Platform
+
 /// The function's database: one connection, opened lazily on first use (never at init) and reused across
 /// invocations. A connection that died (server restart, idle cut) is replaced before a batch is sent to it; a
 /// batch whose connection is lost while it is in flight is sent again only when the server cannot have committed it.
 ///
 /// Data is reachable only through `withTenant`, so no query can run without a tenant.
+///
+/// With `DatabaseCredentials` (a URL kept in a secret store), the URL is checked before every connection is used —
+/// a cached value's TTL check, nothing more while it is fresh — and a changed URL (a rotated secret) replaces the
+/// connection. When the server refuses the login (`PostgresError.isAuthenticationFailure`: the password was rotated
+/// before the cached value's TTL ran out), the credentials are invalidated and refetched at once, and the connection
+/// is tried once more with the new URL. A store that cannot be read fails only what needs a new connection: an open
+/// session keeps serving (its login is done) and the store is asked again after `credentialsRetryMilliseconds`.
 public final class Database {
     private var settings: ConnectionSettings
     private var connection: PGConnection?
+    /// Where a rotating URL comes from, and the generation `settings` were made from.
+    private let credentials: (any DatabaseCredentials)?
+    private var credentialsGeneration: Int
     /// Statements that must commit together with the next tenant statement (replay record, rate-limit tokens).
     private var preamble: [(SQL, [PGValue])] = []
     /// The connection of the transaction `withTransaction` holds open, while it runs.
@@ -17,11 +29,24 @@ public final class Database {
     /// Parses the URL now; connects later, on first use.
     public init(url: String) throws(PostgresError) {
         settings = try ConnectionSettings(url: url)
+        credentials = nil
+        credentialsGeneration = 0
     }
 
     /// Creates a database from parsed settings.
     public init(settings: ConnectionSettings) {
         self.settings = settings
+        credentials = nil
+        credentialsGeneration = 0
+    }
+
+    /// A database whose URL comes from `credentials` and follows its rotations. Reads (and parses) the current URL
+    /// now, so a missing or malformed secret fails here; connects later, on first use.
+    public init(credentials: some DatabaseCredentials, timeoutMilliseconds: Int) throws(PostgresError) {
+        let current = try credentials.current(timeoutMilliseconds: timeoutMilliseconds)
+        settings = try ConnectionSettings(url: current.url)
+        self.credentials = credentials
+        credentialsGeneration = current.generation
     }
 
     /// Switches to new connection settings (a rotated secret): the next use connects with them.
@@ -31,6 +56,13 @@ public final class Database {
         settings = fresh
         connection = nil
     }
+
+    /// Longest wait for the credentials' store when no deadline bounds it.
+    public static let credentialsTimeoutMilliseconds = 2000
+    /// After the credentials' store failed while an open session kept serving: no new attempt for this long, unless
+    /// a new connection is needed.
+    public static let credentialsRetryMilliseconds: Int64 = 10_000
+    private var credentialsRetryAt: Int64 = .min
 
     /// Runs `body` with a session scoped to `tenant`. Statements run through the session must finish before
     /// `deadline` (milliseconds since the Unix epoch) less a small reserve, or they are cancelled.
@@ -137,10 +169,83 @@ public final class Database {
     }
 
     private func open(deadline: Int64?) throws(PostgresError) -> PGConnection {
-        if let connection, connection.isAlive() { return connection }
+        if let connection, connection.isAlive() {
+            if credentials != nil, nowMilliseconds() >= credentialsRetryAt {
+                do {
+                    try followCredentials(deadline: deadline)
+                } catch where error.code == .connectionFailed {
+                    // The secret store failed (past its own grace period): the open session needs no password, so
+                    // it keeps serving; the store is asked again after a pause, and at once for a new connection.
+                    credentialsRetryAt = nowMilliseconds() + Self.credentialsRetryMilliseconds
+                }
+            }
+            if let current = self.connection { return current }
+        }
         connection = nil
-        let fresh = try PGConnection(settings: try settings.prepared(deadline: deadline), deadline: deadline)
+        try followCredentials(deadline: deadline)
+        let fresh: PGConnection
+        do {
+            fresh = try PGConnection(settings: try settings.prepared(deadline: deadline), deadline: deadline)
+        } catch where error.isAuthenticationFailure && credentials != nil {
+            // The login was refused with the cached URL: the secret was rotated before its TTL ran out. Refetch at
+            // once and, when that gives another URL, try once more with it.
+            credentials?.invalidate()
+            guard try followCredentials(deadline: deadline) else { throw error }
+            fresh = try PGConnection(settings: try settings.prepared(deadline: deadline), deadline: deadline)
+        }
         connection = fresh
         return fresh
+    }
+
+    /// Picks up a changed URL from `credentials` (a cheap TTL check while the cached value is fresh); a new URL
+    /// replaces the connection. Returns whether it changed.
+    @discardableResult
+    private func followCredentials(deadline: Int64?) throws(PostgresError) -> Bool {
+        guard let credentials else { return false }
+        var timeout = Self.credentialsTimeoutMilliseconds
+        if let deadline {
+            let left = deadline - nowMilliseconds()
+            guard left > 0 else { throw PostgresError(.timeout, detail: "no time left before the invocation deadline") }
+            timeout = Int(min(Int64(timeout), left))
+        }
+        let current = try credentials.current(timeoutMilliseconds: timeout)
+        guard current.generation != credentialsGeneration else { return false }
+        credentialsGeneration = current.generation
+        let fresh = try ConnectionSettings(url: current.url)
+        guard fresh != settings else { return false }
+        settings = fresh
+        connection = nil
+        return true
+    }
+}
+
+/// Where `Database` gets a connection URL that rotates (a secret in SSM Parameter Store or Secrets Manager): asked
+/// before every connection is used, and told when the server refused the login made with it.
+///
+/// Belongs to the single-threaded invocation loop, like the database itself.
+public protocol DatabaseCredentials: AnyObject {
+    /// The URL to connect with and its generation, a number that changes whenever the URL does. Cheap while the
+    /// cached value is fresh; otherwise refetched within `timeoutMilliseconds`. Errors never carry the URL.
+    func current(timeoutMilliseconds: Int) throws(PostgresError) -> (url: String, generation: Int)
+    /// The server refused the login made with the current URL: the next `current` refetches even within the TTL.
+    func invalidate()
+}
+
+extension PostgresError {
+    /// SQLSTATEs of a refused login: `28P01` (invalid_password), `28000` (invalid_authorization_specification: no
+    /// `pg_hba.conf` entry, an unknown role).
+    static let authenticationStates: Set<String> = ["28P01", "28000"]
+
+    /// Whether the server refused the login — what a rotated password looks like. libpq reports a failed
+    /// connection's SQLSTATE only inside its message (`FATAL:  28P01: …` with verbose errors) or not at all, so the
+    /// server's own wording of those two states is recognised too.
+    public var isAuthenticationFailure: Bool {
+        if let sqlState { return Self.authenticationStates.contains(sqlState) }
+        guard code == .connectionFailed else { return false }
+        let markers = [
+            ":  28P01: ", ":  28000: ", "password authentication failed", "no pg_hba.conf entry",
+            "pg_hba.conf rejects connection",
+        ]
+        return markers.contains { detail.containsBytes($0) }
     }
 }

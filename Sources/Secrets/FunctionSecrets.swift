@@ -16,6 +16,11 @@ internal import WardenJSON
 /// value keeps being served for up to one more TTL, with a warning (never the value) and at most one new attempt
 /// every `min(TTL, 10 s)`. Nothing touches the network before the first access.
 ///
+/// Every function's `Database` reads the URL through `databaseURL(timeoutMilliseconds:)` before each connection is
+/// used (a TTL check while the value is fresh) and calls `invalidateDatabaseURL()` when Postgres refuses the login
+/// made with it, so a password rotated before the TTL ran out is refetched at once (Middleware's
+/// `InitializationError.database(from:)`).
+///
 /// Not thread-safe: it belongs to the single-threaded invocation loop.
 public final class FunctionSecrets {
     /// The SSM parameter read for the HMAC secret when `HMAC_PARAM_NAME` is unset.
@@ -39,7 +44,9 @@ public final class FunctionSecrets {
 
     private let environment: (String) -> String?
     private let clock: () -> Int64
-    private let warning: (String) -> Void
+    /// Where this function's warnings go (its logger, in the functions): shared with other cached remote settings
+    /// such as the JWKS of `JWT_JWKS_URL`.
+    public let warning: (String) -> Void
 
     private var hmacCache: CachedSecret?
     private var databaseCache: CachedSecret?
@@ -162,8 +169,9 @@ public final class FunctionSecrets {
         return entry.value
     }
 
-    /// Makes the next `databaseURL()` refetch even within the TTL — call it when the database refuses the
-    /// password (rotated before the TTL ran out). The cached value still serves during a transient failure.
+    /// Makes the next `databaseURL()` refetch even within the TTL — `Database` calls it (through
+    /// `DatabaseCredentials`) when the server refuses the login made with the cached URL (a password rotated before
+    /// the TTL ran out). The cached value still serves during a transient failure.
     public func invalidateDatabaseURL() { databaseCache?.refreshRequested = true }
 
     /// Makes the next `hmacSecret()` refetch even within the TTL.
@@ -180,7 +188,32 @@ public final class FunctionSecrets {
 
     // MARK: Sources
 
+    /// Whether the database URL comes from AWS (SSM or Secrets Manager) and so may rotate; `false` for
+    /// `DATABASE_URL`. Reads no secret.
+    public func databaseURLRotates() throws(SecretsError) -> Bool {
+        if case .environment = try databaseSource() { return false }
+        return true
+    }
+
+    /// Where each secret comes from, decided on first use (the environment does not change).
+    private var hmacSourceCache: SecretSource?
+    private var databaseSourceCache: SecretSource?
+
     private func hmacSource() throws(SecretsError) -> SecretSource {
+        if let hmacSourceCache { return hmacSourceCache }
+        let source = try findHMACSource()
+        hmacSourceCache = source
+        return source
+    }
+
+    private func databaseSource() throws(SecretsError) -> SecretSource {
+        if let databaseSourceCache { return databaseSourceCache }
+        let source = try findDatabaseSource()
+        databaseSourceCache = source
+        return source
+    }
+
+    private func findHMACSource() throws(SecretsError) -> SecretSource {
         if let secret = nonEmpty(environment("HMAC_SECRET")) { return .environment(variable: "HMAC_SECRET", value: secret) }
         let credentials = try awsCredentials()
         if let name = nonEmpty(environment("HMAC_PARAM_NAME")) {
@@ -198,7 +231,7 @@ public final class FunctionSecrets {
         return .ssmParameter(name: Self.defaultHMACParameterName)
     }
 
-    private func databaseSource() throws(SecretsError) -> SecretSource {
+    private func findDatabaseSource() throws(SecretsError) -> SecretSource {
         if let url = nonEmpty(environment("DATABASE_URL")) { return .environment(variable: "DATABASE_URL", value: url) }
         let source: SecretSource
         let setting: String

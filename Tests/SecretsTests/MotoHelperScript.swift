@@ -1,6 +1,7 @@
 /// The Python side of `MotoServer`: starts moto's real server app (werkzeug, `ThreadedMotoServer`) and a small
-/// header-echo server on free ports of 127.0.0.1, creates IAM identities with SigV4 enforced, prints one JSON line
-/// with the ports and keys, then serves commands (one JSON line each) from standard input until it closes.
+/// header-echo server on free ports of 127.0.0.1, creates IAM identities with SigV4 enforced from the start (setup
+/// uses an administrator's key, never a switch that turns authentication off), prints one JSON line with the ports
+/// and keys, then serves commands (one JSON line each) from standard input until it closes.
 enum MotoHelperScript {
     static let source = #"""
 import json, logging, os, sys, threading, time
@@ -15,20 +16,37 @@ except Exception as e:
     sys.exit(1)
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+# Requests to /hold/<name> wait until the command `release` names them (or 60 s, a hang guard), so a test can tell
+# that its client gave up while the server still held the request. States: "held", then "released".
+holds = {}
+holds_lock = threading.Lock()
+
+def hold(name):
+    with holds_lock:
+        entry = holds.setdefault(name, {"event": threading.Event(), "state": "held"})
+        entry["state"] = "held"
+    entry["event"].wait(60)
+
 class Echo(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *args): pass
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n)
-        if self.path.startswith("/sleep"):
-            time.sleep(1.5)
+        status = 200
+        if self.path.startswith("/hold/"):
+            hold(self.path[len("/hold/"):])
+        elif self.path.startswith("/status/"):
+            status = int(self.path[len("/status/"):].split("/")[0])
         out = json.dumps({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body.decode()}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+        except OSError:
+            pass  # the client gave up first
     do_GET = do_POST
 
 echo = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
@@ -64,17 +82,25 @@ tls.daemon_threads = True
 tls.socket = tls_context.wrap_socket(tls.socket, server_side=True)
 threading.Thread(target=tls.serve_forever, daemon=True).start()
 
-settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+# Authentication is enforced from the fourth request on: the first three create the administrator (user, policy,
+# key) whose key every later setup request is signed with.
+settings.INITIAL_NO_AUTH_ACTION_COUNT = 3
+ActionAuthenticatorMixin.request_count = 0
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 port = server.get_host_and_port()[1]
 url = "http://127.0.0.1:%d" % port
-def client(svc):
+def client(svc, key):
     return boto3.client(svc, region_name="us-east-1", endpoint_url=url,
-                        aws_access_key_id="setup", aws_secret_access_key="setup")
+                        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+iam = client("iam", {"AccessKeyId": "setup", "SecretAccessKey": "setup"})
+iam.create_user(UserName="admin")
+iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(everything))
+admin = iam.create_access_key(UserName="admin")["AccessKey"]
 read = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
     "ssm:GetParameter", "secretsmanager:GetSecretValue", "kms:Decrypt"], "Resource": "*"}]}
-iam = client("iam")
+iam = client("iam", admin)
 iam.create_user(UserName="warden")
 iam.put_user_policy(UserName="warden", PolicyName="read", PolicyDocument=json.dumps(read))
 user = iam.create_access_key(UserName="warden")["AccessKey"]
@@ -83,22 +109,12 @@ nobody = iam.create_access_key(UserName="nobody")["AccessKey"]
 trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
 role = iam.create_role(RoleName="warden-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
 iam.put_role_policy(RoleName="warden-fn", PolicyName="read", PolicyDocument=json.dumps(read))
-ssm, sm = client("ssm"), client("secretsmanager")
+ssm, sm = client("ssm", admin), client("secretsmanager", admin)
 ssm.put_parameter(Name="/warden/warm-up", Value="x", Type="SecureString", Overwrite=True)
 sm.create_secret(Name="warden/warm-up", SecretString="x")
-temp = client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="warden")["Credentials"]
-settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-ActionAuthenticatorMixin.request_count = 0
+temp = client("sts", admin).assume_role(RoleArn=role["Arn"], RoleSessionName="warden")["Credentials"]
 keys = lambda k: {"accessKeyID": k["AccessKeyId"], "secretAccessKey": k["SecretAccessKey"], "sessionToken": k.get("SessionToken")}
 print(json.dumps({"port": port, "echoPort": echo.server_address[1], "tlsPort": tls.server_address[1], "caFile": ca_file, "user": keys(user), "nobody": keys(nobody), "role": keys(temp)}), flush=True)
-
-def unauthenticated(fn):
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-    try:
-        return fn()
-    finally:
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-        ActionAuthenticatorMixin.request_count = 0
 
 def put_secret(name, value):
     try:
@@ -112,12 +128,19 @@ for line in sys.stdin:
     try:
         result = None
         if op == "putParameter":
-            unauthenticated(lambda: ssm.put_parameter(
-                Name=cmd["name"], Value=cmd["value"], Type=cmd.get("type", "SecureString"), Overwrite=True))
+            ssm.put_parameter(Name=cmd["name"], Value=cmd["value"], Type=cmd.get("type", "SecureString"), Overwrite=True)
         elif op == "deleteParameter":
-            unauthenticated(lambda: ssm.delete_parameter(Name=cmd["name"]))
+            ssm.delete_parameter(Name=cmd["name"])
         elif op == "putSecret":
-            result = unauthenticated(lambda: put_secret(cmd["name"], cmd["value"]))
+            result = put_secret(cmd["name"], cmd["value"])
+        elif op == "holdState":
+            with holds_lock:
+                result = holds.get(cmd["name"], {}).get("state", "absent")
+        elif op == "release":
+            with holds_lock:
+                entry = holds.setdefault(cmd["name"], {"event": threading.Event(), "state": "released"})
+                entry["state"] = "released"
+            entry["event"].set()
         elif op == "stop":
             server.stop()
             server._server.server_close()

@@ -1,9 +1,11 @@
 import Foundation
 
-/// A real moto server for the suite, started once per test process by a Python helper (`MotoHelperScript`).
+/// A real moto server, started by a Python helper (`MotoHelperScript`): the suite's shared one (`shared`), or one of
+/// a test's own (`MotoServer.start()`) when the test stops it or needs state nobody else sees.
 ///
-/// Authentication is enforced after the setup: every request must carry a valid SigV4 signature of a known key, and
-/// IAM policies are checked. Identities: `user` (an IAM user allowed `ssm:GetParameter`,
+/// Authentication is always enforced: every request must carry a valid SigV4 signature of a known key, and IAM
+/// policies are checked (the helper's own setup uses an administrator's key). Tests sharing the server keep to
+/// parameter and secret names of their own (`MotoNames`), so their order does not matter. Identities: `user` (an IAM user allowed `ssm:GetParameter`,
 /// `secretsmanager:GetSecretValue`, `kms:Decrypt`), `nobody` (a user without any policy) and `role` (temporary
 /// credentials of an assumed role with the same policy as `user`, with a session token — what Lambda provides).
 ///
@@ -60,6 +62,10 @@ final class MotoServer: @unchecked Sendable {
 
     /// The suite's server, started on first use.
     static let shared: Result<MotoServer, any Error> = Result { try MotoServer() }
+
+    /// A server of the caller's own (its own process, ports and state); it ends with the test process, or earlier
+    /// when the value is released.
+    static func start() throws -> MotoServer { try MotoServer() }
 
     /// moto's endpoint URL.
     var url: String { "http://127.0.0.1:\(port)" }
@@ -128,11 +134,24 @@ final class MotoServer: @unchecked Sendable {
         return arn
     }
 
-    /// Stops moto and closes its port (state is kept); connections are refused until `start()`.
+    /// Stops moto and closes its port (state is kept); connections are refused until `restart()`.
     func stop() throws { _ = try command(["op": "stop"]) }
 
     /// Starts moto again on the same port.
-    func start() throws { _ = try command(["op": "start"]) }
+    func restart() throws { _ = try command(["op": "start"]) }
+
+    /// What the echo server did with requests to `/hold/<name>`: `held` (waiting for `release`), `released`, or
+    /// `absent` (none arrived).
+    func holdState(_ name: String) throws -> String { try command(["op": "holdState", "name": name]) ?? "absent" }
+
+    /// Lets the requests to `/hold/<name>` be answered.
+    func release(_ name: String) throws { _ = try command(["op": "release", "name": name]) }
+
+    deinit {
+        // A test's own server ends with it (the shared one lives as long as the test process).
+        try? input.close()
+        if process.isRunning { process.terminate() }
+    }
 
     private func command(_ fields: [String: String]) throws -> String? {
         lock.lock()

@@ -1,51 +1,67 @@
 """Secrets from SSM Parameter Store and Secrets Manager, through a real function binary, against moto_server on
-127.0.0.1 with SigV4 authentication enforced."""
+127.0.0.1 with SigV4 authentication enforced. Every test has a moto_server process of its own (its IAM users,
+parameters and secrets are nobody else's), so the tests run in any order. Rotation under load, for every function
+kind, is in test_rotation.py."""
 import json
-import logging
+import os
+import subprocess
+import sys
 import time
 
 import boto3
 import pytest
-from moto import settings
-from moto.core.authorization import ActionAuthenticatorMixin
-from moto.server import ThreadedMotoServer
 
-from conftest import ROOT, Emulator, rest_event, sign
+from conftest import ROOT, Emulator, free_port, rest_event, sign, wait_for_port
 
 BOOTSTRAP = ROOT / "dist" / "calculate_health" / "bootstrap"
 HMAC_PARAM = "/copilot/hmac/v1"
 DB_PARAM = "/warden/database-url"
 READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
     "ssm:GetParameter", "secretsmanager:GetSecretValue", "kms:Decrypt"], "Resource": "*"}]}
+EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
 class Moto:
+    """moto_server in a process of its own: its state (IAM users, parameters, secrets) belongs to whoever started it.
+
+    SigV4 signatures and IAM policies are enforced from its fourth request on (`INITIAL_NO_AUTH_ACTION_COUNT=3`): the
+    first three create an administrator, whose key signs every setup call (`client`); the functions get `keys`, a
+    user that may only read parameters and secrets. Nothing ever turns authentication off again."""
+
     def __init__(self):
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.server.start()
-        self.url = "http://127.0.0.1:%d" % self.server.get_host_and_port()[1]
-        iam = self.client("iam")
-        iam.create_user(UserName="warden-fn")
-        iam.put_user_policy(UserName="warden-fn", PolicyName="read", PolicyDocument=json.dumps(READ))
-        self.keys = iam.create_access_key(UserName="warden-fn")["AccessKey"]
-        self.enforce()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.server = self  # what callers of the former in-process server stop (`moto.server.stop()`)
+        try:
+            wait_for_port(self.port, timeout=30)
+            iam = self._client("iam", "setup", "setup")
+            iam.create_user(UserName="admin")
+            iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(EVERYTHING))
+            admin = iam.create_access_key(UserName="admin")["AccessKey"]
+            self.admin_keys = (admin["AccessKeyId"], admin["SecretAccessKey"])
+            iam = self.client("iam")
+            iam.create_user(UserName="warden-fn")
+            iam.put_user_policy(UserName="warden-fn", PolicyName="read", PolicyDocument=json.dumps(READ))
+            self.keys = iam.create_access_key(UserName="warden-fn")["AccessKey"]
+        except BaseException:
+            self.stop()
+            raise
+
+    def _client(self, service, key_id, secret):
+        return boto3.client(service, region_name="us-east-1", endpoint_url=self.url,
+                            aws_access_key_id=key_id, aws_secret_access_key=secret)
 
     def client(self, service):
-        return boto3.client(service, region_name="us-east-1", endpoint_url=self.url,
-                            aws_access_key_id="setup", aws_secret_access_key="setup")
-
-    def enforce(self):
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-        ActionAuthenticatorMixin.request_count = 0
+        """A client signing with the administrator's key."""
+        return self._client(service, *self.admin_keys)
 
     def admin(self, fn):
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-        try:
-            return fn()
-        finally:
-            self.enforce()
+        """Runs a setup call (kept for callers written when setup needed authentication switched off)."""
+        return fn()
 
     def function_env(self, secret_key=None, **extra):
         env = {"AWS_ACCESS_KEY_ID": self.keys["AccessKeyId"],
@@ -54,20 +70,28 @@ class Moto:
         env.update(extra)
         return env
 
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
-@pytest.fixture(scope="module")
+
+@pytest.fixture
 def moto():
     m = Moto()
     yield m
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-    m.server.stop()
+    m.stop()
 
 
 @pytest.fixture
 def secrets(moto, function_url):
     ssm = moto.client("ssm")
-    moto.admin(lambda: ssm.put_parameter(Name=HMAC_PARAM, Value="ssm-hmac-v1", Type="SecureString", Overwrite=True))
-    moto.admin(lambda: ssm.put_parameter(Name=DB_PARAM, Value=function_url, Type="SecureString", Overwrite=True))
+    ssm.put_parameter(Name=HMAC_PARAM, Value="ssm-hmac-v1", Type="SecureString", Overwrite=True)
+    ssm.put_parameter(Name=DB_PARAM, Value=function_url, Type="SecureString", Overwrite=True)
     return ssm
 
 
@@ -95,7 +119,7 @@ def test_database_url_from_secrets_manager_rds_json(moto, secrets, function_url,
     rds = {"username": u.username, "password": u.password, "host": u.hostname, "port": str(u.port),
            "dbname": u.path.lstrip("/"), "engine": "postgres"}
     sm = moto.client("secretsmanager")
-    arn = moto.admin(lambda: sm.create_secret(Name=f"warden/db-{time.time_ns()}", SecretString=json.dumps(rds))["ARN"])
+    arn = sm.create_secret(Name="warden/db", SecretString=json.dumps(rds))["ARN"]
     e = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="calculate_health",
                  env=moto.function_env(DATABASE_SECRET_ARN=arn))
     try:
@@ -104,7 +128,7 @@ def test_database_url_from_secrets_manager_rds_json(moto, secrets, function_url,
         body = json.loads(resp["body"])
         assert resp["statusCode"] == 500 and body["error"]["code"] == "TOOL_FAILURE"
         assert u.password not in e.output()
-        moto.admin(lambda: sm.put_secret_value(SecretId=arn, SecretString=json.dumps({**rds, "sslmode": "disable"})))
+        sm.put_secret_value(SecretId=arn, SecretString=json.dumps({**rds, "sslmode": "disable"}))
     finally:
         e.stop()
     e = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="calculate_health", env=moto.function_env(DATABASE_SECRET_ARN=arn))
@@ -128,15 +152,18 @@ def test_wrong_keys_give_a_clear_init_error(moto, secrets, tmp_path):
         e.stop()
 
 
-def test_a_rotated_secret_is_picked_up_after_the_ttl(moto, secrets, tmp_path):
+def test_a_rotated_hmac_secret_is_picked_up_after_the_ttl(moto, secrets, tmp_path):
+    """The cached HMAC secret is refetched once its TTL has run out: polled with a deadline, the new one starts to
+    verify, and from then on the old one never does. (That the cached value holds *within* the TTL is shown with a
+    test clock in Tests/SecretsTests/MotoSecretsTests.swift.)"""
     e = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="calculate_health",
-                 env=moto.function_env(DATABASE_URL_PARAM_NAME=DB_PARAM, SECRETS_TTL_SECONDS="2"))
+                 env=moto.function_env(DATABASE_URL_PARAM_NAME=DB_PARAM, SECRETS_TTL_SECONDS="1"))
     try:
         assert json.loads(signed_call(e, "ssm-hmac-v1")["body"])["ok"] is True
-        moto.admin(lambda: secrets.put_parameter(Name=HMAC_PARAM, Value="ssm-hmac-v2", Type="SecureString", Overwrite=True))
-        # Within the TTL the cached secret still applies.
-        assert json.loads(signed_call(e, "ssm-hmac-v1")["body"])["ok"] is True
-        time.sleep(2.2)
+        secrets.put_parameter(Name=HMAC_PARAM, Value="ssm-hmac-v2", Type="SecureString", Overwrite=True)
+        deadline = time.monotonic() + 60
+        while signed_call(e, "ssm-hmac-v2")["statusCode"] != 200:
+            assert time.monotonic() < deadline, "the rotated HMAC secret was not picked up"
         assert signed_call(e, "ssm-hmac-v1")["statusCode"] == 401
         assert json.loads(signed_call(e, "ssm-hmac-v2")["body"])["ok"] is True
         log = e.output()

@@ -36,6 +36,10 @@ from botocore.exceptions import ClientError
 from conftest import ROOT, free_port, wait_for_port
 from test_templates import sam_template
 
+# The module's first test carries the deployment (`terraform init` and `apply`, each guarded at 900 s at most) and
+# its last one `destroy` (600 s): the per-test time limit (conftest.TEST_TIMEOUT) is raised to cover them.
+pytestmark = pytest.mark.timeout(1800, method="signal")
+
 TERRAFORM_DIR = ROOT / "template" / "terraform"
 OVERRIDE_TEMPLATE = Path(__file__).parent / "terraform_moto_override.tf.tmpl"
 PLUGINS = "/opt/tf-plugins"
@@ -53,6 +57,7 @@ CHOSEN = {
     "EnrichmentDailyBudgetCents": 4321,
     "EnrichmentMonthlyBudgetCents": 87654,
     "JwtIssuer": "https://issuer.example.test/",
+    "JwtJwksUrl": "https://issuer.example.test/auth/v1/.well-known/jwks.json",
     "JwtAudience": "warden-moto",
     "AllowedOrigin": "https://app.example.test,https://admin.example.test",
     "RateLimitPerMinute": 77,
@@ -369,7 +374,7 @@ class Moto:
         self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         try:
-            wait_for_port(self.port, timeout=30)
+            wait_for_port(self.port)
             self.account = self.client("sts").get_caller_identity()["Account"]
         except Exception:
             self.stop()
@@ -422,7 +427,7 @@ class Deployment:
     def __init__(self, workdir):
         self.workdir = workdir
         self.tf = workdir / "terraform"
-        self.timings = {}
+        self.timings = {}  # seconds per terraform command, printed for the record (never asserted)
 
     def terraform(self, *args, timeout=600):
         binary = shutil.which("terraform")
@@ -733,6 +738,7 @@ def test_parameters_and_secrets_named_by_the_configuration(deployed):
     assert env["DATABASE_SECRET_ARN"] == {d.params["DatabaseSecretArn"]}
     assert env["ENRICHMENT_SECRET_ARN"] == {d.params["EnrichmentSecretArn"]}
     assert env["JWT_SECRET"] == {SECRETS["JwtSecretArn"][1]}
+    assert env["JWT_JWKS_URL"] == {CHOSEN["JwtJwksUrl"]}
     for kind, attributes in d.state:
         if kind == "aws_ssm_parameter":
             assert ssm.get_parameter(Name=attributes["name"])["Parameter"]["ARN"] == attributes["arn"]

@@ -20,12 +20,11 @@ struct RetentionHandler: ByteHandler {
     static let batchReserveMilliseconds: Int64 = 250
 
     let database: Database
-    let secrets: FunctionSecrets
     let batchSize: Int
-    private var databaseGeneration: Int
 
     /// Reads `RETENTION_BATCH_SIZE` (1–10000, default 500) and the database URL now, so a misconfigured function
-    /// fails at init with a clear message; connects on first use.
+    /// fails at init with a clear message; connects on first use. A rotated database secret is followed by the
+    /// database itself (`InitializationError.database(from:)`), as in every function.
     init(secrets: FunctionSecrets, environment: (String) -> String? = Platform.environment) throws(InitializationError) {
         if let setting = environment("RETENTION_BATCH_SIZE"), !setting.isEmpty {
             guard let size = Int(setting), (1...Self.maxBatchSize).contains(size) else {
@@ -36,8 +35,6 @@ struct RetentionHandler: ByteHandler {
             batchSize = Self.defaultBatchSize
         }
         database = try InitializationError.database(from: secrets)
-        self.secrets = secrets
-        databaseGeneration = secrets.databaseURLGeneration
     }
 
     /// Runs the function. Its logs are JSON unless `AWS_LAMBDA_LOG_FORMAT` says otherwise: they are for machines.
@@ -73,7 +70,6 @@ struct RetentionHandler: ByteHandler {
         var report = RetentionReport(clock: clock, batchSize: batchSize)
         var failure: RetentionError?
         do {
-            try refreshDatabaseURL(context)
             try sweep(&report, context: context)
         } catch {
             failure = RetentionError(.sweepFailed, "The retention sweep failed; the batches it finished stay committed.")
@@ -129,17 +125,6 @@ struct RetentionHandler: ByteHandler {
         report.complete = true
     }
 
-    /// Picks up a rotated database secret (a cached value past its TTL is refetched within the invocation's time).
-    private mutating func refreshDatabaseURL(_ context: LambdaContext) throws {
-        let left = context.remainingMilliseconds - Self.finishReserveMilliseconds
-        let budget = Int(max(1, min(Int64(FunctionSecrets.defaultTimeoutMilliseconds), left)))
-        let url = try secrets.databaseURL(timeoutMilliseconds: budget)
-        if secrets.databaseURLGeneration != databaseGeneration {
-            try database.update(url: url)
-            databaseGeneration = secrets.databaseURLGeneration
-        }
-    }
-
     /// Appends the run's audit row; logs and returns `false` when it cannot.
     @discardableResult
     private func appendAudit(_ audit: AuditEvent, _ context: LambdaContext) -> Bool {
@@ -152,14 +137,11 @@ struct RetentionHandler: ByteHandler {
         }
     }
 
-    /// What an operator may learn about a failure: its category and codes, never a server message (it may quote data).
+    /// What an operator may learn about a failure: its category and codes, never a statement's server message (it
+    /// may quote data). A failed connection says why (`ErrorMetadata`: libpq's first line, or the database secret
+    /// that could not be read), which names no password.
     private static func describe(_ error: any Error) -> Logger.Metadata {
-        if let db = error as? PostgresError {
-            return ["error.kind": "database", "error.code": .string(db.code.rawValue), "error.sqlstate": .string(db.sqlState ?? "")]
-        }
-        if let secret = error as? SecretsError {
-            return ["error.kind": "secrets", "error.detail": .string(secret.description)]
-        }
+        if error is PostgresError || error is SecretsError { return ErrorMetadata.describe(error) }
         return ["error.kind": .string(String(describing: type(of: error)))]
     }
 }

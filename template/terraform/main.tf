@@ -49,6 +49,7 @@ locals {
     RATE_LIMIT_PER_MINUTE = tostring(var.rate_limit_per_minute)
     JWT_SECRET            = try(data.aws_secretsmanager_secret_version.jwt[0].secret_string, "")
     JWT_JWKS              = var.jwt_jwks
+    JWT_JWKS_URL          = var.jwt_jwks_url
     JWT_ISSUER            = var.jwt_issuer
     JWT_AUDIENCE          = var.jwt_audience
   }

@@ -65,9 +65,20 @@ variable "jwt_secret_arn" {
 }
 
 variable "jwt_jwks" {
-  description = "JWKS document (JSON) for RS256/ES256 bearer tokens (JWT_JWKS)."
+  description = "JWKS document (JSON) for RS256/ES256 bearer tokens (JWT_JWKS); leave empty when jwt_jwks_url is set."
   type        = string
   default     = ""
+}
+
+variable "jwt_jwks_url" {
+  description = "HTTPS URL of the issuer's JWKS (JWT_JWKS_URL), e.g. https://<project>.supabase.co/auth/v1/.well-known/jwks.json: fetched when first needed, cached for JWT_JWKS_TTL_SECONDS, refetched for an unknown kid; signing keys rotate without a redeploy."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.jwt_jwks_url == "" || can(regex("^https://[^\\s]+$", var.jwt_jwks_url))
+    error_message = "jwt_jwks_url must be empty or an https:// URL."
+  }
 }
 
 variable "jwt_issuer" {
