@@ -162,12 +162,17 @@ for tool in toolFunctions {
 
 // MARK: libFuzzer targets (fuzz/README.md)
 // Each `fuzz-<name>` is a regression runner over corpus files in a plain build, and a libFuzzer binary when built
-// with `-sanitize=fuzzer -D FUZZING` (scripts/fuzz.sh).
+// with `-sanitize=fuzzer -D FUZZING` (scripts/fuzz.sh). route, apikey and idempotency reach internal parsers
+// through `@testable import Middleware`: a debug build enables testing, and scripts/fuzz.sh passes -enable-testing.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("event", ["Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
     ("signature", ["Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
     ("validation", ["Middleware", "Postgres", "WardenJSON"]),
+    ("route", ["Middleware", "WardenJSON"]),
+    ("apikey", ["Middleware", "WardenCrypto", "WardenJSON"]),
+    ("idempotency", ["Middleware", "WardenCrypto", "WardenJSON"]),
+    ("v2sign", ["Middleware", "WardenCrypto", "WardenJSON"]),
 ]
 targets.append(.target(name: "CFuzzer", path: "fuzz/CFuzzer"))
 targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "fuzz/Support", swiftSettings: strictSwift))

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpora under fuzz/corpus/<target>/ from events/ and hand-written edge cases.
 
-Deterministic: run it again after changing events/ or the cases below (`python3 fuzz/make_corpus.py`). The keys and
-clock match the fuzz targets' own (fuzz/*/…Fuzz.swift): copilot events are signed for the event target's secret at
-its fixed time, so the fuzzer starts from requests that get past the signature.
+Deterministic: run it again after changing events/, docs/openapi.yaml or the cases below (`python3
+fuzz/make_corpus.py`; `--out DIR` writes elsewhere, which Tests/e2e/test_fuzz.py uses to check that the committed
+corpus is exactly this output). The keys and clock match the fuzz targets' own (fuzz/*/…Fuzz.swift): copilot events
+are signed for the event target's secret at its fixed time, so the fuzzer starts from requests that get past the
+signature.
 """
+import argparse
 import base64
 import hashlib
 import hmac
@@ -288,13 +291,143 @@ def validation_seeds():
         write("validation", f"json-{name}", "j\n" + value)
 
 
+def route_tables():
+    """Each HTTP function's routes as docs/openapi.yaml documents them (`METHOD /template`, OPTIONS left out: the
+    chain answers preflights before routing), by function."""
+    import yaml
+    doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
+    tables = {}
+    for template, item in doc["paths"].items():
+        for method in ("get", "put", "post", "delete", "patch"):
+            op = item.get(method)
+            if op and op.get("x-warden-function"):
+                tables.setdefault(op["x-warden-function"], []).append(f"{method.upper()} {template}")
+    return {fn: sorted(routes) for fn, routes in sorted(tables.items())}
+
+
+def route_seeds():
+    tables = route_tables()
+    for fn, routes in tables.items():
+        table = "\n".join(routes)
+        for i, route in enumerate(routes):
+            method, template = route.split(" ", 1)
+            path = re.sub(r"\{[^}]+\}", "42", template)
+            write("route", f"{fn}-{i}-{method.lower()}", f"h\n{method}\n{path}\n{table}")
+            write("route", f"{fn}-{i}-rest", f"r\n{method}\n{path}\n{table}")
+            write("route", f"{fn}-{i}-405", f"h\nPATCH\n{path}\n{table}")
+            write("route", f"{fn}-{i}-slash", f"h\n{method}\n{path}/\n{table}")
+        write("route", f"{fn}-404", f"h\nGET\n/no/such/route\n{table}")
+        write("route", f"{fn}-root", f"h\nGET\n/\n{table}")
+    participants = "\n".join(tables["participants"])
+    cases = {
+        "literal-beats-parameter": f"h\nPOST\n/api/participants/enrich\n{participants}",
+        "literal-hides-other-method": f"h\nGET\n/api/participants/enrich\n{participants}",
+        "double-slash": f"h\nGET\n/api//participants\n{participants}",
+        "no-leading-slash": f"h\nGET\napi/participants\n{participants}",
+        "lower-case-method": f"h\nget\n/api/participants\n{participants}",
+        "options": f"h\nOPTIONS\n/api/participants/7\n{participants}",
+        "encoded-segment": f"h\nPUT\n/api/participants/a%2Fb\n{participants}",
+        "unicode-segment": "h\nGET\n/api/caf\u00e9\nGET /api/{name}\nGET /api/cafe\u0301",
+        "combining-after-slash": "h\nGET\n/api/\u0301x\nGET /api/{id}",
+        "same-name-twice": "h\nGET\n/a/1/b/2\nGET /a/{id}/b/{id}",
+        "ties-first-wins": "h\nGET\n/x/y\nGET /x/{a}\nGET /{b}/y\nPOST /x/y",
+        "empty-braces": "h\nGET\n/x/y\nGET /x/{}\nGET /{/y",
+        "empty-table": "h\nGET\n/x\n",
+        "options-route": "h\nDELETE\n/x\nOPTIONS /x\nGET /x",
+    }
+    for name, data in cases.items():
+        write("route", name, data)
+
+
+def apikey_seeds():
+    key = "wk_0123456789ab_" + "0123456789abcdef" * 3
+    cases = {
+        "x-api-key": f"x\n{key}\n",
+        "bearer": f"a\nBearer {key}\n",
+        "bearer-lower": f"a\nbearer {key}\n",
+        "bearer-two-spaces": f"a\nBearer  {key}\n",
+        "bearer-jwt": "a\nBearer eyJhbGciOiJIUzI1NiJ9.e30.sig\n",
+        "both": f"b\n{key}\nBearer wk_ffffffffffff_{'f' * 48}",
+        "both-lower-multi": f"l\n{key}\nBearer {key}",
+        "x-api-key-twice-same": f"m\n{key}\n{key}",
+        "x-api-key-twice-different": f"m\n{key}\n{key[:-1]}1",
+        "authorization-twice": f"z\nBearer {key}\nBearer {key[:-1]}1",
+        "upper-hex": f"x\n{key.upper()}\n",
+        "short-secret": f"x\n{key[:-1]}\n",
+        "extra-part": f"x\n{key}_x\n",
+        "empty": "x\n\n",
+        "mutate-prefix": "k\n0123456789abcdef\nZ\x05",
+        "mutate-secret": "k\n0123456789abcdef\n0\x30",
+        "mutate-underscore": "k\n\x00\x01\x02\n-\x0f",
+        "roles": "r\nintent:score,participants:read\n",
+        "roles-odd": "r\na,,b, c,NULL,x{y}\n",
+    }
+    for name, data in cases.items():
+        write("apikey", name, data)
+
+
+def idempotency_seeds():
+    cases = {
+        "key-uuid": "k\n3f1c2a9e-6d1b-4c47-9a5e-0b7f8e2d4c11\n",
+        "key-lower-name": "kl\norder-2026-11-24\n",
+        "key-empty": "k\n\n",
+        "key-255": "k\n" + "k" * 255 + "\n",
+        "key-256": "k\n" + "k" * 256 + "\n",
+        "key-space-tilde": "k\n ~\n",
+        "key-tab": "k\na\tb\n",
+        "key-del": "k\na\x7fb\n",
+        "key-unicode": "k\ncl\u00e9\n",
+        "key-twice-same": "km\nabc\nabc",
+        "key-twice-different": "km\nabc\nabd",
+        "key-both-layouts": "kb\nabc\nabc",
+        "fingerprint-create": 'f\nPOST\n/api/participants\n{"meetingId":"m1","email":"a@b.example"}',
+        "fingerprint-v2": 'f2\npost\n/api/participants/7/erase\n',
+        "fingerprint-binary": "f\nPUT\n/api/participants/7\n\udcff\udcfe{}",
+        "fingerprint-newlines": "f\nPOST\n/a\n3\n/b\nbody",
+        "headers-cors": "h\n\n\nContent-Type:application/json\nAccess-Control-Allow-Origin:https://x.example\n"
+                        "Vary:Origin\nX-Content-Type-Options:nosniff\n+Idempotency-Replayed:true",
+        "headers-override": "h\n\n\nContent-Type:application/json\ncontent-type:text/plain\n+CONTENT-TYPE:a\n+content-type:b\n+X-New:1",
+        "headers-duplicates": "h\n\n\nX-A:1\nX-A:2\nx-a:3\n+X-B:4",
+        "headers-unicode": "h\n\n\n\u00c9tag:1\nE\u0301tag:2\n+\u212a:kelvin\n+k:x",
+    }
+    for name, data in cases.items():
+        write("idempotency", name, data.encode("utf-8", "surrogateescape"))
+
+
+def v2sign_seeds():
+    body = '{"customerId":"acme","params":{"ownerUserId":"user_demo_owner"}}'
+    base = ["POST", "/calculate_health", "nonce-0123456789abcdef", "copilot-frontend", "300000", body]
+    for change in "mptznbcskxd6eurL-":
+        for layout in "hmlb":
+            fields = list(base)
+            if layout == "m":
+                fields[1] = "/api/participants/7/erase"
+                fields[5] = ""
+            if layout == "l":
+                fields[0] = "put"
+                fields[4] = "0"
+            if layout == "b":
+                fields[4] = "600000"
+                fields[5] = "\udcff\udcfe"
+            name = {"-": "none", "6": "six"}.get(change, change)
+            write("v2sign", f"{name}-{layout}", "\n".join([change + layout, *fields]).encode("utf-8", "surrogateescape"))
+
+
 def main():
+    global OUT
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the corpora (default fuzz/corpus)")
+    OUT = parser.parse_args().out
     if OUT.exists():
         shutil.rmtree(OUT)
     event_seeds()
     signature_seeds()
     jwt_seeds()
     validation_seeds()
+    route_seeds()
+    apikey_seeds()
+    idempotency_seeds()
+    v2sign_seeds()
     for target in sorted(p.name for p in OUT.iterdir()):
         print(f"{target}: {len(list((OUT / target).iterdir()))} seeds")
 

@@ -50,11 +50,15 @@ public enum LogRedaction {
         }
     }
 
-    /// `text` with every e-mail-like token (`local@domain.tld`) replaced by the marker.
+    /// `text` with every e-mail-like token (`local@domain.tld`, internationalized addresses included) replaced by
+    /// the marker. Two addresses that share their middle (`a@b.c@d.e`) become two markers.
     public static func scrub(_ text: String) -> String {
         guard text.utf8.contains(0x40) else { return text }  // fast path: no '@'
         var out: [UInt8] = []
         let bytes = Array(text.utf8)
+        // `bytes[maskedUpTo..<i]` are the last bytes of `out`; what lies before `maskedUpTo` is in `out` or behind a
+        // marker already.
+        var maskedUpTo = 0
         var i = 0
         while i < bytes.count {
             if bytes[i] == 0x40 {
@@ -64,9 +68,11 @@ public enum LogRedaction {
                 while end < bytes.count, isEmailByte(bytes[end]) { end += 1 }
                 let domain = bytes[(i + 1)..<end]
                 if start < i, domain.contains(0x2E) {
-                    out.removeLast(i - start)
+                    // Only the part of the local part still in `out`: an earlier marker may have taken the rest.
+                    out.removeLast(i - max(start, maskedUpTo))
                     out.append(contentsOf: marker.utf8)
                     i = end
+                    maskedUpTo = end
                     continue
                 }
             }
@@ -76,8 +82,9 @@ public enum LogRedaction {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// ASCII letters, digits and `. - _ + %`, and every byte of a non-ASCII character (RFC 6531 addresses).
     private static func isEmailByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F
-            || b == 0x2B || b == 0x25
+            || b == 0x2B || b == 0x25 || b >= 0x80
     }
 }

@@ -110,15 +110,16 @@ extension RoutePattern {
     /// How many segments of the pattern are literal (not `{name}`): the more, the more specific the route.
     var literalSegments: Int { pattern.filter { !($0.first == "{" && $0.last == "}") }.count }
 
-    /// The path parameters when `path` fits the pattern.
+    /// The path parameters when `path` fits the pattern. Segments are split and compared byte for byte, as API
+    /// Gateway does: a combining mark after `/` stays in its segment, and `café` is not `cafe` + U+0301.
     func match(_ path: String) -> [String: String]? {
-        let parts = path.split(separator: "/")
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
         guard parts.count == pattern.count else { return nil }
         var parameters: [String: String] = [:]
         for (expected, actual) in zip(pattern, parts) {
             if expected.first == "{", expected.last == "}" {
-                parameters[String(expected.dropFirst().dropLast())] = String(actual)
-            } else if expected != actual {
+                parameters[String(expected.dropFirst().dropLast())] = String(decoding: actual, as: UTF8.self)
+            } else if !expected.utf8.elementsEqual(actual) {
                 return nil
             }
         }

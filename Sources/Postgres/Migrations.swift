@@ -408,6 +408,7 @@ public enum Migrations {
         enrichmentRetry,
         emailFolding,
         frontEndTables,
+        rateLimitRefusal,
     ]
 
     /// Applies every migration not yet recorded in `warden_schema_migrations`, each in its own transaction,

@@ -335,6 +335,12 @@ def _check_ndjson(validator, body, fail, operation_id, status):
                      f"{number - 1} precede it")
 
 
+def unreached(seen):
+    """The operation ids of docs/openapi.yaml (sorted) that are not among `seen` (operation ids of validated
+    responses; `generic` and anything else not in the document are ignored)."""
+    return sorted({op.operation_id for op in document().operations} - set(seen))
+
+
 def check_invocation(function, event, proxy_response):
     """Validates the API Gateway proxy response (bytes or dict) a function returned for `event`, or a streamed
     Function URL response (prelude, 8 NUL bytes, body)."""

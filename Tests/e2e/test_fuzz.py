@@ -1,6 +1,7 @@
-"""The libFuzzer targets (fuzz/README.md): each runs briefly without a crash, the plain build's regression runners
-replay the committed corpora and every past finding, and each finding stays fixed in the real packaged bootstraps
-(a malformed input gets its envelope error and changes nothing in the database)."""
+"""The libFuzzer targets (fuzz/README.md): each runs a fixed number of inputs from a fixed seed without a crash (the
+same run every time; exploration is `make fuzz`), the plain build's regression runners replay the committed corpora
+and every past finding, the committed corpus is exactly its generator's output, and each finding stays fixed in the
+real packaged bootstraps (a malformed input gets its envelope error and changes nothing in the database)."""
 import base64
 import hashlib
 import hmac
@@ -16,8 +17,11 @@ import pytest
 
 from conftest import ROOT, SECRET, TENANT_TABLES, Emulator, rest_event, snapshot
 
-TARGETS = ["event", "signature", "jwt", "validation"]
-FUZZ_SECONDS = int(os.environ.get("WARDEN_FUZZ_TEST_SECONDS", "15"))
+TARGETS = ["event", "signature", "jwt", "validation", "route", "apikey", "idempotency", "v2sign"]
+# The gating run: every target executes exactly this many inputs from libFuzzer's seed FUZZ_SEED, so two runs of the
+# suite fuzz the same inputs (a failure reproduces; a pass is not luck of the clock).
+FUZZ_RUNS = int(os.environ.get("WARDEN_FUZZ_TEST_RUNS", "20000"))
+FUZZ_SEED = 1
 SWIFT_PATH = f"/opt/swift/usr/bin:{os.environ.get('PATH', '')}"
 
 
@@ -31,25 +35,45 @@ def swift_build(*args, timeout=900):
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
 
 
-def test_every_fuzz_target_runs_briefly_without_a_crash(tmp_path):
-    """`scripts/fuzz.sh` builds the libFuzzer binaries (-sanitize=fuzzer,address) and runs each for a few seconds,
-    two at a time, from the committed seeds; every target must execute inputs, cover code, and find nothing."""
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "fuzz.sh"), str(FUZZ_SECONDS), *TARGETS], cwd=ROOT,
+def test_every_fuzz_target_runs_its_fixed_inputs_without_a_crash(tmp_path):
+    """`scripts/fuzz.sh` builds the libFuzzer binaries (-sanitize=fuzzer,address) and runs each, two at a time, from
+    the committed seeds for exactly FUZZ_RUNS inputs with the fixed seed (FUZZ_RUNS/FUZZ_SEED: a deterministic run,
+    not a time budget); every target must execute them all, cover code, and find nothing."""
+    out = subprocess.run(["bash", str(ROOT / "scripts" / "fuzz.sh"), "0", *TARGETS], cwd=ROOT,
                          capture_output=True, text=True, timeout=900,
-                         env={**os.environ, "FUZZ_JOBS": "2", "FUZZ_WORK": str(tmp_path)})
+                         env={**os.environ, "FUZZ_JOBS": "2", "FUZZ_WORK": str(tmp_path), "FUZZ_RUNS": str(FUZZ_RUNS),
+                              "FUZZ_SEED": str(FUZZ_SEED)})
     report = out.stdout + out.stderr
     assert out.returncode == 0, report[-4000:]
     for target in TARGETS:
+        assert f"fuzz: running {target} for {FUZZ_RUNS} runs, seed {FUZZ_SEED} " in out.stdout, report[-3000:]
         line = re.search(rf"^fuzz {target} +executions (\d+), (\d+) exec/s, coverage (\d+) edges / (\d+) features, "
                          rf"corpus (\d+), crashes (\d+)$", out.stdout, re.M)
         assert line, f"no summary for {target}:\n{report[-3000:]}"
         executions, _, edges, _, corpus, crashes = map(int, line.groups())
         assert crashes == 0 and not any((tmp_path / target / "artifacts").iterdir()), report[-3000:]
-        assert executions > 1000 and edges > 100, line.group(0)
+        assert executions == FUZZ_RUNS and edges > 100, line.group(0)
         seeds = len(list((ROOT / "fuzz" / "corpus" / target).iterdir()))
         assert corpus > 0 and seeds > 0, line.group(0)
         # New inputs land in the scratch corpus, never in the committed one.
         assert (tmp_path / target / "corpus").is_dir()
+
+
+def test_the_gating_run_is_the_same_run_every_time(tmp_path):
+    """Two gating runs of a target with the same FUZZ_RUNS and FUZZ_SEED try the same inputs: the same coverage, and
+    the same new corpus files (libFuzzer names them by their content)."""
+    results = []
+    for attempt in ("first", "second"):
+        work = tmp_path / attempt
+        out = subprocess.run(["bash", str(ROOT / "scripts" / "fuzz.sh"), "0", "apikey", "validation"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=900,
+                             env={**os.environ, "FUZZ_JOBS": "2", "FUZZ_WORK": str(work), "FUZZ_RUNS": "5000",
+                                  "FUZZ_SEED": "7"})
+        assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+        summary = [re.sub(r", \d+ exec/s", "", line) for line in out.stdout.splitlines() if line.startswith("fuzz ")]
+        corpora = {t: sorted(f.name for f in (work / t / "corpus").iterdir()) for t in ("apikey", "validation")}
+        results.append((summary, corpora))
+    assert len(results[0][0]) == 2 and results[0] == results[1]
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +86,31 @@ def runners():
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_regression_runner_replays_the_corpus_and_every_finding(runners, target):
-    paths = [ROOT / "fuzz" / "corpus" / target, ROOT / "fuzz" / "regressions" / target]
-    files = [f for p in paths if p.is_dir() for f in p.iterdir() if not f.name.startswith(".")]
+    # A target without findings has no regressions directory in a checkout (git keeps no empty directory).
+    paths = [p for p in [ROOT / "fuzz" / "corpus" / target, ROOT / "fuzz" / "regressions" / target] if p.is_dir()]
+    files = [f for p in paths for f in p.iterdir() if not f.name.startswith(".")]
+    assert len(list((ROOT / "fuzz" / "corpus" / target).iterdir())) > 0, f"fuzz/corpus/{target} has no seeds"
     out = subprocess.run([str(runners[target]), *map(str, paths)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert f"Executed {len(files)} inputs without a crash" in out.stdout
+
+
+def test_the_committed_corpus_is_exactly_its_generators_output(tmp_path):
+    """fuzz/corpus is written by fuzz/make_corpus.py (from events/, docs/openapi.yaml, Tests/AuthTests/Vectors.swift and
+    its own cases) and must not drift from it: the same files, byte for byte. A sample event, a route or a vector that
+    changed without `python3 fuzz/make_corpus.py` fails here."""
+    out = subprocess.run(["python3", str(ROOT / "fuzz" / "make_corpus.py"), "--out", str(tmp_path / "corpus")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+
+    def tree(root):
+        return {str(f.relative_to(root)): f.read_bytes() for f in sorted(root.rglob("*")) if f.is_file()}
+
+    generated, committed = tree(tmp_path / "corpus"), tree(ROOT / "fuzz" / "corpus")
+    assert sorted({f.split("/")[0] for f in generated}) == sorted(TARGETS)
+    assert sorted(set(generated) - set(committed)) == [], "generated but not committed (run python3 fuzz/make_corpus.py)"
+    assert sorted(set(committed) - set(generated)) == [], "committed but no longer generated"
+    assert [f for f in generated if generated[f] != committed[f]] == [], "seeds that differ from the generator's"
 
 
 def test_regression_runner_fails_when_an_invariant_fails(runners):
