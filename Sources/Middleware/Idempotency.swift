@@ -26,7 +26,10 @@ internal import WardenJSON
 ///   the default), so a change never commits without the answer its retry gets back — even when the connection or
 ///   the server goes away at the moment of the commit.
 ///
-/// The key itself is neither logged nor audited (clients choose it; it may hold anything).
+/// The key itself is neither logged nor audited (clients choose it; it may hold anything). The call's `request` log
+/// line says what became of the answer in its `idempotency` field: `stored` (kept for retries), `replayed` (a stored
+/// answer sent again) or `unstored` (nothing kept — the answer was not a 2xx, or storing it failed — so a retry runs
+/// again). `Tests/e2e/test_idempotency.py` checks these values.
 enum Idempotency {
     /// The request header, lower case.
     static let headerName = "idempotency-key"

@@ -38,16 +38,24 @@ private let now: Int64 = 1_780_000_000
         #expect(h.signals == ["usage_up", "no_tickets", "renewal_far"])
     }
 
+    /// Each ticket band with trend up (100·0.45 = 45) and an unknown renewal (180 days: 70·0.20 = 14); the expected
+    /// scores are worked out by hand, never by the formula under test.
     @Test(arguments: [
-        (0, 100, "no_tickets"), (-1, 100, "few_tickets"), (Int(Int32.min), 100, "few_tickets"), (1, 80, "few_tickets"), (2, 80, "few_tickets"),
-        (3, 50, "many_tickets"), (5, 50, "many_tickets"), (6, 20, "many_tickets"),
+        (0, 94, "low", "no_tickets"),                  // ≤ 0 → 100: 45 + 35 + 14 = 94
+        (-1, 94, "low", "few_tickets"),                // ≤ 0 → 100 (the signal's band is "exactly 0"): 94
+        (Int(Int32.min), 94, "low", "few_tickets"),    // as -1
+        (1, 87, "low", "few_tickets"),                 // ≤ 2 → 80: 45 + 28 + 14 = 87
+        (2, 87, "low", "few_tickets"),
+        (3, 76, "low", "many_tickets"),                // ≤ 5 → 50: 45 + 17.5 + 14 = 76.5 → 76 (ties to even)
+        (5, 76, "low", "many_tickets"),
+        (6, 66, "medium", "many_tickets"),             // else 20: 45 + 7 + 14 = 66
+        (Int(Int32.max), 66, "medium", "many_tickets"),
     ])
-    func ticketBands(open: Int, ticketScore: Int, signal: String) {
-        // up + unknown renewal: 45 + 0.35·ticketScore + 14.
+    func ticketBands(open: Int, score: Int, risk: String, signal: String) {
         let h = HealthScore(trend: "up", openTickets: open, renewalEpochSeconds: nil, nowEpochSeconds: now)
-        let expected = (45.0 + Double(ticketScore) * 0.35 + 14.0).rounded(.toNearestOrEven)
-        #expect(h.score == Int(expected))
-        #expect(h.signals[1] == signal)
+        #expect(h.score == score)
+        #expect(h.riskLevel == risk)
+        #expect(h.signals == ["usage_up", signal])
     }
 
     @Test func renewalBandEdges() {

@@ -443,10 +443,13 @@ struct JSONValueDecoderTests {
         }
     }
 
-    /// The example profile JSON with one member replaced.
-    func profileWith(_ key: String, _ value: JSON) -> JSON {
-        guard case .object(var object) = (try? JSON.parse(profileText)) ?? nil else { return nil }
+    /// The example profile JSON with one member replaced. Throws rather than answering some other document when the
+    /// example does not parse, so no test of a decoding error can pass on the wrong input.
+    func profileWith(_ key: String, _ value: JSON) throws -> JSON {
+        guard case .object(var object) = try JSON.parse(profileText) else { throw ProfileIsNotAnObject() }
         object[key] = value
         return .object(object)
     }
+
+    struct ProfileIsNotAnObject: Error {}
 }

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, SECRET, Emulator, rest_event, sign, snapshot
+from conftest import ROOT, SECRET, Emulator, assert_only_replay_records_added, guarded_state, rest_event, sign, \
+    v1_replay_key
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
          "generate_qbr_outline"]
@@ -76,9 +77,13 @@ def functions(seeded, function_url, tmp_path_factory):
         e.stop()
 
 
-def call(functions, tool, customer):
+def call(functions, tool, customer, replay_keys=None):
+    """One signed call; `replay_keys` (a set) receives the call's replay record (docs/SIGNING.md)."""
     raw = json.dumps({"customerId": customer, "params": {"ownerUserId": TENANT}})
-    status, _, out = functions[tool].invoke(rest_event(tool, raw, sign(raw)))
+    headers = sign(raw)
+    if replay_keys is not None:
+        replay_keys.add(v1_replay_key(tool, headers))
+    status, _, out = functions[tool].invoke(rest_event(tool, raw, headers))
     assert status == 200, out
     resp = json.loads(out)
     return resp["statusCode"], json.loads(resp["body"])
@@ -86,11 +91,12 @@ def call(functions, tool, customer):
 
 @pytest.mark.parametrize("customer", list(CONTRACTS) + list(ROWS))
 def test_every_tool_answers_for_bad_stored_data_and_changes_nothing(functions, db, customer):
-    before = snapshot(db)
+    state, replay_keys = guarded_state(db), set()
     for tool in TOOLS:
-        status, env = call(functions, tool, customer)
+        status, env = call(functions, tool, customer, replay_keys)
         assert status == 200 and env["ok"] is True and env["error"] is None, (tool, customer, env)
-    assert snapshot(db) == before
+    # Answered calls: each one's replay record (docs/SIGNING.md, "Replays") is the only change.
+    assert_only_replay_records_added(db, state, replay_keys)
 
 
 @pytest.mark.parametrize("customer", list(CONTRACTS))

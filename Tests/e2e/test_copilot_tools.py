@@ -1,16 +1,19 @@
 """All six copilot tools over a seeded data set of two tenants covering every branch, compared with an
-independent reference written from CONTRACTS.md, every reply checked against the front end's schemas."""
+independent reference written from CONTRACTS.md (the health scores worked out by hand, row by row), every reply
+checked against the front end's schemas.
+
+The data are this module's own: its owner tenant, and in the shared guest tenant `public` customer ids no other module
+uses (`p-…`, `nobody-at-all`); nothing of another module is read, changed or deleted."""
 import json
-import time
 
 import pytest
 
-from conftest import ROOT, SECRET, Emulator, FRONTEND, VALIDATED, rest_event, sign, snapshot
+from conftest import (ROOT, SECRET, Emulator, FRONTEND, VALIDATED, assert_only_replay_records_added, guarded_state,
+                      rest_event, sign, snapshot, v1_replay_key)
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
          "generate_qbr_outline"]
 OWNER = "user_tools_owner"
-DAY = 86400
 
 # (tenant, customer, company name | None, usage (trend, avg, sparkline) | None, tickets (open, recent) | None,
 #  contract (renewal days from now | None for a NULL date, arr) | None)
@@ -40,11 +43,55 @@ DATA = [
 UNKNOWN = [("public", "nobody-at-all"), (OWNER, "o-unknown"), (OWNER, "p-only-company")]
 
 
+# calculate_health for every row above and every unknown customer, worked out by hand from CONTRACTS.md §1 (never
+# by re-running the formula): usage up 100 / down 0 / anything else or missing 50 (× 0.45); open tickets ≤ 0 → 100,
+# ≤ 2 → 80, ≤ 5 → 50, else 20 (× 0.35); renewal in whole days, never below 0, 180 when unknown: > 180 → 100,
+# ≥ 60 → 70, else 30 (× 0.20); the sum rounded half to even; risk ≥ 75 low, ≥ 50 medium, else high; signals usage_*,
+# then no_tickets (exactly 0) / few_tickets (≤ 2) / many_tickets, then renewal_near (< 60 days) or renewal_far
+# (> 180 days). Each contract's renewal is `days` days and 2 hours ahead, so its whole days are exactly `days`.
+HEALTH = {
+    # tenant, customer: (score, risk, signals)                     usage + tickets + renewal
+    ("public", "p-up-far"): (100, "low", ["usage_up", "no_tickets", "renewal_far"]),           # 45 + 35 + 20 = 100
+    ("public", "p-down-near"): (13, "high", ["usage_down", "many_tickets", "renewal_near"]),   # 0 + 7 + 6 = 13
+    ("public", "p-flat-mid"): (64, "medium", ["usage_flat", "few_tickets"]),    # 22.5 + 28 + 14 = 64.5 → 64 (even)
+    ("public", "p-weird-trend"): (64, "medium", ["usage_flat", "few_tickets"]),  # sideways = flat; no contract: 180
+                                                                                 # days; 22.5 + 28 + 14 = 64.5 → 64
+    ("public", "p-only-company"): (72, "medium", ["usage_flat", "no_tickets"]),  # 22.5 + 35 + 14 = 71.5 → 72 (even)
+    ("public", "p-only-usage"): (94, "low", ["usage_up", "no_tickets"]),         # 45 + 35 + 14 = 94
+    ("public", "p-only-tickets"): (54, "medium", ["usage_flat", "many_tickets"]),  # 3 tickets: 22.5 + 17.5 + 14 = 54
+    ("public", "p-only-contract"): (64, "medium", ["usage_flat", "no_tickets", "renewal_near"]),  # 59 days:
+                                                                                 # 22.5 + 35 + 6 = 63.5 → 64 (even)
+    ("public", "p-null-renewal"): (21, "high", ["usage_down", "many_tickets"]),  # NULL date: 180 days; 0 + 7 + 14 = 21
+    ("public", "p-past-renewal"): (68, "medium", ["usage_up", "many_tickets", "renewal_near"]),  # −10 days → 0;
+                                                                                 # 45 + 17.5 + 6 = 68.5 → 68 (even)
+    ("public", "p-edge-60"): (72, "medium", ["usage_flat", "no_tickets"]),       # 60 days: ≥ 60, not near;
+                                                                                 # 22.5 + 35 + 14 = 71.5 → 72
+    ("public", "p-edge-180"): (72, "medium", ["usage_flat", "no_tickets"]),      # 180 days: not > 180; 71.5 → 72
+    ("public", "p-edge-181"): (78, "low", ["usage_flat", "no_tickets", "renewal_far"]),  # 181 days:
+                                                                                 # 22.5 + 35 + 20 = 77.5 → 78 (even)
+    (OWNER, "o-up-near"): (68, "medium", ["usage_up", "many_tickets", "renewal_near"]),  # 4 tickets, 10 days:
+                                                                                 # 45 + 17.5 + 6 = 68.5 → 68
+    (OWNER, "o-down-far"): (55, "medium", ["usage_down", "no_tickets", "renewal_far"]),  # 0 + 35 + 20 = 55
+    (OWNER, "o-flat-none"): (44, "high", ["usage_flat", "many_tickets"]),        # 8 tickets, no contract:
+                                                                                 # 22.5 + 7 + 14 = 43.5 → 44 (even)
+    (OWNER, "o-tickets-1"): (87, "low", ["usage_up", "few_tickets"]),            # 90 days: 45 + 28 + 14 = 87
+    (OWNER, "o-tickets-3"): (38, "high", ["usage_down", "many_tickets", "renewal_far"]),  # 200 days:
+                                                                                 # 0 + 17.5 + 20 = 37.5 → 38 (even)
+    (OWNER, "o-tickets-6"): (36, "high", ["usage_flat", "many_tickets", "renewal_near"]),  # 30 days:
+                                                                                 # 22.5 + 7 + 6 = 35.5 → 36 (even)
+    (OWNER, "p-up-far"): (13, "high", ["usage_down", "many_tickets", "renewal_near"]),  # 9 tickets, 5 days:
+                                                                                 # 0 + 7 + 6 = 13 (not public's 100)
+    (OWNER, "o-unicode"): (100, "low", ["usage_up", "no_tickets", "renewal_far"]),  # 45 + 35 + 20 = 100
+    # Unknown customers: flat, no tickets, unknown renewal (180 days): 22.5 + 35 + 14 = 71.5 → 72.
+    ("public", "nobody-at-all"): (72, "medium", ["usage_flat", "no_tickets"]),
+    (OWNER, "o-unknown"): (72, "medium", ["usage_flat", "no_tickets"]),
+    (OWNER, "p-only-company"): (72, "medium", ["usage_flat", "no_tickets"]),   # public's customer, not the owner's
+}
+
+
 @pytest.fixture(scope="module")
 def seeded(db):
     cur = db.cursor()
-    for t in ["companies", "contracts", "usage_summaries", "ticket_summaries"]:
-        cur.execute(f"DELETE FROM {t}")
     for tenant, cust, name, usage, tickets, contract in DATA:
         if name:
             cur.execute("INSERT INTO companies (external_id, name, owner_user_id) VALUES (%s, %s, %s)", (cust, name, tenant))
@@ -61,9 +108,10 @@ def seeded(db):
             else:
                 cur.execute("INSERT INTO contracts VALUES (%s, %s, date_trunc('second', now() AT TIME ZONE 'UTC') "
                             "+ make_interval(days => %s) + interval '2 hours', %s)", (cust, tenant, days, arr))
-    cur.execute("SELECT owner_user_id, company_external_id, to_char(renewal_date, 'YYYY-MM-DD\"T\"HH24:MI:SS'), "
-                "extract(epoch FROM renewal_date)::bigint FROM contracts")
-    return {(r[0], r[1]): (r[2], r[3]) for r in cur.fetchall()}
+    cur.execute("SELECT owner_user_id, company_external_id, to_char(renewal_date, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+                "FROM contracts WHERE (owner_user_id, company_external_id) IN "
+                "(SELECT * FROM unnest(%s::text[], %s::text[]))", ([d[0] for d in DATA], [d[1] for d in DATA]))
+    return {(r[0], r[1]): r[2] for r in cur.fetchall()}
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +124,16 @@ def functions(seeded, function_url, tmp_path_factory):
         e.stop()
 
 
-def call(fn, tool, customer, tenant):
+def call(fn, tool, customer, tenant, sent=None):
+    """A signed call; `sent` (a list) receives the signature headers."""
     body = {"customerId": customer}
     if tenant != "public":
         body["params"] = {"ownerUserId": tenant}
     raw = json.dumps(body)
-    status, _, out = fn.invoke(rest_event(tool, raw, sign(raw)))
+    headers = sign(raw)
+    if sent is not None:
+        sent.append(headers)
+    status, _, out = fn.invoke(rest_event(tool, raw, headers))
     assert status == 200, out
     resp = json.loads(out)
     return resp["statusCode"], json.loads(resp["body"])
@@ -109,20 +161,10 @@ def expected(tool, tenant, customer, contracts):
     if tool == "get_contract_info":
         if not contract:
             return {"renewalDate": None, "arr": 0, "missingData": True}
-        return {"renewalDate": contracts[(tenant, customer)][0], "arr": contract[1], "missingData": False}
+        return {"renewalDate": contracts[(tenant, customer)], "arr": contract[1], "missingData": False}
     if tool == "calculate_health":
-        u = {"up": 100, "down": 0}.get(trend, 50)
-        t = 100 if open_tickets <= 0 else 80 if open_tickets <= 2 else 50 if open_tickets <= 5 else 20
-        epoch = contracts.get((tenant, customer), (None, None))[1]
-        days = 180 if epoch is None else max(0, (epoch - int(time.time())) // DAY)
-        r = 100 if days > 180 else 70 if days >= 60 else 30
-        score = round(u * 0.45 + t * 0.35 + r * 0.20)
-        signals = [f"usage_{trend}", "no_tickets" if open_tickets <= 0 else "few_tickets" if open_tickets <= 2 else "many_tickets"]
-        if days < 60:
-            signals.append("renewal_near")
-        elif days > 180:
-            signals.append("renewal_far")
-        return {"score": score, "riskLevel": "low" if score >= 75 else "medium" if score >= 50 else "high", "signals": signals}
+        score, risk, signals = HEALTH[(tenant, customer)]
+        return {"score": score, "riskLevel": risk, "signals": signals}
     raise AssertionError(tool)
 
 
@@ -141,7 +183,7 @@ def test_generate_email_uses_the_customers_data(functions, seeded):
         assert status == 200 and env["ok"], (customer, env)
         subject, body = env["data"]["subject"], env["data"]["body"]
         assert (name or customer) in subject
-        renewal = seeded.get((tenant, customer), (None,))[0]
+        renewal = seeded.get((tenant, customer))
         if renewal:
             assert renewal[:10] in subject and renewal[:10] in body
         if usage:
@@ -154,11 +196,12 @@ def test_generate_email_uses_the_customers_data(functions, seeded):
 
 @pytest.mark.parametrize("tenant,customer", [("public", "nobody-at-all"), (OWNER, "o-unknown"), (OWNER, "p-only-tickets")])
 def test_generate_email_for_an_unknown_customer_is_missing_data(functions, db, tenant, customer):
-    before = snapshot(db)
-    status, env = call(functions["generate_email"], "generate_email", customer, tenant)
+    state, sent = guarded_state(db), []
+    status, env = call(functions["generate_email"], "generate_email", customer, tenant, sent)
     assert status == 404 and env == {"ok": False, "data": None,
                                       "error": {"code": "MISSING_DATA", "message": env["error"]["message"]}}
-    assert snapshot(db) == before
+    # The tool ran and answered (a 404 is not a server error): the call's replay record is its only trace.
+    assert_only_replay_records_added(db, state, {v1_replay_key("generate_email", sent[0])})
 
 
 def test_qbr_outline_follows_trend_and_tickets(functions):
@@ -210,5 +253,14 @@ def test_preflight_on_every_tool(functions):
         assert resp["statusCode"] == 204 and resp["body"] == ""
 
 
-def test_the_suite_validated_replies_against_the_front_end_schemas():
-    assert VALIDATED["replies"] > 100
+def test_every_reply_is_validated_against_the_front_end_schemas(functions, seeded):
+    """Every reply of every tool, for every row, goes through the front end's schemas (`check_frontend_shape`, in
+    `Emulator.invoke`): the count of validated replies grows by exactly the number of calls made here."""
+    before = VALIDATED["replies"]
+    calls = 0
+    for tool in TOOLS:
+        for tenant, customer, *_ in DATA:
+            status, env = call(functions[tool], tool, customer, tenant)
+            assert status in (200, 404), (tool, customer, env)
+            calls += 1
+    assert calls == len(TOOLS) * len(DATA) and VALIDATED["replies"] == before + calls

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 import openapi_check
-from conftest import ROOT, SECRET, Emulator
+from conftest import ROOT, SECRET, Emulator, snapshot, snapshot_changes
 
 TEMPLATE = ROOT / "template" / "template.yaml"
 JWT_SECRET = "generate-event-jwt-secret-0123456789abcdef"
@@ -236,22 +236,11 @@ def seeded(db):
         cur.execute("DELETE FROM companies WHERE id = %s", (company_id,))
 
 
-def tables(conn):
-    cur = conn.cursor()
-    cur.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2")
-    return [f'"{schema}"."{name}"' for schema, name in cur.fetchall() if name != "audit_events"]
-
-
 def state(conn):
-    """Every table but the audit trail (row count and checksum), and the audit trail's last id."""
+    """Every table but the audit trail (`snapshot`: row count and checksum), and the audit trail's last id."""
     cur = conn.cursor()
-    out = {}
-    for t in tables(conn):
-        cur.execute(f"SELECT count(*), coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM {t} x")
-        out[t] = tuple(cur.fetchone())
     cur.execute("SELECT coalesce(max(id), 0) FROM audit_events")
-    return out, cur.fetchone()[0]
+    return snapshot(conn), cur.fetchone()[0]
 
 
 def audit_rows_since(conn, last_id):
@@ -361,7 +350,7 @@ def run_cases(db, emulator, cases, direct=False, route_path=None):
         if direct:
             check_openapi(emulator, event, reply, route_path)
     after, _ = state(db)
-    assert after == before, f"tables changed: {sorted(t for t in after if after[t] != before.get(t))}"
+    assert after == before, f"tables changed: {snapshot_changes(before, after)}"
     rows = audit_rows_since(db, last_audit)
     by_request = {r[0]: r for r in rows}
     for request_id, (label, code, status) in audited.items():
@@ -384,6 +373,7 @@ def test_the_template_has_http_functions_of_both_payload_formats():
     kinds = {kind for spec in FUNCTIONS.values() for kind, _, _ in spec["routes"]}
     assert kinds == {"rest", "http"}, FUNCTIONS
     assert all(spec["routes"] or spec["url"] for spec in FUNCTIONS.values())
+    assert URL_FUNCTIONS, "template/template.yaml declares no Function URL"
 
 
 @pytest.mark.parametrize("fn,kind,method,path", ROUTES, ids=[f"{fn}-{m}-{p}" for fn, _, m, p in ROUTES])
@@ -437,22 +427,15 @@ def test_the_generators_default_path_is_an_envelope_not_a_crash(functions, db, f
     run_cases(db, functions(fn), [("default path", event, NOT_FOUND_OR_UNAUTHORIZED)])
 
 
-def url_cases():
-    if not URL_FUNCTIONS:
-        return [pytest.param(None, marks=pytest.mark.skip(
-            reason="template/template.yaml declares no Function URL yet (participant_export is being added)"))]
-    return URL_FUNCTIONS
-
-
-@pytest.mark.parametrize("fn", url_cases())
+@pytest.mark.parametrize("fn", URL_FUNCTIONS or [None])
 def test_function_url_events(functions, db, fn):
     """A Function URL event (`http-api-proxy` with `$default` route and stage, a lambda-url domain) on each route
     docs/openapi.yaml documents for the function — as generated, with a JSON body (base64) and with it as plain text —
     and on the generator's default path. A RESPONSE_STREAM function answers in the http-integration form (JSON
     prelude, 8 NUL bytes, body; the shared openapi check insists on it), read here like a buffered reply."""
+    assert fn is not None, "template/template.yaml declares no Function URL"
     operations = [op for op in openapi_check.document().operations if op.function == fn]
-    if not operations:
-        pytest.skip(f"functions/{fn} has no routes yet (docs/openapi.yaml documents none for it)")
+    assert operations, f"docs/openapi.yaml documents no route of functions/{fn}"
     if not (ROOT / "dist" / fn / "bootstrap").exists():
         pytest.fail(f"dist/{fn}/bootstrap is missing: bash scripts/package.sh {fn}", pytrace=False)
     requests = {"default": ("http", {})}

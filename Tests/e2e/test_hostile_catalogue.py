@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, SECRET, Emulator, rest_event, sign, snapshot
+from conftest import (ROOT, SECRET, Emulator, assert_only_replay_records_added, guarded_state, replay_records,
+                      rest_event, sign, snapshot, snapshot_changes, v1_replay_key)
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
          "generate_qbr_outline"]
@@ -203,14 +204,17 @@ def test_one_v1_signature_serves_each_tool_once(fns, db, tool):
 ])
 def test_injection_strings_are_plain_identifiers_on_every_tool(fns, db, body):
     raw = json.dumps(body)
-    before = snapshot(db)
+    state, replay_keys = guarded_state(db), set()
     for tool in TOOLS:
-        status, env = answer(fns[tool], ev(tool, body=raw, headers=signed(raw)))
+        headers = signed(raw)
+        status, env = answer(fns[tool], ev(tool, body=raw, headers=headers))
         if tool == "generate_email":
             assert (status, env["error"]["code"]) == (404, "MISSING_DATA")
         else:
             assert status == 200 and env["ok"] is True
-    assert snapshot(db) == before
+        replay_keys.add(v1_replay_key(tool, headers))
+    # Accepted calls (a tool's 404 included, docs/SIGNING.md "Replays"): each one's replay record is the only change.
+    assert_only_replay_records_added(db, state, replay_keys)
 
 
 def test_over_rate_burst(function_url, db, tmp_path):
@@ -218,25 +222,70 @@ def test_over_rate_burst(function_url, db, tmp_path):
                  env={"HMAC_SECRET": SECRET, "DATABASE_URL": function_url, "RATE_LIMIT_PER_MINUTE": "3"})
     try:
         tenant = "burst_" + uuid.uuid4().hex[:8]
-        before = snapshot(db)
-        codes = []
+        before, records = snapshot(db), replay_records(db)
+        cur = db.cursor()
+        cur.execute("SELECT key FROM rate_buckets")
+        buckets = {r[0] for r in cur.fetchall()}
+        codes, admitted = [], set()
         for i in range(6):
+            if i == 3:
+                after_admitted = snapshot(db)
             raw = json.dumps({"customerId": f"c{i}", "params": {"ownerUserId": tenant}})
-            status, env = answer(e, ev("generate_qbr_outline", body=raw, headers=signed(raw)))
+            headers = signed(raw)
+            status, env = answer(e, ev("generate_qbr_outline", body=raw, headers=headers))
             codes.append(env["error"]["code"] if env and not env["ok"] else status)
+            if status == 200:
+                admitted.add(v1_replay_key("generate_qbr_outline", headers))
         assert codes == [200, 200, 200, "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]
-        assert snapshot(db) == before
+        # The refused calls changed nothing at all: not the bucket, no replay record.
+        assert snapshot(db) == after_admitted
+        # The admitted ones (documented: README "Security properties", docs/ARCHITECTURE.md "Request guards"): their
+        # replay records, and the tenant's new bucket, emptied by their three tokens.
+        assert snapshot_changes(before, after_admitted) == ["rate_buckets", "request_nonces"]
+        assert set(replay_records(db)) - set(records) == admitted
+        cur.execute("SELECT key, tokens FROM rate_buckets")
+        new_buckets = [(k, tokens) for k, tokens in cur.fetchall() if k not in buckets]
+        assert len(new_buckets) == 1 and tenant in new_buckets[0][0] and new_buckets[0][1] < 1, new_buckets
     finally:
         e.stop()
 
 
-def test_no_secret_signature_or_email_in_any_log_line(fns):
-    # Runs after the catalogue (module order): every line every function printed.
-    text = "\n".join(e.output() for e in fns.values())
-    lines = [l for l in text.splitlines() if l.startswith("{")]
-    assert len(lines) >= 90
-    for line in lines:
-        json.loads(line)
+def request_log_lines(fn, start, count, deadline_seconds=30):
+    """The JSON `request` lines `fn` printed after offset `start` of its output, once there are `count` of them (the
+    emulator forwards a function's output as it comes, possibly after the answer); fails at the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        text = fn.output()[start:]
+        found = [json.loads(l) for l in text.splitlines() if l.startswith("{") and '"message":"request"' in l]
+        if len(found) >= count or time.monotonic() > deadline:
+            return text, found
+
+
+def test_every_call_logs_its_request_line_and_no_secret_signature_or_email(fns):
+    """Every call — refused ones included — writes its JSON `request` line, in order, with the status and error code it
+    answered; and no line of any function holds a secret, a signature sent or an e-mail address (the bodies below
+    carry two). The test makes its own calls (each catalogue case on its tool, then a signed body with e-mail
+    addresses on every tool), so it needs no other test to have run first, and a line that vanished fails it."""
+    starts = {tool: len(fns[tool].output()) for tool in TOOLS}
+    answered = {tool: [] for tool in TOOLS}
+    for i, (build, _, _) in enumerate(CASES.values()):
+        tool = TOOLS[i % len(TOOLS)]
+        status, env = answer(fns[tool], build(tool))
+        answered[tool].append((status, env["error"]["code"] if env and not env["ok"] else None))
+    raw = json.dumps({"customerId": "jane.doe@example.com", "params": {"ownerUserId": "john.roe@example.org"}})
+    for tool in TOOLS:
+        status, env = answer(fns[tool], ev(tool, body=raw, headers=signed(raw)))
+        answered[tool].append((status, env["error"]["code"] if env and not env["ok"] else None))
+    texts = []
+    for tool in TOOLS:
+        text, lines = request_log_lines(fns[tool], starts[tool], len(answered[tool]))
+        texts.append(text)
+        assert [(l["status"], l.get("error.code")) for l in lines] == answered[tool], tool
+        assert all(l["tool"] == tool and l["level"] == "INFO" and l["requestId"] for l in lines), tool
+        for line in text.splitlines():
+            if line.startswith("{"):
+                json.loads(line)  # every record is one JSON line
+    text = "\n".join(texts)
     for value in [SECRET, V2_KEY, "warden-app-local-password", "jane.doe@example.com", "john.roe@example.org", *SENT_SECRETS]:
         assert value not in text
-    assert "@" not in "".join(l for l in lines if '"message"' in l and "REDACTED" not in l)
+    assert "@" not in "".join(l for l in text.splitlines() if l.startswith("{"))

@@ -10,14 +10,12 @@ import time
 import urllib.parse
 import uuid
 
-import pg8000.dbapi
 import pytest
 
-from conftest import ROOT, WARDEN, Emulator, connect, snapshot
+from conftest import ROOT, WARDEN, Emulator, connect, refused_by_postgres, snapshot, snapshot_changes
 
 BOOTSTRAP = ROOT / "dist" / "participants" / "bootstrap"
 JWT_SECRET = "participants-e2e-jwt-secret-0123456789abcdef"
-TABLES = ["meeting_participants", "participant_enrichment_history"]
 USERS = {"user_p_alice": "org_p_acme", "user_p_bob": "org_p_globex", "user_p_carol": "org_p_pages"}
 
 
@@ -86,11 +84,11 @@ def test_create_returns_201_and_a_duplicate_409(api, db):
     assert {k: row[k] for k in body} == {**body, "meetingDateTime": "2026-11-24T15:00:00.000Z"}
     assert row["isOptional"] is False and row["enrichmentStatus"] == "pending" and row["contactId"] is None
     assert row["createdAt"].endswith("Z") and row["lastActivityAt"].endswith("Z")
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     for dup in (body, {**body, "email": "Jane.DOE@acme.example", "displayName": "Other"}):
         status, env = call(api, "POST", "/api/participants", body=dup)
         assert (status, env["ok"], env["error"]["code"]) == (409, False, "CONFLICT")
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
     # The same email in another meeting, or in the same meeting of another organization, is fine.
     assert call(api, "POST", "/api/participants", body={**body, "meetingId": body["meetingId"] + "-2"})[0] == 201
     assert call(api, "POST", "/api/participants", "user_p_bob", body=body)[0] == 201
@@ -109,6 +107,8 @@ def test_list_is_newest_first_with_cursor_pagination(api):
     status, env = call(api, "GET", "/api/participants", "user_p_carol", query={"limit": "2", "cursor": page["nextCursor"]})
     assert status == 200 and [r["id"] for r in env["data"]] == [ids[0]]
     assert env["meta"]["pagination"] == {"limit": 2, "nextCursor": None, "hasMore": False}
+    # The cursor's documented form (docs/openapi.yaml, `Cursor`: base64url of the last id, no padding).
+    assert page["nextCursor"] == b64url(str(ids[1]).encode())
 
     for query in ({"limit": "0"}, {"limit": "101"}, {"limit": "two"}, {"limit": "-1"}, {"cursor": "!!"},
                   {"cursor": b64url(b"abc")}, {"cursor": b64url(b"0")}, {"cursor": "MQ=="}):
@@ -131,7 +131,7 @@ def test_update_rectifies_the_given_fields(api, db):
     assert status == 200 and env["data"]["displayName"] is None and env["data"]["email"] == "fixed@acme.example"
     # Rectifying into another participant's email of the same meeting is a conflict; nothing changes.
     other = create(api, meeting=row["meetingId"], email="taken@acme.example")
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     status, env = call(api, "PUT", path, body={"email": "taken@acme.example"})
     assert (status, env["error"]["code"]) == (409, "CONFLICT")
     for body in ({}, {"email": "nope"}, {"isOptional": "yes"}, {"isOptional": None}, {"meetingId": "x"}, [1]):
@@ -140,27 +140,29 @@ def test_update_rectifies_the_given_fields(api, db):
     for missing in ("999999999", "abc", "0", "-1", "1.5"):
         status, env = call(api, "PUT", f"/api/participants/{missing}", body={"displayName": "x"})
         assert (status, env["error"]["code"]) == (404, "NOT_FOUND"), missing
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
     assert other["email"] == "taken@acme.example"
 
 
 def test_another_organization_never_sees_or_changes_the_rows(api, db):
     row = create(api, email="secret@acme.example", displayName="Se Cret")
+    theirs = create(api, "user_p_bob", email="own@globex.example")  # bob's list is not empty on its own account
     cur = db.cursor()
     cur.execute("INSERT INTO participant_enrichment_history (organization_id, participant_id, source, cost_cents, outcome) "
                 "VALUES ('org_p_acme', %s, 'clearbit', 12, 'matched')", (row["id"],))
     status, env = call(api, "GET", "/api/participants", "user_p_bob", query={"limit": "100"})
-    assert status == 200 and env["data"] and all(r["organizationId"] == "org_p_globex" for r in env["data"])
+    assert status == 200 and theirs["id"] in [r["id"] for r in env["data"]]
+    assert all(r["organizationId"] == "org_p_globex" for r in env["data"])
     assert row["id"] not in [r["id"] for r in env["data"]]
     assert "secret@acme.example" not in json.dumps(env)
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     path = f"/api/participants/{row['id']}"
     for method, p, body in (("PUT", path, {"displayName": "Hijacked", "email": "evil@globex.example"}),
                             ("POST", path + "/erase", None), ("GET", path + "/export", None)):
         status, env = call(api, method, p, "user_p_bob", body=body)
         assert (status, env["error"]["code"]) == (404, "NOT_FOUND"), (method, p)
         assert "secret" not in json.dumps(env)
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
     # The owner still sees it unchanged.
     status, env = call(api, "GET", path + "/export")
     assert status == 200 and env["data"]["participant"] == row
@@ -186,10 +188,10 @@ def test_erase_then_export_holds_only_deleted_markers(api, db):
         ("[deleted]", "[deleted]", "deleted", None)
     assert erased["meetingId"] == row["meetingId"]
     # Idempotent: erasing again answers the same and changes nothing.
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     status, env = call(api, "POST", path + "/erase")
     assert status == 200 and env["data"] == erased
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
 
     status, env = call(api, "GET", path + "/export")
     assert status == 200
@@ -204,14 +206,14 @@ def test_erase_then_export_holds_only_deleted_markers(api, db):
     # An erased participant cannot be rectified back into existence.
     status, env = call(api, "PUT", path, body={"email": "forget.me@acme.example"})
     assert (status, env["error"]["code"]) == (409, "CONFLICT")
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
     # Two erased participants of one meeting do not collide, and the address may be added again.
     second = create(api, meeting=row["meetingId"], email="forget.me@acme.example")
     assert call(api, "POST", f"/api/participants/{second['id']}/erase")[0] == 200
 
 
 def test_invalid_bodies_are_refused_without_echo(api, db):
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     bad = [
         "[]", '"text"', "42", "not json", '{"meetingId": "m", "email": "a@b.co", "meetingId": "n"}',
         {"email": "a@b.example"},
@@ -238,12 +240,12 @@ def test_invalid_bodies_are_refused_without_echo(api, db):
         assert "plainaddress" not in env["error"]["message"] and "ddd" not in env["error"]["message"]
     status, env = call(api, "POST", "/api/participants")
     assert (status, env["error"]["code"]) == (400, "INVALID_INPUT")
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
 
 
 def test_no_token_is_401_everywhere(api, db):
     row = create(api, email="auth@acme.example")
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     path = f"/api/participants/{row['id']}"
     for method, p, body in (("GET", "/api/participants", None), ("POST", "/api/participants", new()),
                             ("PUT", path, {"displayName": "x"}), ("POST", path + "/erase", None), ("GET", path + "/export", None)):
@@ -251,7 +253,60 @@ def test_no_token_is_401_everywhere(api, db):
         assert (status, env["error"]["code"]) == (401, "UNAUTHORIZED"), (method, p)
         status, env = call(api, method, p, user="user_p_nobody", body=body)
         assert (status, env["error"]["code"]) == (403, "FORBIDDEN"), (method, p)
-    assert snapshot(db, TABLES) == before
+    assert snapshot(db) == before
+
+
+def test_with_a_rate_limit_only_calls_that_reach_the_routes_statements_take_a_token(db, function_url, tmp_path):
+    """The tenant's token bucket rides on the route's first statement (`APIChain.guarded`): a call the route refuses
+    after its statements ran (404 unknown participant, 409 duplicate) has taken its token — that token is its only
+    change — while a call refused before any statement (400 invalid body, 401, 403) takes none and changes nothing,
+    even once the bucket is empty (it is refused for its own reason, not 429)."""
+    org, user = f"org_p_rl_{uuid.uuid4().hex[:6]}", f"user_p_rl_{uuid.uuid4().hex[:6]}"
+    db.cursor().execute("INSERT INTO organization_members (user_id, organization_id) VALUES (%s, %s)", (user, org))
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participants",
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "RATE_LIMIT_PER_MINUTE": "3"})
+    cur = db.cursor()
+
+    def buckets():
+        cur.execute("SELECT key, tokens FROM rate_buckets")
+        return dict(cur.fetchall())
+
+    def uncharged_refusals():
+        before = snapshot(db)
+        for method, path, who, body, want in (
+                ("POST", "/api/participants", user, {"meetingId": "m", "email": "not-an-address"}, (400, "INVALID_INPUT")),
+                ("PUT", "/api/participants/1", user, {"isOptional": "yes"}, (400, "INVALID_INPUT")),
+                ("GET", "/api/participants", None, None, (401, "UNAUTHORIZED")),
+                ("GET", "/api/participants", "user_p_rl_stranger", None, (403, "FORBIDDEN"))):
+            status, env = call(fn, method, path, who, body)
+            assert (status, env["error"]["code"]) == want, (method, path, body)
+        assert snapshot(db) == before
+
+    try:
+        uncharged_refusals()
+        known = buckets()
+        before = snapshot(db)
+        status, env = call(fn, "PUT", "/api/participants/999999999", user, {"displayName": "x"})
+        assert (status, env["error"]["code"]) == (404, "NOT_FOUND")
+        assert snapshot_changes(before, snapshot(db)) == ["rate_buckets"]
+        [(key, tokens)] = [(k, t) for k, t in buckets().items() if k not in known]
+        assert org in key and tokens == 2  # a new bucket holds 3 tokens; the 404 took one
+        row = create(fn, user=user, meeting="mtg_rl", email="rl@acme.example")
+        before, tokens = snapshot(db), buckets()[key]
+        status, env = call(fn, "POST", "/api/participants", user, new(meeting="mtg_rl", email="rl@acme.example"))
+        assert (status, env["error"]["code"]) == (409, "CONFLICT")
+        # One token less (what trickled back in between two consecutive calls, 3 a minute, is far below one).
+        assert snapshot_changes(before, snapshot(db)) == ["rate_buckets"] and buckets()[key] < tokens
+        # The bucket empty (set so, rather than spending a clock's worth of calls): a call that reaches the route is
+        # 429 and changes nothing; the refusals before any statement are still their own, uncharged.
+        cur.execute("UPDATE rate_buckets SET tokens = 0, updated_at = now() WHERE key = %s", (key,))
+        before = snapshot(db)
+        status, env = call(fn, "GET", f"/api/participants/{row['id']}/export", user)
+        assert (status, env["error"]["code"]) == (429, "RATE_LIMITED")
+        assert snapshot(db) == before
+        uncharged_refusals()
+    finally:
+        fn.stop()
 
 
 def test_the_functions_role_may_not_delete_or_cross_tenants(api, function_url):
@@ -261,10 +316,12 @@ def test_the_functions_role_may_not_delete_or_cross_tenants(api, function_url):
         cur.execute("SELECT set_config('app.tenant_id', 'org_p_acme', false)")
         cur.execute("SELECT count(*) FROM meeting_participants WHERE organization_id <> 'org_p_acme'")
         assert cur.fetchone()[0] == 0
-        with pytest.raises(pg8000.dbapi.DatabaseError):
+        # It may insert (the API creates participants), but row-level security refuses another organization's row.
+        with refused_by_postgres("42501", "new row violates row-level security policy"):
             cur.execute("INSERT INTO meeting_participants (organization_id, meeting_id, email) VALUES ('org_p_globex', 'm', 'a@b.example')")
         conn.rollback()
-        with pytest.raises(pg8000.dbapi.DatabaseError):
+        # It may not delete at all (erasure is an UPDATE): no privilege.
+        with refused_by_postgres("42501", "permission denied for table meeting_participants"):
             cur.execute("DELETE FROM meeting_participants")
         conn.rollback()
     finally:
@@ -314,20 +371,20 @@ def test_duplicates_fold_unicode_case_and_normalization(api, db, first, variants
     meeting = f"mtg_fold_{uuid.uuid4().hex[:8]}"
     row = create(api, meeting=meeting, email=first)
     assert row["email"] == stored(first)
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     for email in variants:
         status, env = call(api, "POST", "/api/participants", body=new(meeting=meeting, email=email, displayName="Dup"))
         assert (status, env["ok"], env["data"], (env["error"] or {}).get("code")) == (409, False, None, "CONFLICT"), email
         assert env["error"]["message"] == "This meeting already has a participant with this email."
-        assert snapshot(db, TABLES) == before, email
+        assert snapshot(db) == before, email
     assert live_rows(db, "org_p_acme", meeting) == [(row["id"], stored(first))]
     # Rectifying another participant of the meeting into a variant is the same conflict; nothing changes.
     other = create(api, meeting=meeting, email="someone.else@acme.example")
-    before = snapshot(db, TABLES)
+    before = snapshot(db)
     for email in variants:
         status, env = call(api, "PUT", f"/api/participants/{other['id']}", body={"email": email})
         assert (status, env["ok"], (env["error"] or {}).get("code")) == (409, False, "CONFLICT"), email
-        assert snapshot(db, TABLES) == before, email
+        assert snapshot(db) == before, email
     # Another meeting, or the same meeting of another organization, is a different participant.
     for email in variants[:1]:
         assert call(api, "POST", "/api/participants", body=new(meeting=meeting + "-2", email=email))[0] == 201
@@ -364,7 +421,7 @@ def test_migration_13_stops_on_existing_folded_duplicates_and_changes_nothing(pr
                 "('org_m', 'm2', %s), ('org_n', 'm1', %s) RETURNING id",
                 ("\u00d6rjan@acme.example", "o\u0308rjan@acme.example", "\u00f6rjan@acme.example", "\u00f6rjan@acme.example"))
     ids = [r[0] for r in cur.fetchall()]
-    before = snapshot(conn, TABLES)
+    before = snapshot(conn)
 
     def migrate():
         return subprocess.run([str(WARDEN), "migrate", "--database-url", private_cluster.owner_url],
@@ -384,14 +441,14 @@ def test_migration_13_stops_on_existing_folded_duplicates_and_changes_nothing(pr
     cur.execute("SELECT count(*) FROM warden_schema_migrations WHERE version = 13")
     assert cur.fetchone()[0] == 0
     assert indexes() == ["meeting_participants_org_meeting_email_uq"]
-    assert snapshot(conn, TABLES) == before
+    assert snapshot(conn) == before
     # Resolved (one of the two erased, as the API's erase does): the migration applies, and the index folds.
     cur.execute("UPDATE meeting_participants SET email = '[deleted]', display_name = '[deleted]', "
                 "enrichment_status = 'deleted' WHERE id = %s", (ids[1],))
     out = migrate()
     assert out.returncode == 0 and "applied 13" in out.stdout, out.stderr
     assert indexes() == ["meeting_participants_org_meeting_email_key_uq", "meeting_participants_org_meeting_email_uq"]
-    with pytest.raises(pg8000.dbapi.DatabaseError):
+    with refused_by_postgres("23505", 'duplicate key value violates unique constraint "meeting_participants_org_meeting_email_key_uq"'):
         cur.execute("INSERT INTO meeting_participants (organization_id, meeting_id, email) VALUES ('org_m', 'm1', %s)",
                     ("\u00d6RJAN@acme.example",))
     conn.close()

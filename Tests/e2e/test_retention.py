@@ -3,17 +3,19 @@ and Postgres: rows seeded just inside and just outside each period, in several o
 the schedule event injects; the whole of every table compared before and after with an independent model of the
 rules written here; idempotence; bounded batches; the audit row and log line; malformed events and future clocks
 refused with nothing changed; the SQL function's privileges. Idempotency keys (migration 11) are swept too, by both
-the schedule's clock and the database's."""
+the schedule's clock and the database's.
+
+The sweep works across every organization, so this module has a database of its own (`module_database`): its `db`
+and `function_url` below are that database's. Its sweeps never remove another module's rows, and another module's
+rows never enter its expectations (the counts and batches asserted here are this module's alone)."""
 import json
 import math
 import uuid
-import time
 from datetime import datetime, timedelta, timezone
 
-import pg8000.dbapi
 import pytest
 
-from conftest import ROOT, Emulator, connect
+from conftest import ROOT, Emulator, connect, refused_by_postgres, snapshot, wait_for
 
 BOOTSTRAP = ROOT / "dist" / "retention" / "bootstrap"
 TABLES = ["intent_queries", "intent_evidence", "intent_companies", "meeting_participants",
@@ -122,8 +124,8 @@ def db_now(db):
 
 
 def expected_after(before, clock):
-    """The rules, applied to every row of every table (other tests' rows included): what must be left, and the
-    counts the function must report."""
+    """The rules, applied to every row of every table (this module's database: earlier tests' rows included): what
+    must be left, and the counts the function must report."""
     queries = {i: r for i, r in before["intent_queries"].items() if not r["expires_at"] <= clock}
     evidence_cut = years_before(clock, 1)
     gone_evidence = [r for r in before["intent_evidence"].values() if r["observed_at"] < evidence_cut]
@@ -200,6 +202,18 @@ def log_lines(fn, message):
             if record.get("message") == message:
                 lines.append(record)
     return lines
+
+
+@pytest.fixture(scope="module")
+def db(module_database):
+    """The owner's connection to this module's own database (it replaces the run's shared `db` here)."""
+    return module_database.conn
+
+
+@pytest.fixture(scope="module")
+def function_url(module_database):
+    """The functions' role on this module's own database."""
+    return module_database.function_url
 
 
 @pytest.fixture(scope="module")
@@ -385,27 +399,31 @@ def test_small_batches_take_several_statements_and_remove_exactly_the_expired_ro
         fn.stop()
 
 
+NOT_AN_OBJECT = "The event is not a JSON object."
+NO_VALID_TIME = "The event has no valid `time` (an RFC 3339 timestamp such as 2026-11-23T03:00:00Z)."
+IN_THE_FUTURE = "The event's `time` is in the future."
+# (event, the refusal's exact message)
 MALFORMED = [
-    b"not json",
-    b"",
-    b"[]",
-    b'"2026-11-23T03:00:00Z"',
-    b"{}",
-    b'{"time": null}',
-    b'{"time": 1763866800}',
-    b'{"time": ""}',
-    b'{"time": "yesterday"}',
-    b'{"time": "now"}',
-    b'{"time": "infinity"}',
-    b'{"time": "2026-13-01T00:00:00Z"}',
-    b'{"time": "2026-02-29T00:00:00Z"}',
-    b'{"time": "2026-11-23 03:00:00Z"}',
-    b'{"time": "2026-11-23T03:00:00"}',
-    b'{"time": "2026-11-23T03:00:60Z"}',
-    b'{"time": "2026-11-23T03:00:00Z "}',
-    b'{"time": "1969-12-31T23:59:59Z"}',
-    b'{"time": "2026-11-23T03:00:00Z", "time": "2026-11-23T03:00:00Z"}',
-    b'{"time": "2026-11-23T03:00:00Z"',
+    (b"not json", NOT_AN_OBJECT),
+    (b"", NOT_AN_OBJECT),
+    (b"[]", NOT_AN_OBJECT),
+    (b'"2026-11-23T03:00:00Z"', NOT_AN_OBJECT),
+    (b"{}", NO_VALID_TIME),
+    (b'{"time": null}', NO_VALID_TIME),
+    (b'{"time": 1763866800}', NO_VALID_TIME),
+    (b'{"time": ""}', NO_VALID_TIME),
+    (b'{"time": "yesterday"}', NO_VALID_TIME),
+    (b'{"time": "now"}', NO_VALID_TIME),
+    (b'{"time": "infinity"}', NO_VALID_TIME),
+    (b'{"time": "2026-13-01T00:00:00Z"}', NO_VALID_TIME),
+    (b'{"time": "2026-02-29T00:00:00Z"}', NO_VALID_TIME),
+    (b'{"time": "2026-11-23 03:00:00Z"}', NO_VALID_TIME),
+    (b'{"time": "2026-11-23T03:00:00"}', NO_VALID_TIME),
+    (b'{"time": "2026-11-23T03:00:60Z"}', NO_VALID_TIME),
+    (b'{"time": "2026-11-23T03:00:00Z "}', NO_VALID_TIME),
+    (b'{"time": "1969-12-31T23:59:59Z"}', NO_VALID_TIME),
+    (b'{"time": "2026-11-23T03:00:00Z", "time": "2026-11-23T03:00:00Z"}', NOT_AN_OBJECT),
+    (b'{"time": "2026-11-23T03:00:00Z"', NOT_AN_OBJECT),
 ]
 
 
@@ -417,18 +435,17 @@ def test_malformed_events_and_future_clocks_are_refused_and_change_nothing(reten
     add_evidence(db, org, add_company(db, org, "Refusal Evidence", now - DAY), years_before(now, 1) - DAY)
     add_company(db, org, "Refusal Idle", years_before(now, 2) - DAY)
     add_participant(db, org, now - 100 * DAY)
-    before = state(db)
+    before, tables = state(db), snapshot(db)
     audits = len(audit_rows(db))
-    future = [json.dumps(schedule_event(now + timedelta(minutes=10))).encode(),
-              json.dumps(schedule_event(now + 365 * DAY)).encode(),
-              json.dumps(schedule_event("9999-12-31T23:59:59Z")).encode()]
-    for payload in MALFORMED + future:
+    future = [(json.dumps(schedule_event(now + timedelta(minutes=10))).encode(), IN_THE_FUTURE),
+              (json.dumps(schedule_event(now + 365 * DAY)).encode(), IN_THE_FUTURE),
+              (json.dumps(schedule_event("9999-12-31T23:59:59Z")).encode(), IN_THE_FUTURE)]
+    for payload, message in MALFORMED + future:
         status, headers, out = retention.invoke(payload)
         assert status == 200 and {k.lower(): v for k, v in headers.items()}.get("x-amz-function-error") == "Unhandled", payload
         error = json.loads(out)
-        assert error["errorType"] == "Retention.InvalidEvent", payload
-        assert "time" in error["errorMessage"] or "JSON" in error["errorMessage"]
-        assert state(db) == before, payload
+        assert (error["errorType"], error["errorMessage"]) == ("Retention.InvalidEvent", message), payload
+        assert state(db) == before and snapshot(db) == tables, payload
     rows = audit_rows(db)[audits:]
     assert len(rows) == len(MALFORMED) + len(future)
     assert {(r[5], r[6], r[7]) for r in rows} == {("sweep refused", "INVALID_INPUT", 400)}
@@ -452,23 +469,28 @@ def test_the_sweep_function_is_for_the_functions_role_only_and_refuses_future_cl
     fn_db = connect(function_url)
     fn_db.autocommit = True
     try:
-        before = state(db)
+        before = snapshot(db)
         c = fn_db.cursor()
-        for sql, args in (("SELECT warden_retention_sweep(now() + interval '1 hour', 'queries', 10)", ()),
-                          ("SELECT warden_retention_sweep('infinity', 'evidence', 10)", ()),
-                          ("SELECT warden_retention_sweep(now(), 'everything', 10)", ()),
-                          ("SELECT warden_retention_sweep(now(), 'queries', 0)", ()),
-                          ("SELECT warden_retention_sweep(now(), 'queries', 100000)", ()),
-                          ("SELECT warden_retention_sweep(now() + interval '1 hour', 'idempotency', 10)", ()),
-                          ("DELETE FROM intent_queries", ()),
-                          ("DELETE FROM intent_evidence", ()),
-                          ("DELETE FROM meeting_participants", ())):
-            with pytest.raises(pg8000.dbapi.DatabaseError):
-                c.execute(sql, args)
+        # The function's own refusals (22023, invalid parameter value, with its message), then the role's missing
+        # privileges (42501): each statement fails for exactly its reason.
+        for sql, code, message in (
+                ("SELECT warden_retention_sweep(now() + interval '1 hour', 'queries', 10)", "22023",
+                 "warden_retention_invalid_clock"),
+                ("SELECT warden_retention_sweep('infinity', 'evidence', 10)", "22023", "warden_retention_invalid_clock"),
+                ("SELECT warden_retention_sweep(now(), 'everything', 10)", "22023", "warden_retention_unknown_category"),
+                ("SELECT warden_retention_sweep(now(), 'queries', 0)", "22023", "warden_retention_invalid_batch"),
+                ("SELECT warden_retention_sweep(now(), 'queries', 100000)", "22023", "warden_retention_invalid_batch"),
+                ("SELECT warden_retention_sweep(now() + interval '1 hour', 'idempotency', 10)", "22023",
+                 "warden_retention_invalid_clock"),
+                ("DELETE FROM intent_queries", "42501", "permission denied for table intent_queries"),
+                ("DELETE FROM intent_evidence", "42501", "permission denied for table intent_evidence"),
+                ("DELETE FROM meeting_participants", "42501", "permission denied for table meeting_participants")):
+            with refused_by_postgres(code, message):
+                c.execute(sql)
         # Idempotency keys are the functions' own (row-level security): without a tenant it reaches none.
         c.execute("DELETE FROM idempotency_keys")
         assert c.rowcount == 0
-        assert state(db) == before
+        assert snapshot(db) == before
     finally:
         fn_db.close()
 
@@ -501,14 +523,14 @@ def test_a_run_stops_before_its_deadline_and_the_next_runs_finish(db, function_u
 
 @pytest.mark.parametrize("size", ["0", "-1", "ten", "10001"])
 def test_an_invalid_batch_size_fails_initialization(size, function_url, db, tmp_path):
-    before = state(db)
+    before = snapshot(db)
     fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="retention",
                   env={"DATABASE_URL": function_url, "RETENTION_BATCH_SIZE": size})
     try:
         status, headers, out = fn.invoke(schedule_event(BASE))
         error = json.loads(out)
         assert error["errorType"] == "Runtime.ConfigurationError" and "RETENTION_BATCH_SIZE" in error["errorMessage"]
-        assert state(db) == before
+        assert snapshot(db) == before
     finally:
         fn.stop()
 
@@ -522,13 +544,17 @@ def test_the_sample_events(retention, db):
     assert status == 200 and "x-amz-function-error" not in {k.lower() for k in headers}, out
     reply = json.loads(out)
     assert reply["ok"] is True and reply["data"]["now"] == ok["time"].replace("Z", ".000Z")
-    before = state(db)
+    before = snapshot(db)
     status, headers, out = retention.invoke((ROOT / "events" / "retention" / "no-time.json").read_bytes())
-    assert json.loads(out)["errorType"] == "Retention.InvalidEvent" and state(db) == before
+    assert json.loads(out)["errorType"] == "Retention.InvalidEvent" and snapshot(db) == before
     # One metric line per run, the refused one included (an error, nothing spent).
     from test_metrics import emf_lines
-    time.sleep(0.3)  # the output reaches the emulator's log asynchronously
-    docs = [doc for _, doc in emf_lines(retention)][-2:]
+    # The output reaches the emulator's log asynchronously: wait for the refused run's line. One process writes the
+    # lines in order and the run before these two was a valid one, so a last line that is a refusal is this test's.
+    def metric_docs():
+        return [doc for _, doc in emf_lines(retention)]
+    wait_for(lambda: metric_docs() and metric_docs()[-1]["Outcome"] == "INVALID_INPUT", "the refused run's metric line")
+    docs = metric_docs()[-2:]
     assert [(d["Function"], d["Outcome"], d["Errors"], d["BudgetSpentCents"]) for d in docs] == \
         [("retention", "ok", 0, 0), ("retention", "INVALID_INPUT", 0, 0)]
 
