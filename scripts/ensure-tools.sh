@@ -16,8 +16,9 @@ need_pip=()
 # auth API changed from 3.x; `schemathesis.engine` exists from 4.0 on) for Tests/e2e/test_schemathesis.py.
 # template/ (Tests/e2e/test_templates.py): sam (aws-sam-cli), cfn-lint, checkov and python-hcl2; sam and checkov are
 # large, installed once (the import check keeps this idempotent). Terraform itself is not on PyPI: the test fails
-# clearly when `terraform` or /opt/tf-plugins is missing.
-for mod in pytest:pytest awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3 \
+# clearly when `terraform` or /opt/tf-plugins is missing. pytest-timeout gives every end-to-end test its time limit
+# (Tests/e2e/conftest.py refuses to run without it).
+for mod in pytest:pytest pytest_timeout:pytest-timeout awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3 \
            yaml:pyyaml requests:requests openapi_spec_validator:openapi-spec-validator 'schemathesis.engine:schemathesis>=4,<5' \
            samcli:aws-sam-cli cfnlint:cfn-lint checkov:checkov hcl2:python-hcl2; do
     "$py" -c "import ${mod%%:*}" >/dev/null 2>&1 || need_pip+=("${mod##*:}")

@@ -1,4 +1,5 @@
 """Shared fixtures for the end-to-end tests: real binaries, the real emulator, a real PostgreSQL."""
+import contextlib
 import hashlib
 import hmac
 import json
@@ -33,15 +34,67 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on {port}")
+# How long a test waits for a condition before it calls the code under test hung: far beyond any normal wait (those
+# are milliseconds to a few seconds), so that its expiry is a failure message, never a performance claim.
+HANG_GUARD = 60.0
+
+
+def wait_for(condition, what, timeout=HANG_GUARD, interval=0.02):
+    """Polls `condition()` until it returns something truthy, and returns that. Past `timeout` seconds (a hang
+    guard, see HANG_GUARD) the test fails with "hung: <what>". The one place where the suite waits for an event it
+    cannot be told about: every test orders events by polling their evidence (a log line, a row, a port, a process
+    state) through here instead of sleeping for a guessed time. `what` may be a function, called for the message
+    (say, to add a log's tail)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"hung: {what() if callable(what) else what} (not the case after {timeout:.0f} s)")
+        time.sleep(interval)
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_port(port, timeout=HANG_GUARD):
+    wait_for(lambda: port_open(port), f"nothing listening on 127.0.0.1:{port}", timeout=timeout)
+
+
+# Every test has a time limit (pytest-timeout, installed by scripts/ensure-tools.sh): a test that hangs fails with
+# its traceback after TEST_TIMEOUT seconds instead of eating CI's budget. The limit is a hang guard, many times what
+# the slowest ordinary test takes; a test that legitimately runs longer says so with @pytest.mark.timeout(seconds)
+# (its module's `pytestmark` for a module-scoped fixture's work), or is listed in LONG_RUNNING when its file is
+# owned elsewhere (by file, or file::test).
+TEST_TIMEOUT = 300
+LONG_RUNNING = {
+    # The libFuzzer builds and runs of `scripts/fuzz.sh` and the regression runners' build (each guarded at 900 s;
+    # a fresh checkout builds them from scratch).
+    "test_fuzz.py": 1800,
+    # `sam build` runs scripts/package.sh for every function (guarded at 1200 s).
+    "test_templates.py::test_sam_build_produces_the_packaged_static_bootstraps": 1800,
+    # A release build of a function from an empty scratch directory.
+    "test_package.py::test_rebuild_from_scratch_is_byte_identical": 1200,
+}
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.hasplugin("timeout"):
+        raise pytest.UsageError("pytest-timeout is missing (bash scripts/ensure-tools.sh installs it): every "
+                                "end-to-end test runs with a time limit")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            limit = LONG_RUNNING.get(f"{item.path.name}::{item.originalname}", LONG_RUNNING.get(item.path.name))
+            item.add_marker(pytest.mark.timeout(limit or TEST_TIMEOUT, method="signal"))
 
 
 # Rate limits get their own tests; everywhere else they would only make the suite depend on its own speed.
@@ -120,17 +173,62 @@ def openapi_conformance():
         pytest.fail(f"{len(found)} response(s) do not match docs/openapi.yaml:\n" + "\n".join(found[:5]), pytrace=False)
 
 
-def pytest_terminal_summary(terminalreporter):
-    """How many responses were checked against docs/openapi.yaml, and which operations no test reached."""
-    seen = OPENAPI_SEEN
-    if not seen:
+# OpenAPI coverage of a whole run: every operation of docs/openapi.yaml must be reached by some response the suite
+# validates (OPENAPI_SEEN), or the run fails (exit status 1) with the list. A partial run (one file, `-k`, `-m`,
+# `--deselect`) only reports. WARDEN_OPENAPI_COVERAGE=require checks any run (to try the check), =off none.
+# Modules that may run apart from the rest, as `make test` runs test_terraform_moto.py beside the suite.
+OPENAPI_COVERAGE_OPTIONAL_MODULES = {"test_terraform_moto.py"}
+OPENAPI_COVERAGE = {"deselected": 0, "whole": False, "unreached": []}
+
+
+def pytest_deselected(items):
+    OPENAPI_COVERAGE["deselected"] += len(items)
+
+
+def is_whole_run(collected_modules, deselected, setting=""):
+    """Whether a run that collected tests from `collected_modules` (file names in Tests/e2e) and deselected
+    `deselected` tests is the whole end-to-end suite: every test module but the optional ones, nothing deselected.
+    `setting` is WARDEN_OPENAPI_COVERAGE."""
+    if setting in ("require", "off"):
+        return setting == "require"
+    modules = {p.name for p in Path(__file__).resolve().parent.glob("test_*.py")} - OPENAPI_COVERAGE_OPTIONAL_MODULES
+    return deselected == 0 and modules <= set(collected_modules)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A whole run that left an operation of docs/openapi.yaml unreached fails (the list is in the summary)."""
+    here = Path(__file__).resolve().parent
+    collected = {Path(str(item.fspath)).name for item in session.items if Path(str(item.fspath)).resolve().parent == here}
+    if not is_whole_run(collected, OPENAPI_COVERAGE["deselected"], os.environ.get("WARDEN_OPENAPI_COVERAGE", "")):
         return
+    OPENAPI_COVERAGE["whole"] = True
+    OPENAPI_COVERAGE["unreached"] = openapi_check.unreached(OPENAPI_SEEN)
+    if OPENAPI_COVERAGE["unreached"] and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many responses were checked against docs/openapi.yaml, and which operations no test reached (a failure
+    for a whole run)."""
+    seen = OPENAPI_SEEN
     operations = {op.operation_id for op in openapi_check.document().operations}
     reached = operations & set(seen)
-    missed = sorted(operations - reached)
-    # The operations no test reached, when the run reached most of them (a whole run, not a single file).
+    if OPENAPI_COVERAGE["whole"]:
+        missed = OPENAPI_COVERAGE["unreached"]
+        if missed:
+            terminalreporter.write_line(
+                f"openapi: FAILED: {len(missed)} of {len(operations)} operations of docs/openapi.yaml reached by no "
+                f"test of this whole run: {', '.join(missed)}", red=True, bold=True)
+        else:
+            terminalreporter.write_line(f"openapi: {sum(seen.values())} function responses validated against "
+                                        f"docs/openapi.yaml; all {len(operations)} operations reached")
+        return
+    if not seen:
+        return
+    # A partial run: the count, and what it left out when it reached most of the document.
     line = (f"openapi: {sum(seen.values())} function responses validated against docs/openapi.yaml "
             f"({len(reached)} of {len(operations)} operations)")
+    missed = sorted(operations - reached)
     if missed and len(reached) * 2 > len(operations):
         line += f"; not reached: {', '.join(missed)}"
     terminalreporter.write_line(line)
@@ -149,12 +247,14 @@ class GatewayProcess:
         cmd = [str(WARDEN), "gateway", "--port", str(self.port), "--function-url-port", str(self.url_port), *args]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env or dict(os.environ), stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 90
-        while "warden gateway: ready" not in self.output():
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise AssertionError(f"warden gateway did not start ({self.proc.returncode}):\n{self.output()[-4000:]}")
-            time.sleep(0.05)
+        try:
+            wait_for(lambda: self.proc.poll() is not None or "warden gateway: ready" in self.output(),
+                     "warden gateway start-up", timeout=2 * HANG_GUARD)
+        except AssertionError:
+            pass
+        if self.proc.poll() is not None or "warden gateway: ready" not in self.output():
+            self.stop()
+            raise AssertionError(f"warden gateway did not start ({self.proc.returncode}):\n{self.output()[-4000:]}")
 
     def output(self):
         if not self.log.closed:
@@ -249,16 +349,48 @@ E2E_DATABASE = os.environ.get("WARDEN_E2E_DATABASE", "warden_e2e")
 assert E2E_DATABASE.replace("_", "").isalnum(), "WARDEN_E2E_DATABASE: letters, digits and _ only"
 
 
+def create_database(name):
+    """A fresh database `name` on the local cluster, migrated with `warden migrate`: its owner's URL."""
+    assert name.replace("_", "").isalnum(), name
+    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    pg_superuser(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    pg_superuser(f"CREATE DATABASE {name} OWNER warden")
+    url = base.replace("/warden?", f"/{name}?")
+    subprocess.run([str(WARDEN), "migrate", "--database-url", url], check=True, capture_output=True)
+    return url
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A fresh database for this run, migrated with `warden migrate`."""
-    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
-                          text=True).stdout.strip()
-    pg_superuser(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
-    pg_superuser(f"CREATE DATABASE {E2E_DATABASE} OWNER warden")
-    url = base.replace("/warden?", f"/{E2E_DATABASE}?")
-    subprocess.run([str(WARDEN), "migrate", "--database-url", url], check=True, capture_output=True)
-    return url
+    return create_database(E2E_DATABASE)
+
+
+class OwnDatabase:
+    """A database of one test module's own, next to the run's (`<run database>_<module>`): `owner_url`, `function_url`
+    (the functions' role) and `conn` (the owner, autocommit)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.owner_url = create_database(name)
+        self.function_url = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", name], check=True,
+                                           capture_output=True, text=True).stdout.strip()
+        self.conn = connect(self.owner_url)
+        self.conn.autocommit = True
+
+    def drop(self):
+        self.conn.close()
+        pg_superuser(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def module_database(request):
+    """A database for the module alone, for functions that work across every organization (the retention sweep):
+    their runs never touch another module's rows, and another module's rows never enter their expectations."""
+    own = OwnDatabase(f"{E2E_DATABASE}_{request.module.__name__.removeprefix('test_')}")
+    yield own
+    own.drop()
 
 
 @pytest.fixture(scope="session")
@@ -283,14 +415,91 @@ def db(database_url):
     conn.close()
 
 
-def snapshot(conn, tables=TENANT_TABLES):
-    """Row count and checksum of every table: proof that a refused request changed nothing."""
+# The one table a refused request changes by design: the audit log gets a row for every call, refused ones included
+# (tests that care count its rows themselves).
+SNAPSHOT_EXCLUDED = ("audit_events",)
+
+
+def database_tables(conn):
+    """Every table of the database's public schema, from the catalog (a new migration's table is included without
+    anyone listing it), but the audit log."""
+    cur = conn.cursor()
+    cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1")
+    return [r[0] for r in cur.fetchall() if r[0] not in SNAPSHOT_EXCLUDED]
+
+
+def snapshot(conn, tables=None):
+    """Row count and checksum of each table — by default of every table but the audit log (`database_tables`),
+    the request guards' own (`request_nonces`, `rate_buckets`, `inflight_requests`, `idempotency_keys`) included:
+    proof that a refused request changed nothing, not even a tenant's quota. Pass `tables` only to look at fewer
+    tables on purpose (a private cluster's, or a test that asserts an intended change elsewhere exactly)."""
     cur = conn.cursor()
     out = {}
-    for t in tables:
-        cur.execute(f"SELECT count(*), coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM {t} x")
+    for t in database_tables(conn) if tables is None else tables:
+        cur.execute(f"SELECT count(*), coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM \"{t}\" x")
         out[t] = tuple(cur.fetchone())
     return out
+
+
+def snapshot_changes(before, after):
+    """The tables whose rows differ between two snapshots, by name (empty: nothing changed)."""
+    return sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
+
+
+def sqlstate(error):
+    """The SQLSTATE and server message of a pg8000 database error."""
+    fields = error.args[0] if error.args and isinstance(error.args[0], dict) else {}
+    return fields.get("C"), fields.get("M", "")
+
+
+@contextlib.contextmanager
+def refused_by_postgres(code, message=None):
+    """The block's statement must fail with exactly SQLSTATE `code` (42501 insufficient privilege or a row-level
+    security violation, 23505 unique violation, 23514 check violation, 22023 invalid parameter value …) and, when
+    given, a server message starting with `message` (to tell 42501's "permission denied" from "violates row-level
+    security"): any other failure — a typo, a missing table, a lost connection — is not the refusal under test."""
+    with pytest.raises(pg8000.dbapi.DatabaseError) as refused:
+        yield refused
+    state, text = sqlstate(refused.value)
+    assert state == code, f"expected SQLSTATE {code}, got {state}: {text}"
+    if message is not None:
+        assert text.startswith(message), f"SQLSTATE {code} as expected, but the message is {text!r}"
+
+
+def replay_records(conn):
+    """The replay records (`request_nonces`, docs/SIGNING.md "Replays"): key → expiry."""
+    cur = conn.cursor()
+    cur.execute("SELECT key, expires_at FROM request_nonces")
+    return dict(cur.fetchall())
+
+
+def v1_replay_key(function, headers):
+    """The replay record of a v1-signed request to `function`, as docs/SIGNING.md documents it:
+    `v1:<function>:<signature>`."""
+    return f"v1:{function}:{headers['X-Signature']}"
+
+
+def guarded_state(conn):
+    """What `assert_only_replay_records_added` compares against: a snapshot of every table, and the replay records."""
+    return snapshot(conn), replay_records(conn)
+
+
+def assert_only_replay_records_added(conn, state, keys):
+    """Since `state` (`guarded_state`), nothing changed but that exactly the replay records `keys` were added: the
+    documented effect of accepted signed calls (docs/SIGNING.md, "Replays": a verified request whose tool did not
+    fail with a server error is recorded, whatever it answered). The bounded sweep of expired records may have run
+    (`RequestGuards.sweepNonces`): only records already expired may be gone."""
+    before, records = state
+    after, now_records = snapshot(conn), replay_records(conn)
+    changed = snapshot_changes(before, after)
+    assert changed in ([], ["request_nonces"]), f"tables changed besides the replay records: {changed}"
+    assert set(now_records) - set(records) == set(keys)
+    cur = conn.cursor()
+    cur.execute("SELECT now()")
+    now = cur.fetchone()[0]
+    gone = [k for k in set(records) - set(now_records) if records[k] >= now]
+    assert gone == [], f"replay records removed before they expired: {gone}"
 
 
 class FakeRuntimeAPI:
@@ -302,6 +511,7 @@ class FakeRuntimeAPI:
         self.prefix = prefix
         self.requests = []
         self.done = threading.Event()
+        self.closed = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -322,7 +532,8 @@ class FakeRuntimeAPI:
                     return self._reply(404)
                 if not outer.events:
                     outer.done.set()
-                    time.sleep(30)
+                    # Holds `next` (as Lambda does while idle) until the test closes the server.
+                    outer.closed.wait(HANG_GUARD)
                     return self._reply(500)
                 rid, body = outer.events.pop(0)
                 self.send_response(200)
@@ -351,6 +562,7 @@ class FakeRuntimeAPI:
         return [r for r in self.requests if r[0] == "POST"]
 
     def close(self):
+        self.closed.set()
         self.server.shutdown()
 
 

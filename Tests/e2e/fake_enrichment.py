@@ -3,6 +3,7 @@
 `POST /v1/person/enrich` with `{"email": …}` and `Authorization: Bearer <key>`. What it answers depends on the
 address's local part, so one server serves every scenario at once:
   slow…     waits `slow_seconds`, then a match          fail…     503
+            (while the test holds the provider: until it releases it)
   garbage…  200 with a body that is not JSON             unknown…  404
   invalid…  200 with an out-of-range confidence          big…      200 with a 100 KiB body
   flaky…    503 the first `flaky_failures` times for that address, then a match
@@ -26,6 +27,7 @@ class FakeProvider:
         self.peak = 0
         self.lock = threading.Lock()
         self.seen = {}
+        self.gate = None  # while set: `slow…` requests wait for it (hold / release)
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,7 +71,11 @@ class FakeProvider:
             return 401, b'{"error":"unauthorized"}'
         local = email.split("@")[0]
         if local.startswith("slow"):
-            time.sleep(self.slow_seconds)
+            gate = self.gate
+            if gate is not None:
+                gate.wait(60)  # held by the test (60 s: a hang guard should it never release)
+            else:
+                time.sleep(self.slow_seconds)  # the stall is the behaviour under test
         elif local.startswith("fail"):
             return 503, b'{"error":"unavailable"}'
         elif local.startswith("garbage"):
@@ -88,11 +94,21 @@ class FakeProvider:
                 return 503, b'{"error":"try later"}'
         return 200, json.dumps({"found": True, "displayName": "Provider Person", "confidence": 0.9}).encode()
 
+    def hold(self):
+        """From now on `slow…` requests wait until `release()`: the test decides when they are answered."""
+        self.gate = threading.Event()
+
+    def release(self):
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            gate.set()
+
     def calls_for(self, email):
         with self.lock:
             return [c for c in self.calls if c["email"] == email]
 
     def stop(self):
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 

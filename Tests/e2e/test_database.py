@@ -1,12 +1,14 @@
 """The data layer under the functions: row-level security, the functions' role, audit, deadlines, reconnects."""
+import concurrent.futures
 import json
-import threading
-import time
+import re
+import uuid
 
 import pg8000.dbapi
 import pytest
 
-from conftest import ROOT, SECRET, Emulator, connect, rest_event, sign, snapshot
+from conftest import (HANG_GUARD, ROOT, SECRET, Emulator, connect, refused_by_postgres, rest_event, sign,
+                      snapshot, wait_for)
 
 BOOTSTRAP = ROOT / "dist" / "calculate_health" / "bootstrap"
 
@@ -61,7 +63,8 @@ def test_the_functions_role_may_not(tenants, function_url, sql):
     conn = connect(function_url)
     cur = conn.cursor()
     cur.execute("SELECT set_config('app.tenant_id', 'rls_a', true)")
-    with pytest.raises(pg8000.dbapi.DatabaseError):
+    # Refused for want of the privilege (42501), not by any other error (a typo, a missing table).
+    with refused_by_postgres("42501"):
         cur.execute(sql)
     conn.rollback()
     conn.close()
@@ -120,25 +123,58 @@ def test_one_connection_serves_many_invocations(db, function_url, tmp_path):
         e.stop()
 
 
+def backends(db, application_name):
+    """(server pid, relations it waits to lock) of each session opened with `application_name`."""
+    cur = db.cursor()
+    cur.execute("SELECT a.pid, coalesce(array_agg(l.relation::regclass::text ORDER BY l.relation) "
+                "FILTER (WHERE l.relation IS NOT NULL), '{}') FROM pg_stat_activity a "
+                "LEFT JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted "
+                "WHERE a.application_name = %s GROUP BY a.pid ORDER BY a.pid", (application_name,))
+    return [(pid, list(waits)) for pid, waits in cur.fetchall()]
+
+
+def invocation_lines(e, request_id):
+    """The function's own log lines of one invocation (text format: time, request id, level, message)."""
+    return [line.split("\t", 2)[2] for line in e.output().splitlines()
+            if line.count("\t") >= 3 and line.split("\t")[1] == request_id]
+
+
+def request_ids(e):
+    return re.findall(r"^START RequestId: (\S+)", e.output(), re.M)
+
+
 def test_a_query_past_the_deadline_is_cancelled_and_answered_before_lambda_kills_us(db, database_url, function_url, tmp_path):
+    app = f"deadline-{uuid.uuid4().hex[:8]}"
     e = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="calculate_health", timeout=2,
-                 env={"HMAC_SECRET": SECRET, "DATABASE_URL": function_url})
+                 env={"HMAC_SECRET": SECRET, "DATABASE_URL": f"{function_url}&application_name={app}"})
     locker = connect(database_url)
     try:
         assert call(e, {"customerId": "warm"})[0] == 200  # connection open before the lock
+        [(backend, [])] = backends(db, app)
         cur = locker.cursor()
         cur.execute("BEGIN")
         cur.execute("LOCK TABLE usage_summaries IN ACCESS EXCLUSIVE MODE")
-        started = time.monotonic()
-        status, env = call(e, {"customerId": "blocked"})
-        elapsed = time.monotonic() - started
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            blocked = pool.submit(call, e, {"customerId": "blocked"})
+            # The function's statement waits for the lock ...
+            wait_for(lambda: backends(db, app) == [(backend, ["usage_summaries"])], "the statement waiting on the lock")
+            # ... until the function's deadline, when the function cancels it and answers, the lock still held.
+            status, env = blocked.result(timeout=HANG_GUARD)
         assert status == 500 and env["error"]["code"] == "TOOL_FAILURE"
         assert env["error"]["message"] == "The tool failed to complete the request."  # nothing internal
-        assert elapsed < 2.0  # answered by the function, not by the emulator's timeout
+        assert all(waits == [] for _, waits in backends(db, app)), "the statement still waits for the lock"
+        # Answered by the function, not by the emulator's timeout: its own log line says the statement ran out of
+        # time (and was cancelled: it waits no more, above), and the emulator killed nothing.
+        rid = request_ids(e)[-1]
+        lines = invocation_lines(e, rid)
+        assert any(l.startswith("ERROR\ttool failure") and "error.code=timeout" in l for l in lines), lines
         assert "Task timed out" not in e.output()
+        report = wait_for(lambda: re.search(rf"^REPORT RequestId: {rid}\t.*$", e.output(), re.M), "the REPORT line")
+        assert "Status:" not in report.group(0)
         locker.rollback()
         # The cancelled statement retired the connection; the next call gets a fresh one and succeeds.
         assert call(e, {"customerId": "after"})[0] == 200
+        assert e.output().count("Init Duration") == 1, "the process was replaced"
     finally:
         locker.close()
         e.stop()
@@ -151,8 +187,11 @@ def test_reconnects_after_a_server_restart(private_cluster, tmp_path):
         assert call(e, {"customerId": "before"}) [0] == 200
         private_cluster.stop()
         private_cluster.start()
-        started = time.monotonic()
+        # The very first call after the restart succeeds: the process notices its connection is gone and opens a
+        # new one in the same invocation (no error logged, no failed call first, the same process).
         assert call(e, {"customerId": "after"})[0] == 200
-        assert time.monotonic() - started < 1.0
+        rid = request_ids(e)[-1]
+        assert [l.split("\t")[0] for l in invocation_lines(e, rid)] == ["INFO"], invocation_lines(e, rid)
+        assert e.output().count("Init Duration") == 1, "the process was replaced"
     finally:
         e.stop()

@@ -5,13 +5,12 @@ most 50, at most 5 jobs of an organization run at once (the sixth waits for the 
 by the scheduled worker with exponential back-off from 5 s, and another organization sees none of it."""
 import concurrent.futures
 import json
-import time
 import urllib.request
 import uuid
 
 import pytest
 
-from conftest import ROOT, Emulator, snapshot
+from conftest import ROOT, Emulator, snapshot, wait_for
 from fake_enrichment import API_KEY, FakeProvider
 from test_participants import event, token
 
@@ -35,7 +34,9 @@ def jwt(sub):
 
 @pytest.fixture(scope="module")
 def provider():
-    p = FakeProvider(slow_seconds=2.5, flaky_failures=1)
+    # `slow…` addresses stall only while a test holds the provider (FakeProvider.hold): no answer here depends on
+    # how a stall compares with the functions' provider timeout.
+    p = FakeProvider(slow_seconds=0, flaky_failures=1)
     yield p
     p.stop()
 
@@ -203,35 +204,31 @@ def test_a_flaky_provider_succeeds_on_the_worker_retry(api, worker, db, org):
     assert outcomes == [["failed: status 503"], ["enriched"]]
 
 
-def budget_metric(fn, before):
-    """The BudgetSpentCents of each EMF line `fn` wrote after its first `before` lines."""
-    from test_metrics import emf_lines
-    deadline = time.time() + 5
-    while len(emf_lines(fn)) <= before and time.time() < deadline:
-        time.sleep(0.02)
-    return [doc["BudgetSpentCents"] for _, doc in emf_lines(fn)[before:]], [doc for _, doc in emf_lines(fn)[before:]]
+def budget_metric(fn, call, marker_event=b"{}"):
+    """Runs `call`; returns its result, the BudgetSpentCents of each EMF line it made `fn` write (all of them: see
+    test_metrics.emf_of), and those lines."""
+    from test_metrics import emf_of
+    result, made = emf_of(fn, call, marker_event)
+    docs = [json.loads(line) for _, lines in made for line in lines]
+    return result, [doc["BudgetSpentCents"] for doc in docs], docs
 
 
 def test_the_metric_line_reports_what_each_call_spent(api, worker, db, org):
     """BudgetSpentCents on the EMF line of an enrich call and of a worker run equals what the ledger charged in it."""
-    from test_metrics import emf_lines
     org_id, user = org()
     ids = [participant(api, user, f"spend{i}.{uuid.uuid4().hex[:6]}@acme.example") for i in range(2)]
     flaky = participant(api, user, f"flaky.{uuid.uuid4().hex[:6]}@acme.example")
-    before = len(emf_lines(api))
-    status, env = call(api, "POST", "/api/participants/enrich", user, {"participantIds": ids + [flaky]})
+    (status, env), spent, docs = budget_metric(
+        api, lambda: call(api, "POST", "/api/participants/enrich", user, {"participantIds": ids + [flaky]}))
     assert status == 200 and env["data"]["job"]["status"] == "retry"
-    spent, docs = budget_metric(api, before)
     assert spent == [30] == [ledger_sum(db, org_id)[0]] and docs[0]["Function"] == "participants"
     # A call that spends nothing reports 0.
-    before = len(emf_lines(api))
-    call(api, "GET", "/api/enrichment/budget", user)
-    assert budget_metric(api, before)[0] == [0]
-    # The worker's run: one line, the retry's charge.
+    assert budget_metric(api, lambda: call(api, "GET", "/api/enrichment/budget", user))[1] == [0]
+    # The worker's run: one line, the retry's charge. (Its markers are events it refuses before it runs: a JSON
+    # array is no schedule event, while `{}` would be one more run.)
     db.cursor().execute("UPDATE enrichment_jobs SET next_attempt_at = now() WHERE id = %s", (env["data"]["job"]["id"],))
-    before = len(emf_lines(worker))
-    assert run_worker(worker)["ok"] is True
-    spent, docs = budget_metric(worker, before)
+    out, spent, docs = budget_metric(worker, lambda: run_worker(worker), marker_event=b"[]")
+    assert out["ok"] is True
     assert len(docs) == 1 and docs[0]["Function"] == "enrichment_worker" and docs[0]["Errors"] == 0
     assert spent[0] >= 10 and ledger_sum(db, org_id)[0] == 30 + 10
     assert org_id not in json.dumps(docs)
@@ -361,18 +358,21 @@ def test_a_sixth_concurrent_job_waits_for_the_worker(tmp_path_factory, function_
             assert call(fn, "GET", "/api/enrichment/budget", user)[0] == 200
         with provider.lock:
             provider.peak = 0  # this test's own peak, not an earlier test's
-        with concurrent.futures.ThreadPoolExecutor(6) as pool:
-            first = [pool.submit(call, fns[i], "POST", f"/api/participants/{ids[i]}/enrich", user) for i in range(5)]
-            deadline = time.time() + 10
-            while provider.in_flight < 5 and time.time() < deadline:
-                time.sleep(0.02)
-            assert provider.in_flight == 5
-            status, env = call(fns[5], "POST", f"/api/participants/{ids[5]}/enrich", user)
-            assert status == 202, env
-            assert env["data"]["job"]["status"] == "queued" and env["data"]["job"]["attempts"] == 0
-            assert env["data"]["participant"]["enrichmentStatus"] == "pending"
-            assert len(provider.calls_for("slow5@acme.example")) == 0
-            results = [f.result() for f in first]
+        provider.hold()  # the five calls stay at the provider until the sixth one has been answered
+        try:
+            with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                first = [pool.submit(call, fns[i], "POST", f"/api/participants/{ids[i]}/enrich", user) for i in range(5)]
+                wait_for(lambda: provider.in_flight == 5, "five provider calls in flight")
+                status, env = call(fns[5], "POST", f"/api/participants/{ids[5]}/enrich", user)
+                assert status == 202, env
+                assert env["data"]["job"]["status"] == "queued" and env["data"]["job"]["attempts"] == 0
+                assert env["data"]["participant"]["enrichmentStatus"] == "pending"
+                assert len(provider.calls_for("slow5@acme.example")) == 0
+                assert provider.in_flight == 5 and not any(f.done() for f in first)
+                provider.release()
+                results = [f.result() for f in first]
+        finally:
+            provider.release()
         assert [s for s, _ in results] == [200] * 5
         assert provider.peak == 5
     finally:

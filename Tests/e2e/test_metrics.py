@@ -5,11 +5,13 @@ alarms watch), the five metrics with their values, and nothing about the caller 
 import json
 import socket
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
 
-from conftest import ROOT, SECRET, Emulator, rest_event, sign, snapshot
+from conftest import HANG_GUARD, ROOT, SECRET, Emulator, rest_event, sign, snapshot, wait_for
 from test_participant_export import event as url_event, invoke_stream
 from test_participants import event as api_event, token as participants_token
 
@@ -33,29 +35,91 @@ def emf_lines(fn):
     return found
 
 
-def exactly_one_line(fn, call):
-    """Runs `call` (one invocation) and returns its result and the one EMF line it wrote."""
-    before = len(emf_lines(fn))
+def marker(fn, event=b"{}"):
+    """Invokes `fn` with `event` (by default an empty one, not an API Gateway event: refused at once) past the
+    test's own checks, and returns the invocation's request id."""
+    request = urllib.request.Request(f"http://127.0.0.1:{fn.port}/2015-03-31/functions/function/invocations",
+                                     data=event, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=HANG_GUARD) as r:
+            r.read()
+            return r.headers["X-Amzn-RequestId"]
+    except urllib.error.HTTPError as e:
+        return e.headers["X-Amzn-RequestId"]
+
+
+LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+
+
+def invocations(fn):
+    """The function's own output, invocation by invocation: [(request id, [its EMF lines])] in order. The function
+    writes to one pipe, in order, and logs (a text line carrying its request id) before it writes an invocation's
+    EMF line: an EMF line belongs to the invocation of the log line before it, however late the emulator copies it
+    (the emulator's own START/END/REPORT lines, interleaved anywhere, are not the function's)."""
+    out = []
+    for line in fn.output().splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 4 and fields[2] in LEVELS:
+            if not out or out[-1][0] != fields[1]:
+                out.append((fields[1], []))
+        elif line.startswith("{") and '"_aws"' in line:
+            if not out:
+                out.append((None, []))
+            out[-1][1].append(line)
+    return out
+
+
+def marked(fn, event=b"{}"):
+    """A marker invocation (see `marker`), once its log line is in the output: everything earlier invocations
+    wrote is then there too. Returns its request id."""
+    rid = marker(fn, event)
+    wait_for(lambda: any(r == rid for r, _ in invocations(fn)), "the marker invocation's log line")
+    return rid
+
+
+def emf_of(fn, call, marker_event=b"{}"):
+    """Runs `call` between two marker invocations; returns its result and [(request id, [EMF lines])] of the
+    invocations it made — all of their output, with no waiting for stragglers."""
+    start = marked(fn, marker_event)
     result = call()
-    deadline = time.time() + 5
-    while len(emf_lines(fn)) == before and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)  # a second line, if any, would be here by now
-    new = emf_lines(fn)[before:]
-    assert len(new) == 1, f"expected one EMF line for the invocation, got {len(new)}: {[raw for raw, _ in new]}"
-    return result, new[0]
+    end = marked(fn, marker_event)
+    found = invocations(fn)
+    ids = [rid for rid, _ in found]
+    return result, found[ids.index(start) + 1:ids.index(end)]
+
+
+def exactly_one_line(fn, call):
+    """Runs `call` (one invocation) and returns its result and the one EMF line it wrote, with the wall-clock window
+    (ms) and the monotonic window (s) around the call."""
+    times = []
+
+    def timed():
+        times.append((int(time.time() * 1000), time.monotonic()))
+        result = call()
+        times.append((int(time.time() * 1000), time.monotonic()))
+        return result
+
+    result, made = emf_of(fn, timed)
+    assert len(made) == 1, f"expected one invocation with a log line, got {made}"
+    [(_, lines)] = made
+    assert len(lines) == 1, f"expected one EMF line for the invocation, got {len(lines)}: {lines}"
+    (wall0, mono0), (wall1, mono1) = times
+    return result, (lines[0], json.loads(lines[0]), (wall0, wall1), (mono0, mono1))
 
 
 def check(line, function, outcome, errors=0, unauthorized=0, limited=0, forbidden=()):
     """Validates an EMF line's structure and values; `forbidden`: strings that must not appear in it."""
-    raw, doc = line
+    raw, doc, wall, mono = line
     assert set(doc) == KEYS, sorted(doc)
     aws = doc["_aws"]
     assert set(aws) == {"Timestamp", "CloudWatchMetrics"}
-    assert isinstance(aws["Timestamp"], int) and abs(aws["Timestamp"] - time.time() * 1000) < 60_000
+    # Written during the call: its time (ms since the epoch) lies between the call's start and end.
+    assert isinstance(aws["Timestamp"], int) and wall[0] <= aws["Timestamp"] <= wall[1], (wall, aws["Timestamp"])
     assert aws["CloudWatchMetrics"] == [{"Namespace": "Warden", "Dimensions": [["Function"], []], "Metrics": METRICS}]
     assert doc["Function"] == function
-    assert isinstance(doc["Duration"], (int, float)) and 0 <= doc["Duration"] < 10_000
+    # The handler's own time, part of the call's.
+    assert isinstance(doc["Duration"], (int, float)) and 0 <= doc["Duration"] <= (mono[1] - mono[0]) * 1000, \
+        (doc["Duration"], mono)
     assert (doc["Errors"], doc["Unauthorized"], doc["RateLimited"]) == (errors, unauthorized, limited), doc
     assert doc["BudgetSpentCents"] == 0
     assert doc["Outcome"] == outcome

@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, Emulator, check_openapi, connect, snapshot
+from conftest import HANG_GUARD, ROOT, Emulator, check_openapi, connect, snapshot, wait_for
 
 BOOTSTRAP = ROOT / "dist" / "participant_export" / "bootstrap"
 PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
@@ -224,7 +224,9 @@ def seeded(db):
 
 @pytest.fixture(scope="module")
 def export(seeded, function_url, tmp_path_factory):
-    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path_factory.mktemp("export"), name="participant_export", timeout=30,
+    # Lambda's longest timeout (15 min): no response here ends for want of time however slow the machine (a
+    # response that runs short of time has its own test), so what the tests see never depends on its speed.
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path_factory.mktemp("export"), name="participant_export", timeout=900,
                   env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_AUDIENCE": AUDIENCE,
                        "ALLOWED_ORIGIN": ORIGIN})
     yield fn
@@ -266,16 +268,13 @@ def test_another_organization_never_appears(export, seeded):
 
 def test_an_export_larger_than_6_mb_arrives_whole(export, seeded):
     rows = database_rows(seeded, "org_x_big")
-    started = time.monotonic()
     got = invoke_stream(export, event(headers=bearer("user_x_big")))
-    elapsed = time.monotonic() - started
     assert got.code == 200 and not got.trailers
     assert SIX_MB < len(got.body) < 20 * 1024 * 1024, len(got.body)
     expected = b"".join(expected_line(r) for r in rows) + b'{"exportComplete":true,"participants":%d}\n' % BIG_ROWS
     assert got.body == expected
     assert len(got.chunks) > BIG_ROWS // 500, len(got.chunks)
     assert max(len(c) for c in got.chunks) < 1024 * 1024  # a page at a time, never the whole export
-    assert elapsed < 25, elapsed
 
 
 @pytest.mark.parametrize("case", ["none", "garbage", "wrong signature", "expired", "wrong audience", "alg none",
@@ -378,19 +377,30 @@ def test_rows_render_exactly_as_the_participant_api_renders_them(export, seeded,
         participants.stop()
 
 
+def lock_waiters(conn, table):
+    """Sessions of this database waiting for a lock on `table`."""
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", (table,))
+    return cur.fetchone()[0]
+
+
 def test_a_failure_midway_ends_with_the_error_trailers(seeded, function_url, database_url, tmp_path):
-    """After the first page arrived, another connection locks the table: the next page waits for the statement
-    timeout the function derives from its deadline (4 s here), the stream ends with the error trailers, the summary
-    line never comes, and what did arrive is a correct prefix of the export. The same process then exports fine."""
+    """After the first page arrived, another connection locks the table: the next page waits on the lock until the
+    function cancels it at the statement timeout it derives from its deadline (4 s here), the stream ends with the
+    error trailers while the lock is still held, the summary line never comes, and what did arrive is a correct
+    prefix of the export. The same process then exports fine."""
     fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participant_export", timeout=4,
                   env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_AUDIENCE": AUDIENCE,
                        # The time reserve would end the response with a continuation before the blocked page.
                        "EXPORT_PAGE_SIZE": "100", "EXPORT_TIME_RESERVE_MS": "0"})
     rows = database_rows(seeded, "org_x_big")
+    watcher = connect(database_url)
+    watcher.autocommit = True
     try:
         for attempt in range(3):
             locker = connect(database_url)
-            locked = threading.Event()
+            locked, over, waited = threading.Event(), threading.Event(), threading.Event()
 
             def lock(n, chunk):
                 # Chunk 1 is the prelude, chunk 2 the first page: lock before the function reads much further.
@@ -399,13 +409,27 @@ def test_a_failure_midway_ends_with_the_error_trailers(seeded, function_url, dat
                     cur.execute("LOCK TABLE meeting_participants IN ACCESS EXCLUSIVE MODE")
                     locked.set()
 
-            started = time.monotonic()
+            def watch():
+                """Records whether the function's next page waited on the lock while the stream was open."""
+                if locked.wait(HANG_GUARD):
+                    while not over.is_set():
+                        if lock_waiters(watcher, "meeting_participants"):
+                            waited.set()
+                            return
+                        over.wait(0.02)
+
+            watching = threading.Thread(target=watch, daemon=True)
+            watching.start()
             try:
                 got = invoke_stream(fn, event(headers=bearer("user_x_big")), on_chunk=lock)
+                over.set()
+                watching.join(HANG_GUARD)
+                # The stream ended while the lock was still held: the waiting statement was cancelled.
+                still_waiting = lock_waiters(watcher, "meeting_participants")
             finally:
+                over.set()
                 locker.rollback()
                 locker.close()
-            elapsed = time.monotonic() - started
             if got.trailers or attempt == 2:
                 break  # else the whole export was sent before the lock was taken: try again
         assert got.code == 200 and locked.is_set()
@@ -415,7 +439,17 @@ def test_a_failure_midway_ends_with_the_error_trailers(seeded, function_url, dat
         assert report["errorMessage"] == "The response stream was interrupted; retry the request."
         text = json.dumps(report).lower()
         assert not any(w in text for w in ("lock", "timeout", "statement", "cancel", "sql", "postgres", "meeting"))
-        assert 2.5 < elapsed < 10, elapsed  # waited for the deadline, not killed and not instant
+        # Waited for the deadline and was not killed: the next page's statement waited on the lock, the function
+        # cancelled it (it waits no more, the lock still held) and ended the stream itself — its log says why, and
+        # the emulator's REPORT has no timeout.
+        assert waited.is_set() and still_waiting == 0, (waited.is_set(), still_waiting)
+        rid = got.headers["x-amzn-requestid"]
+        own = [line.split("\t", 2)[2] for line in fn.output().splitlines()
+               if line.count("\t") >= 3 and line.split("\t")[1] == rid]
+        assert any(line.startswith("ERROR\tstream interrupted") and "error.code=timeout" in line for line in own), own
+        report = wait_for(lambda: next((line for line in fn.output().splitlines()
+                                        if line.startswith(f"REPORT RequestId: {rid}\t")), None), "the REPORT line")
+        assert "Status:" not in report, report
         lines = got.lines()
         assert lines and b"exportComplete" not in got.body
         assert got.body == b"".join(expected_line(r) for r in rows[:len(lines)])
@@ -428,6 +462,7 @@ def test_a_failure_midway_ends_with_the_error_trailers(seeded, function_url, dat
         assert again.code == 200 and not again.trailers
         assert json.loads(again.lines()[-1]) == {"exportComplete": True, "participants": ACME_ROWS}
     finally:
+        watcher.close()
         fn.stop()
 
 

@@ -3,16 +3,24 @@ import json
 import os
 import signal
 import subprocess
-import time
 
-from conftest import TESTFN, FakeRuntimeAPI
+from conftest import HANG_GUARD, TESTFN, FakeRuntimeAPI, wait_for
 
 
-def run_against(api, env=None, timeout=10):
+def run_against(api, env=None):
+    """Starts the test function against `api` and returns once it has answered every event and asked for the next
+    one (so its answers were posted and its log lines for them written)."""
     e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}{api.prefix}", **(env or {}))
     proc = subprocess.Popen([str(TESTFN)], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    api.done.wait(timeout)
+    assert api.done.wait(HANG_GUARD), "hung: the runtime never got through its events"
     return proc
+
+
+def cpu_ticks(pid):
+    """User plus system CPU time of `pid`, in clock ticks (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def test_every_header_and_path_prefix():
@@ -43,7 +51,7 @@ def test_every_header_and_path_prefix():
 def test_init_failure_posts_init_error_and_exits_nonzero():
     api = FakeRuntimeAPI([])
     e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}{api.prefix}", TESTFN_FAIL_INIT="1")
-    proc = subprocess.run([str(TESTFN)], env=e, capture_output=True, timeout=10)
+    proc = subprocess.run([str(TESTFN)], env=e, capture_output=True, timeout=HANG_GUARD)
     try:
         assert proc.returncode != 0
         posts = api.posts()
@@ -57,7 +65,7 @@ def test_init_failure_posts_init_error_and_exits_nonzero():
 
 def test_response_over_6mb_becomes_error():
     api = FakeRuntimeAPI([("big", b'{"action":"big","bytes":6291457}'), ("ok", b'{"action":"big","bytes":6291000}')])
-    proc = run_against(api, timeout=20)
+    proc = run_against(api)
     try:
         posts = api.posts()
         assert posts[0][1].endswith("/invocation/big/error")
@@ -84,9 +92,8 @@ def test_trace_id_is_exported_per_invocation():
 def test_json_logs_parse_with_level_timestamp_and_redaction():
     api = FakeRuntimeAPI([("log-1", b'{"action":"log"}')])
     proc = run_against(api, env={"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO"})
-    time.sleep(0.2)
     proc.kill()
-    out, _ = proc.communicate(timeout=5)
+    out, _ = proc.communicate(timeout=HANG_GUARD)
     api.close()
     lines = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
     assert lines, "no log lines"
@@ -104,9 +111,8 @@ def test_json_logs_parse_with_level_timestamp_and_redaction():
 def test_text_log_format_and_debug_level():
     api = FakeRuntimeAPI([("log-2", b'{"action":"log"}')])
     proc = run_against(api, env={"AWS_LAMBDA_LOG_FORMAT": "Text", "AWS_LAMBDA_LOG_LEVEL": "DEBUG"})
-    time.sleep(0.2)
     proc.kill()
-    out, _ = proc.communicate(timeout=5)
+    out, _ = proc.communicate(timeout=HANG_GUARD)
     api.close()
     lines = out.decode().splitlines()
     assert any(l.split("\t")[1:3] == ["log-2", "DEBUG"] for l in lines)
@@ -114,15 +120,28 @@ def test_text_log_format_and_debug_level():
 
 
 def test_sigterm_finishes_the_invocation_in_flight_then_exits_0():
-    api = FakeRuntimeAPI([("slow", b'{"action":"sleep","ms":800}')])
+    # The handler spins for 2 s (the test function's `sleep`). The test holds it mid-invocation with SIGSTOP, so
+    # SIGTERM certainly arrives while the invocation is in flight, however slowly the machine runs.
+    api = FakeRuntimeAPI([("slow", b'{"action":"sleep","ms":2000}')])
     e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}{api.prefix}")
     proc = subprocess.Popen([str(TESTFN)], env=e, stdout=subprocess.DEVNULL)
     try:
-        time.sleep(0.3)
+        wait_for(lambda: not api.events, "the runtime asking for its event")
+        # In the handler: 100 ms of CPU after taking the event are only spent spinning in it.
+        taken = cpu_ticks(proc.pid)
+        wait_for(lambda: cpu_ticks(proc.pid) - taken >= 10, "the handler running")
+        proc.send_signal(signal.SIGSTOP)
+        assert api.posts() == [], "the invocation ended before the test could hold it (the machine stalled)"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
+        proc.send_signal(signal.SIGCONT)
+        # It finishes the invocation (its answer is posted), then exits 0 instead of asking for the next one.
+        assert proc.wait(timeout=HANG_GUARD) == 0
         assert [p[1] for p in api.posts()] == ["/custom-prefix/2018-06-01/runtime/invocation/slow/response"]
+        assert [r[1] for r in api.requests if r[0] == "GET"] == ["/custom-prefix/2018-06-01/runtime/invocation/next"]
     finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         api.close()
 
 
@@ -131,13 +150,17 @@ def test_sigterm_while_idle_exits_0_at_once():
     e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}{api.prefix}")
     proc = subprocess.Popen([str(TESTFN)], env=e, stdout=subprocess.DEVNULL)
     try:
-        api.done.wait(10)
+        assert api.done.wait(HANG_GUARD), "hung: the runtime never asked for an event"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=5) == 0
+        # Exit status 0 is SIGTERM's: the Runtime API holds `next` for 30 s and then fails it, which would be 1.
+        assert proc.wait(timeout=20) == 0
     finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         api.close()
 
 
 def test_missing_runtime_api_exits_nonzero():
     e = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
-    assert subprocess.run([str(TESTFN)], env=e, capture_output=True, timeout=10).returncode != 0
+    assert subprocess.run([str(TESTFN)], env=e, capture_output=True, timeout=HANG_GUARD).returncode != 0

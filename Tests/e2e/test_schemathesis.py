@@ -17,7 +17,6 @@ every run) with a bounded budget.
 import os
 import subprocess
 import sys
-import time
 import urllib.parse
 from collections import Counter
 from pathlib import Path
@@ -155,6 +154,8 @@ def function_url_operations():
             if op.raw.get("x-warden-function-url")}
 
 
+# Each run is guarded at its budget plus 120 s; `make schemathesis` gives it 900 s.
+@pytest.mark.timeout((MAX_TIME or 240) + 600, method="signal")
 def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document(gateway):
     process, api_key = gateway
     operations = served_operations()
@@ -182,7 +183,6 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document
             ("participant_export", f"http://127.0.0.1:{process.url_port}",
              {o for o in operations if by_url.get(o) == "participant_export"}, "function-url:participant_export",
              export_phases)]
-    started = time.monotonic()
     procs = []
     for name, url, selected, server, phases in runs:
         log = open(workdir / f"{name}.log", "w+")
@@ -200,12 +200,11 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document
         log.seek(0)
         results.append((name, url, rc, log.read()))
         log.close()
-    elapsed = time.monotonic() - started
     report = "".join(f"===== schemathesis run `{name}` against {url}: exit {rc}\n{text}\n" for name, url, rc, text in results)
     (ROOT / ".local" / "schemathesis.log").write_text(report)
     (ROOT / ".local" / "schemathesis-gateway.log").write_text(process.output())
     for name, url, rc, text in results:
-        assert rc == 0, f"schemathesis run {name} ({url}) failed ({rc}) after {elapsed:.0f} s:\n{text[-12000:]}"
+        assert rc == 0, f"schemathesis run {name} ({url}) failed ({rc}):\n{text[-12000:]}"
     # It really ran: every served operation was called through the gateway and its replies validated against the
     # document by the hooks' check.
     counts = Counter(validated.read_text().split())

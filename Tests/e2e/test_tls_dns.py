@@ -17,13 +17,12 @@ import socket
 import struct
 import subprocess
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SECRET, WARDEN, Emulator, free_port, rest_event, sign
+from conftest import ROOT, SECRET, WARDEN, Emulator, free_port, rest_event, sign, wait_for
 
 BOOTSTRAP = ROOT / "dist" / "calculate_health" / "bootstrap"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -208,11 +207,11 @@ def dns():
          "--local=/warden.test/", "--address=/db.warden.test/127.0.0.1", "--address=/other.warden.test/127.0.0.1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.time() + 10
-        while dns_answer(address, "db.warden.test") != ["127.0.0.1"]:
+        def answering():
             assert proc.poll() is None, f"dnsmasq exited: {proc.stderr.read().decode(errors='replace')}"
-            assert time.time() < deadline, "dnsmasq does not answer"
-            time.sleep(0.05)
+            return dns_answer(address, "db.warden.test") == ["127.0.0.1"]
+
+        wait_for(answering, "dnsmasq answering for db.warden.test")
         yield {"address": address, "log": log}
     finally:
         proc.terminate()
