@@ -11,7 +11,7 @@ import time
 import boto3
 import pytest
 
-from conftest import ROOT, Emulator, free_port, rest_event, sign, wait_for_port
+from conftest import ROOT, Emulator, free_port, rest_event, sign, stop_process, wait_for_port
 
 BOOTSTRAP = ROOT / "dist" / "calculate_health" / "bootstrap"
 HMAC_PARAM = "/copilot/hmac/v1"
@@ -71,13 +71,7 @@ class Moto:
         return env
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, free_port, wait_for_port
+from conftest import ROOT, free_port, stop_process, wait_for_port
 from test_templates import sam_template
 
 # The module's first test carries the deployment (`terraform init` and `apply`, each guarded at 900 s at most) and
@@ -406,13 +406,7 @@ class Moto:
         return found
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
