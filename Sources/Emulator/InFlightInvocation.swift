@@ -1,6 +1,8 @@
 /// The one invocation the function process is working on.
 struct InFlightInvocation {
     var pending: PendingInvocation
+    /// The `Lambda-Runtime-Invocation-Id` `/next` handed out with it.
+    var invocationID: String
     /// Generation of the process that took it.
     var generation: Int
     var startedAt: ContinuousClock.Instant

@@ -7,6 +7,10 @@ struct NextEvent: Sendable {
     var traceID: String
     var clientContext: String?
     var cognitoIdentity: String?
+    /// `Lambda-Runtime-Aws-Tenant-Id`, when the invoke named a tenant.
+    var tenantID: String?
+    /// `Lambda-Runtime-Invocation-Id`: new for every delivery; an answer that carries another one is refused.
+    var invocationID: String
 
     /// The 200 response carrying the event and its `Lambda-Runtime-*` headers.
     var reply: HTTPReply {
@@ -19,6 +23,8 @@ struct NextEvent: Sendable {
         ]
         if let clientContext { headers.append(("Lambda-Runtime-Client-Context", clientContext)) }
         if let cognitoIdentity { headers.append(("Lambda-Runtime-Cognito-Identity", cognitoIdentity)) }
+        if let tenantID { headers.append(("Lambda-Runtime-Aws-Tenant-Id", tenantID)) }
+        headers.append(("Lambda-Runtime-Invocation-Id", invocationID))
         return HTTPReply(status: 200, headers: headers, body: payload)
     }
 }

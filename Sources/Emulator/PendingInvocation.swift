@@ -4,6 +4,8 @@ struct PendingInvocation {
     var payload: [UInt8]
     var clientContext: String?
     var cognitoIdentity: String?
+    /// `X-Amz-Tenant-Id` of the invoke (tenant isolation mode), handed to the function on `/next`.
+    var tenantID: String?
     var enqueuedAt: ContinuousClock.Instant
     var delivery: InvocationDelivery
 }

@@ -22,8 +22,8 @@ struct RuntimeAPIRouter: Sendable {
 
     /// Streamed response, step 1: the head of a `POST …/response` with `Lambda-Runtime-Function-Response-Mode:
     /// streaming` arrived. Nil when the stream is accepted; otherwise the reply to give after the body is drained.
-    func beginStream(requestID: String, contentType: String) async -> HTTPReply? {
-        await supervisor.beginStream(requestID: requestID, contentType: contentType)
+    func beginStream(requestID: String, invocationID: String?, contentType: String) async -> HTTPReply? {
+        await supervisor.beginStream(requestID: requestID, invocationID: invocationID, contentType: contentType)
     }
 
     /// Streamed response, step 2: bytes as they arrive.
@@ -56,10 +56,14 @@ struct RuntimeAPIRouter: Sendable {
             case .refused(let reply): return reply
             }
         case .response(let requestID):
-            return await supervisor.postResponse(requestID: requestID, body: request.body, receivedBytes: request.receivedBytes)
+            return await supervisor.postResponse(
+                requestID: requestID, invocationID: request.header("Lambda-Runtime-Invocation-Id"), body: request.body,
+                receivedBytes: request.receivedBytes
+            )
         case .error(let requestID):
             return await supervisor.postError(
                 requestID: requestID,
+                invocationID: request.header("Lambda-Runtime-Invocation-Id"),
                 body: request.body,
                 receivedBytes: request.receivedBytes,
                 headerType: request.header("Lambda-Runtime-Function-Error-Type")
@@ -96,13 +100,19 @@ struct RuntimeAPIRouter: Sendable {
             clientContext = text
         }
         let cognitoIdentity = request.header("X-Amz-Cognito-Identity").flatMap { $0.isEmpty ? nil : $0 }
+        // The Invoke API's tenant id (tenant isolation mode), handed to the function as Lambda-Runtime-Aws-Tenant-Id.
+        let tenantID = request.header("X-Amz-Tenant-Id").flatMap { $0.isEmpty ? nil : $0 }
         let payload = request.body
         let supervisor = self.supervisor
         switch request.header("X-Amz-Invocation-Type") ?? "RequestResponse" {
         case "RequestResponse":
             break
         case "Event":
-            Task { _ = try? await supervisor.invoke(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity) }
+            Task {
+                _ = try? await supervisor.invoke(
+                    payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID
+                )
+            }
             return .reply(HTTPReply(status: 202))
         case "DryRun":
             return .reply(HTTPReply(status: 204))
@@ -111,7 +121,7 @@ struct RuntimeAPIRouter: Sendable {
         }
         do {
             let (requestID, parts) = try await supervisor.invokeStreaming(
-                payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity
+                payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID
             )
             var iterator = parts.makeAsyncIterator()
             switch try await iterator.next() {

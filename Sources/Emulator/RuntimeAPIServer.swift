@@ -90,7 +90,10 @@ final class RuntimeAPIServer: Sendable {
                                 try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: .continue)))
                             }
                             let contentType = requestHead.headers.first(name: "content-type") ?? "application/octet-stream"
-                            let refusal = await router.beginStream(requestID: requestID, contentType: contentType)
+                            let refusal = await router.beginStream(
+                                requestID: requestID, invocationID: requestHead.headers.first(name: "lambda-runtime-invocation-id"),
+                                contentType: contentType
+                            )
                             stream = IncomingStream(requestID: requestID, refusal: refusal)
                             continue
                         }

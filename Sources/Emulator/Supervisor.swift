@@ -46,28 +46,38 @@ actor Supervisor {
     // MARK: - Invoke side
 
     /// Queues an invocation and waits for its outcome.
-    func invoke(payload: [UInt8], clientContext: String?, cognitoIdentity: String?) async throws -> InvocationResult {
+    func invoke(
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String? = nil
+    ) async throws -> InvocationResult {
         guard !shuttingDown else { throw EmulatorError.shutDown }
         guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
         return try await withCheckedThrowingContinuation { continuation in
-            enqueue(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, delivery: .buffered(continuation))
+            enqueue(
+                payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
+                delivery: .buffered(continuation)
+            )
         }
     }
 
     /// Queues an invocation whose answer is delivered part by part (see ``InvocationPart``); returns its request id
     /// and the parts.
     func invokeStreaming(
-        payload: [UInt8], clientContext: String?, cognitoIdentity: String?
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String? = nil
     ) throws -> (requestID: String, parts: AsyncThrowingStream<InvocationPart, any Error>) {
         guard !shuttingDown else { throw EmulatorError.shutDown }
         guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
         let (parts, continuation) = AsyncThrowingStream.makeStream(of: InvocationPart.self, throwing: (any Error).self)
-        let requestID = enqueue(payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, delivery: .streaming(continuation))
+        let requestID = enqueue(
+            payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
+            delivery: .streaming(continuation)
+        )
         return (requestID, parts)
     }
 
     @discardableResult
-    private func enqueue(payload: [UInt8], clientContext: String?, cognitoIdentity: String?, delivery: InvocationDelivery) -> String {
+    private func enqueue(
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String?, delivery: InvocationDelivery
+    ) -> String {
         let requestID = LambdaIdentifiers.requestID()
         queue.append(
             PendingInvocation(
@@ -75,6 +85,7 @@ actor Supervisor {
                 payload: payload,
                 clientContext: clientContext,
                 cognitoIdentity: cognitoIdentity,
+                tenantID: tenantID,
                 enqueuedAt: .now,
                 delivery: delivery
             )
@@ -113,8 +124,9 @@ actor Supervisor {
     }
 
     /// `POST /runtime/invocation/{id}/response`.
-    func postResponse(requestID: String, body: [UInt8], receivedBytes: Int) -> HTTPReply {
+    func postResponse(requestID: String, invocationID: String? = nil, body: [UInt8], receivedBytes: Int) -> HTTPReply {
         guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard Self.matches(invocationID, current) else { return Self.invalidInvocationID }
         guard current.stream == nil else { return Self.streamInProgress }
         if receivedBytes > Limits.maximumPayload {
             finish(
@@ -131,8 +143,9 @@ actor Supervisor {
     }
 
     /// `POST /runtime/invocation/{id}/error`.
-    func postError(requestID: String, body: [UInt8], receivedBytes: Int, headerType: String?) -> HTTPReply {
+    func postError(requestID: String, invocationID: String? = nil, body: [UInt8], receivedBytes: Int, headerType: String?) -> HTTPReply {
         guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard Self.matches(invocationID, current) else { return Self.invalidInvocationID }
         guard current.stream == nil else { return Self.streamInProgress }
         if receivedBytes > Limits.maximumPayload {
             return postResponse(requestID: requestID, body: [], receivedBytes: receivedBytes)
@@ -145,8 +158,9 @@ actor Supervisor {
     /// `POST /runtime/invocation/{id}/response` in streaming mode, when its head arrives: nil when the stream is
     /// accepted (its parts follow through ``streamChunk(requestID:bytes:)`` and ``endStream(requestID:errorType:errorBody:)``),
     /// otherwise the reply to give once the request's body has been read.
-    func beginStream(requestID: String, contentType: String) -> HTTPReply? {
+    func beginStream(requestID: String, invocationID: String? = nil, contentType: String) -> HTTPReply? {
         guard var current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard Self.matches(invocationID, current) else { return Self.invalidInvocationID }
         guard current.stream == nil else { return Self.streamInProgress }
         current.stream = StreamProgress(contentType: contentType)
         inFlight = current
@@ -318,6 +332,7 @@ actor Supervisor {
         }
         let timeout = configuration.timeout
         let requestID = pending.requestID
+        let invocationID = LambdaIdentifiers.requestID()
         let now = Date()
         let event = NextEvent(
             requestID: requestID,
@@ -326,7 +341,9 @@ actor Supervisor {
             functionARN: LambdaIdentifiers.functionARN(region: configuration.effectiveRegion, functionName: configuration.functionName),
             traceID: LambdaIdentifiers.traceID(now: now),
             clientContext: pending.clientContext,
-            cognitoIdentity: pending.cognitoIdentity
+            cognitoIdentity: pending.cognitoIdentity,
+            tenantID: pending.tenantID,
+            invocationID: invocationID
         )
         _ = current.child.peakRSSKiB()
         sink.line("START RequestId: \(requestID) Version: $LATEST")
@@ -336,6 +353,7 @@ actor Supervisor {
         }
         inFlight = InFlightInvocation(
             pending: pending,
+            invocationID: invocationID,
             generation: current.generation,
             startedAt: .now,
             initDurationMs: initDuration,
@@ -559,6 +577,16 @@ actor Supervisor {
     }
 
     // MARK: - Formatting
+
+    /// An answer may name its invocation (`Lambda-Runtime-Invocation-Id`, as AWS's runtimes echo it); one that
+    /// names another is not this invocation's. Runtimes that send none are taken at their request id.
+    private static func matches(_ invocationID: String?, _ current: InFlightInvocation) -> Bool {
+        invocationID.map { $0 == current.invocationID } ?? true
+    }
+
+    private static let invalidInvocationID = HTTPReply.error(
+        400, type: "InvalidInvocationID", message: "The answer's Lambda-Runtime-Invocation-Id is not the invocation in progress"
+    )
 
     private static func invalidRequestID(_ requestID: String) -> HTTPReply {
         .error(400, type: "InvalidRequestID", message: "Invalid request ID: \(requestID) is not the invocation in progress")
