@@ -5,11 +5,10 @@ with its neighbours — a check that only looks for the absence of a secret woul
 `warden-testfn`'s `log` action logs, in this order: INFO "hello from the test function" with metadata
 `email=jane@example.com` and `count=3`, DEBUG "debug line", WARN "contact bob@example.org about it"."""
 import json
-import time
 
 import pytest
 
-from conftest import TESTFN, Emulator
+from conftest import TESTFN, Emulator, wait_for
 
 SECRETS = ("jane@example.com", "bob@example.org", "jane@", "bob@")
 
@@ -18,14 +17,14 @@ def lines_of(fn, request_id, count, deadline_seconds=20):
     """The first `count` lines of the function's output that name `request_id`, once they are all there (the emulator
     forwards the function's output as it comes, so the lines may follow the invocation's answer); fails at the
     deadline with what was there."""
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        found = [line for line in fn.output().splitlines() if request_id in line and not line.startswith(("START", "END", "REPORT"))]
-        if len(found) >= count:
-            return found[:count]
-        if time.monotonic() > deadline:
-            pytest.fail(f"{len(found)} of {count} log lines of {request_id} arrived:\n{fn.output()[-3000:]}", pytrace=False)
-        time.sleep(0.02)
+    def found():
+        return [line for line in fn.output().splitlines()
+                if request_id in line and not line.startswith(("START", "END", "REPORT"))]
+
+    wait_for(lambda: len(found()) >= count,
+             lambda: f"{len(found())} of {count} log lines of {request_id} arrived:\n{fn.output()[-3000:]}",
+             timeout=deadline_seconds)
+    return found()[:count]
 
 
 @pytest.fixture
