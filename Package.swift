@@ -152,7 +152,7 @@ for tool in toolFunctions {
     targets.append(
         .executableTarget(
             name: tool,
-            dependencies: ["Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON"],
+            dependencies: ["Auth", "Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON"],
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift

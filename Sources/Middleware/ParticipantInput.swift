@@ -1,3 +1,4 @@
+internal import Auth
 public import WardenJSON
 
 /// Validation of the participant API's inputs (functions/participants): bodies, path ids and the list's cursor.
@@ -175,30 +176,13 @@ public struct ParticipantChange: Sendable {
 public enum Cursor {
     /// The cursor continuing after `id`.
     public static func encode(_ id: Int64) -> String {
-        let standard = Base64.encode(Array(String(id).utf8)).utf8
-        let url = standard.compactMap { byte -> UInt8? in
-            switch byte {
-            case 0x2B: 0x2D
-            case 0x2F: 0x5F
-            case 0x3D: nil
-            default: byte
-            }
-        }
-        return String(decoding: url, as: UTF8.self)
+        Base64URL.encode(Array(String(id).utf8))
     }
 
     /// The id a cursor continues after, or `nil` when it is not one of ours.
     public static func decode(_ text: String) -> Int64? {
-        guard text.utf8.count <= 32, !text.utf8.contains(where: { $0 == 0x2B || $0 == 0x2F || $0 == 0x3D }) else { return nil }
-        var standard = text.utf8.map { byte -> UInt8 in
-            switch byte {
-            case 0x2D: 0x2B
-            case 0x5F: 0x2F
-            default: byte
-            }
-        }
-        while standard.count % 4 != 0 { standard.append(0x3D) }
-        guard let bytes = Base64.decode(standard), let id = ParticipantInput.decimal(String(decoding: bytes, as: UTF8.self)), id > 0
+        guard text.utf8.count <= 32, let bytes = Base64URL.decode(text),
+            let id = ParticipantInput.decimal(String(decoding: bytes, as: UTF8.self)), id > 0
         else { return nil }
         return id
     }
