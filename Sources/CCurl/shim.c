@@ -1,4 +1,5 @@
 #include "ccurl.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,4 +88,67 @@ void warden_buf_free(warden_buf *buf) {
     free(buf->data);
     buf->data = NULL;
     buf->len = buf->cap = 0;
+}
+
+struct warden_interrupt {
+    atomic_int stop;
+    CURLM *multi;
+};
+
+warden_interrupt *warden_interrupt_new(void) {
+    warden_interrupt *in = calloc(1, sizeof *in);
+    if (!in) return NULL;
+    atomic_init(&in->stop, 0);
+    in->multi = curl_multi_init();
+    if (!in->multi) {
+        free(in);
+        return NULL;
+    }
+    return in;
+}
+
+void warden_interrupt_free(warden_interrupt *in) {
+    if (!in) return;
+    curl_multi_cleanup(in->multi);
+    free(in);
+}
+
+void warden_interrupt_fire(warden_interrupt *in) {
+    atomic_store(&in->stop, 1);
+    curl_multi_wakeup(in->multi);
+}
+
+int warden_interrupt_fired(warden_interrupt *in) { return atomic_load(&in->stop); }
+
+CURLcode warden_curl_perform_interruptible(CURL *easy, warden_interrupt *in, const warden_buf *headers) {
+    if (atomic_load(&in->stop)) return CURLE_ABORTED_BY_CALLBACK;
+    if (curl_multi_add_handle(in->multi, easy) != CURLM_OK) return CURLE_FAILED_INIT;
+    CURLcode result = CURLE_OK;
+    for (;;) {
+        int running = 0;
+        if (curl_multi_perform(in->multi, &running) != CURLM_OK) {
+            result = CURLE_RECV_ERROR;
+            break;
+        }
+        if (!running) {
+            int queued = 0;
+            CURLMsg *msg;
+            result = CURLE_RECV_ERROR;
+            while ((msg = curl_multi_info_read(in->multi, &queued)) != NULL) {
+                if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) result = msg->data.result;
+            }
+            break;
+        }
+        /* Once the response has begun it is an invocation handed over: finish it whatever happens. */
+        if (atomic_load(&in->stop) && headers->len == 0) {
+            result = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (curl_multi_poll(in->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+            result = CURLE_RECV_ERROR;
+            break;
+        }
+    }
+    curl_multi_remove_handle(in->multi, easy);
+    return result;
 }

@@ -1,33 +1,89 @@
 #define _GNU_SOURCE
 #include "cwardensystem.h"
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t warden_busy = 0;
-static volatile sig_atomic_t warden_term = 0;
+struct warden_thread_start {
+    void (*body)(void *);
+    void *context;
+};
 
-static void warden_on_sigterm(int sig) {
-    (void)sig;
-    warden_term = 1;
-    if (!warden_busy) _exit(0);
+static void *warden_thread_main(void *raw) {
+    struct warden_thread_start start = *(struct warden_thread_start *)raw;
+    free(raw);
+    start.body(start.context);
+    return NULL;
 }
 
-int warden_install_sigterm(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = warden_on_sigterm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    return sigaction(SIGTERM, &sa, NULL);
+int warden_thread_start(void (*body)(void *), void *context) {
+    struct warden_thread_start *start = malloc(sizeof *start);
+    if (!start) return ENOMEM;
+    start->body = body;
+    start->context = context;
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if (rc != 0) {
+        free(start);
+        return rc;
+    }
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    // The main thread's default (8 MiB of address space, touched only as used): deep JSON needs the room.
+    pthread_attr_setstacksize(&attr, 8u << 20);
+    pthread_t thread;
+    rc = pthread_create(&thread, &attr, warden_thread_main, start);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) free(start);
+    return rc;
 }
 
-int warden_set_busy(int busy) {
-    warden_busy = busy;
-    return warden_term;
+struct warden_term_waiter {
+    void (*on_term)(void *);
+    void *context;
+    sigset_t set;
+};
+
+static void *warden_term_main(void *raw) {
+    struct warden_term_waiter *waiter = raw;
+    int sig = 0;
+    while (sigwait(&waiter->set, &sig) != 0) {}
+    waiter->on_term(waiter->context);
+    return NULL;
+}
+
+int warden_termination_start(void (*on_term)(void *), void *context) {
+    struct warden_term_waiter *waiter = malloc(sizeof *waiter);
+    if (!waiter) return ENOMEM;
+    waiter->on_term = on_term;
+    waiter->context = context;
+    sigemptyset(&waiter->set);
+    sigaddset(&waiter->set, SIGTERM);
+    sigset_t old;
+    int rc = pthread_sigmask(SIG_BLOCK, &waiter->set, &old);
+    if (rc != 0) {
+        free(waiter);
+        return rc;
+    }
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 1u << 20);
+    rc = pthread_create(&thread, &attr, warden_term_main, waiter);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        free(waiter);
+    }
+    return rc;
+}
+
+void warden_park(void) {
+    for (;;) pause();
 }
 
 

@@ -18,6 +18,8 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
         case transfer
         /// The response body exceeded the configured limit.
         case responseTooLarge
+        /// A ``CurlInterrupt`` ended the transfer before any response arrived.
+        case interrupted
     }
 
     /// What went wrong.
@@ -150,7 +152,7 @@ public final class CurlEasy {
         headerBuffer.deallocate()
     }
 
-    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    fileprivate static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// Performs one request and returns the whole response.
     ///
@@ -178,7 +180,8 @@ public final class CurlEasy {
         timeoutMilliseconds: Int = 0,
         maxResponseBytes: Int = 0,
         signing: AWSSigV4? = nil,
-        caBundlePath: String? = nil
+        caBundlePath: String? = nil,
+        interrupt: CurlInterrupt? = nil
     ) throws(CurlError) -> HTTPResponse {
         warden_buf_clear(bodyBuffer)
         warden_buf_clear(headerBuffer)
@@ -212,13 +215,13 @@ public final class CurlEasy {
         if method == "GET" {
             try check(warden_curl_setopt_long(easy, CURLOPT_HTTPGET, 1))
             try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, nil))
-            code = curl_easy_perform(easy)
+            code = run(interrupt)
         } else {
             let payload = body ?? []
             try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method == "POST" ? nil : method))
             code = payload.withUnsafeBufferPointer { bp -> CURLcode in
                 var rc = warden_curl_set_body(easy, bp.baseAddress, bp.count)
-                if rc == CURLE_OK { rc = curl_easy_perform(easy) }
+                if rc == CURLE_OK { rc = run(interrupt) }
                 // The body pointer must not outlive the buffer it points at.
                 _ = warden_curl_set_body(easy, nil, 0)
                 return rc
@@ -227,12 +230,21 @@ public final class CurlEasy {
         if bodyBuffer.pointee.overflow != 0 {
             throw CurlError(code: .responseTooLarge, curlCode: Int(code.rawValue), detail: "response body over limit")
         }
+        if code == CURLE_ABORTED_BY_CALLBACK, let interrupt, interrupt.isFired {
+            throw CurlError(code: .interrupted, curlCode: Int(code.rawValue), detail: "interrupted before the response")
+        }
         guard code == CURLE_OK else {
             throw CurlError(code: .transfer, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
         }
         var status = 0
         _ = warden_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
+    }
+
+    /// The transfer proper: `curl_easy_perform`, or through `interrupt` when there is one.
+    private func run(_ interrupt: CurlInterrupt?) -> CURLcode {
+        guard let interrupt else { return curl_easy_perform(easy) }
+        return warden_curl_perform_interruptible(easy, interrupt.raw, headerBuffer)
     }
 
     /// Performs one `POST` whose body is pulled from `next` and sent as it comes with chunked transfer encoding, on
@@ -346,6 +358,31 @@ public final class CurlEasy {
             throw CurlError(code: .setup, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
         }
     }
+}
+
+/// Ends a blocking ``CurlEasy/perform(method:url:headers:body:timeoutMilliseconds:maxResponseBytes:signing:caBundlePath:interrupt:)``
+/// from another thread, as long as no response has begun: a response that has begun is always read to its end.
+/// Firing cannot be undone; a transfer started after it fails at once with ``CurlError/Code/interrupted``.
+///
+/// Shared between threads: its only state is libcurl's multi handle, of which other threads touch only
+/// `curl_multi_wakeup` (documented as callable from any thread), and an atomic flag.
+public final class CurlInterrupt: @unchecked Sendable {
+    fileprivate let raw: OpaquePointer
+
+    /// A new interrupt. Throws when libcurl cannot make its multi handle.
+    public init() throws(CurlError) {
+        _ = CurlEasy.globalInit
+        guard let raw = warden_interrupt_new() else { throw CurlError(code: .setup, curlCode: -1, detail: "curl_multi_init") }
+        self.raw = raw
+    }
+
+    deinit { warden_interrupt_free(raw) }
+
+    /// Stops the transfer running through this interrupt (or the next one); callable from any thread.
+    public func fire() { warden_interrupt_fire(raw) }
+
+    /// Whether ``fire()`` has been called.
+    public var isFired: Bool { warden_interrupt_fired(raw) != 0 }
 }
 
 /// One step of a streamed request body (see ``CurlEasy/performStreamingUpload(url:headers:timeoutMilliseconds:maxResponseBytes:next:)``).

@@ -57,7 +57,7 @@ public struct EnrichmentProvider {
         } catch {
             switch error.code {
             case .responseTooLarge: return .failed(reason: "oversized answer")
-            case .setup, .transfer: return .failed(reason: error.curlCode == 28 ? "timeout" : "unreachable")
+            case .setup, .transfer, .interrupted: return .failed(reason: error.curlCode == 28 ? "timeout" : "unreachable")
             }
         }
         switch response.status {

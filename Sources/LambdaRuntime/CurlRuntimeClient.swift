@@ -5,9 +5,18 @@ internal import WardenJSON
 public struct CurlRuntimeClient: RuntimeAPIClient {
     private let curl: CurlEasy
     private let base: String
+    /// Ends a `/next` that has received nothing yet, from another thread (shutdown).
+    private let interrupt: CurlInterrupt?
 
     /// `runtimeAPI` is `AWS_LAMBDA_RUNTIME_API`: `host:port`, optionally followed by a path prefix.
     public init(runtimeAPI: String) throws(LambdaRuntimeError) {
+        try self.init(runtimeAPI: runtimeAPI, interrupt: nil)
+    }
+
+    /// A client whose `/next` another thread can end through `interrupt` before its response begins
+    /// (``LambdaRuntimeError/Code/interrupted``).
+    init(runtimeAPI: String, interrupt: CurlInterrupt?) throws(LambdaRuntimeError) {
+        self.interrupt = interrupt
         let trimmed = runtimeAPI.hasSuffix("/") ? String(runtimeAPI.dropLast()) : runtimeAPI
         guard !trimmed.isEmpty, !trimmed.containsBytes("://") else { throw LambdaRuntimeError(.missingRuntimeAPI) }
         do {
@@ -19,7 +28,14 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     }
 
     public mutating func next() throws(LambdaRuntimeError) -> Invocation {
-        let response = try send("GET", base + "/invocation/next", body: nil, headers: [])
+        let response: HTTPResponse
+        do {
+            response = try curl.perform(method: "GET", url: base + "/invocation/next", interrupt: interrupt)
+        } catch where error.code == .interrupted {
+            throw LambdaRuntimeError(.interrupted)
+        } catch {
+            throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
+        }
         guard response.status == 200 else {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: "next answered \(response.status)")
         }

@@ -4,49 +4,126 @@ internal import Platform
 /// Lambda's limit on a synchronous response payload (6 MB).
 public let maxResponseBytes = 6 * 1024 * 1024
 
-/// What a handler factory gets at init: the environment's logger. Init must not touch the network.
+/// What a handler factory gets at init: the environment's logger, and which worker the handler is for. Init must not
+/// touch the network.
 public struct InitContext: Sendable {
     /// The process logger (no request id yet).
     public let logger: Logger
+    /// The worker the handler serves, from 0 to `workers - 1`.
+    public let worker: Int
+    /// How many workers the process runs (`AWS_LAMBDA_MAX_CONCURRENCY`, 1 outside Lambda Managed Instances).
+    public let workers: Int
+
+    public init(logger: Logger, worker: Int = 0, workers: Int = 1) {
+        self.logger = logger
+        self.worker = worker
+        self.workers = workers
+    }
 }
 
 /// The invocation loop: `GET next` → handler → `POST response` or `POST error`, for the life of the process.
 public enum LambdaRuntime {
-    /// Runs a function: sets up logging from `AWS_LAMBDA_LOG_FORMAT` / `AWS_LAMBDA_LOG_LEVEL`, builds the handler
-    /// (a failure is posted to `/init/error` and the process exits 1), then serves invocations until SIGTERM.
-    public static func run<Handler: ByteHandler>(_ makeHandler: (InitContext) throws -> Handler) -> Never {
+    /// Runs a function: sets up logging from `AWS_LAMBDA_LOG_FORMAT` / `AWS_LAMBDA_LOG_LEVEL`, registers the internal
+    /// extension that lets Lambda send SIGTERM at shutdown (``ShutdownExtension``), then runs
+    /// `AWS_LAMBDA_MAX_CONCURRENCY` workers (1 when unset or below 1; Lambda Managed Instances set it), each with its
+    /// own handler from `makeHandler`, its own Runtime API connection and its own thread (worker 0 runs on the main
+    /// thread). The first handler is built before anything polls `/next`: its failure is posted to `/init/error` and
+    /// the process exits 1. On SIGTERM every worker finishes the invocation it holds, closes its handler
+    /// (``ByteHandler/shutdown()``: database connections) and the process exits 0.
+    public static func run<Handler: ByteHandler>(_ makeHandler: @escaping @Sendable (InitContext) throws -> Handler) -> Never {
         let logger = bootstrapLogging()
         guard let api = Platform.environment("AWS_LAMBDA_RUNTIME_API") else {
             logger.critical("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda or `warden emulate`")
             Platform.exit(1)
         }
+        let workers = workerCount(Platform.environment("AWS_LAMBDA_MAX_CONCURRENCY"))
+        let lifecycle: Lifecycle
         var client: CurlRuntimeClient
         do {
-            client = try CurlRuntimeClient(runtimeAPI: api)
+            lifecycle = try Lifecycle(workers: workers)
+            client = try CurlRuntimeClient(runtimeAPI: api, interrupt: lifecycle.interrupts[0])
         } catch {
             logger.critical("Runtime API client could not start", metadata: ["error.code": "\(error.code.rawValue)"])
             Platform.exit(1)
         }
-        TerminationSignal.install()
-        let handler: Handler
+        if !TerminationSignal.onTermination({ lifecycle.terminate() }) {
+            logger.warning("SIGTERM handling could not start: a shutdown ends the process at once")
+        }
+        ShutdownExtension.register(runtimeAPI: api, lifecycle: lifecycle, logger: logger)
+        var handler: Handler
         do {
-            handler = try makeHandler(InitContext(logger: logger))
+            handler = try makeHandler(InitContext(logger: logger, worker: 0, workers: workers))
         } catch {
             let report = errorReport(for: error, fallbackType: "Runtime.InitError", fallbackMessage: "Function initialization failed.")
             logger.critical("initialization failed", metadata: ["error.type": "\(report.errorType)"])
             try? client.reportInitError(report)
             Platform.exit(1)
         }
-        serve(handler, client: &client, logger: logger)
+        for worker in 1..<max(workers, 1) {
+            let started = Threads.start {
+                startWorker(worker, of: workers, runtimeAPI: api, lifecycle: lifecycle, logger: logger, makeHandler: makeHandler)
+            }
+            if !started {
+                logger.critical("worker thread could not start", metadata: ["worker": "\(worker)"])
+                Platform.exit(1)
+            }
+        }
+        work(&handler, client: &client, logger: logger, lifecycle: lifecycle)
     }
 
-    /// The loop proper, over any Runtime API client: ``step(_:client:logger:)`` until it says to exit.
+    /// `AWS_LAMBDA_MAX_CONCURRENCY` as a worker count: a positive integer, else 1.
+    static func workerCount(_ setting: String?) -> Int {
+        guard let setting, let n = Int(setting), n >= 1 else { return 1 }
+        return min(n, Lifecycle.maxWorkers)
+    }
+
+    /// Worker `worker` (≥ 1), on its own thread: its own handler and Runtime API connection, then the loop. It was
+    /// proven at init that a handler can be built; one that fails now ends the process (Lambda starts another).
+    private static func startWorker<Handler: ByteHandler>(
+        _ worker: Int, of workers: Int, runtimeAPI: String, lifecycle: Lifecycle, logger: Logger,
+        makeHandler: @Sendable (InitContext) throws -> Handler
+    ) -> Never {
+        var workerLogger = logger
+        workerLogger[metadataKey: "worker"] = "\(worker)"
+        var client: CurlRuntimeClient
+        var handler: Handler
+        do {
+            client = try CurlRuntimeClient(runtimeAPI: runtimeAPI, interrupt: lifecycle.interrupts[worker])
+            handler = try makeHandler(InitContext(logger: logger, worker: worker, workers: workers))
+        } catch {
+            workerLogger.critical("worker could not start", metadata: ["error.type": "\(type(of: error))"])
+            Platform.exit(1)
+        }
+        work(&handler, client: &client, logger: logger, lifecycle: lifecycle)
+    }
+
+    /// One worker's loop: ``step(_:client:logger:exportsTraceID:)`` until SIGTERM (then the handler is shut down and the
+    /// worker counted out; the last one out ends the process with 0) or a failing `/next` (the process exits 1).
+    static func work<Handler: ByteHandler, Client: RuntimeAPIClient>(
+        _ handler: inout Handler, client: inout Client, logger: Logger, lifecycle: Lifecycle
+    ) -> Never {
+        let exportsTraceID = lifecycle.workers == 1
+        while !lifecycle.isTerminating {
+            if case .exit(let status) = step(&handler, client: &client, logger: logger, exportsTraceID: exportsTraceID) {
+                if status != 0 { Platform.exit(status) }
+                break
+            }
+        }
+        handler.shutdown()
+        lifecycle.finish()
+    }
+
+    /// The loop proper for one worker over any Runtime API client, until `/next` fails (exit 1) or is interrupted
+    /// by shutdown (exit 0).
     public static func serve<Handler: ByteHandler, Client: RuntimeAPIClient>(
         _ handler: Handler, client: inout Client, logger: Logger
     ) -> Never {
         var handler = handler
         while true {
-            if case .exit(let status) = step(&handler, client: &client, logger: logger) { Platform.exit(status) }
+            if case .exit(let status) = step(&handler, client: &client, logger: logger) {
+                handler.shutdown()
+                Platform.exit(status)
+            }
         }
     }
 
@@ -54,24 +131,31 @@ public enum LambdaRuntime {
     public enum StepOutcome: Sendable, Equatable {
         /// Poll `/next` again.
         case next
-        /// End the process with this status: 1 when `/next` failed, 0 when SIGTERM arrived during the invocation.
+        /// Stop this worker: 1 when `/next` failed (the process ends), 0 when shutdown interrupted `/next` before
+        /// any invocation arrived.
         case exit(Int32)
     }
 
     /// One turn of the loop: `GET /next`, the handler, the answer. Only a failing `/next` ends the process: an
     /// answer the Runtime API refuses (410 for an invocation that is already over, any other 4xx or 5xx) or cannot
-    /// take is logged, and the loop goes on to the next invocation.
+    /// take is logged, and the loop goes on to the next invocation. An invocation `/next` has begun to deliver is
+    /// always served, SIGTERM or not (shutdown interrupts only a `/next` that has received nothing).
+    ///
+    /// `exportsTraceID`: set `_X_AMZN_TRACE_ID` in the process environment for the invocation, as Lambda's runtimes
+    /// do; only with a single worker, since the environment is shared by every thread.
     public static func step<Handler: ByteHandler, Client: RuntimeAPIClient>(
-        _ handler: inout Handler, client: inout Client, logger: Logger
+        _ handler: inout Handler, client: inout Client, logger: Logger, exportsTraceID: Bool = true
     ) -> StepOutcome {
         let invocation: Invocation
         do {
             invocation = try client.next()
+        } catch where error.code == .interrupted {
+            return .exit(0)
         } catch {
             logger.critical("Runtime API failure", metadata: ["error.code": "\(error.code.rawValue)", "error.detail": "\(error.detail)"])
             return .exit(1)
         }
-        TerminationSignal.setBusy(true)
+        if exportsTraceID { Platform.setEnvironment("_X_AMZN_TRACE_ID", invocation.metadata.traceID) }
         do {
             try handle(invocation, with: &handler, client: &client, logger: logger)
         } catch {
@@ -80,7 +164,7 @@ public enum LambdaRuntime {
                 metadata: ["requestId": "\(invocation.metadata.requestID)", "error.code": "\(error.code.rawValue)", "error.detail": "\(error.detail)"]
             )
         }
-        return TerminationSignal.setBusy(false) ? .exit(0) : .next
+        return .next
     }
 
     /// The invocation's context: its metadata, and a logger whose records carry its request id and tenant id.
@@ -99,7 +183,6 @@ public enum LambdaRuntime {
         _ invocation: Invocation, with handler: inout Handler, client: inout Client, logger base: Logger
     ) throws(LambdaRuntimeError) {
         let meta = invocation.metadata
-        Platform.setEnvironment("_X_AMZN_TRACE_ID", meta.traceID)
         let context = context(for: meta, logger: base)
         let logger = context.logger
         let response: LambdaResponse

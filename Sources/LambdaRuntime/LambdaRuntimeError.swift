@@ -13,6 +13,8 @@ public struct LambdaRuntimeError: Error, CustomStringConvertible, Sendable {
         /// The Runtime API refused an answer with a 4xx other than 413 (410: the invocation is over, for example it
         /// timed out). The loop logs it and goes on to the next invocation.
         case answerRefused
+        /// Shutdown interrupted `/next` before any invocation arrived.
+        case interrupted
         /// The handler could not be created.
         case initializationFailed
     }

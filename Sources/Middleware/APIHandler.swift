@@ -20,14 +20,10 @@ public struct APIHandler: ByteHandler {
         self.routes = routes
     }
 
-    /// Runs a function made of `routes` as a Lambda function.
-    public static func main(name: String, routes: [APIRoute]) -> Never {
-        main(name: name) { _, _ in routes }
-    }
-
-    /// Runs a function whose routes need per-process state, made once during initialization from the init context
-    /// and the function's secrets.
-    public static func main(name: String, makeRoutes: (InitContext, FunctionSecrets) throws -> [APIRoute]) -> Never {
+    /// Runs a function as a Lambda function. Its routes are made during initialization, once per worker (routes may
+    /// hold per-worker state, such as an enrichment provider's connection), from the init context and the worker's
+    /// secrets.
+    public static func main(name: String, makeRoutes: @escaping @Sendable (InitContext, FunctionSecrets) throws -> [APIRoute]) -> Never {
         LambdaRuntime.run { initContext in
             let logger = initContext.logger
             let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })

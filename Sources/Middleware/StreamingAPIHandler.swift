@@ -86,13 +86,9 @@ public struct StreamingAPIHandler: ByteHandler {
         self.routes = routes
     }
 
-    /// Runs a function made of `routes` as a Lambda function.
-    public static func main(name: String, routes: [StreamingAPIRoute]) -> Never {
-        main(name: name) { _, _ in routes }
-    }
-
-    /// Runs a function whose routes are made once during initialization from the init context and the secrets.
-    public static func main(name: String, makeRoutes: (InitContext, FunctionSecrets) throws -> [StreamingAPIRoute]) -> Never {
+    /// Runs a function as a Lambda function. Its routes are made during initialization, once per worker, from the init
+    /// context and the worker's secrets.
+    public static func main(name: String, makeRoutes: @escaping @Sendable (InitContext, FunctionSecrets) throws -> [StreamingAPIRoute]) -> Never {
         LambdaRuntime.run { initContext in
             let logger = initContext.logger
             let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })

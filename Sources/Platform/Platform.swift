@@ -45,12 +45,45 @@ public enum Platform {
     public static var processID: Int32 { warden_getpid() }
 }
 
-/// SIGTERM handling for the invocation loop: an idle process exits 0 at once; a busy one finishes its invocation.
-public enum TerminationSignal {
-    /// Installs the handler. Call once, before the loop starts.
-    public static func install() { _ = warden_install_sigterm() }
+/// Threads for the invocation loop's workers (Lambda Managed Instances run several invocations per process).
+public enum Threads {
+    /// Runs `body` on a new detached thread. Returns `false` when the system could not start one.
+    public static func start(_ body: sending @escaping () -> Void) -> Bool {
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        guard warden_thread_start(runThreadBody, box) == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            return false
+        }
+        return true
+    }
 
-    /// Marks the start (`true`) or end (`false`) of an invocation. Returns `true` when SIGTERM has arrived.
-    @discardableResult
-    public static func setBusy(_ busy: Bool) -> Bool { warden_set_busy(busy ? 1 : 0) != 0 }
+    /// Blocks the calling thread for good: another thread ends the process.
+    public static func park() -> Never { warden_park() }
+}
+
+/// SIGTERM, delivered to a thread of its own instead of interrupting whatever runs (Lambda sends it at shutdown when
+/// an extension is registered; `warden emulate` does the same).
+public enum TerminationSignal {
+    /// Blocks SIGTERM in the calling thread and the threads it starts later, and runs `handler` once, on a thread of
+    /// its own, when SIGTERM arrives. Call before starting any other thread. Returns `false` when that thread could
+    /// not start; SIGTERM then keeps its default action (the process ends at once).
+    public static func onTermination(_ handler: @escaping @Sendable () -> Void) -> Bool {
+        let box = Unmanaged.passRetained(ThreadBody(handler)).toOpaque()
+        guard warden_termination_start(runThreadBody, box) == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            return false
+        }
+        return true
+    }
+}
+
+/// A closure on its way to another thread, through C's `void *`.
+private final class ThreadBody {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+private func runThreadBody(_ raw: UnsafeMutableRawPointer?) {
+    guard let raw else { return }
+    Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().body()
 }

@@ -57,6 +57,13 @@ public final class Database {
         connection = nil
     }
 
+    /// Closes the connection, if one is open (libpq's `PQfinish` sends Postgres the Terminate message, so the server
+    /// sees a clean disconnect): the runtime calls it at shutdown. A later use connects again.
+    public func close() {
+        held = nil
+        connection = nil
+    }
+
     /// Longest wait for the credentials' store when no deadline bounds it.
     public static let credentialsTimeoutMilliseconds = 2000
     /// After the credentials' store failed while an open session kept serving: no new attempt for this long, unless

@@ -122,7 +122,7 @@ struct AWSJSONService {
         switch error.code {
         case .responseTooLarge:
             return SecretsError(.malformed, subject: subject, reason: "the answer is larger than \(maxResponseBytes) bytes")
-        case .setup, .transfer:
+        case .setup, .transfer, .interrupted:
             // CURLE_OPERATION_TIMEDOUT
             if error.curlCode == 28 {
                 return SecretsError(.unavailable, subject: subject, reason: "no answer within \(timeoutMilliseconds) ms")

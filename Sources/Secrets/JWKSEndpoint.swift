@@ -87,7 +87,7 @@ public final class JWKSEndpoint {
             switch error.code {
             case .responseTooLarge:
                 throw SecretsError(.malformed, subject: Self.setting, reason: "the document is larger than \(Self.maxDocumentBytes) bytes")
-            case .setup, .transfer:
+            case .setup, .transfer, .interrupted:
                 // CURLE_OPERATION_TIMEDOUT
                 if error.curlCode == 28 {
                     throw SecretsError(.unavailable, subject: Self.setting, reason: "no answer within \(timeout) ms")

@@ -104,6 +104,31 @@ struct MetadataKeepingHandler: LogHandler {
         #expect(LambdaRuntime.step(&handler, client: &invalid, logger: logger) == .exit(1))
     }
 
+    @Test func anInterruptedNextStopsTheWorkerWithStatus0() {
+        var client = ScriptedClient(nexts: [.failure(LambdaRuntimeError(.interrupted)), .success(invocation("never"))])
+        var handler = EchoHandler()
+        #expect(LambdaRuntime.step(&handler, client: &client, logger: logger) == .exit(0))
+        #expect(client.answers.isEmpty)
+    }
+
+    @Test(arguments: [
+        (nil, 1), ("", 1), ("0", 1), ("-3", 1), ("abc", 1), ("4x", 1), (" 4", 1), ("1", 1), ("4", 4), ("64", 64), ("65", 64),
+        ("99999999999999999999", 1),
+    ] as [(String?, Int)])
+    func theWorkerCountComesFromMaxConcurrency(setting: String?, workers: Int) {
+        #expect(LambdaRuntime.workerCount(setting) == workers)
+    }
+
+    @Test func terminatingFiresEveryWorkersInterruptOnce() throws {
+        let lifecycle = try Lifecycle(workers: 3)
+        #expect(!lifecycle.isTerminating)
+        #expect(lifecycle.interrupts.count == 3 && lifecycle.interrupts.allSatisfy { !$0.isFired })
+        lifecycle.terminate()
+        lifecycle.terminate()
+        #expect(lifecycle.isTerminating)
+        #expect(lifecycle.interrupts.allSatisfy { $0.isFired })
+    }
+
     @Test func aTooLargeResponseIsReportedAsAnError() {
         struct Big: ByteHandler {
             mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {

@@ -510,12 +510,17 @@ def assert_only_replay_records_added(conn, state, keys):
 
 class FakeRuntimeAPI:
     """A minimal Runtime API on 127.0.0.1 under a path prefix, recording every request the runtime makes.
-    It serves the given events in order, then holds `next` until stopped."""
+    It serves the given events in order, then holds `next` until stopped. With `extensions`, it also serves the
+    Extensions API as Lambda does for an internal extension: `register` answers 200 with an identifier and
+    `event/next` holds until stopped; its requests are recorded in `extension_requests`, apart from `requests`.
+    Without, extension requests are answered 404 (an older Runtime API)."""
 
-    def __init__(self, events, prefix="/custom-prefix"):
+    def __init__(self, events, prefix="/custom-prefix", extensions=True):
         self.events = list(events)
         self.prefix = prefix
+        self.extensions = extensions
         self.requests = []
+        self.extension_requests = []
         self.done = threading.Event()
         self.closed = threading.Event()
         outer = self
@@ -532,7 +537,25 @@ class FakeRuntimeAPI:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def extension(self, method, body):
+                outer.extension_requests.append((method, self.path, dict(self.headers), body))
+                if not outer.extensions:
+                    return self._reply(404)
+                if self.path == outer.prefix + "/2020-01-01/extension/register":
+                    body = b'{"functionName":"t","functionVersion":"$LATEST","handler":"bootstrap"}'
+                    self.send_response(200)
+                    self.send_header("Lambda-Extension-Identifier", "ext-0001")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    return self.wfile.write(body)
+                if self.path == outer.prefix + "/2020-01-01/extension/event/next":
+                    outer.closed.wait(HANG_GUARD)
+                    return self._reply(500)
+                return self._reply(404)
+
             def do_GET(self):
+                if "/2020-01-01/extension/" in self.path:
+                    return self.extension("GET", b"")
                 outer.requests.append(("GET", self.path, dict(self.headers), b""))
                 if self.path != outer.prefix + "/2018-06-01/runtime/invocation/next":
                     return self._reply(404)
@@ -556,6 +579,8 @@ class FakeRuntimeAPI:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
+                if "/2020-01-01/extension/" in self.path:
+                    return self.extension("POST", body)
                 outer.requests.append(("POST", self.path, dict(self.headers), body))
                 self._reply(202, b'{"status":"OK"}')
 

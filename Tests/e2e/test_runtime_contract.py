@@ -27,6 +27,8 @@ class ScriptedRuntimeAPI:
         self.answer_statuses = list(answer_statuses)
         self.next_status_after = next_status_after
         self.requests = queue.Queue()
+        # The Extensions API requests (the shutdown extension's registration), apart from the Runtime API's.
+        self.extension_requests = queue.Queue()
         self.release = threading.Event()
         outer = self
 
@@ -60,8 +62,25 @@ class ScriptedRuntimeAPI:
                            *extra.items()]
                 self.reply(200, headers, json.dumps(event).encode())
 
+            def read_body(self):
+                if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                    return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = b""
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0], 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        return body
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.read_body()
+                if self.path.startswith("/2020-01-01/extension/"):
+                    # No Extensions API here (like an older emulator): the runtime must carry on without it.
+                    outer.extension_requests.put(("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    return self.reply(404)
                 outer.requests.put(("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status = outer.answer_statuses.pop(0) if outer.answer_statuses else 202
                 self.reply(status, body=b'{"errorMessage":"Invocation has timed out","errorType":"InvalidStateTransition"}'

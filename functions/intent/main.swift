@@ -4,6 +4,6 @@
 // instead of recording the query again.
 import Middleware
 
-APIHandler.main(name: "intent", routes: [
-    APIRoute("POST", "/v1/intent/score", .apiKey(role: "intent:score"), mutates: true, handler: IntentRoutes.score),
-])
+APIHandler.main(name: "intent") { _, _ in
+    [APIRoute("POST", "/v1/intent/score", .apiKey(role: "intent:score"), mutates: true, handler: IntentRoutes.score)]
+}

@@ -54,4 +54,20 @@ void warden_buf_clear(warden_buf *buf);
 /// Frees a buffer's storage.
 void warden_buf_free(warden_buf *buf);
 
+/// A way to end a blocking transfer from another thread: `warden_curl_perform_interruptible` runs the transfer
+/// on the interrupt's own multi handle and gives up when `warden_interrupt_fire` is called before any response
+/// header has arrived. Firing is thread-safe (an atomic flag and `curl_multi_wakeup`) and cannot be undone.
+typedef struct warden_interrupt warden_interrupt;
+/// A new interrupt, or NULL when libcurl cannot make a multi handle.
+warden_interrupt *warden_interrupt_new(void);
+/// Frees an interrupt no transfer uses any more.
+void warden_interrupt_free(warden_interrupt *in);
+/// Asks the transfer running on `in` (or the next one) to stop; callable from any thread.
+void warden_interrupt_fire(warden_interrupt *in);
+/// 1 once `warden_interrupt_fire` has been called.
+int warden_interrupt_fired(warden_interrupt *in);
+/// Performs `easy` like `curl_easy_perform`, but answers CURLE_ABORTED_BY_CALLBACK as soon as `in` is fired while
+/// `headers` (the handle's header capture) is still empty. A response that has begun is always completed.
+CURLcode warden_curl_perform_interruptible(CURL *easy, warden_interrupt *in, const warden_buf *headers);
+
 #endif

@@ -3,11 +3,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Installs a SIGTERM handler: while idle (between invocations) the process exits 0 at once; while busy the
-/// request is remembered and `warden_set_busy(0)` reports it once the invocation is finished.
-int warden_install_sigterm(void);
-/// Marks the process busy (1) or idle (0). Returns 1 when SIGTERM arrived while busy.
-int warden_set_busy(int busy);
+/// Starts a detached thread running `body(context)`. Returns 0, or an errno value when no thread could start.
+int warden_thread_start(void (*body)(void *), void *context);
+/// Blocks SIGTERM in the calling thread (and so in every thread it starts afterwards) and starts a thread that waits
+/// for it with `sigwait` and then calls `on_term(context)` once, outside signal context. Call before starting any
+/// other thread. Returns 0, or an errno value (then SIGTERM keeps its default action).
+int warden_termination_start(void (*on_term)(void *), void *context);
+/// Blocks the calling thread for good (the process ends from another thread).
+void warden_park(void) __attribute__((noreturn));
 
 /// Wall clock in milliseconds since the Unix epoch.
 int64_t warden_now_ms(void);

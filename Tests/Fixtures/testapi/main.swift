@@ -4,7 +4,7 @@ import Middleware
 import Postgres
 import WardenJSON
 
-APIHandler.main(name: "testapi", routes: [
+APIHandler.main(name: "testapi") { _, _ in [
     APIRoute("GET", "/api/whoami", .user) { call in
         guard case .user(let user) = call.principal else { throw EnvelopeError.toolFailure }
         return RouteResponse(data: ["subject": .string(user.subject), "organization": .string(user.organization.rawValue)])
@@ -21,4 +21,5 @@ APIHandler.main(name: "testapi", routes: [
         guard case .string(let name)? = body["name"] else { throw EnvelopeError(.invalidInput, "name must be a string.") }
         return RouteResponse(status: 201, data: ["created": .string(name)])
     },
-])
+]
+}

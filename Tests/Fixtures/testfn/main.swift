@@ -54,6 +54,8 @@ struct PatternStream: ResponseStream {
 
 struct TestHandler: ByteHandler {
     var invocations = 0
+    /// The worker this handler serves (`AWS_LAMBDA_MAX_CONCURRENCY` workers, each with a handler of its own).
+    var worker = 0
 
     mutating func respond(to event: [UInt8], context: LambdaContext) throws -> LambdaResponse {
         let input = try JSON.parse(event)
@@ -120,6 +122,7 @@ struct TestHandler: ByteHandler {
             "tenantId": context.tenantID.map { .string($0) } ?? .null,
             "pid": .int(Int64(Platform.processID)),
             "invocations": .int(Int64(invocations)),
+            "worker": .int(Int64(worker)),
         ]
         return JSON.object(object).serialized()
     }
@@ -130,7 +133,7 @@ struct InitFailure: LambdaReportableError {
     var lambdaErrorMessage: String { "init was told to fail" }
 }
 
-LambdaRuntime.run { _ in
+LambdaRuntime.run { initContext in
     if Platform.environment("TESTFN_FAIL_INIT") == "1" { throw InitFailure() }
-    return TestHandler()
+    return TestHandler(worker: initContext.worker)
 }
