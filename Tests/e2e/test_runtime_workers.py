@@ -23,13 +23,17 @@ EXT = "/2020-01-01/extension"
 
 class GatedRuntimeAPI:
     """Serves `events` (request id, event, extra `/next` headers) in order and records every request in one ordered
-    log. Answers (`POST`s) wait until `hold_answers_until` invocations have been handed out (or HANG_GUARD passes:
-    then they get 500 and `gate_timed_out` is set). Once the events run out, `/next` is held until `close()`.
-    `extensions` serves the Extensions API like Lambda for an internal extension."""
+    log. Answers (`POST`s) wait until `hold_answers_until` invocations have been handed out, and with `overlap` the
+    k-th answer waits until k + `overlap` have been (or all of them): `overlap` invocations are always in flight
+    together. A gate that stays shut for HANG_GUARD answers 500 and sets `gate_timed_out`. Once the events run out,
+    `/next` is held until `close()`. `extensions` serves the Extensions API like Lambda for an internal extension."""
 
-    def __init__(self, events, hold_answers_until=0, extensions=True):
+    def __init__(self, events, hold_answers_until=0, extensions=True, overlap=0):
         self.events = list(events)
+        self.total = len(self.events)
         self.hold = hold_answers_until
+        self.overlap = overlap
+        self.answered = 0
         self.extensions = extensions
         self.log = []  # (method, path, headers, body), in arrival order
         self.delivered = 0
@@ -94,7 +98,9 @@ class GatedRuntimeAPI:
                                           b'{"functionName":"t","functionVersion":"$LATEST","handler":"bootstrap"}')
                     return self.reply(404)
                 with outer.cond:
-                    if not outer.cond.wait_for(lambda: outer.delivered >= outer.hold, HANG_GUARD):
+                    need = max(outer.hold, min(outer.total, outer.answered + outer.overlap))
+                    outer.answered += 1
+                    if not outer.cond.wait_for(lambda: outer.delivered >= need, HANG_GUARD):
                         outer.gate_timed_out = True
                         return self.reply(500)
                 self.reply(202)
