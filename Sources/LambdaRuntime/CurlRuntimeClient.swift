@@ -105,9 +105,10 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     }
 
     public mutating func reportInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
+        // Bounded: the process exits right after it, and must not hang in init on a Runtime API that never answers.
         let response = try send(
             "POST", base + "/init/error", body: Self.errorBody(report),
-            headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)]
+            headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)], timeoutMilliseconds: 5000
         )
         try expectAccepted(response)
     }
@@ -127,13 +128,13 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         return writer.bytes
     }
 
-    private func send(_ method: String, _ url: String, body: [UInt8]?, headers: [HTTPHeader]) throws(LambdaRuntimeError)
-        -> HTTPResponse
-    {
+    private func send(
+        _ method: String, _ url: String, body: [UInt8]?, headers: [HTTPHeader], timeoutMilliseconds: Int = 0
+    ) throws(LambdaRuntimeError) -> HTTPResponse {
         var all = headers
         if body != nil { all.append(HTTPHeader("Content-Type", "application/json")) }
         do {
-            return try curl.perform(method: method, url: url, headers: all, body: body)
+            return try curl.perform(method: method, url: url, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
         } catch {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }

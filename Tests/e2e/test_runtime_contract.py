@@ -5,6 +5,7 @@ answer) logged while the loop goes on; only a failing `/next` ends the process."
 import json
 import os
 import queue
+import socket
 import subprocess
 import threading
 import time
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import TESTFN
+from conftest import HANG_GUARD, TESTFN
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 
@@ -20,7 +21,8 @@ NEXT = "/2018-06-01/runtime/invocation/next"
 class ScriptedRuntimeAPI:
     """Serves the given invocations in order (request id, event, extra `/next` headers), answers each `POST` with
     the next status of `answer_statuses` (202 when they run out), and records every request. After the last
-    invocation, `/next` answers `next_status_after` (a failure: the process must end) or holds."""
+    invocation, `/next` answers `next_status_after` (a failure: the process must end; "drop" closes the connection
+    without any answer) or holds."""
 
     def __init__(self, invocations, answer_statuses=(), next_status_after=None):
         self.invocations = list(invocations)
@@ -51,15 +53,20 @@ class ScriptedRuntimeAPI:
                 if self.path != NEXT:
                     return self.reply(404)
                 if not outer.invocations:
+                    if outer.next_status_after == "drop":
+                        # The connection dies under the request: no status line at all.
+                        self.close_connection = True
+                        return self.connection.shutdown(socket.SHUT_RDWR)
                     if outer.next_status_after is not None:
                         return self.reply(outer.next_status_after)
                     outer.release.wait(30)
                     return self.reply(500)
                 rid, event, extra = outer.invocations.pop(0)
-                headers = [("Lambda-Runtime-Aws-Request-Id", rid),
-                           ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000)),
-                           ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:t"),
-                           *extra.items()]
+                standard = {"Lambda-Runtime-Aws-Request-Id": rid,
+                            "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30000),
+                            "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:000000000000:function:t"}
+                # `extra` adds headers, replaces standard ones, or (with None) leaves them out.
+                headers = [(k, v) for k, v in {**standard, **extra}.items() if v is not None]
                 self.reply(200, headers, json.dumps(event).encode())
 
             def read_body(self):
@@ -180,3 +187,46 @@ def test_only_a_failing_next_ends_the_process(runtime):
     assert proc.wait(timeout=20) == 1
     posts = [r for r in api.take(3) if r[0] == "POST"]
     assert [p[1] for p in posts] == ["/2018-06-01/runtime/invocation/one/response"]
+
+
+@pytest.mark.parametrize("failure", [500, 503, 404, "drop"])
+def test_a_failing_or_dropped_next_ends_the_process_with_1_after_serving_what_it_had(runtime, failure):
+    api = ScriptedRuntimeAPI([("before", {"action": "echo"}, {})], next_status_after=failure)
+    proc = runtime(api)
+    assert proc.wait(timeout=20) == 1
+    requests = api.take(3)
+    assert [(r[0], r[1]) for r in requests] == [("GET", NEXT), ("POST", "/2018-06-01/runtime/invocation/before/response"),
+                                                ("GET", NEXT)]
+    assert "Runtime API failure" in proc.stdout.read().decode()
+
+
+@pytest.mark.parametrize("headers", [
+    {"Lambda-Runtime-Aws-Request-Id": None},
+    {"Lambda-Runtime-Aws-Request-Id": ""},
+    {"Lambda-Runtime-Deadline-Ms": None},
+    {"Lambda-Runtime-Deadline-Ms": "soon"},
+])
+def test_a_next_without_a_request_id_or_deadline_ends_the_process_without_answering(runtime, headers):
+    api = ScriptedRuntimeAPI([("broken", {"action": "echo"}, headers), ("never", {"action": "echo"}, {})])
+    proc = runtime(api)
+    assert proc.wait(timeout=20) == 1
+    assert [(r[0], r[1]) for r in api.take(1)] == [("GET", NEXT)]
+    assert api.requests.empty(), "the runtime answered or polled again after an invocation it cannot name"
+
+
+@pytest.mark.parametrize("status", [500, "drop"])
+def test_a_failing_init_error_report_still_ends_the_process_with_1(status):
+    # /init/error itself fails (a 5xx, or nothing listens any more): the process must not hang or poll `/next`.
+    api = ScriptedRuntimeAPI([], answer_statuses=[500] if status == 500 else [])
+    if status == "drop":
+        api.close()
+        api.server.server_close()  # connections are refused
+    e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}", TESTFN_FAIL_INIT="1")
+    proc = subprocess.run([str(TESTFN)], env=e, capture_output=True, timeout=HANG_GUARD)
+    assert proc.returncode == 1
+    if status == 500:
+        [report] = api.take(1)
+        assert (report[0], report[1]) == ("POST", "/2018-06-01/runtime/init/error")
+        assert report[2]["lambda-runtime-function-error-type"] == "TestFunction.InitFailure"
+        assert api.requests.empty()
+        api.close()
