@@ -102,12 +102,13 @@ final class ChildProcess: Sendable {
         }
 
         let child = ChildProcess(pid: pid, parentPeakKiB: readPeakKiB(path: "/proc/self/status") ?? 0)
+        child.state.withLock { $0.outputFDs = [outPipe[0], errPipe[0]] }
         let drained = DispatchGroup()
         for fd in [outPipe[0], errPipe[0]] {
             drained.enter()
             let reader = Thread {
-                forwardLines(from: fd, to: onOutput)
-                close(fd)
+                child.forwardLines(from: fd, to: onOutput)
+                child.closeOutput(fd)
                 drained.leave()
             }
             reader.name = "emulator-output-\(pid)"
@@ -140,6 +141,59 @@ final class ChildProcess: Sendable {
         }
     }
 
+    /// Whether everything the process has written to stdout/stderr so far has been handed to `onOutput` (up to a
+    /// last line without its newline): nothing unread in the pipes, no chunk being split into lines.
+    func outputDrained() -> Bool {
+        state.withLock { state in
+            for fd in state.outputFDs {
+                var unread: Int32 = 0
+                if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread > 0 { return false }
+            }
+            return state.outputBytesRead == state.outputBytesForwarded
+        }
+    }
+
+    private func closeOutput(_ fd: Int32) {
+        state.withLock { state in
+            state.outputFDs.removeAll { $0 == fd }
+            close(fd)
+        }
+    }
+
+    /// Reads `fd` until end of file and hands every line (with its newline) to `onLine`; very long lines are split.
+    private func forwardLines(from fd: Int32, to onLine: @Sendable ([UInt8]) -> Void) {
+        let maximumLine = 256 * 1024
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var pending: [UInt8] = []
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if count == 0 { break }
+            state.withLock { $0.outputBytesRead += count }
+            var start = 0
+            for index in 0..<count where chunk[index] == 0x0A {
+                pending.append(contentsOf: chunk[start...index])
+                onLine(pending)
+                pending.removeAll(keepingCapacity: true)
+                start = index + 1
+            }
+            if start < count { pending.append(contentsOf: chunk[start..<count]) }
+            if pending.count >= maximumLine {
+                pending.append(0x0A)
+                onLine(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+            state.withLock { $0.outputBytesForwarded += count }
+        }
+        if !pending.isEmpty {
+            pending.append(0x0A)
+            onLine(pending)
+        }
+    }
+
     /// Blocks until the child exits, kills the rest of its process group, reaps it and returns what happened.
     private func waitAndReap() -> ChildExit {
         var info = siginfo_t()
@@ -162,38 +216,6 @@ final class ChildProcess: Sendable {
             let maxRSSKiB = reported > parentPeakKiB ? reported : state.sampledPeakKiB
             return ChildExit(status: ExitStatus(waitStatus: status), maxRSSKiB: maxRSSKiB)
         }
-    }
-}
-
-/// Reads `fd` until end of file and hands every line (with its newline) to `onLine`; very long lines are split.
-private func forwardLines(from fd: Int32, to onLine: @Sendable ([UInt8]) -> Void) {
-    let maximumLine = 256 * 1024
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-    var pending: [UInt8] = []
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            break
-        }
-        if count == 0 { break }
-        var start = 0
-        for index in 0..<count where chunk[index] == 0x0A {
-            pending.append(contentsOf: chunk[start...index])
-            onLine(pending)
-            pending.removeAll(keepingCapacity: true)
-            start = index + 1
-        }
-        if start < count { pending.append(contentsOf: chunk[start..<count]) }
-        if pending.count >= maximumLine {
-            pending.append(0x0A)
-            onLine(pending)
-            pending.removeAll(keepingCapacity: true)
-        }
-    }
-    if !pending.isEmpty {
-        pending.append(0x0A)
-        onLine(pending)
     }
 }
 

@@ -4,8 +4,10 @@ import Synchronization
 ///
 /// It serves the Lambda Runtime API (`/2018-06-01/runtime/...`) and an RIE-style invoke endpoint
 /// (`POST /2015-03-31/functions/{name}/invocations`) on one HTTP/1.1 port, runs the configured executable as the
-/// function process with Lambda's environment, and hands it invocations one at a time with Lambda's timeout, crash,
-/// init-error and payload-limit semantics. Every invocation is logged as `START`/`END`/`REPORT` lines.
+/// function process with Lambda's environment, and hands it invocations one at a time (or, on Managed Instances, up to
+/// ``EmulatorConfiguration/maxConcurrency`` at once) with Lambda's timeout, crash, init-error and payload-limit
+/// semantics. It also serves the Extensions API for internal extensions, and stops the process as Lambda's shutdown
+/// phase does. Every invocation is logged as `START`/`END`/`REPORT` lines. docs/EMULATOR.md has the details.
 ///
 /// ```swift
 /// let emulator = Emulator(configuration: EmulatorConfiguration(bootstrap: "dist/calculate_health/bootstrap"))
@@ -27,7 +29,9 @@ public final class Emulator: Sendable {
         self.configuration = configuration
         let supervisor = Supervisor(configuration: configuration, sink: LogSink(destination: configuration.logDestination))
         self.supervisor = supervisor
-        self.server = RuntimeAPIServer(router: RuntimeAPIRouter(supervisor: supervisor), logger: configuration.logger)
+        self.server = RuntimeAPIServer(
+            router: RuntimeAPIRouter(supervisor: supervisor, configuration: configuration), logger: configuration.logger
+        )
     }
 
     /// Binds the HTTP server and returns its port (the chosen one when the configured port is 0). With
@@ -67,10 +71,21 @@ public final class Emulator: Sendable {
     ///   - event: The event payload, at most 6 MB.
     ///   - clientContext: Client context as JSON text (already decoded), passed as `Lambda-Runtime-Client-Context`.
     ///   - cognitoIdentity: Cognito identity as JSON text, passed as `Lambda-Runtime-Cognito-Identity`.
-    /// - Throws: ``EmulatorError/notStarted``, ``EmulatorError/shutDown``, ``EmulatorError/payloadTooLarge(size:)``.
-    public func invoke(event: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil) async throws -> InvocationResult {
+    ///   - tenantID: The Invoke API's `X-Amz-Tenant-Id`, passed as `Lambda-Runtime-Aws-Tenant-Id`; required in tenant
+    ///     isolation mode.
+    ///   - capturesLog: Collect the invocation's log into the result's ``InvocationResult/logTail``
+    ///     (`X-Amz-Log-Type: Tail`).
+    /// - Throws: ``EmulatorError/notStarted``, ``EmulatorError/shutDown``, ``EmulatorError/payloadTooLarge(size:)``,
+    ///   ``EmulatorError/tenantIDRequired``, ``EmulatorError/tooManyRequests(maxConcurrency:)`` (Managed Instances).
+    public func invoke(
+        event: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil, tenantID: String? = nil,
+        capturesLog: Bool = false
+    ) async throws -> InvocationResult {
         try checkRunning()
-        return try await supervisor.invoke(payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity)
+        return try await supervisor.invoke(
+            payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
+            capturesLog: capturesLog
+        )
     }
 
     /// Runs one invocation and delivers its answer as it arrives: streamed responses chunk by chunk (see
@@ -78,12 +93,15 @@ public final class Emulator: Sendable {
     /// (error trailers, timeout, crash, the 20 MiB limit) ends with a ``InvocationPart/finished(_:)`` whose result
     /// is the error; the parts stream itself throws only ``EmulatorError/shutDown``.
     ///
-    /// - Throws: as ``invoke(event:clientContext:cognitoIdentity:)``, before anything is delivered.
+    /// - Throws: as ``invoke(event:clientContext:cognitoIdentity:tenantID:capturesLog:)``, before anything is
+    ///   delivered.
     public func invokeStreaming(
-        event: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil
+        event: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil, tenantID: String? = nil
     ) async throws -> AsyncThrowingStream<InvocationPart, any Error> {
         try checkRunning()
-        return try await supervisor.invokeStreaming(payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity).parts
+        return try await supervisor.invokeStreaming(
+            payload: event, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID
+        ).parts
     }
 
     private func checkRunning() throws(EmulatorError) {
@@ -98,8 +116,9 @@ public final class Emulator: Sendable {
         }
     }
 
-    /// Fails queued and running invocations with ``EmulatorError/shutDown``, sends SIGTERM to the function process
-    /// (SIGKILL after two seconds), and closes the server. Safe to call more than once; later calls wait for the first.
+    /// Fails queued and running invocations with ``EmulatorError/shutDown``, stops the function process as Lambda's
+    /// shutdown phase does (SIGTERM then SIGKILL after 500 ms when an extension is registered, else SIGKILL), and
+    /// closes the server. Safe to call more than once; later calls wait for the first.
     public func shutdown() async {
         let first = lifecycle.withLock { state -> Bool in
             switch state.phase {

@@ -33,6 +33,16 @@ public struct EmulatorConfiguration: Sendable {
     public var region: String?
     /// Start the function process in ``Emulator/start()`` rather than on the first invoke. Default false.
     public var eager: Bool
+    /// How many invocations the function process runs at once (Lambda Managed Instances'
+    /// `PerExecutionEnvironmentMaxConcurrency`). Default 1. Above 1 the emulator is in Managed-Instances mode.
+    public var maxConcurrency: Int
+    /// Lambda Managed Instances semantics even at a concurrency of 1: `AWS_LAMBDA_MAX_CONCURRENCY` is set, an invoke
+    /// beyond ``maxConcurrency`` is refused (`429 TooManyRequestsException`) instead of queued, and a timed-out
+    /// invocation is answered with the timeout error without killing the process. Implied by ``maxConcurrency`` > 1.
+    public var managedInstances: Bool
+    /// Tenant isolation mode (`TenancyConfig: {TenantIsolationMode: PER_TENANT}`): every invoke must name its tenant
+    /// (`X-Amz-Tenant-Id`), and a function process only ever serves the tenant of its first invocation.
+    public var tenantIsolation: Bool
     /// Where function output and `START`/`END`/`REPORT` lines go. Default standard output.
     public var logDestination: LogDestination
     /// Logger for the emulator's own diagnostics (connection errors, spawn failures).
@@ -53,6 +63,9 @@ public struct EmulatorConfiguration: Sendable {
         inheritEnvironment: Bool = true,
         region: String? = nil,
         eager: Bool = false,
+        maxConcurrency: Int = 1,
+        managedInstances: Bool = false,
+        tenantIsolation: Bool = false,
         logDestination: LogDestination = .standardOutput,
         logger: Logger = Logger(label: "warden.emulator")
     ) {
@@ -70,8 +83,16 @@ public struct EmulatorConfiguration: Sendable {
         self.inheritEnvironment = inheritEnvironment
         self.region = region
         self.eager = eager
+        self.maxConcurrency = max(1, maxConcurrency)
+        self.managedInstances = managedInstances
+        self.tenantIsolation = tenantIsolation
         self.logDestination = logDestination
         self.logger = logger
+    }
+
+    /// Whether the emulator follows Lambda Managed Instances (see ``managedInstances``).
+    public var isManagedInstances: Bool {
+        managedInstances || maxConcurrency > 1
     }
 
     /// The directory holding the bootstrap: `LAMBDA_TASK_ROOT` and the process's working directory.

@@ -1,4 +1,5 @@
-/// The one invocation the function process is working on.
+/// An invocation the function process is working on (one at a time, or up to the maximum concurrency on Managed
+/// Instances).
 struct InFlightInvocation {
     var pending: PendingInvocation
     /// The `Lambda-Runtime-Invocation-Id` `/next` handed out with it.

@@ -1,9 +1,9 @@
 /// How an invocation's caller receives its answer.
 enum InvocationDelivery {
-    /// The whole result at once (``Emulator/invoke(event:clientContext:cognitoIdentity:)``); a streamed response is
+    /// The whole result at once (``Emulator/invoke(event:clientContext:cognitoIdentity:tenantID:capturesLog:)``); a streamed response is
     /// collected into the result's body.
     case buffered(CheckedContinuation<InvocationResult, any Error>)
-    /// Parts as they arrive (``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:)``).
+    /// Parts as they arrive (``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:tenantID:)``).
     case streaming(AsyncThrowingStream<InvocationPart, any Error>.Continuation)
 
     /// Whether a streamed response must be collected for the caller.

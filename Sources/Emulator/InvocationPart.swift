@@ -1,4 +1,4 @@
-/// One part of an invocation's answer as ``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:)`` delivers
+/// One part of an invocation's answer as ``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:tenantID:)`` delivers
 /// it: a buffered response arrives as ``finished(_:)`` alone (its body in the result); a streamed one as
 /// ``streamStarted(contentType:)``, any number of ``chunk(_:)``, then ``finished(_:)``.
 public enum InvocationPart: Sendable {

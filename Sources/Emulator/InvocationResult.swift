@@ -3,8 +3,8 @@ public struct InvocationResult: Sendable {
     /// The Lambda request id (a lowercase UUID).
     public var requestID: String
     /// The function's response body, or on error the error document (`{"errorMessage", "errorType", ...}`). A streamed
-    /// response that ended well is here in full for ``Emulator/invoke(event:clientContext:cognitoIdentity:)`` and
-    /// empty for ``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:)`` (its bytes came as chunks).
+    /// response that ended well is here in full for ``Emulator/invoke(event:clientContext:cognitoIdentity:tenantID:capturesLog:)`` and
+    /// empty for ``Emulator/invokeStreaming(event:clientContext:cognitoIdentity:tenantID:)`` (its bytes came as chunks).
     public var body: [UInt8]
     /// True when the invocation failed (function error, timeout, crash, init error, oversized response): what Lambda's
     /// Invoke marks with `X-Amz-Function-Error: Unhandled`.
@@ -27,6 +27,9 @@ public struct InvocationResult: Sendable {
     public var streamed: Bool
     /// How many bytes of the streamed response reached the caller (at most 20 MiB); 0 for buffered responses.
     public var streamedBytes: Int
+    /// The last 4 KB of the invocation's log (`X-Amz-Log-Result`, before base64) when the invoke asked for it
+    /// (`X-Amz-Log-Type: Tail`); nil otherwise.
+    public var logTail: [UInt8]?
 
     /// Creates a result (normally only the emulator does).
     public init(
@@ -41,7 +44,8 @@ public struct InvocationResult: Sendable {
         status: String?,
         reportLine: String,
         streamed: Bool = false,
-        streamedBytes: Int = 0
+        streamedBytes: Int = 0,
+        logTail: [UInt8]? = nil
     ) {
         self.requestID = requestID
         self.body = body
@@ -55,5 +59,6 @@ public struct InvocationResult: Sendable {
         self.reportLine = reportLine
         self.streamed = streamed
         self.streamedBytes = streamedBytes
+        self.logTail = logTail
     }
 }

@@ -23,9 +23,12 @@ enum LambdaIdentifiers {
         return "\(year)/\(twoDigits(month))/\(twoDigits(day))/[$LATEST]\(randomHex(bytes: 16))"
     }
 
+    /// The all-zero account id local tools use.
+    static let accountID = "000000000000"
+
     /// The function ARN with the all-zero account id local tools use.
     static func functionARN(region: String, functionName: String) -> String {
-        "arn:aws:lambda:\(region):000000000000:function:\(functionName)"
+        "arn:aws:lambda:\(region):\(accountID):function:\(functionName)"
     }
 
     /// `2024-05-06T07:08:09.123Z`.

@@ -10,6 +10,17 @@ enum Limits {
     /// How long, after the function process died during an invocation, the emulator waits at most for its
     /// connections to be read to their end before it reports `Runtime.ExitError`, in seconds.
     static let exitDrainGrace = 0.5
-    /// How long shutdown waits after SIGTERM before SIGKILL, in seconds.
+    /// How long shutdown waits for a killed process to be reaped, in seconds.
     static let shutdownGrace = 2.0
+    /// The shutdown phase of a function whose extensions are all internal: SIGTERM, then SIGKILL after 500 ms
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html, "Shutdown phase").
+    static let internalExtensionShutdownGrace = 0.5
+    /// The Extensions API's limit on registered extensions.
+    static let maximumExtensions = 10
+    /// `X-Amz-Log-Result`: the last 4 KB of the invocation's log.
+    static let logTailBytes = 4096
+    /// How many timed-out request ids are remembered, so that their late answers get `410` rather than `400`.
+    static let rememberedTimeouts = 1024
+    /// How long an answer waits at most for the function's output written before it to be read, in seconds.
+    static let outputDrainWait = 0.25
 }

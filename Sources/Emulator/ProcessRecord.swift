@@ -12,6 +12,15 @@ struct ProcessRecord {
     /// Set once the emulator has decided to kill the process; it serves nothing more.
     var killReason: KillReason?
     var initTimer: Task<Void, Never>?
+    /// Internal extensions the process registered (in registration order).
+    var extensions: [RegisteredExtension] = []
+    /// Tenant isolation: the tenant whose invocations this process serves (set by its first invocation).
+    var tenantID: String?
+    /// Managed Instances: invocations that timed out while the process went on working on them; each keeps a worker
+    /// busy until its late answer arrives.
+    var stale: Set<String> = []
+    /// Whether the emulator sent SIGTERM (shutdown with a registered extension).
+    var sentSIGTERM = false
 
     /// Whether the process may still be handed invocations.
     var isServing: Bool { killReason == nil && initError == nil }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Maps requests to the Runtime API and invoke endpoints onto the ``Supervisor``.
+/// Maps requests to the Runtime API, Extensions API and invoke endpoints onto the ``Supervisor``.
 struct RuntimeAPIRouter: Sendable {
     let supervisor: Supervisor
+    let configuration: EmulatorConfiguration
 
     /// Answers a request that has been read whole.
     func handle(_ request: APIRequest) async -> RouterAnswer {
@@ -33,7 +34,8 @@ struct RuntimeAPIRouter: Sendable {
 
     /// Streamed response, step 3: the end of the body, with its trailers.
     func endStream(requestID: String, trailers: [String: String]) async -> HTTPReply {
-        await supervisor.endStream(
+        await drainOutput(before: requestID)
+        return await supervisor.endStream(
             requestID: requestID,
             errorType: trailers["lambda-runtime-function-error-type"],
             errorBody: trailers["lambda-runtime-function-error-body"]
@@ -56,11 +58,13 @@ struct RuntimeAPIRouter: Sendable {
             case .refused(let reply): return reply
             }
         case .response(let requestID):
+            await drainOutput(before: requestID)
             return await supervisor.postResponse(
                 requestID: requestID, invocationID: request.header("Lambda-Runtime-Invocation-Id"), body: request.body,
                 receivedBytes: request.receivedBytes
             )
         case .error(let requestID):
+            await drainOutput(before: requestID)
             return await supervisor.postError(
                 requestID: requestID,
                 invocationID: request.header("Lambda-Runtime-Invocation-Id"),
@@ -73,9 +77,33 @@ struct RuntimeAPIRouter: Sendable {
                 return .error(413, type: "RequestEntityTooLarge", message: "Exceeded maximum allowed payload size (\(Limits.maximumPayload) bytes).")
             }
             return await supervisor.postInitError(body: request.body, headerType: request.header("Lambda-Runtime-Function-Error-Type"))
+        case .extensionRegister:
+            return await supervisor.registerExtension(
+                name: request.header("Lambda-Extension-Name"), body: request.body,
+                acceptFeature: request.header("Lambda-Extension-Accept-Feature")
+            )
+        case .extensionNext:
+            return await supervisor.extensionNext(identifier: request.header("Lambda-Extension-Identifier"))
         case .invoke:
             return .error(500, type: "ServiceException", message: "The invoke endpoint was reached by mistake")
         }
+    }
+
+    /// Waits (briefly, bounded) until the function's output written before this answer has been read, when the
+    /// invocation's log is being collected: its log then holds every line the function wrote before it answered.
+    private func drainOutput(before requestID: String) async {
+        guard let child = await supervisor.outputToDrain(before: requestID) else { return }
+        let deadline = ContinuousClock.now + .seconds(Limits.outputDrainWait)
+        while !child.outputDrained(), ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(1)) } catch { return }
+        }
+    }
+
+    /// An Invoke API error: its JSON document and `X-Amzn-ErrorType`.
+    private static func invokeError(_ status: Int, type: String, message: String) -> RouterAnswer {
+        var reply = HTTPReply.error(status, type: type, message: message)
+        reply.headers.append(("X-Amzn-ErrorType", type))
+        return .reply(reply)
     }
 
     /// The RIE-style synchronous invoke: queue, wait, answer like Lambda's Invoke API.
@@ -102,15 +130,37 @@ struct RuntimeAPIRouter: Sendable {
         let cognitoIdentity = request.header("X-Amz-Cognito-Identity").flatMap { $0.isEmpty ? nil : $0 }
         // The Invoke API's tenant id (tenant isolation mode), handed to the function as Lambda-Runtime-Aws-Tenant-Id.
         let tenantID = request.header("X-Amz-Tenant-Id").flatMap { $0.isEmpty ? nil : $0 }
+        // A function in tenant isolation mode must be invoked with a tenant id; without one Lambda refuses the invoke
+        // with InvalidParameterValueException (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html,
+        // https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html), a 400 of the Invoke API
+        // (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+        if configuration.tenantIsolation && tenantID == nil {
+            return Self.invokeError(
+                400, type: "InvalidParameterValueException",
+                message: "The function uses tenant isolation mode: the invoke must name a tenant (X-Amz-Tenant-Id)"
+            )
+        }
+        // X-Amz-Log-Type: Tail asks for the last 4 KB of the invocation's log, base64, in X-Amz-Log-Result
+        // (synchronous invokes only; https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+        let capturesLog: Bool
+        switch request.header("X-Amz-Log-Type") ?? "None" {
+        case "None": capturesLog = false
+        case "Tail": capturesLog = true
+        case let other:
+            return Self.invokeError(400, type: "InvalidParameterValueException", message: "Unsupported log type \(other)")
+        }
         let payload = request.body
         let supervisor = self.supervisor
         switch request.header("X-Amz-Invocation-Type") ?? "RequestResponse" {
         case "RequestResponse":
             break
         case "Event":
+            // Lambda queues asynchronous invokes itself (and retries throttles), so they are never refused for want
+            // of a free worker.
             Task {
                 _ = try? await supervisor.invoke(
-                    payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID
+                    payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
+                    admitsBeyondCapacity: true
                 )
             }
             return .reply(HTTPReply(status: 202))
@@ -121,7 +171,8 @@ struct RuntimeAPIRouter: Sendable {
         }
         do {
             let (requestID, parts) = try await supervisor.invokeStreaming(
-                payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID
+                payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
+                capturesLog: capturesLog
             )
             var iterator = parts.makeAsyncIterator()
             switch try await iterator.next() {
@@ -132,6 +183,7 @@ struct RuntimeAPIRouter: Sendable {
                     ("X-Amzn-RequestId", result.requestID),
                 ]
                 if result.isError { headers.append(("X-Amz-Function-Error", "Unhandled")) }
+                if let tail = result.logTail { headers.append(("X-Amz-Log-Result", Data(tail).base64EncodedString())) }
                 return .reply(HTTPReply(status: 200, headers: headers, body: result.body))
             case .streamStarted(let contentType)?:
                 // Lambda's streamed invoke: the function's Content-Type, chunks as they come, errors as trailers.
@@ -145,6 +197,12 @@ struct RuntimeAPIRouter: Sendable {
             case .chunk?, nil:
                 return .reply(.error(500, type: "ServiceException", message: "The invocation ended without a result"))
             }
+        } catch EmulatorError.tooManyRequests(let maxConcurrency) {
+            // Lambda Managed Instances: every worker busy. See Supervisor.admit for the sources.
+            return Self.invokeError(
+                429, type: "TooManyRequestsException",
+                message: "Rate Exceeded. All \(maxConcurrency) concurrent invocations of the execution environment are busy."
+            )
         } catch {
             return .reply(.error(500, type: "ServiceException", message: "\(error)"))
         }

@@ -34,6 +34,12 @@ enum RuntimeEnvironment {
                 ?? "/lib64:/usr/lib64:\(taskRoot):\(taskRoot)/lib:/opt/lib",
         ]
         environment.merge(lambda) { _, lambdaValue in lambdaValue }
+        // Lambda sets it for functions on Managed Instances (aws/aws-lambda-go#600); runtimes start that many workers.
+        if configuration.isManagedInstances {
+            environment["AWS_LAMBDA_MAX_CONCURRENCY"] = String(configuration.maxConcurrency)
+        } else {
+            environment.removeValue(forKey: "AWS_LAMBDA_MAX_CONCURRENCY")
+        }
         environment.merge(configuration.environment) { _, explicit in explicit }
         return environment
     }

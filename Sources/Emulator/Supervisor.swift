@@ -8,19 +8,24 @@ import Darwin
 import Foundation
 import Logging
 
-/// The Lambda state machine for one function: the invocation queue, the single in-flight invocation, the `/next`
-/// long polls, and the lifecycle of the function process (spawn, init, timeout, crash, restart, shutdown).
+/// The Lambda state machine for one function: the invocation queue, the invocations in flight, the `/next` long
+/// polls, the internal extensions, and the lifecycle of the function process (spawn, init, timeout, crash, restart,
+/// shutdown).
 ///
-/// Invocations are handed out strictly one at a time. A process is started when an invocation is queued and none is
-/// running (or eagerly); after a timeout, crash or init failure the process is discarded and the next queued
-/// invocation gets a fresh one.
+/// By default (Lambda's on-demand model) invocations are handed out one at a time and queued behind each other; a
+/// timeout kills the process. On Managed Instances (``EmulatorConfiguration/isManagedInstances``) up to
+/// ``EmulatorConfiguration/maxConcurrency`` run at once, one per `/next` poll, an invoke beyond that is refused, and
+/// a timeout fails the invocation but leaves the process running. A process is started when an invocation is queued
+/// and none is running (or eagerly); after a crash or init failure the next queued invocation gets a fresh one.
 actor Supervisor {
     private let configuration: EmulatorConfiguration
     private let sink: LogSink
+    private let logs: InvocationLogs
     private var runtimeAPI: String?
     private var queue: [PendingInvocation] = []
-    private var inFlight: InFlightInvocation?
+    private var inFlight: [String: InFlightInvocation] = [:]
     private var waiters: [NextWaiter] = []
+    private var extensionWaiters: [ExtensionWaiter] = []
     private var process: ProcessRecord?
     private var generation = 0
     private var shuttingDown = false
@@ -28,12 +33,15 @@ actor Supervisor {
     private var lastExitWaiterID = 0
     /// Open connections that have carried Runtime API requests (the function process's).
     private var runtimeConnections = 0
-    /// The exit of the process that held the in-flight invocation, while its connections are still being drained.
-    private var exitAwaitingDrain: (requestID: String, exit: ChildExit)?
+    /// The exit of a process that held invocations in flight, while its connections are still being drained.
+    private var exitAwaitingDrain: (generation: Int, exit: ChildExit)?
+    /// Request ids whose invocations timed out: a late answer gets `410`.
+    private var timedOut = TimedOutInvocations()
 
     init(configuration: EmulatorConfiguration, sink: LogSink) {
         self.configuration = configuration
         self.sink = sink
+        self.logs = InvocationLogs(attributesByRequestID: configuration.maxConcurrency > 1)
     }
 
     /// Records the Runtime API address processes get in `AWS_LAMBDA_RUNTIME_API`; starts the process when eager.
@@ -46,15 +54,18 @@ actor Supervisor {
     // MARK: - Invoke side
 
     /// Queues an invocation and waits for its outcome.
+    ///
+    /// - Parameter admitsBeyondCapacity: an asynchronous (`Event`) invoke, which Lambda queues itself: never refused
+    ///   for want of a free worker.
     func invoke(
-        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String? = nil
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String? = nil, capturesLog: Bool = false,
+        admitsBeyondCapacity: Bool = false
     ) async throws -> InvocationResult {
-        guard !shuttingDown else { throw EmulatorError.shutDown }
-        guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
+        try admit(payload: payload, tenantID: tenantID, beyondCapacity: admitsBeyondCapacity)
         return try await withCheckedThrowingContinuation { continuation in
             enqueue(
                 payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
-                delivery: .buffered(continuation)
+                capturesLog: capturesLog, delivery: .buffered(continuation)
             )
         }
     }
@@ -62,21 +73,40 @@ actor Supervisor {
     /// Queues an invocation whose answer is delivered part by part (see ``InvocationPart``); returns its request id
     /// and the parts.
     func invokeStreaming(
-        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String? = nil
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String? = nil, capturesLog: Bool = false
     ) throws -> (requestID: String, parts: AsyncThrowingStream<InvocationPart, any Error>) {
-        guard !shuttingDown else { throw EmulatorError.shutDown }
-        guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
+        try admit(payload: payload, tenantID: tenantID, beyondCapacity: false)
         let (parts, continuation) = AsyncThrowingStream.makeStream(of: InvocationPart.self, throwing: (any Error).self)
         let requestID = enqueue(
             payload: payload, clientContext: clientContext, cognitoIdentity: cognitoIdentity, tenantID: tenantID,
-            delivery: .streaming(continuation)
+            capturesLog: capturesLog, delivery: .streaming(continuation)
         )
         return (requestID, parts)
     }
 
+    /// Refuses what Lambda's Invoke API refuses before any function code runs.
+    private func admit(payload: [UInt8], tenantID: String?, beyondCapacity: Bool) throws(EmulatorError) {
+        guard !shuttingDown else { throw EmulatorError.shutDown }
+        guard payload.count <= Limits.maximumPayload else { throw EmulatorError.payloadTooLarge(size: payload.count) }
+        if configuration.tenantIsolation && tenantID == nil { throw EmulatorError.tenantIDRequired }
+        // Managed Instances reject an invoke when every runtime worker is busy, to protect the invocations in flight
+        // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html,
+        // "Backpressure handling"); the Invoke API answers 429 TooManyRequestsException
+        // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-troubleshooting.html). A worker is
+        // busy with a queued or running invocation, or with one that timed out and has not answered yet.
+        if configuration.isManagedInstances && !beyondCapacity && busyWorkers >= configuration.maxConcurrency {
+            throw EmulatorError.tooManyRequests(maxConcurrency: configuration.maxConcurrency)
+        }
+    }
+
+    private var busyWorkers: Int {
+        queue.count + inFlight.count + (process?.stale.count ?? 0)
+    }
+
     @discardableResult
     private func enqueue(
-        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String?, delivery: InvocationDelivery
+        payload: [UInt8], clientContext: String?, cognitoIdentity: String?, tenantID: String?, capturesLog: Bool,
+        delivery: InvocationDelivery
     ) -> String {
         let requestID = LambdaIdentifiers.requestID()
         queue.append(
@@ -86,6 +116,7 @@ actor Supervisor {
                 clientContext: clientContext,
                 cognitoIdentity: cognitoIdentity,
                 tenantID: tenantID,
+                capturesLog: capturesLog,
                 enqueuedAt: .now,
                 delivery: delivery
             )
@@ -98,17 +129,17 @@ actor Supervisor {
 
     /// `GET /runtime/invocation/next`: parks until an invocation is available for the current process.
     func next() async -> NextOutcome {
-        guard !shuttingDown else { return .refused(.error(500, type: "Runtime.Unavailable", message: "The emulator is shutting down")) }
         guard var current = process else {
             return .refused(.error(403, type: "InvalidStateTransition", message: "No function process is expected to call /next"))
         }
         if current.initError != nil {
             return .refused(.error(403, type: "InvalidStateTransition", message: "State transition from InitError to Ready failed for runtime. Error: State transition is not allowed"))
         }
-        guard current.killReason == nil else {
+        guard current.killReason == nil || shuttingDown else {
             return .refused(.error(500, type: "Runtime.Unavailable", message: "The function process is being stopped"))
         }
         if current.firstNextAt == nil {
+            // The end of the init phase; extension registration closes with it.
             let now = ContinuousClock.now
             current.firstNextAt = now
             current.initDurationMs = milliseconds(now - current.spawnedAt)
@@ -125,11 +156,12 @@ actor Supervisor {
 
     /// `POST /runtime/invocation/{id}/response`.
     func postResponse(requestID: String, invocationID: String? = nil, body: [UInt8], receivedBytes: Int) -> HTTPReply {
-        guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard let current = inFlight[requestID] else { return answerWithoutInvocation(requestID) }
         guard Self.matches(invocationID, current) else { return Self.invalidInvocationID }
         guard current.stream == nil else { return Self.streamInProgress }
         if receivedBytes > Limits.maximumPayload {
             finish(
+                requestID,
                 .failure(
                     type: "Function.ResponseSizeTooLarge",
                     message: "Response payload size (\(receivedBytes) bytes) exceeded maximum allowed payload size (\(Limits.maximumPayload) bytes).",
@@ -138,20 +170,20 @@ actor Supervisor {
             )
             return .error(413, type: "RequestEntityTooLarge", message: "Exceeded maximum allowed payload size (\(Limits.maximumPayload) bytes).")
         }
-        finish(.success(body))
+        finish(requestID, .success(body))
         return .accepted
     }
 
     /// `POST /runtime/invocation/{id}/error`.
     func postError(requestID: String, invocationID: String? = nil, body: [UInt8], receivedBytes: Int, headerType: String?) -> HTTPReply {
-        guard let current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard let current = inFlight[requestID] else { return answerWithoutInvocation(requestID) }
         guard Self.matches(invocationID, current) else { return Self.invalidInvocationID }
         guard current.stream == nil else { return Self.streamInProgress }
         if receivedBytes > Limits.maximumPayload {
             return postResponse(requestID: requestID, body: [], receivedBytes: receivedBytes)
         }
         let posted = ErrorDocument.normalize(posted: body, headerType: headerType)
-        finish(InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
+        finish(requestID, InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
         return .accepted
     }
 
@@ -159,11 +191,11 @@ actor Supervisor {
     /// accepted (its parts follow through ``streamChunk(requestID:bytes:)`` and ``endStream(requestID:errorType:errorBody:)``),
     /// otherwise the reply to give once the request's body has been read.
     func beginStream(requestID: String, invocationID: String? = nil, contentType: String) -> HTTPReply? {
-        guard var current = inFlight, current.requestID == requestID else { return Self.invalidRequestID(requestID) }
+        guard var current = inFlight[requestID] else { return answerWithoutInvocation(requestID) }
         guard Self.matches(invocationID, current) else { return Self.invalidInvocationID }
         guard current.stream == nil else { return Self.streamInProgress }
         current.stream = StreamProgress(contentType: contentType)
-        inFlight = current
+        inFlight[requestID] = current
         current.pending.delivery.yield(.streamStarted(contentType: contentType))
         return nil
     }
@@ -171,7 +203,7 @@ actor Supervisor {
     /// Bytes of the streamed response of `requestID`, as they arrive. Past the 20 MiB limit they are discarded;
     /// once the invocation has ended (timeout, crash) they are ignored.
     func streamChunk(requestID: String, bytes: [UInt8]) {
-        guard var current = inFlight, current.requestID == requestID, var stream = current.stream, !bytes.isEmpty else { return }
+        guard var current = inFlight[requestID], var stream = current.stream, !bytes.isEmpty else { return }
         let room = Limits.maximumStreamedResponse - stream.receivedBytes
         stream.receivedBytes += bytes.count
         if room > 0 {
@@ -180,18 +212,19 @@ actor Supervisor {
             current.pending.delivery.yield(.chunk(kept))
         }
         current.stream = stream
-        inFlight = current
+        inFlight[requestID] = current
     }
 
     /// The end of the streamed response of `requestID`, with its error trailers if it failed. Ends the invocation:
     /// `Function.ResponseSizeTooLarge` past the limit (answered 413), the posted error (normalized like `/error`)
     /// when the trailers carry one, otherwise success.
     func endStream(requestID: String, errorType: String?, errorBody: String?) -> HTTPReply {
-        guard let current = inFlight, current.requestID == requestID, let stream = current.stream else {
-            return Self.invalidRequestID(requestID)
+        guard let current = inFlight[requestID], let stream = current.stream else {
+            return answerWithoutInvocation(requestID)
         }
         if stream.overflowed {
             finish(
+                requestID,
                 .failure(
                     type: "Function.ResponseSizeTooLarge",
                     message: "Response payload size (\(stream.receivedBytes) bytes) exceeded maximum allowed payload size (\(Limits.maximumStreamedResponse) bytes).",
@@ -203,7 +236,7 @@ actor Supervisor {
         let type = errorType.flatMap { $0.isEmpty ? nil : $0 }
         let body = errorBody.flatMap { $0.isEmpty ? nil : $0 }
         guard type != nil || body != nil else {
-            finish(.success(stream.collected))
+            finish(requestID, .success(stream.collected))
             return .accepted
         }
         // The body is base64; a runtime that sent something else still fails the invocation, with that text.
@@ -211,7 +244,7 @@ actor Supervisor {
             Data(base64Encoded: text).map { [UInt8]($0) } ?? Array(text.utf8)
         } ?? []
         let posted = ErrorDocument.normalize(posted: document, headerType: type)
-        finish(InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
+        finish(requestID, InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))
         return .accepted
     }
 
@@ -233,47 +266,193 @@ actor Supervisor {
         return .accepted
     }
 
+    /// The process whose output must be read up to now before an answer for `requestID` is taken, so that the log
+    /// collected for `X-Amz-Log-Result` holds everything the function wrote before answering; nil when none is.
+    func outputToDrain(before requestID: String) -> ChildProcess? {
+        guard let current = inFlight[requestID], current.pending.capturesLog, let record = process,
+              record.generation == current.generation
+        else { return nil }
+        return record.child
+    }
+
+    // MARK: - Extensions API
+
+    /// `POST /2020-01-01/extension/register`. Every extension here is internal (a thread of the runtime process; the
+    /// emulator runs no external extensions from `/opt/extensions`): it may register for `INVOKE` but not for
+    /// `SHUTDOWN`, and only during the init phase, before the runtime's first `/next`. Refusals follow Lambda's own
+    /// Runtime API (aws/aws-lambda-runtime-interface-emulator, lambda/rapi/handler/agentregister.go).
+    func registerExtension(name: String?, body: [UInt8], acceptFeature: String?) -> HTTPReply {
+        guard let name, !name.isEmpty else {
+            return .error(403, type: "Extension.InvalidExtensionName", message: "Empty extension name")
+        }
+        let events: [String]
+        switch ExtensionRegistration.parse(body) {
+        case .events(let parsed): events = parsed
+        case .refused(let refusal): return refusal
+        }
+        for event in events where event != "INVOKE" {
+            let reason = event == "SHUTDOWN"
+                ? "internal extensions cannot register for the SHUTDOWN event"
+                : "not an event type (INVOKE or SHUTDOWN)"
+            return .error(403, type: "Extension.InvalidEventType", message: "\(event): \(reason)")
+        }
+        guard var current = process, current.firstNextAt == nil, current.isServing, !shuttingDown else {
+            return .error(403, type: "Extension.RegistrationClosed", message: "Extension registration closed already")
+        }
+        guard !current.extensions.contains(where: { $0.name == name }) else {
+            return .error(403, type: "Extension.InvalidExtensionState", message: "Extension with this name already registered")
+        }
+        guard current.extensions.count < Limits.maximumExtensions else {
+            return .error(403, type: "Extension.TooManyExtensions", message: "Extension limit (\(Limits.maximumExtensions)) reached")
+        }
+        let id = LambdaIdentifiers.requestID()
+        current.extensions.append(RegisteredExtension(id: id, name: name, receivesInvokes: events.contains("INVOKE")))
+        process = current
+        sink.line("warden emulate: internal extension \(name) registered for [\(events.joined(separator: ","))]")
+        let accountID = acceptFeature.map { $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "accountId" } } ?? false
+        return ExtensionRegistration.reply(
+            extensionID: id, functionName: configuration.functionName, handler: configuration.handler,
+            accountID: accountID ? LambdaIdentifiers.accountID : nil
+        )
+    }
+
+    /// `GET /2020-01-01/extension/event/next`: the extension's next event. An extension registered for no event, or
+    /// waiting between invocations, is parked; internal extensions get no `SHUTDOWN` event, so a parked call returns
+    /// only when the process is gone.
+    func extensionNext(identifier: String?) async -> HTTPReply {
+        guard let identifier, !identifier.isEmpty else {
+            return .error(403, type: "Extension.MissingExtensionIdentifier", message: "Missing Lambda-Extension-Identifier header")
+        }
+        guard UUID(uuidString: identifier) != nil else {
+            return .error(403, type: "Extension.InvalidExtensionIdentifier", message: "Invalid Lambda-Extension-Identifier")
+        }
+        guard var current = process, let index = current.extensions.firstIndex(where: { $0.id == identifier }) else {
+            return .error(403, type: "Extension.UnknownExtensionIdentifier", message: "Unknown extension \(identifier)")
+        }
+        if !current.extensions[index].pendingEvents.isEmpty {
+            let event = current.extensions[index].pendingEvents.removeFirst()
+            process = current
+            return ExtensionRegistration.eventReply(event)
+        }
+        let generation = current.generation
+        return await withCheckedContinuation { continuation in
+            extensionWaiters.append(ExtensionWaiter(generation: generation, extensionID: identifier, continuation: continuation))
+        }
+    }
+
+    /// Hands an `INVOKE` event to every extension of the current process registered for it.
+    private func notifyExtensions(of event: NextEvent) {
+        guard var current = process, current.extensions.contains(where: \.receivesInvokes) else { return }
+        let document = ExtensionRegistration.invokeEvent(event)
+        for index in current.extensions.indices where current.extensions[index].receivesInvokes {
+            let id = current.extensions[index].id
+            if let waiting = extensionWaiters.firstIndex(where: { $0.generation == current.generation && $0.extensionID == id }) {
+                extensionWaiters.remove(at: waiting).continuation.resume(returning: ExtensionRegistration.eventReply(document))
+            } else {
+                current.extensions[index].pendingEvents.append(document)
+            }
+        }
+        process = current
+    }
+
+    private func releaseExtensionWaiters(generation: Int?) {
+        let released = extensionWaiters.filter { generation == nil || $0.generation == generation }
+        extensionWaiters.removeAll { generation == nil || $0.generation == generation }
+        for waiter in released {
+            waiter.continuation.resume(returning: .error(500, type: "Runtime.Unavailable", message: "The function process has exited"))
+        }
+    }
+
     // MARK: - Shutdown
 
-    /// Fails everything queued or in flight with ``EmulatorError/shutDown``, then stops the process: SIGTERM, up to
-    /// two seconds' grace, SIGKILL.
+    /// Fails everything queued or in flight with ``EmulatorError/shutDown``, then runs Lambda's shutdown phase: with
+    /// an extension registered, SIGTERM to the runtime and SIGKILL after 500 ms (the limit with internal extensions
+    /// only); with none, SIGKILL at once — Lambda sends SIGTERM only to a runtime with a registered extension
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html, "Shutdown phase";
+    /// https://github.com/aws-samples/graceful-shutdown-with-aws-lambda).
     func shutdown() async {
         guard !shuttingDown else { return }
         shuttingDown = true
-        if let current = inFlight {
-            inFlight = nil
+        let running = inFlight.values
+        inFlight.removeAll()
+        for current in running {
             current.timer.cancel()
+            _ = logs.end(requestID: current.requestID)
             current.pending.delivery.fail(EmulatorError.shutDown)
         }
         for pending in queue { pending.delivery.fail(EmulatorError.shutDown) }
         queue.removeAll()
+        // Parked /next polls stay parked, as Lambda leaves them: a runtime told its /next failed would exit on its own
+        // before the signal. They are released once the process is gone.
+        if let record = process {
+            stop(record, reason: .shutdown)
+            if !(await waitForExit(seconds: Limits.internalExtensionShutdownGrace + Limits.shutdownGrace)) {
+                process?.child.signal(SIGKILL)
+                _ = await waitForExit(seconds: Limits.shutdownGrace)
+            }
+        }
         for waiter in waiters {
             waiter.continuation.resume(returning: .refused(.error(500, type: "Runtime.Unavailable", message: "The emulator is shutting down")))
         }
         waiters.removeAll()
-        guard var record = process else { return }
+        releaseExtensionWaiters(generation: nil)
+    }
+
+    /// Ends `record`'s process the way Lambda ends an execution environment: SIGTERM and SIGKILL after the grace when
+    /// an extension is registered, SIGKILL at once otherwise.
+    private func stop(_ record: ProcessRecord, reason: KillReason) {
+        var record = record
         record.initTimer?.cancel()
-        record.killReason = .shutdown
+        record.killReason = reason
+        if record.extensions.isEmpty {
+            sink.line("warden emulate: stopping process \(record.child.pid) (\(reason.text)): no extension registered, SIGKILL")
+            process = record
+            record.child.signal(SIGKILL)
+            return
+        }
+        let names = record.extensions.map(\.name).joined(separator: ", ")
+        sink.line("warden emulate: stopping process \(record.child.pid) (\(reason.text)): SIGTERM (extensions: \(names)), SIGKILL after \(Int(Limits.internalExtensionShutdownGrace * 1000)) ms")
+        record.sentSIGTERM = true
         process = record
         record.child.signal(SIGTERM)
-        if await waitForExit(seconds: Limits.shutdownGrace) { return }
+        let generation = record.generation
+        Task {
+            do { try await Task.sleep(for: .seconds(Limits.internalExtensionShutdownGrace)) } catch { return }
+            self.killAfterGrace(generation: generation)
+        }
+    }
+
+    private func killAfterGrace(generation: Int) {
+        guard let record = process, record.generation == generation else { return }
         record.child.signal(SIGKILL)
-        _ = await waitForExit(seconds: Limits.shutdownGrace)
     }
 
     // MARK: - Scheduling
 
-    /// Starts a process if work is queued and none exists, and hands the queue head to a waiting `/next`.
+    /// Starts a process if work is queued and none exists, and hands queued invocations to waiting `/next` polls, up
+    /// to the maximum concurrency. In tenant isolation mode a process serves one tenant: when the next invocation is
+    /// another tenant's, the process is retired once idle and a fresh one started for it.
     private func pump() {
         guard !shuttingDown, runtimeAPI != nil else { return }
         while process == nil && !queue.isEmpty {
             spawnProcess()
         }
-        guard inFlight == nil, !queue.isEmpty, let current = process, current.isServing,
-              let index = waiters.firstIndex(where: { $0.generation == current.generation })
-        else { return }
-        let waiter = waiters.remove(at: index)
-        handOut(queue.removeFirst(), to: waiter)
+        while let head = queue.first, inFlight.count < configuration.maxConcurrency {
+            guard var current = process, current.isServing else { return }
+            if configuration.tenantIsolation, let tenant = current.tenantID, tenant != head.tenantID {
+                let idle = current.stale.isEmpty && !inFlight.values.contains { $0.generation == current.generation }
+                if idle { stop(current, reason: .tenantSwitch) }
+                return
+            }
+            guard let index = waiters.firstIndex(where: { $0.generation == current.generation }) else { return }
+            let waiter = waiters.remove(at: index)
+            if configuration.tenantIsolation && current.tenantID == nil {
+                current.tenantID = head.tenantID
+                process = current
+                sink.line("warden emulate: process \(current.child.pid) serves tenant \(head.tenantID ?? "-") only (tenant isolation)")
+            }
+            handOut(queue.removeFirst(), to: waiter)
+        }
     }
 
     /// Spawns a fresh process; if that fails, the queue head fails with `Runtime.InvalidEntrypoint`.
@@ -294,7 +473,10 @@ actor Supervisor {
                 arguments: configuration.arguments,
                 environment: environment,
                 directory: configuration.taskRoot,
-                onOutput: { [sink] line in sink.emit(line) },
+                onOutput: { [sink, logs] line in
+                    logs.route(line, generation: generation)
+                    sink.emit(line)
+                },
                 onExit: { exit in Task { await self.processExited(generation: generation, exit: exit) } }
             )
             let initTimeout = configuration.initTimeout
@@ -346,12 +528,13 @@ actor Supervisor {
             invocationID: invocationID
         )
         _ = current.child.peakRSSKiB()
-        sink.line("START RequestId: \(requestID) Version: $LATEST")
+        if pending.capturesLog { logs.begin(requestID: requestID, generation: current.generation) }
+        line("START RequestId: \(requestID) Version: $LATEST", for: requestID)
         let timer = Task {
             do { try await Task.sleep(for: .seconds(timeout)) } catch { return }
             self.invocationTimedOut(requestID: requestID)
         }
-        inFlight = InFlightInvocation(
+        inFlight[requestID] = InFlightInvocation(
             pending: pending,
             invocationID: invocationID,
             generation: current.generation,
@@ -359,13 +542,13 @@ actor Supervisor {
             initDurationMs: initDuration,
             timer: timer
         )
+        notifyExtensions(of: event)
         waiter.continuation.resume(returning: .event(event))
     }
 
-    /// Ends the in-flight invocation with `outcome` and moves on to the next one.
-    private func finish(_ outcome: InvocationOutcome, memoryKiB: Int? = nil, messages: [String] = []) {
-        guard let current = inFlight else { return }
-        inFlight = nil
+    /// Ends the in-flight invocation `requestID` with `outcome` and moves on.
+    private func finish(_ requestID: String, _ outcome: InvocationOutcome, memoryKiB: Int? = nil, messages: [String] = []) {
+        guard let current = inFlight.removeValue(forKey: requestID) else { return }
         var outcome = outcome
         if let stream = current.stream {
             outcome.streamed = true
@@ -409,10 +592,11 @@ actor Supervisor {
             report += "\tStatus: \(status)"
             if status == "error", let type = outcome.errorType { report += "\tError Type: \(type)" }
         }
-        if printStart { sink.line("START RequestId: \(requestID) Version: $LATEST") }
-        for message in messages { sink.line(message) }
-        sink.line("END RequestId: \(requestID)")
-        sink.line(report)
+        if pending.capturesLog { logs.begin(requestID: requestID, generation: -1) }
+        if printStart { line("START RequestId: \(requestID) Version: $LATEST", for: requestID) }
+        for message in messages { line(message, for: requestID) }
+        line("END RequestId: \(requestID)", for: requestID)
+        line(report, for: requestID)
         pending.delivery.complete(
             InvocationResult(
                 requestID: requestID,
@@ -426,9 +610,17 @@ actor Supervisor {
                 status: outcome.status,
                 reportLine: report,
                 streamed: outcome.streamed,
-                streamedBytes: outcome.streamedBytes
+                streamedBytes: outcome.streamedBytes,
+                logTail: logs.end(requestID: requestID)
             )
         )
+    }
+
+    /// Writes a line of the emulator's own for `requestID`, into its log too when that is being collected.
+    private func line(_ text: String, for requestID: String) {
+        let bytes = Array((text + "\n").utf8)
+        logs.append(bytes, to: requestID)
+        sink.emit(bytes)
     }
 
     // MARK: - Process events
@@ -437,24 +629,27 @@ actor Supervisor {
         guard let record = process, record.generation == generation else { return }
         process = nil
         record.initTimer?.cancel()
+        var exitLine = "warden emulate: function process \(record.child.pid) exited: \(exit.status.lambdaDescription)"
+        if let reason = record.killReason { exitLine += " (\(reason.text)\(record.sentSIGTERM ? ", after SIGTERM" : ""))" }
+        sink.line(exitLine)
         let stale = waiters.filter { $0.generation == generation }
         waiters.removeAll { $0.generation == generation }
         for waiter in stale {
             waiter.continuation.resume(returning: .refused(.error(500, type: "Runtime.Unavailable", message: "The function process has exited")))
         }
+        releaseExtensionWaiters(generation: generation)
         let now = ContinuousClock.now
-        if let current = inFlight, current.generation == generation {
+        if inFlight.values.contains(where: { $0.generation == generation }) {
             if runtimeConnections > 0 {
-                // What the process sent before it died may still sit unread in its connection (a stream's last
-                // chunks, a posted response): read it all before deciding how the invocation ended.
-                let requestID = current.requestID
-                exitAwaitingDrain = (requestID, exit)
+                // What the process sent before it died may still sit unread in its connections (a stream's last
+                // chunks, a posted response): read it all before deciding how its invocations ended.
+                exitAwaitingDrain = (generation, exit)
                 Task {
                     do { try await Task.sleep(for: .seconds(Limits.exitDrainGrace)) } catch { return }
-                    self.settleExit(requestID: requestID)
+                    self.settleExit(generation: generation)
                 }
             } else {
-                finishAfterExit(requestID: current.requestID, exit: exit)
+                finishAfterExit(generation: generation, exit: exit)
             }
         } else if let initError = record.initError, !queue.isEmpty {
             let pending = queue.removeFirst()
@@ -485,22 +680,25 @@ actor Supervisor {
         pump()
     }
 
-    /// Ends the in-flight invocation `requestID` with `Runtime.ExitError`, unless it has ended already.
-    private func finishAfterExit(requestID: String, exit: ChildExit) {
-        guard let current = inFlight, current.requestID == requestID else { return }
-        let message = Self.exitMessage(requestID: requestID, status: exit.status)
-        finish(
-            .failure(type: "Runtime.ExitError", message: message, status: "error"),
-            memoryKiB: exit.maxRSSKiB,
-            messages: [message, "Runtime.ExitError"]
-        )
+    /// Ends every invocation the process of `generation` still held with `Runtime.ExitError`.
+    private func finishAfterExit(generation: Int, exit: ChildExit) {
+        let dying = inFlight.values.filter { $0.generation == generation }.sorted { $0.startedAt < $1.startedAt }
+        for current in dying {
+            let message = Self.exitMessage(requestID: current.requestID, status: exit.status)
+            finish(
+                current.requestID,
+                .failure(type: "Runtime.ExitError", message: message, status: "error"),
+                memoryKiB: exit.maxRSSKiB,
+                messages: [message, "Runtime.ExitError"]
+            )
+        }
     }
 
     /// Settles an exit that was waiting for the dead process's connections to drain.
-    private func settleExit(requestID: String) {
-        guard let pending = exitAwaitingDrain, pending.requestID == requestID else { return }
+    private func settleExit(generation: Int) {
+        guard let pending = exitAwaitingDrain, pending.generation == generation else { return }
         exitAwaitingDrain = nil
-        finishAfterExit(requestID: requestID, exit: pending.exit)
+        finishAfterExit(generation: generation, exit: pending.exit)
     }
 
     // MARK: - Runtime API connections
@@ -513,20 +711,31 @@ actor Supervisor {
     /// A connection that carried Runtime API requests has closed, everything it sent having been handled.
     func runtimeConnectionClosed() {
         runtimeConnections = max(0, runtimeConnections - 1)
-        if runtimeConnections == 0, let pending = exitAwaitingDrain { settleExit(requestID: pending.requestID) }
+        if runtimeConnections == 0, let pending = exitAwaitingDrain { settleExit(generation: pending.generation) }
     }
 
+    /// A timed-out invocation is answered with `Sandbox.Timedout`. On Lambda's default model the process is killed
+    /// (the next invocation gets a fresh one); on Managed Instances it is not — the function's code keeps running, its
+    /// worker stays busy until it answers, and that late answer gets `410`
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html,
+    /// "Invocation timeouts").
     private func invocationTimedOut(requestID: String) {
-        guard let current = inFlight, current.requestID == requestID else { return }
+        guard let current = inFlight[requestID] else { return }
+        timedOut.insert(requestID)
         var memory = 0
         if var record = process, record.generation == current.generation {
             memory = record.child.peakRSSKiB() ?? 0
-            record.killReason = .timeout
-            process = record
-            record.child.signal(SIGKILL)
+            if configuration.isManagedInstances {
+                record.stale.insert(requestID)
+                process = record
+            } else {
+                record.killReason = .timeout
+                process = record
+                record.child.signal(SIGKILL)
+            }
         }
         let message = "\(LambdaIdentifiers.timestamp()) \(requestID) Task timed out after \(Self.fixed(configuration.timeout)) seconds"
-        finish(.failure(type: "Sandbox.Timedout", message: message, status: "timeout"), memoryKiB: memory, messages: [message])
+        finish(requestID, .failure(type: "Sandbox.Timedout", message: message, status: "timeout"), memoryKiB: memory, messages: [message])
     }
 
     private func initTimedOut(generation: Int) {
@@ -577,6 +786,19 @@ actor Supervisor {
     }
 
     // MARK: - Formatting
+
+    /// The answer to a `/response` or `/error` for no invocation in flight: `410 Gone` when it timed out (as Lambda's
+    /// Runtime API answers a late answer: `InvokeTimeout`, aws/aws-lambda-runtime-interface-emulator,
+    /// internal/lambda-managed-instances/rapi/rendering/rendering.go), else `400 InvalidRequestID`. On Managed
+    /// Instances the late answer also frees the worker the timed-out invocation kept busy.
+    private func answerWithoutInvocation(_ requestID: String) -> HTTPReply {
+        guard timedOut.consume(requestID) else { return Self.invalidRequestID(requestID) }
+        if var record = process, record.stale.remove(requestID) != nil {
+            process = record
+            pump()
+        }
+        return .error(410, type: "InvokeTimeout", message: "Invoke timeout")
+    }
 
     /// An answer may name its invocation (`Lambda-Runtime-Invocation-Id`, as AWS's runtimes echo it); one that
     /// names another is not this invocation's. Runtimes that send none are taken at their request id.

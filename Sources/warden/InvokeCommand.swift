@@ -43,6 +43,9 @@ struct InvokeCommand: ParsableCommand {
     @Option(name: .customLong("client-context"), help: "Client context JSON passed to the function.")
     var clientContext: String?
 
+    @Option(name: .customLong("tenant-id"), help: "Tenant id of the invocation (X-Amz-Tenant-Id; Lambda-Runtime-Aws-Tenant-Id for the function).")
+    var tenantID: String?
+
     @Flag(name: .customLong("no-sign"), help: "Send the event exactly as it is, without signing.")
     var noSign = false
 
@@ -85,12 +88,13 @@ struct InvokeCommand: ParsableCommand {
         let emulator = Emulator(configuration: configuration)
         let event = payload
         let context = clientContext
+        let tenant = tenantID.flatMap { $0.isEmpty ? nil : $0 }
         let result: InvocationResult
         do {
             result = try BlockingTask.run { () async throws -> InvocationResult in
                 do {
                     _ = try await emulator.start()
-                    let result = try await emulator.invoke(event: event, clientContext: context)
+                    let result = try await emulator.invoke(event: event, clientContext: context, tenantID: tenant)
                     await emulator.shutdown()
                     return result
                 } catch {
