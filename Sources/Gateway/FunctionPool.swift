@@ -39,12 +39,22 @@ final class ConsoleOutput: Sendable {
 }
 
 /// The warm processes of one function: `count` emulators started eagerly, each running the function's bootstrap
-/// with its timeout, memory and environment. A request goes to an idle instance, else to the least busy one (where it
-/// waits its turn, as the emulator serves one invocation at a time).
+/// with its timeout, memory, environment, concurrency (Managed Instances) and tenancy. A request goes to an instance
+/// with a free worker, else to the least busy one (where it waits its turn in Lambda's default model, or is refused
+/// on Managed Instances, whose environments reject an invoke when every worker is busy). In tenant isolation mode a
+/// request prefers an instance that already serves its tenant, then one that has served none, as Lambda first looks
+/// for an execution environment of the tenant.
 final class FunctionPool: Sendable {
+    /// What the pool knows of one instance.
+    private struct Slot: Sendable {
+        var busy = 0
+        /// Tenant isolation: the tenant the instance served last.
+        var tenantID: String?
+    }
+
     let definition: FunctionDefinition
     private let instances: [Emulator]
-    private let busy: Mutex<[Int]>
+    private let slots: Mutex<[Slot]>
 
     init(definition: FunctionDefinition, count: Int, region: String, output: ConsoleOutput) {
         self.definition = definition
@@ -54,11 +64,13 @@ final class FunctionPool: Sendable {
             instances.append(Emulator(configuration: EmulatorConfiguration(
                 bootstrap: definition.bootstrap, host: "127.0.0.1", port: 0, timeout: definition.timeout,
                 memorySize: definition.memorySize, functionName: definition.functionName, environment: definition.environment,
-                region: region, eager: true, logDestination: output.destination(prefix: "[\(prefix)] ")
+                region: region, eager: true, maxConcurrency: definition.maxConcurrency,
+                managedInstances: definition.managedInstances, tenantIsolation: definition.tenantIsolation,
+                logDestination: output.destination(prefix: "[\(prefix)] ")
             )))
         }
         self.instances = instances
-        self.busy = Mutex(Array(repeating: 0, count: instances.count))
+        self.slots = Mutex(Array(repeating: Slot(), count: instances.count))
     }
 
     var count: Int { instances.count }
@@ -74,19 +86,33 @@ final class FunctionPool: Sendable {
     }
 
     /// Runs `body` with the chosen instance, counting it busy meanwhile.
-    func withInstance<T: Sendable>(_ body: (Emulator) async throws -> T) async throws -> T {
-        let index = busy.withLock { counts -> Int in
+    func withInstance<T: Sendable>(tenantID: String? = nil, _ body: (Emulator) async throws -> T) async throws -> T {
+        let workers = definition.managedInstances ? definition.maxConcurrency : 1
+        let isolated = definition.tenantIsolation
+        let index = slots.withLock { slots -> Int in
             var best = 0
-            for candidate in counts.indices where counts[candidate] < counts[best] { best = candidate }
-            counts[best] += 1
+            for candidate in slots.indices where Self.preference(slots[candidate], tenantID, isolated, workers) < Self.preference(slots[best], tenantID, isolated, workers) {
+                best = candidate
+            }
+            slots[best].busy += 1
+            if isolated { slots[best].tenantID = tenantID }
             return best
         }
-        defer { busy.withLock { $0[index] -= 1 } }
+        defer { slots.withLock { $0[index].busy -= 1 } }
         return try await body(instances[index])
     }
 
-    func invoke(_ event: [UInt8]) async throws -> InvocationResult {
-        try await withInstance { try await $0.invoke(event: event) }
+    /// Lower is better: a free worker first (of the tenant's instance, then of an unused one, then of any), then the
+    /// least busy.
+    private static func preference(_ slot: Slot, _ tenantID: String?, _ isolated: Bool, _ workers: Int) -> (Int, Int) {
+        guard slot.busy < workers else { return (3, slot.busy) }
+        guard isolated else { return (0, slot.busy) }
+        if slot.tenantID == tenantID { return (0, slot.busy) }
+        return (slot.tenantID == nil ? 1 : 2, slot.busy)
+    }
+
+    func invoke(_ event: [UInt8], tenantID: String? = nil) async throws -> InvocationResult {
+        try await withInstance(tenantID: tenantID) { try await $0.invoke(event: event, tenantID: tenantID) }
     }
 }
 

@@ -184,10 +184,18 @@ public final class Gateway: Sendable {
             return CORS.preflight(request, cors, status: 204)
         }
         if received.bodyTooLarge { return isHTTP ? .httpTooLarge : .restTooLarge }
+        let missing = Self.missingParameters(match, request)
+        if !missing.isEmpty { return .restMissingParameters(missing) }
         let failure: GatewayResponse = isHTTP ? .httpInternalError : .restInternalError
+        let refused: GatewayResponse = isHTTP ? .httpInternalError : .restInvokeFailed
         guard let pool = pools[match.route.function] else {
             console.line("[gateway] \(match.route.function): no bootstrap at \(template.function(match.route.function)?.bootstrap ?? "?")")
             return failure
+        }
+        let tenantID = match.route.tenantIDSource.flatMap { Self.tenantID($0, request, match) }
+        if let reason = Self.invokeRefusal(pool.definition, tenantID: tenantID) {
+            console.line("[gateway] \(match.route.function): Lambda refuses the invoke (InvalidParameterValueException: \(reason)) → \(refused.status)")
+            return refused
         }
         let event = match.route.payloadFormat == .v1
             ? EventBuilder.version1(request, match: match, stamp: stamp)
@@ -195,9 +203,14 @@ public final class Gateway: Sendable {
         let bytes = event.serialized()
         let result: InvocationResult?
         do {
-            result = try await withDeadline(seconds: Double(match.route.timeoutMilliseconds) / 1000) { try await pool.invoke(bytes) }
+            result = try await withDeadline(seconds: Double(match.route.timeoutMilliseconds) / 1000) {
+                try await pool.invoke(bytes, tenantID: tenantID)
+            }
         } catch EmulatorError.payloadTooLarge {
             return isHTTP ? .httpTooLarge : .restTooLarge
+        } catch EmulatorError.tooManyRequests(let workers) {
+            console.line("[gateway] \(match.route.function): throttled (TooManyRequestsException: all \(workers) concurrent invocations busy) → \(refused.status)")
+            return refused
         } catch {
             console.line("[gateway] \(match.route.function): invocation failed: \(error)")
             return failure
@@ -223,6 +236,46 @@ public final class Gateway: Sendable {
         return response
     }
 
+    /// The names of the parameters the route's request validator requires and the request lacks (empty values count
+    /// as missing: API Gateway checks that they are "included and not blank").
+    static func missingParameters(_ match: RouteMatch, _ request: GatewayRequest) -> [String] {
+        match.route.requiredParameters.compactMap { parameter in
+            let value: String?
+            switch parameter.location {
+            case .header: value = request.header(parameter.name)
+            case .query: value = request.queryParameters.first { $0.0 == parameter.name }?.1
+            case .path: value = match.pathParameters.first { $0.0 == parameter.name }?.1
+            }
+            return (value ?? "").isEmpty ? parameter.name : nil
+        }
+    }
+
+    /// The tenant id a REST integration sends Lambda as `X-Amz-Tenant-Id` (nil when its source is absent or empty).
+    static func tenantID(_ source: TenantIDSource, _ request: GatewayRequest, _ match: RouteMatch) -> String? {
+        let value: String?
+        switch source {
+        case .header(let name): value = request.header(name)
+        case .queryString(let name): value = request.queryParameters.first { $0.0 == name }?.1
+        case .path(let name): value = match.pathParameters.first { $0.0 == name }?.1
+        case .stageVariable(let name): value = match.api.stageVariables.first { $0.0 == name }?.1
+        case .literal(let text): value = text
+        }
+        return value.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Why Lambda's Invoke API refuses the invoke for its tenant id, if it does: a function in tenant isolation mode
+    /// must be invoked with one, any other without
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html, InvalidParameterValueException).
+    static func invokeRefusal(_ function: FunctionDefinition, tenantID: String?) -> String? {
+        if function.tenantIsolation && tenantID == nil {
+            return "the function is in tenant isolation mode and the integration sends no X-Amz-Tenant-Id"
+        }
+        if !function.tenantIsolation && tenantID != nil {
+            return "the integration sends X-Amz-Tenant-Id to a function not in tenant isolation mode"
+        }
+        return nil
+    }
+
     // MARK: Function URLs
 
     private func serveFunctionURL(_ name: String, _ url: FunctionURLDefinition, _ received: ReceivedRequest, _ writer: ResponseWriter) async throws {
@@ -234,6 +287,10 @@ public final class Gateway: Sendable {
             response = CORS.preflight(request, cors, status: 200)
         } else if received.bodyTooLarge {
             response = .urlTooLarge
+        } else if let pool = pools[name], pool.definition.tenantIsolation {
+            // Tenant isolation mode does not support Function URLs (no tenant id can be given).
+            console.line("[gateway] \(name): Lambda refuses the invoke (tenant isolation mode, and a Function URL sends no tenant id) → 502")
+            response = .urlInternalError
         } else if let pool = pools[name] {
             let event = EventBuilder.functionURL(request, url: url, stamp: stamp).serialized()
             if url.invokeMode == .responseStream {

@@ -52,7 +52,56 @@ public struct APIDefinition: Sendable {
     public var hasNamedStage: Bool { stageName != "$default" && !stageName.isEmpty }
 }
 
-/// One `Api` / `HttpApi` event of a function: a route of an API.
+/// Where a REST API integration takes the tenant id it sends Lambda as `X-Amz-Tenant-Id`: the integration request
+/// parameter `integration.request.header.X-Amz-Tenant-Id` of an OpenAPI `x-amazon-apigateway-integration`
+/// (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html, "Invoking functions with tenant
+/// isolation (API Gateway)"; the mapping expressions of
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/request-response-data-mappings.html).
+public enum TenantIDSource: Sendable, Equatable {
+    /// `method.request.header.NAME`
+    case header(String)
+    /// `method.request.querystring.NAME`
+    case queryString(String)
+    /// `method.request.path.NAME`
+    case path(String)
+    /// `stageVariables.NAME`
+    case stageVariable(String)
+    /// `'value'`: a static value.
+    case literal(String)
+
+    /// Parses a mapping expression; nil for the ones the gateway does not model (`context.…`, bodies).
+    public init?(expression: String) {
+        if expression.count >= 2, expression.hasPrefix("'"), expression.hasSuffix("'") {
+            self = .literal(String(expression.dropFirst().dropLast()))
+            return
+        }
+        let prefixes: [(String, (String) -> TenantIDSource)] = [
+            ("method.request.header.", { .header($0) }), ("method.request.querystring.", { .queryString($0) }),
+            ("method.request.path.", { .path($0) }), ("stageVariables.", { .stageVariable($0) }),
+        ]
+        for (prefix, make) in prefixes where expression.hasPrefix(prefix) && expression.count > prefix.count {
+            self = make(String(expression.dropFirst(prefix.count)))
+            return
+        }
+        return nil
+    }
+}
+
+/// A method request parameter an OpenAPI operation declares `required`, enforced by API Gateway when the operation's
+/// request validator validates parameters (`400 Missing required request parameters`).
+public struct RequiredParameter: Sendable, Equatable {
+    public enum Location: String, Sendable {
+        case header
+        case query
+        case path
+    }
+
+    public var location: Location
+    public var name: String
+}
+
+/// A route of an API: one `Api` / `HttpApi` event of a function, or one operation of a REST API's OpenAPI
+/// `DefinitionBody` whose `aws_proxy` integration invokes a function of the template.
 public struct RouteDefinition: Sendable {
     public var apiLogicalID: String
     public var kind: APIKind
@@ -66,6 +115,10 @@ public struct RouteDefinition: Sendable {
     /// The function's short name.
     public var function: String
     public var eventName: String
+    /// REST API: where the integration takes the tenant id it sends Lambda (nil: it sends none).
+    public var tenantIDSource: TenantIDSource?
+    /// REST API: the method request parameters API Gateway requires before it integrates (request validation).
+    public var requiredParameters: [RequiredParameter] = []
 
     /// `POST /api/participants/{id}`, or `$default`.
     public var routeKey: String { path == "$default" ? "$default" : "\(method) \(path)" }
@@ -107,6 +160,13 @@ public struct FunctionDefinition: Sendable {
     public var routes: [RouteDefinition]
     public var functionURL: FunctionURLDefinition?
     public var schedules: [ScheduleDefinition]
+    /// Lambda Managed Instances (`CapacityProviderConfig`): the function's execution environments run several
+    /// invocations at once.
+    public var managedInstances = false
+    /// `PerExecutionEnvironmentMaxConcurrency` (1 unless on Managed Instances).
+    public var maxConcurrency = 1
+    /// `TenancyConfig: {TenantIsolationMode: PER_TENANT}`.
+    public var tenantIsolation = false
 
     /// True when anything HTTP reaches the function (routes or a Function URL).
     public var isServed: Bool { !routes.isEmpty || functionURL != nil }

@@ -26,6 +26,15 @@ public struct GatewayResponse: Sendable {
     static let restInternalError = message(502, "Internal server error", errorType: "InternalServerErrorException")
     static let restTimeout = message(504, "Endpoint request timed out")
     static let restTooLarge = message(413, "Request Too Long")
+    /// Lambda refused the invoke itself (throttled, a tenant id missing or not allowed): API Gateway answers 500
+    /// (https://repost.aws/knowledge-center/api-gateway-internal-server-error, "Throttling issues").
+    static let restInvokeFailed = message(500, "Internal server error", errorType: "InternalServerErrorException")
+
+    /// Request validation refused a request without its required parameters
+    /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html).
+    static func restMissingParameters(_ names: [String]) -> GatewayResponse {
+        message(400, "Missing required request parameters: [\(names.joined(separator: ", "))]", errorType: "BadRequestException")
+    }
     // HTTP API (API Gateway v2) replies.
     static let httpNotFound = message(404, "Not Found")
     static let httpInternalError = message(500, "Internal Server Error")

@@ -41,14 +41,24 @@ public struct RouteTable: Sendable {
     public init(template: GatewayTemplate) {
         var entries: [Entry] = []
         var defaults: [Entry] = []
+        var refused: [Entry] = []
         for function in template.functions {
             for route in function.routes {
                 guard let api = template.api(route.apiLogicalID) else { continue }
                 let entry = Entry(route: route, api: api, segments: Self.parse(route.path))
-                if route.path == "$default" { defaults.append(entry) } else { entries.append(entry) }
+                if route.path == "$default" {
+                    defaults.append(entry)
+                } else if function.tenantIsolation != (route.tenantIDSource != nil) {
+                    refused.append(entry)
+                } else {
+                    entries.append(entry)
+                }
             }
         }
-        self.entries = entries
+        // All APIs share one port, so two APIs may route the same method and path (an API for tenant isolation mode
+        // beside the one for the default mode, say). Among equals the first wins: routes whose invoke Lambda would
+        // refuse for its tenant id (a tenant-isolated function without a mapped tenant, or the reverse) come last.
+        self.entries = entries + refused
         self.defaults = defaults
         self.apis = template.apis
     }

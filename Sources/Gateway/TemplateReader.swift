@@ -96,6 +96,8 @@ private struct Reader {
     let settings: TemplateSettings
     let resolver: IntrinsicResolver
     var warnings: [String] = []
+    /// Routes of REST APIs' OpenAPI definitions, by the logical id of the function their integration invokes.
+    var definitionRoutes: [String: [RouteDefinition]] = [:]
 
     init(root: TemplateNode, settings: TemplateSettings, resolver: IntrinsicResolver) {
         self.root = root
@@ -106,6 +108,8 @@ private struct Reader {
     mutating func build(resources: [(String, TemplateNode)]) -> (apis: [APIDefinition], functions: [FunctionDefinition]) {
         var apis: [APIDefinition] = []
         for (logicalID, body) in resources {
+            // A resource whose condition is false is not created.
+            if let condition = body["Condition"]?.scalarText, resolver.condition(condition) == false { continue }
             switch body["Type"]?.scalarText {
             case "AWS::Serverless::Api":
                 apis.append(restAPI(logicalID, properties: merged(global: "Api", body["Properties"])))
@@ -119,6 +123,11 @@ private struct Reader {
         for (logicalID, body) in resources where body["Type"]?.scalarText == "AWS::Serverless::Function" {
             if let condition = body["Condition"]?.scalarText, resolver.condition(condition) == false { continue }
             functions.append(function(logicalID, properties: merged(global: "Function", body["Properties"]), apis: &apis))
+        }
+        for (logicalID, routes) in definitionRoutes where !functions.contains(where: { $0.logicalID == logicalID }) {
+            for route in routes {
+                warnings.append("\(route.apiLogicalID): \(route.method) \(route.path) invokes \(logicalID), which is not a function of this template (or its condition is false); not served")
+            }
         }
         return (apis, functions)
     }
@@ -180,8 +189,11 @@ private struct Reader {
         if properties["Cors"] != nil {
             warnings.append("\(logicalID): Cors (REST API mock OPTIONS methods) is not emulated; OPTIONS requests go to the functions")
         }
-        if properties["DefinitionBody"] != nil || properties["DefinitionUri"] != nil {
-            warnings.append("\(logicalID): routes from an OpenAPI definition are not read; only the functions' Api events are served")
+        if properties["DefinitionUri"] != nil {
+            warnings.append("\(logicalID): routes from a DefinitionUri are not read; only the functions' Api events (and an inline DefinitionBody) are served")
+        }
+        if let definition = properties["DefinitionBody"] {
+            readDefinition(definition, of: logicalID)
         }
         let binary = strings(properties["BinaryMediaTypes"], "\(logicalID).BinaryMediaTypes").map {
             $0.replacingOccurrences(of: "~1", with: "/")
@@ -191,6 +203,99 @@ private struct Reader {
             stageVariables: variables(properties["Variables"], "\(logicalID).Variables"), cors: nil,
             apiID: Identifiers.apiID(settings.stackName + "/" + logicalID)
         )
+    }
+
+    /// The routes of a REST API's inline OpenAPI `DefinitionBody`: each operation whose `x-amazon-apigateway-integration`
+    /// is an `aws_proxy` integration invoking a function of the template (its `uri` naming `${Function.Arn}`), with
+    /// the tenant id its `requestParameters` map to `integration.request.header.X-Amz-Tenant-Id` and the required
+    /// parameters its request validator enforces.
+    mutating func readDefinition(_ node: TemplateNode, of apiID: String) {
+        let context = "\(apiID).DefinitionBody"
+        guard let definition = conditional(node, context), let paths = definition["paths"]?.mappingPairs else {
+            warnings.append("\(context): not an inline OpenAPI document with paths; its routes are not served")
+            return
+        }
+        let validators = definition["x-amazon-apigateway-request-validators"]
+        let defaultValidator = definition["x-amazon-apigateway-request-validator"]?.scalarText
+        let methods = ["get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"]
+        for (path, item) in paths {
+            let shared = item["parameters"]?.sequenceItems ?? []
+            for (key, operation) in item.mappingPairs ?? [] where methods.contains(key.lowercased()) {
+                let method = normalizedMethod(key)
+                let operationContext = "\(context) \(method) \(path)"
+                guard let integration = operation["x-amazon-apigateway-integration"] else {
+                    warnings.append("\(operationContext): no x-amazon-apigateway-integration; not served")
+                    continue
+                }
+                guard integration["type"]?.scalarText?.lowercased() == "aws_proxy" else {
+                    warnings.append("\(operationContext): only aws_proxy (Lambda proxy) integrations are served")
+                    continue
+                }
+                guard let function = invokedFunction(integration["uri"]) else {
+                    warnings.append("\(operationContext): the integration uri names no function of this template; not served")
+                    continue
+                }
+                var tenantIDSource: TenantIDSource?
+                for (name, value) in integration["requestParameters"]?.mappingPairs ?? []
+                where name.lowercased() == "integration.request.header.x-amz-tenant-id" {
+                    guard let expression = value.scalarText, let source = TenantIDSource(expression: expression) else {
+                        warnings.append("\(operationContext): the X-Amz-Tenant-Id mapping \(value.scalarText ?? "?") is not modelled; no tenant id is sent")
+                        continue
+                    }
+                    tenantIDSource = source
+                }
+                let validatorName = operation["x-amazon-apigateway-request-validator"]?.scalarText ?? defaultValidator
+                let validates = validatorName.flatMap { validators?[$0]?["validateRequestParameters"]?.scalarText?.lowercased() } == "true"
+                var required: [RequiredParameter] = []
+                if validates {
+                    for parameter in shared + (operation["parameters"]?.sequenceItems ?? [])
+                    where parameter["required"]?.scalarText?.lowercased() == "true" {
+                        guard let name = parameter["name"]?.scalarText,
+                            let location = parameter["in"]?.scalarText.flatMap(RequiredParameter.Location.init(rawValue:))
+                        else { continue }
+                        required.append(RequiredParameter(location: location, name: name))
+                    }
+                }
+                let timeout = integration["timeoutInMillis"]?.scalarText.flatMap { Int($0) } ?? 29_000
+                var route = RouteDefinition(
+                    apiLogicalID: apiID, kind: .rest, method: method, path: normalizedPath(path), payloadFormat: .v1,
+                    timeoutMilliseconds: min(timeout, 29_000), function: function, eventName: "DefinitionBody \(method) \(path)"
+                )
+                route.tenantIDSource = tenantIDSource
+                route.requiredParameters = required
+                definitionRoutes[function, default: []].append(route)
+            }
+        }
+    }
+
+    /// The logical id of the function an integration `uri` invokes: `${Name.Arn}` in a `Fn::Sub`, or
+    /// `Fn::GetAtt [Name, Arn]` in a `Fn::Join`.
+    func invokedFunction(_ node: TemplateNode?) -> String? {
+        guard let (name, argument) = node?.intrinsic else { return nil }
+        switch name {
+        case "Fn::Sub":
+            guard let text = argument.scalarText ?? argument.sequenceItems?.first?.scalarText else { return nil }
+            var rest = Substring(text)
+            while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+                let variable = rest[start.upperBound..<end]
+                rest = rest[rest.index(after: end)...]
+                guard variable.hasSuffix(".Arn") else { continue }
+                let logicalID = variable.dropLast(".Arn".count)
+                if !logicalID.isEmpty, logicalID.allSatisfy({ $0.isLetter || $0.isNumber }) { return String(logicalID) }
+            }
+            return nil
+        case "Fn::Join":
+            for part in argument.sequenceItems?.last?.sequenceItems ?? [] {
+                if let (inner, target) = part.intrinsic, inner == "Fn::GetAtt", let items = target.sequenceItems,
+                    items.count == 2, items[1].scalarText == "Arn"
+                {
+                    return items[0].scalarText
+                }
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 
     mutating func httpAPI(_ logicalID: String, properties: TemplateNode) -> APIDefinition {
@@ -286,11 +391,85 @@ private struct Reader {
             )
         }
 
-        return FunctionDefinition(
+        for var route in definitionRoutes[logicalID] ?? [] {
+            route.function = name
+            routes.append(route)
+        }
+
+        var definition = FunctionDefinition(
             logicalID: logicalID, name: name, functionName: functionName, bootstrap: bootstrap, timeout: timeout, memorySize: memory,
             environment: environment(logicalID, name: name, functionName: functionName, properties: properties),
             routes: routes, functionURL: functionURL, schedules: schedules
         )
+        readCapacityProvider(properties, into: &definition)
+        readTenancy(properties, into: &definition)
+        return definition
+    }
+
+    /// A property that may be conditional: `Fn::If` branches chosen by the template's conditions (without resolving
+    /// what the chosen branch holds, which may only exist once deployed), nil for `AWS::NoValue` or absence.
+    func conditional(_ node: TemplateNode?, _ context: String) -> TemplateNode? {
+        guard var current = node else { return nil }
+        while let (name, argument) = current.intrinsic {
+            switch name {
+            case "Fn::If":
+                guard let items = argument.sequenceItems, items.count == 3, let condition = items[0].scalarText,
+                    let chosen = resolver.condition(condition)
+                else {
+                    resolver.warn("\(context): malformed or unresolvable Fn::If")
+                    return nil
+                }
+                current = chosen ? items[1] : items[2]
+            case "Ref" where argument.scalarText == "AWS::NoValue":
+                return nil
+            default:
+                guard let resolved = resolver.resolve(current, where: context),
+                    resolved.scalarText != IntrinsicResolver.noValue.scalarText
+                else { return nil }
+                return resolved
+            }
+        }
+        return current
+    }
+
+    /// Lambda Managed Instances: SAM's `CapacityProviderConfig` (`Arn`, `PerExecutionEnvironmentMaxConcurrency`;
+    /// https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-capacityproviderconfig.html)
+    /// or CloudFormation's (`LambdaManagedInstancesCapacityProviderConfig.PerExecutionEnvironmentMaxConcurrency`;
+    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-lambdamanagedinstancescapacityproviderconfig.html).
+    mutating func readCapacityProvider(_ properties: TemplateNode, into definition: inout FunctionDefinition) {
+        let context = "\(definition.logicalID).CapacityProviderConfig"
+        guard let config = conditional(properties["CapacityProviderConfig"], context) else { return }
+        let inner = conditional(config["LambdaManagedInstancesCapacityProviderConfig"], context) ?? config
+        definition.managedInstances = true
+        guard let text = string(inner["PerExecutionEnvironmentMaxConcurrency"], "\(context).PerExecutionEnvironmentMaxConcurrency") else {
+            warnings.append("\(context): no PerExecutionEnvironmentMaxConcurrency (Lambda's default depends on the runtime); served at 1")
+            return
+        }
+        guard let value = Int(text), (1...1600).contains(value) else {
+            warnings.append("\(context).PerExecutionEnvironmentMaxConcurrency: \(text) is not between 1 and 1600; served at 1")
+            return
+        }
+        definition.maxConcurrency = value
+    }
+
+    /// Tenant isolation: `TenancyConfig: {TenantIsolationMode: PER_TENANT}`
+    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-tenancyconfig.html),
+    /// possibly behind `Fn::If` with `AWS::NoValue`.
+    mutating func readTenancy(_ properties: TemplateNode, into definition: inout FunctionDefinition) {
+        let context = "\(definition.logicalID).TenancyConfig"
+        guard let config = conditional(properties["TenancyConfig"], context) else { return }
+        let mode = string(config["TenantIsolationMode"], "\(context).TenantIsolationMode")
+        guard mode == "PER_TENANT" else {
+            warnings.append("\(context).TenantIsolationMode: \(mode ?? "absent") is not PER_TENANT; not in tenant isolation mode")
+            return
+        }
+        definition.tenantIsolation = true
+        if definition.functionURL != nil {
+            warnings.append("\(definition.logicalID): tenant isolation mode does not support Function URLs; its Function URL fails every request")
+        }
+        for route in definition.routes where route.kind == .http {
+            warnings.append("\(definition.logicalID): HTTP API route \(route.routeKey) cannot supply a tenant id (only REST APIs map X-Amz-Tenant-Id); it fails every request")
+        }
     }
 
     /// The part after `${AWS::StackName}-` of a `!Sub` FunctionName, else the logical id.

@@ -28,6 +28,12 @@ struct GatewayCommand: ParsableCommand {
             are listed, not run. Function output goes to standard output, each line prefixed with the function's \
             name.
 
+            A function's CapacityProviderConfig (Lambda Managed Instances) runs its processes with \
+            PerExecutionEnvironmentMaxConcurrency invocations at once (AWS_LAMBDA_MAX_CONCURRENCY), and its \
+            TenancyConfig PER_TENANT in tenant isolation mode; a REST API's inline OpenAPI DefinitionBody adds \
+            its aws_proxy routes, with the tenant id its integration maps to X-Amz-Tenant-Id and the parameters \
+            its request validator requires. docs/EMULATOR.md has the details.
+
               warden gateway --parameter-overrides AllowedOrigin=http://localhost:5173 RateLimitPerMinute=0
               curl -s http://127.0.0.1:3000/prod/api/participants -H "Authorization: Bearer $TOKEN"
             """
@@ -184,6 +190,12 @@ struct GatewayCommand: ParsableCommand {
         for (function, port) in addresses.functionURLPorts {
             let mode = template.function(function)?.functionURL?.invokeMode.rawValue ?? "BUFFERED"
             lines.append("  Function URL \(function) (\(mode)): http://\(address):\(port)/")
+        }
+        for function in template.functions where function.isServed && (function.managedInstances || function.tenantIsolation) {
+            var modes: [String] = []
+            if function.managedInstances { modes.append("Managed Instances, max concurrency \(function.maxConcurrency)") }
+            if function.tenantIsolation { modes.append("tenant isolation (PER_TENANT)") }
+            lines.append("  \(function.name): \(modes.joined(separator: ", "))")
         }
         for function in template.functions {
             for schedule in function.schedules {
