@@ -110,6 +110,17 @@ def test_tenancy_is_off_by_default(default_mode):
     assert status == 200 and answer["tenant"] is None and answer["maxConcurrency"] is None
 
 
+def test_a_tenant_id_for_a_function_without_tenant_isolation_fails_as_on_aws(default_mode):
+    g, _ = default_mode
+    status, _, body = post(g, "/prod/mapped-plain", "echo", {"X-Tenant-Id": "blue"})
+    assert status == 500 and body == {"message": "Internal server error"}
+    assert ("Lambda refuses the invoke (InvalidParameterValueException: the integration sends X-Amz-Tenant-Id to a "
+            "function not in tenant isolation mode)") in g.output()
+    # The same route without the header maps nothing, and the function runs.
+    status, _, answer = post(g, "/prod/mapped-plain", "echo")
+    assert status == 200 and answer["tenant"] is None
+
+
 def test_a_managed_instances_function_runs_invocations_together_and_refuses_beyond(default_mode):
     g, state = default_mode
     results = []
