@@ -1,5 +1,6 @@
 internal import Curl
 internal import Platform
+internal import Synchronization
 internal import WardenJSON
 
 /// The secrets a tool function needs — the HMAC secret and the database URL — from the environment, SSM Parameter
@@ -21,8 +22,12 @@ internal import WardenJSON
 /// made with it, so a password rotated before the TTL ran out is refetched at once (Middleware's
 /// `InitializationError.database(from:)`).
 ///
-/// Not thread-safe: it belongs to the single-threaded invocation loop.
-public final class FunctionSecrets {
+/// One instance serves every worker of a process (Lambda Managed Instances run several): it is `Sendable`, checked
+/// by the compiler. The caches sit behind one lock that is never held across a network request; the AWS clients
+/// behind another, held by one fetch at a time. While one worker refetches a value, the others serve the value they
+/// would have served a moment earlier (if there is one) instead of waiting, so no invocation waits on another's
+/// request to AWS beyond its own time; without any value yet, they wait for the fetch.
+public final class FunctionSecrets: Sendable {
     /// The SSM parameter read for the HMAC secret when `HMAC_PARAM_NAME` is unset.
     public static let defaultHMACParameterName = "/copilot/hmac/v1"
     /// Cache lifetime when `SECRETS_TTL_SECONDS` is unset or invalid.
@@ -34,27 +39,16 @@ public final class FunctionSecrets {
 
     /// How long a value fetched from AWS is served before the next access refetches it.
     public let ttlMilliseconds: Int64
-    /// Bound on each AWS request when an accessor is called without `timeoutMilliseconds`.
-    public var requestTimeoutMilliseconds: Int
-    /// Increases whenever the value `databaseURL()` returns changes (0 before the first successful access): a caller
-    /// that sees it change must reconnect.
-    public private(set) var databaseURLGeneration = 0
-    /// Increases whenever the value `hmacSecret()` returns changes (0 before the first successful access).
-    public private(set) var hmacSecretGeneration = 0
-
-    private let environment: (String) -> String?
-    private let clock: () -> Int64
     /// Where this function's warnings go (its logger, in the functions): shared with other cached remote settings
     /// such as the JWKS of `JWT_JWKS_URL`.
-    public let warning: (String) -> Void
-
-    private var hmacCache: CachedSecret?
-    private var databaseCache: CachedSecret?
-    private var namedCaches: [String: CachedSecret] = [:]
-    private var credentials: AWSCredentials?
-    private var curl: CurlEasy?
-    private var ssm: SSMClient?
-    private var secretsManager: SecretsManagerClient?
+    public let warning: @Sendable (String) -> Void
+    private let environment: @Sendable (String) -> String?
+    private let clock: @Sendable () -> Int64
+    /// Caches, generations, sources: short critical sections only.
+    private let state: Mutex<CacheState>
+    /// The AWS clients and their libcurl handle: one fetch at a time (internal for tests, which hold it to stand for
+    /// a fetch in progress).
+    let clients: Mutex<AWSClients>
 
     /// Reads `SECRETS_TTL_SECONDS` now; everything else on first use.
     ///
@@ -63,9 +57,9 @@ public final class FunctionSecrets {
     ///   - clock: milliseconds on a monotonic scale (the TTL is measured on it).
     ///   - warning: receives the warning when a stale value is served; the message never holds a value.
     public init(
-        environment: @escaping (String) -> String? = FunctionSecrets.processEnvironment,
-        clock: @escaping () -> Int64 = FunctionSecrets.monotonicMilliseconds,
-        warning: @escaping (String) -> Void = FunctionSecrets.logWarning
+        environment: @escaping @Sendable (String) -> String? = FunctionSecrets.processEnvironment,
+        clock: @escaping @Sendable () -> Int64 = FunctionSecrets.monotonicMilliseconds,
+        warning: @escaping @Sendable (String) -> Void = FunctionSecrets.logWarning
     ) {
         self.environment = environment
         self.clock = clock
@@ -73,8 +67,23 @@ public final class FunctionSecrets {
         let seconds = nonEmpty(environment("SECRETS_TTL_SECONDS")).flatMap { Int64($0) }.flatMap { $0 >= 0 ? $0 : nil }
         // At most ten years, so twice the TTL cannot overflow.
         ttlMilliseconds = min(seconds ?? Int64(Self.defaultTTLSeconds), 315_360_000) * 1000
-        requestTimeoutMilliseconds = Self.defaultTimeoutMilliseconds
+        state = Mutex(CacheState())
+        clients = Mutex(AWSClients())
     }
+
+    /// Bound on each AWS request when an accessor is called without `timeoutMilliseconds`.
+    public var requestTimeoutMilliseconds: Int {
+        get { state.withLock { $0.requestTimeoutMilliseconds } }
+        set { state.withLock { $0.requestTimeoutMilliseconds = newValue } }
+    }
+
+    /// Increases whenever the value `databaseURL()` returns changes (0 before the first successful access): a caller
+    /// that sees it change must reconnect. With several workers, read it together with the value:
+    /// ``currentDatabaseURL(timeoutMilliseconds:)``.
+    public var databaseURLGeneration: Int { state.withLock { $0.databaseGeneration } }
+    /// Increases whenever the value `hmacSecret()` returns changes (0 before the first successful access). With
+    /// several workers, read it together with the value: ``currentHMACSecret(timeoutMilliseconds:)``.
+    public var hmacSecretGeneration: Int { state.withLock { $0.hmacGeneration } }
 
     // MARK: Defaults
 
@@ -103,21 +112,28 @@ public final class FunctionSecrets {
     /// - Parameter timeoutMilliseconds: bound on the AWS request, if one is needed (derive it from the invocation's
     ///   remaining time); `nil` uses `requestTimeoutMilliseconds`.
     public func hmacSecret(timeoutMilliseconds: Int? = nil) throws(SecretsError) -> [UInt8] {
-        let source = try hmacSource()
+        try currentHMACSecret(timeoutMilliseconds: timeoutMilliseconds).secret
+    }
+
+    /// The HMAC secret and the generation it belongs to, read together (another worker may change the generation
+    /// between two separate reads).
+    public func currentHMACSecret(timeoutMilliseconds: Int? = nil) throws(SecretsError) -> (secret: [UInt8], generation: Int) {
+        let source = try self.source(.hmac)
         let value: String
         if case .environment(_, let v) = source {
             value = v
         } else {
-            let entry = try current(source, cached: hmacCache, timeout: timeoutMilliseconds) { raw, subject throws(SecretsError) in
+            value = try current(.hmac, source, timeout: timeoutMilliseconds) { raw, subject throws(SecretsError) in
                 guard !raw.isEmpty else { throw SecretsError(.malformed, subject: subject, reason: "the value is empty") }
                 return raw
             }
-            hmacCache = entry
-            value = entry.value
         }
-        if value != lastHMAC { hmacSecretGeneration += 1 }
-        lastHMAC = value
-        return Array(value.utf8)
+        let generation = state.withLock { s -> Int in
+            if value != s.lastHMAC { s.hmacGeneration += 1 }
+            s.lastHMAC = value
+            return s.hmacGeneration
+        }
+        return (Array(value.utf8), generation)
     }
 
     /// The PostgreSQL connection URL. When `databaseURLGeneration` has changed since the caller's last connection,
@@ -126,20 +142,26 @@ public final class FunctionSecrets {
     /// - Parameter timeoutMilliseconds: bound on the AWS request, if one is needed; `nil` uses
     ///   `requestTimeoutMilliseconds`.
     public func databaseURL(timeoutMilliseconds: Int? = nil) throws(SecretsError) -> String {
-        let source = try databaseSource()
+        try currentDatabaseURL(timeoutMilliseconds: timeoutMilliseconds).url
+    }
+
+    /// The database URL and the generation it belongs to, read together.
+    public func currentDatabaseURL(timeoutMilliseconds: Int? = nil) throws(SecretsError) -> (url: String, generation: Int) {
+        let source = try self.source(.database)
         let value: String
         if case .environment(_, let v) = source {
             value = v
         } else {
-            let entry = try current(source, cached: databaseCache, timeout: timeoutMilliseconds) { raw, subject throws(SecretsError) in
+            value = try current(.database, source, timeout: timeoutMilliseconds) { raw, subject throws(SecretsError) in
                 try DatabaseSecret.databaseURL(fromStoredValue: raw, subject: subject)
             }
-            databaseCache = entry
-            value = entry.value
         }
-        if value != lastDatabaseURL { databaseURLGeneration += 1 }
-        lastDatabaseURL = value
-        return value
+        let generation = state.withLock { s -> Int in
+            if value != s.lastDatabaseURL { s.databaseGeneration += 1 }
+            s.lastDatabaseURL = value
+            return s.databaseGeneration
+        }
+        return (value, generation)
     }
 
     /// An optional third-party credential (e.g. an enrichment provider's API key): the environment variable
@@ -154,7 +176,7 @@ public final class FunctionSecrets {
         guard try awsCredentials() != nil else {
             throw SecretsError(.notConfigured, subject: secretIdVariable, reason: "AWS credentials are missing")
         }
-        let entry = try current(.secretsManager(secretId: secretId), cached: namedCaches[secretId], timeout: timeoutMilliseconds) {
+        return try current(.named(secretId), .secretsManager(secretId: secretId), timeout: timeoutMilliseconds) {
             raw, subject throws(SecretsError) in
             if raw.utf8.first == UInt8(ascii: "{") {
                 guard let object = (try? JSON.parse(Array(raw.utf8)))?.objectValue, case .string(let member)? = object[jsonKey],
@@ -165,52 +187,37 @@ public final class FunctionSecrets {
             guard !raw.isEmpty else { throw SecretsError(.malformed, subject: subject, reason: "the value is empty") }
             return raw
         }
-        namedCaches[secretId] = entry
-        return entry.value
     }
 
     /// Makes the next `databaseURL()` refetch even within the TTL — `Database` calls it (through
     /// `DatabaseCredentials`) when the server refuses the login made with the cached URL (a password rotated before
     /// the TTL ran out). The cached value still serves during a transient failure.
-    public func invalidateDatabaseURL() { databaseCache?.refreshRequested = true }
+    public func invalidateDatabaseURL() { state.withLock { $0.caches[.database]?.refreshRequested = true } }
 
     /// Makes the next `hmacSecret()` refetch even within the TTL.
-    public func invalidateHMACSecret() { hmacCache?.refreshRequested = true }
+    public func invalidateHMACSecret() { state.withLock { $0.caches[.hmac]?.refreshRequested = true } }
 
     /// Checks, without any network access, that both secrets have a source (for an early `/init/error`).
     public func validateConfiguration() throws(SecretsError) {
-        _ = try hmacSource()
-        _ = try databaseSource()
+        _ = try source(.hmac)
+        _ = try source(.database)
     }
-
-    private var lastHMAC: String?
-    private var lastDatabaseURL: String?
 
     // MARK: Sources
 
     /// Whether the database URL comes from AWS (SSM or Secrets Manager) and so may rotate; `false` for
     /// `DATABASE_URL`. Reads no secret.
     public func databaseURLRotates() throws(SecretsError) -> Bool {
-        if case .environment = try databaseSource() { return false }
+        if case .environment = try source(.database) { return false }
         return true
     }
 
-    /// Where each secret comes from, decided on first use (the environment does not change).
-    private var hmacSourceCache: SecretSource?
-    private var databaseSourceCache: SecretSource?
-
-    private func hmacSource() throws(SecretsError) -> SecretSource {
-        if let hmacSourceCache { return hmacSourceCache }
-        let source = try findHMACSource()
-        hmacSourceCache = source
-        return source
-    }
-
-    private func databaseSource() throws(SecretsError) -> SecretSource {
-        if let databaseSourceCache { return databaseSourceCache }
-        let source = try findDatabaseSource()
-        databaseSourceCache = source
-        return source
+    /// Where a secret comes from, decided on first use (the environment does not change).
+    private func source(_ key: CacheKey) throws(SecretsError) -> SecretSource {
+        if let known = state.withLock({ $0.sources[key] }) { return known }
+        let found = key == .hmac ? try findHMACSource() : try findDatabaseSource()
+        state.withLock { $0.sources[key] = found }
+        return found
     }
 
     private func findHMACSource() throws(SecretsError) -> SecretSource {
@@ -251,66 +258,104 @@ public final class FunctionSecrets {
     }
 
     private func awsCredentials() throws(SecretsError) -> AWSCredentials? {
-        if let credentials { return credentials }
-        credentials = try AWSCredentials.fromEnvironment(environment)
-        return credentials
+        if let known = state.withLock({ $0.credentials }) { return known }
+        let found = try AWSCredentials.fromEnvironment(environment)
+        state.withLock { $0.credentials = found }
+        return found
     }
 
     // MARK: Fetching and caching
 
-    /// The cache entry to serve for `source`: `cached` while fresh, else a refetched one, else — after a transient
-    /// failure within one more TTL — `cached` again.
+    /// The value to serve for `key`: the cached one while fresh, else a refetched one, else — after a transient
+    /// failure within one more TTL — the cached one again. While another worker refetches it, the cached value is
+    /// served (when there is one) rather than waiting.
     private func current(
-        _ source: SecretSource, cached: CachedSecret?, timeout: Int?,
-        convert: (String, String) throws(SecretsError) -> String
-    ) throws(SecretsError) -> CachedSecret {
-        let now = clock()
-        let ttl = ttlMilliseconds
-        let graceEnd = cached.map { $0.fetchedAt &+ ttl &+ ttl } ?? now
-        if let entry = cached {
-            if !entry.refreshRequested, now - entry.fetchedAt < ttl { return entry }
-            if let retryAfter = entry.retryAfter, now < retryAfter, now < graceEnd { return entry }
+        _ key: CacheKey, _ source: SecretSource, timeout: Int?,
+        convert: @Sendable (String, String) throws(SecretsError) -> String
+    ) throws(SecretsError) -> String {
+        if case .serve(let value) = decide(key, now: clock()) { return value }
+        let answer = try clients.withLockIfAvailable { clients throws(SecretsError) -> String in
+            try refresh(key, source, timeout: timeout, clients: &clients, convert: convert)
         }
+        if let answer { return answer }
+        // Another worker is fetching: serve what there is, else wait for it (then fetch only if it failed).
+        if let cached = state.withLock({ $0.caches[key] }), clock() < cached.fetchedAt &+ ttlMilliseconds &+ ttlMilliseconds {
+            return cached.value
+        }
+        return try clients.withLock { clients throws(SecretsError) -> String in
+            try refresh(key, source, timeout: timeout, clients: &clients, convert: convert)
+        }
+    }
+
+    private enum Decision {
+        case serve(String)
+        case fetch
+    }
+
+    private func decide(_ key: CacheKey, now: Int64) -> Decision {
+        let ttl = ttlMilliseconds
+        return state.withLock { s -> Decision in
+            guard let entry = s.caches[key] else { return .fetch }
+            if !entry.refreshRequested, now - entry.fetchedAt < ttl { return .serve(entry.value) }
+            if let retryAfter = entry.retryAfter, now < retryAfter, now < entry.fetchedAt &+ ttl &+ ttl { return .serve(entry.value) }
+            return .fetch
+        }
+    }
+
+    /// Under the clients' lock: decides again (another worker may just have refreshed), fetches, records.
+    private func refresh(
+        _ key: CacheKey, _ source: SecretSource, timeout: Int?, clients: inout AWSClients,
+        convert: @Sendable (String, String) throws(SecretsError) -> String
+    ) throws(SecretsError) -> String {
+        let now = clock()
+        if case .serve(let value) = decide(key, now: now) { return value }
+        let ttl = ttlMilliseconds
+        let cached = state.withLock { $0.caches[key] }
+        let graceEnd = cached.map { $0.fetchedAt &+ ttl &+ ttl } ?? now
         do {
-            let raw = try fetch(source, timeoutMilliseconds: timeout ?? requestTimeoutMilliseconds)
-            return CachedSecret(value: try convert(raw, source.subject), fetchedAt: now)
+            let raw = try fetch(source, timeoutMilliseconds: timeout ?? requestTimeoutMilliseconds, clients: &clients)
+            let fresh = CachedSecret(value: try convert(raw, source.subject), fetchedAt: now)
+            state.withLock { $0.caches[key] = fresh }
+            return fresh.value
         } catch {
             guard error.code == .unavailable, var entry = cached, now < graceEnd else { throw error }
             entry.retryAfter = min(now &+ min(ttl, Self.maxRetryIntervalMilliseconds), graceEnd)
+            let kept = entry
+            state.withLock { $0.caches[key] = kept }
             let age = (now - entry.fetchedAt) / 1000
             warning(
                 "secrets: refreshing \(source.subject) failed (\(error.reason)); serving the value fetched \(age) s ago for up to \((graceEnd - now + 999) / 1000) s more"
             )
-            return entry
+            return entry.value
         }
     }
 
-    private func fetch(_ source: SecretSource, timeoutMilliseconds: Int) throws(SecretsError) -> String {
+    private func fetch(_ source: SecretSource, timeoutMilliseconds: Int, clients: inout AWSClients) throws(SecretsError) -> String {
         switch source {
         case .environment(_, let value):
             return value
         case .ssmParameter(let name):
-            return try ssmClient().getParameter(name: name, withDecryption: true, timeoutMilliseconds: timeoutMilliseconds)
+            return try ssmClient(&clients).getParameter(name: name, withDecryption: true, timeoutMilliseconds: timeoutMilliseconds)
         case .secretsManager(let secretId):
-            return try secretsManagerClient().getSecretValue(secretId: secretId, timeoutMilliseconds: timeoutMilliseconds)
+            return try secretsManagerClient(&clients).getSecretValue(secretId: secretId, timeoutMilliseconds: timeoutMilliseconds)
         }
     }
 
-    private func ssmClient() throws(SecretsError) -> SSMClient {
-        if let ssm { return ssm }
+    private func ssmClient(_ clients: inout AWSClients) throws(SecretsError) -> SSMClient {
+        if let ssm = clients.ssm { return ssm }
         let credentials = try requiredCredentials()
         let url = try SSMClient.endpoint(region: credentials.region, environment: environment)
-        let client = SSMClient(credentials: credentials, url: url, curl: try sharedCurl())
-        ssm = client
+        let client = SSMClient(credentials: credentials, url: url, curl: try clients.curl())
+        clients.ssm = client
         return client
     }
 
-    private func secretsManagerClient() throws(SecretsError) -> SecretsManagerClient {
-        if let secretsManager { return secretsManager }
+    private func secretsManagerClient(_ clients: inout AWSClients) throws(SecretsError) -> SecretsManagerClient {
+        if let secretsManager = clients.secretsManager { return secretsManager }
         let credentials = try requiredCredentials()
         let url = try SecretsManagerClient.endpoint(region: credentials.region, environment: environment)
-        let client = SecretsManagerClient(credentials: credentials, url: url, curl: try sharedCurl())
-        secretsManager = client
+        let client = SecretsManagerClient(credentials: credentials, url: url, curl: try clients.curl())
+        clients.secretsManager = client
         return client
     }
 
@@ -320,14 +365,40 @@ public final class FunctionSecrets {
         }
         return credentials
     }
+}
 
-    /// One handle for both services (libcurl keeps a connection per host).
-    private func sharedCurl() throws(SecretsError) -> CurlEasy {
-        if let curl { return curl }
+/// Which cached value.
+private enum CacheKey: Hashable {
+    case hmac
+    case database
+    /// An optional secret, by its Secrets Manager id.
+    case named(String)
+}
+
+/// What `FunctionSecrets` keeps under its state lock.
+private struct CacheState {
+    var caches: [CacheKey: CachedSecret] = [:]
+    var sources: [CacheKey: SecretSource] = [:]
+    var credentials: AWSCredentials?
+    var requestTimeoutMilliseconds = FunctionSecrets.defaultTimeoutMilliseconds
+    var lastHMAC: String?
+    var lastDatabaseURL: String?
+    var hmacGeneration = 0
+    var databaseGeneration = 0
+}
+
+/// The AWS clients, made on first use, on one libcurl handle (libcurl keeps a connection per host).
+struct AWSClients {
+    var handle: CurlEasy?
+    var ssm: SSMClient?
+    var secretsManager: SecretsManagerClient?
+
+    mutating func curl() throws(SecretsError) -> CurlEasy {
+        if let handle { return handle }
         do {
-            let handle = try CurlEasy()
-            curl = handle
-            return handle
+            let made = try CurlEasy()
+            handle = made
+            return made
         } catch {
             throw SecretsError(.unavailable, subject: "AWS client", reason: "libcurl handle: \(error.detail)")
         }

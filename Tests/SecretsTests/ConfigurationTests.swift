@@ -7,7 +7,7 @@ import Testing
 @Suite struct ConfigurationTests {
     static let keys = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret-key-value", "AWS_REGION": "eu-central-1"]
 
-    func env(_ values: [String: String]) -> (String) -> String? { { values[$0] } }
+    func env(_ values: [String: String]) -> @Sendable (String) -> String? { { values[$0] } }
 
     // MARK: Credentials
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Secrets
@@ -19,7 +20,7 @@ struct MotoSecretsTests {
     }
 
     /// The environment of a function holding `keys`, with every AWS endpoint pointed at moto.
-    func environment(_ keys: MotoServer.Keys, _ extra: [String: String] = [:]) -> (String) -> String? {
+    func environment(_ keys: MotoServer.Keys, _ extra: [String: String] = [:]) -> @Sendable (String) -> String? {
         var env = [
             "AWS_ACCESS_KEY_ID": keys.accessKeyID,
             "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey,
@@ -28,7 +29,7 @@ struct MotoSecretsTests {
         ]
         if let token = keys.sessionToken { env["AWS_SESSION_TOKEN"] = token }
         env.merge(extra) { _, new in new }
-        return { env[$0] }
+        return { [env] in env[$0] }
     }
 
     func credentials(_ keys: MotoServer.Keys) -> AWSCredentials {
@@ -66,7 +67,7 @@ struct MotoSecretsTests {
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": moto.url,
         ]
         env["AWS_SESSION_TOKEN"] = moto.role.sessionToken
-        let secrets = FunctionSecrets(environment: { env[$0] })
+        let secrets = FunctionSecrets(environment: { [env] in env[$0] })
         #expect(moto.role.sessionToken != nil)
         #expect(try secrets.hmacSecret() == Array("hmac-from-ssm".utf8))
         #expect(secrets.hmacSecretGeneration == 1)
@@ -179,6 +180,41 @@ struct MotoSecretsTests {
         #expect(secrets.hmacSecretGeneration == 2)
     }
 
+    @Test func whileAnotherWorkerRefetchesTheCachedValueIsServedWithoutWaiting() throws {
+        let name = names.parameter("shared")
+        try moto.putParameter(name, "hmac-v1")
+        let clock = TestClock()
+        let secrets = FunctionSecrets(
+            environment: environment(moto.user, ["HMAC_PARAM_NAME": name, "SECRETS_TTL_SECONDS": "60"]),
+            clock: { clock.now }
+        )
+        #expect(try secrets.currentHMACSecret() == (Array("hmac-v1".utf8), 1))
+        try moto.putParameter(name, "hmac-v2")
+        clock.advance(milliseconds: 60_000)
+        // Holding the clients' lock stands for another worker's request to AWS in progress: the expired value is
+        // served at once (the lock is not reentrant: waiting for it here would never end).
+        let during = secrets.clients.withLock { _ in try? secrets.currentHMACSecret() }
+        #expect(during?.secret == Array("hmac-v1".utf8) && during?.generation == 1)
+        // Once the fetch is over, the next access refetches.
+        #expect(try secrets.currentHMACSecret() == (Array("hmac-v2".utf8), 2))
+    }
+
+    @Test func workersOnManyThreadsShareOneCacheAndAgreeOnValueAndGeneration() throws {
+        let name = names.parameter("threads")
+        try moto.putParameter(name, "hmac-threads")
+        let secrets = FunctionSecrets(environment: environment(moto.user, ["HMAC_PARAM_NAME": name]))
+        let seen = Mutex<[(String, Int)]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<50 {
+                guard let (secret, generation) = try? secrets.currentHMACSecret() else { continue }
+                seen.withLock { $0.append((String(decoding: secret, as: UTF8.self), generation)) }
+            }
+        }
+        let all = seen.withLock { $0 }
+        #expect(all.count == 400)
+        #expect(all.allSatisfy { $0.0 == "hmac-threads" && $0.1 == 1 })
+    }
+
     @Test func rotatedDatabaseSecretChangesTheURLAndItsGeneration() throws {
         let first = #"{"username":"app","password":"old pass","host":"db.internal","port":5432,"dbname":"copilot"}"#
         let second = #"{"username":"app","password":"new/pass","host":"db.internal","port":5432,"dbname":"copilot"}"#
@@ -217,7 +253,7 @@ struct MotoSecretsTests {
         ]
         env["HMAC_PARAM_NAME"] = name
         env["SECRETS_TTL_SECONDS"] = "60"
-        let secrets = FunctionSecrets(environment: { env[$0] }, clock: { clock.now }, warning: { warnings.record($0) })
+        let secrets = FunctionSecrets(environment: { [env] in env[$0] }, clock: { clock.now }, warning: { warnings.record($0) })
         #expect(try secrets.hmacSecret() == Array("outage-secret-v1".utf8))
 
         try moto.stop()
@@ -240,7 +276,7 @@ struct MotoSecretsTests {
         #expect(warnings.messages.count == 2)
 
         // Two TTLs after the fetch the cached value is no longer served.
-        clock.now += 120_000 - 75_001
+        clock.advance(milliseconds: 120_000 - 75_001)
         let error = try #require(throws: SecretsError.self) { try secrets.hmacSecret() }
         #expect(error.code == .unavailable)
         expectNoSecret(in: error, ["outage-secret-v1", moto.url, moto.user.secretAccessKey])
