@@ -98,9 +98,10 @@ struct APIChain {
         idempotencyTTLSeconds = routes.contains { $0.mutates } ? try Idempotency.ttlSeconds() : Idempotency.defaultTTLSeconds
     }
 
-    /// The HTTP APIs' settings from the environment (their methods and headers for CORS).
-    static func configuration() -> FunctionConfiguration {
-        .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,Idempotency-Key,X-API-Key")
+    /// The HTTP APIs' settings from the environment (their methods and headers for CORS); an invalid setting fails
+    /// the initialization.
+    static func configuration() throws(InitializationError) -> FunctionConfiguration {
+        try .fromEnvironment(allowMethods: "GET,POST,PUT,DELETE", allowHeaders: "Authorization,Content-Type,Idempotency-Key,X-API-Key")
     }
 
     /// The audit row of a call, filled in as the call proceeds.
@@ -137,7 +138,9 @@ struct APIChain {
     }
 
     /// The route, its path parameters and the authenticated caller; the audit row learns the caller and tenant.
-    /// A body that is not valid UTF-8 (see `APIGatewayRequest.requireUTF8Body`) is refused once the caller is known.
+    /// With `LAMBDA_TENANT_MATCH=required` a caller whose tenant is not the invocation's Lambda tenant is refused
+    /// (`TenantMatch`) as soon as it is known, before its key's roles are looked at and before any statement. A body
+    /// that is not valid UTF-8 (see `APIGatewayRequest.requireUTF8Body`) is refused once the caller is known.
     func admit<Route: RoutePattern>(
         _ request: APIGatewayRequest, routes: [Route], context: LambdaContext, audit: inout AuditEvent
     ) throws -> (Route, [String: String], Principal) {
@@ -148,6 +151,7 @@ struct APIChain {
         if request.body?.isEmpty == false { try APIGatewayRequest.requireJSONContentType(request.header("content-type")) }
         let deadline = context.deadlineMilliseconds - Database.deadlineReserveMilliseconds
         let principal: Principal
+        var requiredRole: String?
         switch route.authentication {
         case .user:
             guard let jwt else { throw EnvelopeError.toolFailure }
@@ -156,14 +160,15 @@ struct APIChain {
             guard let key = try APIKeyAuthenticator.presentedKey(request) else {
                 throw EnvelopeError(.unauthorized, "Missing, invalid or expired token.")
             }
-            let keyPrincipal = try APIKeyAuthenticator.authenticate(key, database: database, deadline: deadline)
-            audit.clientID = Principal.apiKey(keyPrincipal).auditID
-            audit.tenant = keyPrincipal.tenant
-            guard keyPrincipal.roles.contains(role) else { throw EnvelopeError(.forbidden, "This key may not use this route.") }
-            principal = .apiKey(keyPrincipal)
+            principal = .apiKey(try APIKeyAuthenticator.authenticate(key, database: database, deadline: deadline))
+            requiredRole = role
         }
         audit.clientID = principal.auditID
         audit.tenant = principal.tenant
+        try configuration.tenantMatch.check(principal.tenant, context: context)
+        if let requiredRole, case .apiKey(let keyPrincipal) = principal, !keyPrincipal.roles.contains(requiredRole) {
+            throw EnvelopeError(.forbidden, "This key may not use this route.")
+        }
         // After authentication (an anonymous caller learns nothing about how its body is read), before any of the
         // route's statements: what API Gateway left of invalid UTF-8 never reaches a row.
         try request.requireUTF8Body()

@@ -6,8 +6,8 @@ internal import Platform
 internal import WardenJSON
 
 /// The shared middleware chain for copilot tools, as a byte handler:
-/// event → CORS preflight → method → body limit → HMAC (first) → validation → tool → envelope, with one JSON log
-/// line per request and every error mapped to the envelope in one place.
+/// event → CORS preflight → method → body limit → HMAC (first) → validation → tenant match (`LAMBDA_TENANT_MATCH`)
+/// → tool → envelope, with one JSON log line per request and every error mapped to the envelope in one place.
 public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     let tool: Tool
     let configuration: FunctionConfiguration
@@ -99,6 +99,9 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         audit.clientID = verified.clientID
         let input = try CopilotRequest(body: request.body)
         audit.tenant = input.tenant
+        // The signed request's tenant against Lambda's (tenant isolation mode): before the replay record, the rate
+        // limit and the concurrency slot, so a refusal writes nothing but its audit row.
+        try configuration.tenantMatch.check(input.tenant, context: context)
         invocations &+= 1
         if configuration.concurrencyLimit > 0 {
             let deadline = context.deadlineMilliseconds - Database.deadlineReserveMilliseconds

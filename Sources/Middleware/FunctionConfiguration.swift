@@ -14,6 +14,9 @@ public struct FunctionConfiguration: Sendable {
     public let clientRateLimitPerMinute: Int
     /// Requests of one tenant in flight at once, across instances (`CONCURRENCY_LIMIT`, default 0: off).
     public let concurrencyLimit: Int
+    /// Whether a request's authenticated tenant must be the tenant Lambda runs the invocation for
+    /// (`LAMBDA_TENANT_MATCH`, default `off`; see `TenantMatch` and docs/TENANCY.md).
+    public let tenantMatch: TenantMatch
 
     /// The copilot tools' default: every guest shares the tenant `public`, and a page view sends a round of up to
     /// six calls at once (CONTRACTS.md §1). 600 admits 60 guest page views a minute with room to spare (360 calls)
@@ -24,30 +27,43 @@ public struct FunctionConfiguration: Sendable {
 
     public init(
         cors: CORSPolicy, maxBodyBytes: Int = 256 * 1024, tenantRateLimitPerMinute: Int = apiTenantRateLimitPerMinute, clientRateLimitPerMinute: Int = 0,
-        concurrencyLimit: Int = 0
+        concurrencyLimit: Int = 0, tenantMatch: TenantMatch = .off
     ) {
         self.cors = cors
         self.maxBodyBytes = maxBodyBytes
         self.tenantRateLimitPerMinute = tenantRateLimitPerMinute
         self.clientRateLimitPerMinute = clientRateLimitPerMinute
         self.concurrencyLimit = concurrencyLimit
+        self.tenantMatch = tenantMatch
     }
 
-    /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE`, `CLIENT_RATE_LIMIT_PER_MINUTE` and
-    /// `CONCURRENCY_LIMIT`; `tenantRateLimitPerMinute` applies when `RATE_LIMIT_PER_MINUTE` is unset.
+    /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE`, `CLIENT_RATE_LIMIT_PER_MINUTE`,
+    /// `CONCURRENCY_LIMIT` and `LAMBDA_TENANT_MATCH`; `tenantRateLimitPerMinute` applies when `RATE_LIMIT_PER_MINUTE`
+    /// is unset. An invalid `LAMBDA_TENANT_MATCH` fails the initialization.
     public static func fromEnvironment(
         allowMethods: String = "POST", allowHeaders: String = "Content-Type,X-Signature,X-Timestamp,X-Client",
         tenantRateLimitPerMinute: Int = apiTenantRateLimitPerMinute
-    ) -> FunctionConfiguration {
-        func number(_ name: String) -> Int? { Platform.environment(name).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
-        var cors = CORSPolicy(allowedOriginSetting: Platform.environment("ALLOWED_ORIGIN"))
+    ) throws(InitializationError) -> FunctionConfiguration {
+        try fromEnvironment(
+            Platform.environment, allowMethods: allowMethods, allowHeaders: allowHeaders, tenantRateLimitPerMinute: tenantRateLimitPerMinute
+        )
+    }
+
+    /// `fromEnvironment(allowMethods:allowHeaders:tenantRateLimitPerMinute:)` with the variables of `environment`.
+    static func fromEnvironment(
+        _ environment: (String) -> String?, allowMethods: String, allowHeaders: String, tenantRateLimitPerMinute: Int
+    ) throws(InitializationError) -> FunctionConfiguration {
+        func number(_ name: String) -> Int? { environment(name).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+        let tenantMatch = try TenantMatch.fromEnvironment(environment)
+        var cors = CORSPolicy(allowedOriginSetting: environment("ALLOWED_ORIGIN"))
         cors = CORSPolicy(allowedOrigins: cors.allowedOrigins, allowMethods: allowMethods, allowHeaders: allowHeaders)
         return FunctionConfiguration(
             cors: cors,
             maxBodyBytes: number("MAX_BODY_BYTES").flatMap { $0 > 0 ? $0 : nil } ?? 256 * 1024,
             tenantRateLimitPerMinute: number("RATE_LIMIT_PER_MINUTE") ?? tenantRateLimitPerMinute,
             clientRateLimitPerMinute: number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0,
-            concurrencyLimit: number("CONCURRENCY_LIMIT") ?? 0
+            concurrencyLimit: number("CONCURRENCY_LIMIT") ?? 0,
+            tenantMatch: tenantMatch
         )
     }
 }
