@@ -401,9 +401,11 @@ def test_copilot_rest_api_passes_json_bodies_as_binary():
     Terraform redeploys the stage when the list changes (SAM's deployment id follows its definition by itself)."""
     doc = sam_template()
     rest = {k: r["Properties"] for k, r in doc["Resources"].items() if r["Type"] == "AWS::Serverless::Api"}
-    assert list(rest) == ["CopilotApi"]
+    # CopilotTenantApi is the same API in tenant isolation mode (test_tenant_isolation_in_sam).
+    assert sorted(rest) == ["CopilotApi", "CopilotTenantApi"]
     sam = [t.replace("~1", "/") for t in rest["CopilotApi"]["BinaryMediaTypes"]]
     assert sam == ["application/json"]
+    assert [t.replace("~1", "/") for t in rest["CopilotTenantApi"]["BinaryMediaTypes"]] == sam
     http = [r["Properties"] for r in doc["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi"]
     assert http and all("BinaryMediaTypes" not in p for p in http)  # HTTP APIs have no such setting
     resources = terraform_resources()
@@ -521,3 +523,191 @@ def test_alarm_parity_notices_a_difference(tmp_path):
         assert changed != text, pattern
         path.write_text(changed)
         assert _without_ids(terraform_alarms(copy)) != sam, pattern
+
+
+# --- tenant isolation (issue 16, docs/TENANCY.md) -------------------------------------------------------------------
+
+COPILOT_TOOLS = ["calculate_health", "generate_email", "generate_qbr_outline", "get_contract_info", "get_customer_usage",
+                 "get_recent_tickets"]
+TENANT_HEADER_MAPPING = {"integration.request.header.X-Amz-Tenant-Id": "method.request.header.X-Tenant-Id"}
+PREFLIGHT_MAPPING = {"integration.request.header.X-Amz-Tenant-Id": "'cors-preflight'"}
+
+
+def copilot_rest_functions():
+    """{function: logical id} of the functions behind the copilot REST API (its Api events)."""
+    doc = sam_template()
+    out = {}
+    for logical, fn in sam_functions().items():
+        events = doc["Resources"][logical]["Properties"].get("Events", {}).values()
+        if any(e["Type"] == "Api" for e in events):
+            out[fn] = logical
+    return out
+
+
+def test_tenant_isolation_in_sam():
+    """TenantIsolation (off by default) turns on, together and only for the six copilot tools, TenancyConfig
+    PER_TENANT, LAMBDA_TENANT_MATCH=required and CopilotTenantApi, the REST API that maps the client's X-Tenant-Id
+    header to the invocation's tenant id. The HTTP API functions (an HTTP API cannot set X-Amz-Tenant-Id), the
+    Function URL one (not supported with tenant isolation) and the scheduled ones (likewise) never get it."""
+    doc = sam_template()
+    resources = doc["Resources"]
+    param = doc["Parameters"]["TenantIsolation"]
+    assert (param["Type"], param["Default"], param["AllowedValues"]) == ("String", "false", ["false", "true"])
+    assert doc["Conditions"]["TenantIsolated"] == {"Fn::Equals": [{"Ref": "TenantIsolation"}, "true"]}
+    assert "TenancyConfig" not in doc["Globals"]["Function"]
+    assert "LAMBDA_TENANT_MATCH" not in doc["Globals"]["Function"]["Environment"]["Variables"]
+    copilot = copilot_rest_functions()
+    assert sorted(copilot) == COPILOT_TOOLS
+    for logical, fn in sam_functions().items():
+        props = resources[logical]["Properties"]
+        env = props.get("Environment", {}).get("Variables", {})
+        if fn in copilot:
+            assert props["TenancyConfig"] == {"Fn::If": ["TenantIsolated", {"TenantIsolationMode": "PER_TENANT"},
+                                                         {"Ref": "AWS::NoValue"}]}, fn
+            assert env["LAMBDA_TENANT_MATCH"] == {"Fn::If": ["TenantIsolated", "required", "off"]}, fn
+        else:
+            assert "TenancyConfig" not in props and "LAMBDA_TENANT_MATCH" not in env, fn
+
+    api = resources["CopilotTenantApi"]
+    assert api["Condition"] == "TenantIsolated"
+    body = api["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-request-validators"]["tenant"] == \
+        {"validateRequestParameters": True, "validateRequestBody": False}
+    # The same routes as CopilotApi's events, each to the same function.
+    routes = {(e["Properties"]["Method"].upper(), e["Properties"]["Path"]): logical
+              for fn, logical in copilot.items()
+              for e in resources[logical]["Properties"]["Events"].values() if e["Type"] == "Api"}
+    served = {}
+    for path, operations in body["paths"].items():
+        for method, op in operations.items():
+            integration = op["x-amazon-apigateway-integration"]
+            assert (integration["type"], integration["httpMethod"]) == ("aws_proxy", "POST")
+            uri = integration["uri"]["Fn::Sub"]
+            logical = re.fullmatch(r"arn:\$\{AWS::Partition\}:apigateway:\$\{AWS::Region\}:lambda:path/2015-03-31/"
+                                   r"functions/\$\{(\w+)\.Arn\}/invocations", uri).group(1)
+            served[(method.upper(), path)] = logical
+            if method == "post":
+                assert integration["requestParameters"] == TENANT_HEADER_MAPPING, path
+                assert op["parameters"] == [{"name": "X-Tenant-Id", "in": "header", "required": True,
+                                             "schema": {"type": "string"}}], path
+                assert op["x-amazon-apigateway-request-validator"] == "tenant", path
+            else:
+                assert method == "options" and integration["requestParameters"] == PREFLIGHT_MAPPING, path
+    assert served == routes
+    # CopilotTenantApi may invoke each tool, on its own route only; CopilotApi maps no tenant id (Lambda refuses a
+    # tenant id for a function not in tenant isolation mode).
+    permissions = {r["Properties"]["FunctionName"]["Ref"]: r for r in resources.values()
+                   if r["Type"] == "AWS::Lambda::Permission"}
+    for fn, logical in copilot.items():
+        p = permissions[logical]
+        assert p["Condition"] == "TenantIsolated" and p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+        assert p["Properties"]["SourceArn"]["Fn::Sub"].endswith(":${CopilotTenantApi}/*/*/" + fn)
+    assert "DefinitionBody" not in resources["CopilotApi"]["Properties"]
+    url = doc["Outputs"]["CopilotApiUrl"]["Value"]["Fn::If"]
+    assert url[0] == "TenantIsolated" and "${CopilotTenantApi}" in url[1]["Fn::Sub"] and "${CopilotApi}" in url[2]["Fn::Sub"]
+
+
+def test_sam_passes_tenancy_config_to_the_copilot_functions(monkeypatch):
+    """The installed SAM translator turns the template into CloudFormation with TenancyConfig on exactly the six
+    copilot tools' AWS::Lambda::Function (under the condition) and CopilotTenantApi's body with the header mapping."""
+    from unittest.mock import MagicMock
+    try:
+        from samtranslator.translator.transform import transform
+        from samtranslator.yaml_helper import yaml_parse
+    except ImportError:
+        pytest.fail("the SAM translator is not installed: pip install aws-sam-cli", pytrace=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    doc = yaml_parse(SAM.read_text())
+    for res in doc["Resources"].values():
+        if res["Type"] == "AWS::Serverless::Function":
+            res["Properties"]["CodeUri"] = "s3://bucket/bootstrap.zip"  # what `sam package` would have put there
+    loader = MagicMock()
+    loader.load.return_value = {}
+    out = transform(doc, {}, loader)["Resources"]
+    copilot = copilot_rest_functions()
+    for logical, fn in sam_functions().items():
+        props = out[logical]["Properties"]
+        assert out[logical]["Type"] == "AWS::Lambda::Function"
+        if fn in copilot:
+            assert props["TenancyConfig"] == {"Fn::If": ["TenantIsolated", {"TenantIsolationMode": "PER_TENANT"},
+                                                         {"Ref": "AWS::NoValue"}]}, fn
+        else:
+            assert "TenancyConfig" not in props, fn
+    api = out["CopilotTenantApi"]
+    assert api["Type"] == "AWS::ApiGateway::RestApi" and api["Condition"] == "TenantIsolated"
+    body = api["Properties"]["Body"]
+    assert body["x-amazon-apigateway-binary-media-types"] == ["application/json"]
+    assert sorted(body["paths"]) == sorted(f"/{fn}" for fn in COPILOT_TOOLS)
+    for path, operations in body["paths"].items():
+        assert operations["post"]["x-amazon-apigateway-integration"]["requestParameters"] == TENANT_HEADER_MAPPING
+        assert operations["options"]["x-amazon-apigateway-integration"]["requestParameters"] == PREFLIGHT_MAPPING
+    # The stage and deployment SAM generates for it share its condition.
+    generated = [k for k, r in out.items() if k.startswith("CopilotTenantApi") and k != "CopilotTenantApi"]
+    assert generated and all(out[k].get("Condition") == "TenantIsolated" for k in generated)
+    plain = out["CopilotApi"]["Properties"]["Body"]
+    assert "X-Amz-Tenant-Id" not in json.dumps(plain)
+
+
+def terraform_variables(directory=TERRAFORM):
+    import hcl2
+    variables = {}
+    for path in sorted(directory.glob("*.tf")):
+        with path.open() as f:
+            for block in hcl2.load(f).get("variable", []):
+                variables.update(block)
+    return variables
+
+
+def test_tenant_isolation_in_terraform():
+    """var.tenant_isolation (false by default) sets LAMBDA_TENANT_MATCH on the copilot tools and maps X-Tenant-Id to
+    X-Amz-Tenant-Id on their REST API; the functions' tenancy_config (hashicorp/aws >= 6.23) comes with the override
+    example, and a plan with tenant_isolation but without it fails its precondition (test_terraform_moto runs it)."""
+    import hcl2
+    variable = terraform_variables()["tenant_isolation"]
+    assert (_hcl_value(variable["type"]), _hcl_value(variable["default"])) == ("${bool}", False)
+    locals_ = {}
+    with (TERRAFORM / "main.tf").open() as f:
+        for block in hcl2.load(f)["locals"]:
+            locals_.update({k: _hcl_value(v) for k, v in block.items()})
+    assert locals_["copilot_env"]["LAMBDA_TENANT_MATCH"] == '${var.tenant_isolation ? "required" : "off"}'
+    for name in ("participants_env", "intent_env", "export_env", "enrichment_env", "retention_env", "common_env"):
+        assert "LAMBDA_TENANT_MATCH" not in locals_[name], name
+    assert locals_["tenancy_config_supported"] is False
+    assert {fn for fn, f in locals_["functions"].items() if _hcl_value(f["environment"]) == "${local.copilot_env}"} == \
+        set(COPILOT_TOOLS) == {fn for fn, f in locals_["functions"].items() if _hcl_value(f["api"]) == "rest"}
+    resources = terraform_resources()
+    lam = resources[("aws_lambda_function", "fn")]
+    precondition = _hcl_value(_hcl_value(lam["lifecycle"])["precondition"])
+    assert _hcl_value(precondition["condition"]) == "${!var.tenant_isolation || local.tenancy_config_supported}"
+    assert "tenancy_config" not in lam and "tenancy_config" not in json.dumps(lam.get("dynamic", []))
+    def flat(expression):
+        """An expression without quotes, backslashes and blanks (python-hcl2 renders nested objects its own way)."""
+        return re.sub(r"[\s'\"\\]", "", _hcl_value(expression))
+
+    integration = resources[("aws_api_gateway_integration", "tool")]
+    assert flat(integration["request_parameters"]) == (
+        "${!var.tenant_isolation?{}:{integration.request.header.X-Amz-Tenant-Id:${split(,each.key)[0]==POST?"
+        "method.request.header.X-Tenant-Id:cors-preflight}}}"), flat(integration["request_parameters"])
+    method = resources[("aws_api_gateway_method", "tool")]
+    assert flat(method["request_parameters"]) == \
+        "${var.tenant_isolation&&split(,each.key)[0]==POST?{method.request.header.X-Tenant-Id:True}:{}}"
+    assert flat(method["request_validator_id"]) == \
+        "${var.tenant_isolation&&split(,each.key)[0]==POST?aws_api_gateway_request_validator.tenant[0].id:None}"
+    validator = resources[("aws_api_gateway_request_validator", "tenant")]
+    assert _hcl_value(validator["count"]) == "${var.tenant_isolation ? 1 : 0}"
+    assert _hcl_value(validator["validate_request_parameters"]) is True
+    # A changed mapping redeploys the stage.
+    triggers = _hcl_value(_hcl_value(resources[("aws_api_gateway_deployment", "copilot")]["triggers"])["redeployment"])
+    assert "i.request_parameters" in triggers and "m.request_parameters" in triggers, triggers
+
+    # The override example: provider >= 6.23, tenancy_config PER_TENANT on the REST (copilot) functions only.
+    with (TERRAFORM / "tenant_isolation_override.tf.example").open() as f:
+        override = hcl2.load(f)
+    aws = _hcl_value(_hcl_value(_hcl_value(override["terraform"])["required_providers"])["aws"])
+    assert aws == {"source": "hashicorp/aws", "version": ">= 6.23, < 7.0"}
+    assert _hcl_value(_hcl_value(override["locals"])["tenancy_config_supported"]) is True
+    fn = _hcl_value(_hcl_value(override["resource"])["aws_lambda_function"])["fn"]
+    assert set(fn) - {"__start_line__", "__end_line__"} == {"dynamic"}
+    block = _hcl_value(_hcl_value(fn["dynamic"])["tenancy_config"])
+    assert _hcl_value(block["for_each"]) == '${var.tenant_isolation && each.value.api == "rest" ? [1] : []}'
+    assert _hcl_value(_hcl_value(block["content"])["tenant_isolation_mode"]) == "PER_TENANT"

@@ -186,7 +186,9 @@ class Sam:
         self._cache = {}
 
     def of_type(self, kind):
-        return {k: r for k, r in self.resources.items() if r["Type"] == kind}
+        """The resources of one type that the parameter values create (no Condition, or one that holds)."""
+        return {k: r for k, r in self.resources.items()
+                if r["Type"] == kind and ("Condition" not in r or self.condition(r["Condition"]))}
 
     def condition(self, name):
         return self.truth(self.doc["Conditions"][name])
@@ -592,6 +594,9 @@ def test_every_function_as_sam_declares_it(deployed):
         assert sent is not None, f"{fn}: no CreateFunction request recorded"
         key_arn = sam.value(spec["KmsKeyArn"])
         assert sent.get("KMSKeyArn") == key_arn, f"{fn}: environment key"
+        # Tenant isolation mode (off by default; docs/TENANCY.md): neither template asks for it.
+        tenancy = sam.value(spec["TenancyConfig"]) if "TenancyConfig" in spec else NOVALUE
+        assert sent.get("TenancyConfig") == (None if tenancy is NOVALUE else tenancy), f"{fn}: tenancy config"
         logging = sam.value(spec["LoggingConfig"])
         assert {k: v for k, v in (sent.get("LoggingConfig") or {}).items() if v} == logging, f"{fn}: logging config"
         if "DeadLetterQueue" in spec:
@@ -764,6 +769,10 @@ def test_rest_api_routes_and_stage(deployed):
             integration = ag.get_integration(restApiId=api_id, resourceId=resource_id, httpMethod=method)
             assert (integration["type"], integration["httpMethod"], integration["uri"]) == \
                 ("AWS_PROXY", "POST", invoke_uri(d, name)), f"{method} {path}"
+            # Tenant isolation is off by default: no tenant id is sent (Lambda refuses one for a function that is not
+            # in tenant isolation mode), and no header is required of the caller.
+            assert not integration.get("requestParameters"), f"{method} {path}: {integration.get('requestParameters')}"
+            assert not found[(method, path)].get("requestParameters"), f"{method} {path}"
             if not has_auth:
                 assert found[(method, path)]["authorizationType"] == "NONE"
             # The function lets exactly this API invoke it on this route.
@@ -932,6 +941,19 @@ def test_least_privilege_check_can_fail():
                                                                              "Resource": ["r"]}})
     assert normalized_statements(a) != normalized_statements({"Statement": [{"Effect": "Allow", "Action": ["a"],
                                                                               "Resource": "r"}]})
+
+
+def test_tenant_isolation_needs_the_tenancy_config_override(deployed):
+    """tenant_isolation = true with the configuration as it is (hashicorp/aws 5.x, no tenancy_config) would send
+    tenant ids to functions that are not tenant-isolated: the plan stops at the functions' precondition, naming
+    the override (docs/TENANCY.md)."""
+    d = deployed
+    code, out = d.terraform("plan", "-refresh=false", "-input=false", "-no-color", "-var-file=moto.tfvars.json",
+                            "-var", "tenant_isolation=true", timeout=600)
+    assert code != 0, out[-3000:]
+    assert "Resource precondition failed" in out, out[-3000:]
+    assert "tenant_isolation = true needs the functions' tenancy_config" in " ".join(out.split()), out[-3000:]
+    assert "tenant_isolation_override.tf" in out
 
 
 def test_destroy_removes_everything(deployed):

@@ -32,6 +32,17 @@ resource "aws_api_gateway_method" "tool" {
   resource_id   = aws_api_gateway_resource.tool[trimprefix(split(" ", each.key)[1], "/")].id
   http_method   = split(" ", each.key)[0]
   authorization = "NONE"
+  # Tenant isolation: a call names its tenant in X-Tenant-Id (required, else API Gateway answers 400).
+  request_parameters   = var.tenant_isolation && split(" ", each.key)[0] == "POST" ? { "method.request.header.X-Tenant-Id" = true } : {}
+  request_validator_id = var.tenant_isolation && split(" ", each.key)[0] == "POST" ? aws_api_gateway_request_validator.tenant[0].id : null
+}
+
+resource "aws_api_gateway_request_validator" "tenant" {
+  count                       = var.tenant_isolation ? 1 : 0
+  name                        = "tenant"
+  rest_api_id                 = aws_api_gateway_rest_api.copilot.id
+  validate_request_parameters = true
+  validate_request_body       = false
 }
 
 resource "aws_api_gateway_integration" "tool" {
@@ -42,13 +53,20 @@ resource "aws_api_gateway_integration" "tool" {
   integration_http_method = "POST"
   type                    = "AWS_PROXY"
   uri                     = aws_lambda_function.fn[each.value].invoke_arn
+  # Tenant isolation (docs/TENANCY.md): Lambda takes the invocation's tenant id from the X-Amz-Tenant-Id header of
+  # the Invoke call, mapped from the client's X-Tenant-Id; the CORS preflight, which carries no custom header, gets
+  # a fixed tenant id of its own. Off, no tenant id is sent (Lambda refuses one for a function not in that mode).
+  request_parameters = !var.tenant_isolation ? {} : {
+    "integration.request.header.X-Amz-Tenant-Id" = split(" ", each.key)[0] == "POST" ? "method.request.header.X-Tenant-Id" : "'cors-preflight'"
+  }
 }
 
 resource "aws_api_gateway_deployment" "copilot" {
   rest_api_id = aws_api_gateway_rest_api.copilot.id
   triggers = {
     redeployment = sha1(jsonencode([
-      local.rest_routes, [for k, i in aws_api_gateway_integration.tool : i.uri], aws_api_gateway_rest_api.copilot.binary_media_types,
+      local.rest_routes, [for k, i in aws_api_gateway_integration.tool : [i.uri, i.request_parameters]],
+      [for k, m in aws_api_gateway_method.tool : [m.request_parameters, m.request_validator_id]], aws_api_gateway_rest_api.copilot.binary_media_types,
     ]))
   }
   lifecycle {

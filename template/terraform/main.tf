@@ -37,6 +37,7 @@ locals {
     HMAC_PARAM_NAME       = var.hmac_param_name
     ALLOWED_ORIGIN        = var.allowed_origin
     RATE_LIMIT_PER_MINUTE = tostring(var.copilot_rate_limit_per_minute)
+    LAMBDA_TENANT_MATCH   = var.tenant_isolation ? "required" : "off"
   }
   enrichment_env = {
     ENRICHMENT_URL                  = var.enrichment_url
@@ -139,6 +140,11 @@ locals {
   rest_paths = toset([for route, fn in local.rest_routes : trimprefix(split(" ", route)[1], "/")])
   roles      = toset([for name, fn in local.functions : fn.role])
   ssm_arn    = "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter"
+
+  # Tenant isolation (var.tenant_isolation, docs/TENANCY.md): the functions' tenancy_config block exists from
+  # hashicorp/aws 6.23 on, and this configuration is tested with 5.x, so the block lives in
+  # tenant_isolation_override.tf.example, which also sets this to true once copied in as an override file.
+  tenancy_config_supported = false
 }
 
 # --- encryption -----------------------------------------------------------------------------------------------------
@@ -398,6 +404,15 @@ resource "aws_lambda_function" "fn" {
     for_each = contains(keys(local.schedules), each.key) ? [1] : []
     content {
       target_arn = aws_sqs_queue.scheduled_dlq.arn
+    }
+  }
+
+  lifecycle {
+    # Without tenancy_config the functions are not tenant-isolated: the REST API would send them a tenant id (which
+    # Lambda refuses for such a function) and LAMBDA_TENANT_MATCH=required would refuse every call.
+    precondition {
+      condition     = !var.tenant_isolation || local.tenancy_config_supported
+      error_message = "tenant_isolation = true needs the functions' tenancy_config: hashicorp/aws >= 6.23 and tenant_isolation_override.tf.example copied in as tenant_isolation_override.tf (docs/TENANCY.md)."
     }
   }
 

@@ -158,3 +158,9 @@ variable "alarm_email" {
   type        = string
   default     = ""
 }
+
+variable "tenant_isolation" {
+  description = "Lambda tenant isolation mode for the six copilot tools (docs/TENANCY.md): LAMBDA_TENANT_MATCH=required, and the REST API maps the client's X-Tenant-Id header to the invocation's tenant id (X-Amz-Tenant-Id). The functions' tenancy_config needs hashicorp/aws >= 6.23 and tenant_isolation_override.tf.example copied in as tenant_isolation_override.tf; without it, true fails the plan. Set when the functions are created: changing it replaces them."
+  type        = bool
+  default     = false
+}
