@@ -102,8 +102,10 @@ def open_tickets(snap):
 
 def score(trend, open_tickets, renewal_epoch, now):
     usage, usage_signal = {"up": (100, "usage_up"), "down": (0, "usage_down")}.get(trend, (50, "usage_flat"))
+    # The score's bands start at "<= 0", the signal's at "exactly 0" (CONTRACTS.md §1, HealthScore.swift): a negative
+    # count (bad stored data) scores as no tickets but signals few_tickets.
     if open_tickets <= 0:
-        tickets, ticket_signal = 100, "no_tickets"
+        tickets, ticket_signal = 100, "no_tickets" if open_tickets == 0 else "few_tickets"
     elif open_tickets <= 2:
         tickets, ticket_signal = 80, "few_tickets"
     elif open_tickets <= 5:
