@@ -2,8 +2,11 @@
 """`make bench` (after bench/run.sh has built everything): measures Warden's Swift functions beside a Python
 awslambdaric baseline in the same run (figure 4: every copilot tool, beside a Python twin whose answers must equal
 ours; the per-tool table: cold start, handler time from the functions' EMF lines, invocations/s with 1 and 2
-processes, memory and zip size of every tool, beside both Python variants; figure 7: `warden gateway` under wrk),
-prints the tables and saves them to bench/results/latest.md.
+processes, memory and zip size of every tool, beside both Python variants; figure 7: `warden gateway` under wrk;
+figure 8: instructions per warm invocation under callgrind; figure 9: Lambda Managed Instances, 4 workers in one
+process vs 1), prints the tables and saves them to bench/results/latest.md. `--only NAMES` runs some figures alone
+(bench/results/partial-latest.md); `--compare DIR` measures two builds side by side (bench/compare-commits.sh,
+bench/results/compare-latest.md).
 
 Performance is measured, never asserted: every target is printed beside its figure, and this exits 0 when a target
 is missed. It exits non-zero only when a measurement could not be made (a function failed, a wrong answer).
@@ -13,6 +16,7 @@ Environment (set by bench/run.sh): BENCH_DATABASE_URL (the functions' role), BEN
 to count audit rows), WARDEN_BENCH_PYTHON, BENCH_RELEASE_WARDEN (the release build of `warden` that run.sh makes, when
 it could); optional BENCH_QUICK=1 for a short smoke run (1 round, ~1 s phases) and BENCH_WARDEN=/path/to/warden to
 measure through another build of the emulator and gateway."""
+import argparse
 import datetime
 import hashlib
 import hmac
@@ -160,9 +164,9 @@ def next_timestamp():
     return _last_ts
 
 
-def signed_event(customer="acme", tenant="public", tool="calculate_health"):
+def signed_event(customer="acme", tenant="public", tool="calculate_health", ts=None):
     """An API Gateway REST (v1) event from events/<tool>/, for `customer`, signed with the copilot's v1 scheme and a
-    timestamp no other event of the run has."""
+    timestamp no other event of the run has (or `ts`, for events whose bodies differ: see signed_calls)."""
     if tool not in _TEMPLATES:
         _TEMPLATES[tool] = (ROOT / "events" / tool / "public-acme.json").read_text()
     event = json.loads(_TEMPLATES[tool])
@@ -170,7 +174,7 @@ def signed_event(customer="acme", tenant="public", tool="calculate_health"):
     raw = json.dumps(body, separators=(",", ":"))
     event["body"] = raw
     client = event["headers"]["X-Client"]
-    ts = str(next_timestamp())
+    ts = str(ts or next_timestamp())
     sig = hmac.new(SECRET.encode(), f"{ts}.{client}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
     signed = {"X-Timestamp": ts, "X-Client": client, "X-Signature": sig}
     event["headers"].update(signed)
@@ -318,7 +322,7 @@ def free_port():
 class Emulator:
     """`warden emulate` serving one function (started eagerly), its output in a log file."""
 
-    def __init__(self, bootstrap, name, handler=None):
+    def __init__(self, bootstrap, name, handler=None, extra_args=()):
         self.port = free_port()
         self.log_path = WORK / f"emulate-{name}.log"
         self.log = open(self.log_path, "wb")
@@ -326,6 +330,7 @@ class Emulator:
                 "--function-name", name, "--timeout", "30", "--memory", "128", "--eager"]
         if handler:
             args += ["--handler", handler]
+        args += list(extra_args)
         for k, v in function_env().items():
             if k not in ("PATH", "HOME", "LANG", "TZ") and not k.startswith("AWS_"):
                 args += ["--env", f"{k}={v}"]
@@ -601,51 +606,56 @@ def latency_run(tool, variant, monitor):
 def _client_window(port, requests, start_at, seconds, what, out):
     """In a forked child: one keep-alive connection to one emulator, sequential invokes (each answer checked) from
     `start_at` (CLOCK_MONOTONIC, shared by all processes) for `seconds`, or until `requests` run out. Sends back
-    (invocations, seconds from the first request to the last answer, error or None)."""
+    (invocations, seconds from the first request to the last answer, error or None, CPU seconds this client used
+    in that time)."""
     try:
         conn = Invoker(port)
         time.sleep(max(0.0, start_at - time.monotonic()))
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), time.process_time()
         end, n = t0 + seconds, 0
         while n < len(requests):
             check(*conn.invoke(requests[n]), what)
             n += 1
             if time.monotonic() >= end:
                 break
-        out.send((n, time.monotonic() - t0, None))
+        out.send((n, time.monotonic() - t0, None, time.process_time() - cpu0))
     except Exception as e:  # noqa: BLE001 - reported to the parent, which fails the bench
-        out.send((0, 0.0, f"{type(e).__name__}: {e}"))
+        out.send((0, 0.0, f"{type(e).__name__}: {e}", 0.0))
     finally:
         out.close()
 
 
-def client_windows(targets, what):
+def client_windows(targets, what, seconds=None, details=None):
     """Invocations/s of each (emulator port, pre-signed requests) in `targets`, all loaded at the same time for
-    TOOL_WINDOW_SECONDS, each by a sequential keep-alive client in a process of its own (forked, so the clients do not
-    share one interpreter lock)."""
+    `seconds` (TOOL_WINDOW_SECONDS), each by a sequential keep-alive client in a process of its own (forked, so the
+    clients do not share one interpreter lock). `details`, when given, gets (invocations, seconds, client CPU seconds)
+    of each client."""
+    seconds = seconds or TOOL_WINDOW_SECONDS
     ctx = multiprocessing.get_context("fork")
     start_at = time.monotonic() + 0.2
     running = []
     for port, requests in targets:
         rx, tx = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_client_window, args=(port, requests, start_at, TOOL_WINDOW_SECONDS, what, tx))
+        proc = ctx.Process(target=_client_window, args=(port, requests, start_at, seconds, what, tx))
         proc.start()
         tx.close()
         running.append((proc, rx))
     rates, errors = [], []
     for proc, rx in running:
-        result = rx.recv() if rx.poll(TOOL_WINDOW_SECONDS + 60) else (0, 0.0, "no result within the time limit")
+        result = rx.recv() if rx.poll(seconds + 60) else (0, 0.0, "no result within the time limit", 0.0)
         proc.join(10)
         if proc.is_alive():
             proc.kill()
             proc.join()
-        n, elapsed, error = result
+        n, elapsed, error, cpu = result
         if error or not n:
             errors.append(error or "no invocation")
         else:
-            if n == len(targets[len(rates)][1]) and elapsed < TOOL_WINDOW_SECONDS * 0.9:
+            if n == len(targets[len(rates)][1]) and elapsed < seconds * 0.9:
                 say(f"{what}: the client ran out of pre-signed calls after {elapsed:.2f} s")
             rates.append(n / elapsed)
+            if details is not None:
+                details.append((n, elapsed, cpu))
     if errors:
         raise Failed(f"{what}: throughput client failed: {'; '.join(errors)}")
     return rates
@@ -979,6 +989,192 @@ def figure_gateway():
     return result
 
 
+# ------------------------------------------------------------------------------------- figure 8 (callgrind)
+
+VALGRIND = shutil.which("valgrind")
+# Figure 8: every run serves CALLGRIND_WARMUP invocations, then one of CALLGRIND_COUNTS (a run of its own for each);
+# the difference of the two runs' totals ÷ the difference of the counts is what one more warm invocation costs.
+CALLGRIND_WARMUP, CALLGRIND_COUNTS, CALLGRIND_ROUNDS = (50, (50, 150), 1) if QUICK else (100, (100, 500), 3)
+
+
+def callgrind_total(cmd, expect, count, tag):
+    """Total user-space instructions (callgrind's Ir, every thread) of one run of `cmd` through `rapi overhead`:
+    start-up, CALLGRIND_WARMUP + `count` invocations (each with its own signed event, every answer checked) and the
+    exit (rapi SIGTERMs the function when it asks for the next one, so valgrind writes its data)."""
+    events = WORK / f"callgrind-{tag}-events.jsonl"
+    events.write_bytes(b"\n".join(signed_event() for _ in range(CALLGRIND_WARMUP + count + 1)))
+    out = WORK / f"callgrind-{tag}-{count}.out"
+    out.unlink(missing_ok=True)
+    args = ["--event", str(events), "--warmup", str(CALLGRIND_WARMUP), "--count", str(count), "--deadline", "170"]
+    if expect:
+        args += ["--expect", expect]
+    rapi("overhead", args, [VALGRIND, "--tool=callgrind", f"--callgrind-out-file={out}", *cmd], function_env(),
+         WORK / f"callgrind-{tag}.log")
+    m = re.search(r"^totals:\s+(\d+)", out.read_text(errors="replace"), re.M) if out.exists() else None
+    if not m:
+        raise Failed(f"callgrind wrote no totals for {cmd[0]} ({out}; log: {WORK / f'callgrind-{tag}.log'})")
+    return int(m.group(1))
+
+
+def instructions_per_invocation(subjects):
+    """subjects: (key, command, expected answer text or None). For each: CALLGRIND_ROUNDS rounds of two runs (the
+    two counts); per round, Ir per warm invocation = (total B − total A) ÷ (count B − count A), which start-up,
+    warm-up and exit cancel out of, and the rest of run A (start-up, the warm-up's extra over steady state, exit)."""
+    if not VALGRIND:
+        raise Failed("valgrind is missing (bench/run.sh installs it: apt-get install valgrind)")
+    a, b = CALLGRIND_COUNTS
+    out = {}
+    for key, cmd, expect in subjects:
+        rounds = []
+        for _ in range(CALLGRIND_ROUNDS):
+            ta = callgrind_total(cmd, expect, a, key)
+            tb = callgrind_total(cmd, expect, b, key)
+            per = (tb - ta) / (b - a)
+            rounds.append({"totals": (ta, tb), "per": per, "rest": ta - (CALLGRIND_WARMUP + a) * per})
+        out[key] = {"per": statistics.median(r["per"] for r in rounds),
+                    "rest": statistics.median(r["rest"] for r in rounds), "rounds": rounds}
+        out[key]["per_round"] = ", ".join(f"{r['per']:,.0f}" for r in rounds)
+        say(f"instructions: {key} {out[key]['per']:,.0f} per warm invocation ({out[key]['per_round']}); "
+            f"rest of the shorter run (start-up, warm-up's extra, exit) {out[key]['rest'] / 1e6:.1f} M")
+    return out
+
+
+def figure_instructions():
+    """Figure 8: user-space instructions per warm invocation (callgrind) of the echo (full middleware path with
+    Postgres), the middleware path without a database, and the C floor; AWS_LAMBDA_MAX_CONCURRENCY unset (N = 1)."""
+    ok = OK_MARK.decode()
+    return instructions_per_invocation([("floor", [str(FLOOR)], None), ("echo", [str(ECHO)], ok),
+                                        ("middleware", [str(MIDDLEWARE)], ok)])
+
+
+# --------------------------------------------------------------------------- figure 9 (Managed Instances)
+
+MI_WORKERS = 4
+MI_SECONDS, MI_WARM_SECONDS, MI_ROUNDS = (1.0, 0.5, 1) if QUICK else (5.0, 1.0, 3)
+
+
+def emulate_supports_max_concurrency():
+    out = subprocess.run([str(WARDEN), "emulate", "--help"], capture_output=True, text=True, timeout=60)
+    return "--max-concurrency" in out.stdout + out.stderr
+
+
+def signed_calls(n, tool="calculate_health"):
+    """`n` pre-signed invokes of `tool`, cycling through the seeded customers with one timestamp per cycle (the
+    bodies differ, so the signatures do), so that a large batch runs at most n / 6 ms ahead of the clock."""
+    calls, ts = [], None
+    for i in range(n):
+        if i % len(CUSTOMERS) == 0:
+            ts = next_timestamp()
+        tenant, customer = CUSTOMERS[i % len(CUSTOMERS)]
+        calls.append(Invoker.request(signed_event(customer, tenant, tool, ts=ts)))
+    return calls
+
+
+def _cpu(pid):
+    try:
+        return proc_cpu_seconds(pid)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def mi_window(emu, clients, seconds, monitor, since, rate_guess, what):
+    """One window of `clients` concurrent keep-alive connections (a forked process each, sequential pre-signed
+    calls, every answer checked for "ok":true) on `emu`: invocations/s, and CPU per invocation (/proc) of the
+    emulator, the function process, the function's Postgres backends and the clients, over the window."""
+    per_client = int(rate_guess / clients * seconds * 1.6) + 100
+    targets = [(emu.port, signed_calls(per_client)) for _ in range(clients)]
+    pids = {"emulator": [emu.proc.pid], "function": [emu.function_pid()],
+            "postgres": [pid for pid, _ in monitor.backends("warden", since)]}
+    cpu0 = {k: [_cpu(p) for p in v] for k, v in pids.items()}
+    details = []
+    rates = client_windows(targets, what, seconds=seconds, details=details)
+    cpu1 = {k: [_cpu(p) for p in v] for k, v in pids.items()}
+    n = sum(d[0] for d in details)
+    cpu = {k: sum(b - a for a, b in zip(cpu0[k], cpu1[k]) if a is not None and b is not None) * 1e6 / n
+           for k in pids}
+    cpu["clients"] = sum(d[2] for d in details) * 1e6 / n
+    return {"rate": sum(rates), "each": rates, "n": n, "cpu_us": cpu, "backends": len(pids["postgres"])}
+
+
+def mi_process(workers, monitor):
+    """One `warden emulate` (--max-concurrency `workers` when above 1) serving calculate_health as figure 4 does:
+    checked calls, a warm-up window with MI_WORKERS connections (so every worker has opened its database connection),
+    then a measured window with MI_WORKERS connections and one with a single connection; VmHWM of the function
+    process after all of them."""
+    what = f"calculate_health, {workers} worker(s)"
+    since = monitor.now()
+    extra = ["--max-concurrency", str(workers)] if workers > 1 else []
+    emu = Emulator(HEALTH, f"managed-{workers}", extra_args=extra)
+    try:
+        for request in signed_calls(LATENCY_WARMUP):
+            check(*emu.conn.invoke(request), what)
+        warm = mi_window(emu, MI_WORKERS, MI_WARM_SECONDS, monitor, since, 3000, f"{what} (warm-up)")
+        windows = {}
+        for clients in (MI_WORKERS, 1):
+            windows[clients] = mi_window(emu, clients, MI_SECONDS, monitor, since, max(warm["rate"], 500) * 1.5,
+                                         f"{what}, {clients} connection(s)")
+        peak = emu.peak_kib()
+        backends = len(monitor.backends("warden", since))
+    finally:
+        emu.stop()
+    say(f"managed instances: {workers} worker(s): {windows[MI_WORKERS]['rate']:.0f}/s with {MI_WORKERS} connections, "
+        f"{windows[1]['rate']:.0f}/s with 1; VmHWM {(peak or {}).get('VmHWM', 0):,} KiB; {backends} backend(s)")
+    return {"windows": windows, "peak_kib": peak, "backends": backends}
+
+
+def figure_managed_instances():
+    """Figure 9: N = MI_WORKERS workers in one function process (`warden emulate --max-concurrency N`, the runtime
+    gets AWS_LAMBDA_MAX_CONCURRENCY=N) vs N = 1 (`warden emulate`), same Postgres, same client load; MI_ROUNDS
+    rounds, the order of the two alternating."""
+    if not emulate_supports_max_concurrency():
+        say(f"figure 9: `{WARDEN} emulate` has no --max-concurrency: not measured")
+        return {"skipped": f"`warden emulate` ({WARDEN_BUILD}) has no --max-concurrency"}
+    monitor = Monitor()
+    rounds = []
+    try:
+        for r in range(MI_ROUNDS):
+            order = (1, MI_WORKERS) if r % 2 == 0 else (MI_WORKERS, 1)
+            rounds.append({workers: mi_process(workers, monitor) for workers in order})
+    finally:
+        monitor.close()
+    return {"rounds": rounds}
+
+
+# ------------------------------------------------------------------ before/after (bench/compare-commits.sh)
+
+COMPARE_PRODUCTS = ("warden-bench-echo", "warden-bench-middleware", "calculate_health")
+COMPARE_COLD_ROUNDS = 2 if QUICK else 4
+
+
+def figure_compare(base_dir, base_label, after_dir, after_label):
+    """Two builds of the same functions side by side: instructions per warm invocation (callgrind, as figure 8) of
+    the echo and the middleware-only function, beside the C floor, and cold start of calculate_health, the two
+    sides in alternating rounds of COLD_RUNS starts (pinned to CPU 1, as figure 2)."""
+    sides = {"before": (Path(base_dir), base_label), "after": (Path(after_dir), after_label)}
+    for key, (directory, label) in sides.items():
+        for product in COMPARE_PRODUCTS:
+            if not (directory / product / "bootstrap").is_file():
+                raise Failed(f"{key} ({label}): missing {directory / product / 'bootstrap'}")
+    ok = OK_MARK.decode()
+    subjects = [("floor", [str(FLOOR)], None)]
+    for key, (directory, _) in sides.items():
+        subjects += [(f"echo-{key}", [str(directory / "warden-bench-echo" / "bootstrap")], ok),
+                     (f"middleware-{key}", [str(directory / "warden-bench-middleware" / "bootstrap")], ok)]
+    instructions = instructions_per_invocation(subjects)
+    cold = {"before": [], "after": []}
+    for r in range(COMPARE_COLD_ROUNDS):
+        for key in (("before", "after") if r % 2 == 0 else ("after", "before")):
+            directory = sides[key][0]
+            log = WORK / f"compare-cold-{key}.log"
+            samples = rapi("coldstart", ["--runs", str(COLD_RUNS), "--deadline", "60"],
+                           [str(directory / "calculate_health" / "bootstrap")], function_env(name="calculate_health"),
+                           log)["samples_us"]
+            cold[key].append(samples)
+            say(f"compare: cold start {key} round {r + 1}: median {statistics.median(samples) / 1000:.2f} ms")
+    return {"labels": {k: v[1] for k, v in sides.items()}, "dirs": {k: str(v[0]) for k, v in sides.items()},
+            "instructions": instructions, "cold": cold}
+
+
 # ------------------------------------------------------------------------------------------------------ table
 
 def fmt_ratio(a, b):
@@ -1162,6 +1358,116 @@ def gateway_details(f7):
             f"Preflight statuses {pstatuses}, p99.9 {pf['latency_us']['p999'] / 1000:.2f} ms.")
 
 
+def instructions_section(f8):
+    """Figure 8's table."""
+    a, b = CALLGRIND_COUNTS
+    floor = f8["floor"]["per"]
+    rows = [("C floor (`bench/floor`: libcurl loop, GET next, POST the event back)", "floor"),
+            ("echo: the full copilot middleware path with its 2 Postgres round trips (`dist/warden-bench-echo`)", "echo"),
+            ("middleware path, no database (`dist/warden-bench-middleware`)", "middleware")]
+    text = (f"**Figure 8, instructions per warm invocation** (callgrind: user-space instructions of every thread of "
+            f"the function process; N = 1, `AWS_LAMBDA_MAX_CONCURRENCY` unset; through `rapi overhead`, "
+            f"{CALLGRIND_WARMUP} warm-up invocations, then runs of {a} and {b}: (total of {b} − total of {a}) ÷ "
+            f"{b - a}; median of {CALLGRIND_ROUNDS} round(s)). Deterministic up to a few hundred instructions, unlike "
+            f"figure 1's CPU time, so it compares across runs and commits (`bench/compare-commits.sh`).\n\n"
+            "| Subject | Instructions per warm invocation | × floor | Rest of the shorter run: start-up, warm-up's "
+            "extra, exit (M instructions) | Per round |\n|---|---|---|---|---|\n")
+    for label, key in rows:
+        r = f8[key]
+        text += (f"| {label} | {r['per']:,.0f} | {r['per'] / floor:.2f}× | {r['rest'] / 1e6:.1f} | "
+                 f"{r['per_round']} |\n")
+    return text
+
+
+def _mi_median(rounds, workers, clients, field):
+    values = [r[workers]["windows"][clients][field] for r in rounds]
+    return statistics.median(values), values
+
+
+def managed_section(f9):
+    """Figure 9's table and targets."""
+    if "skipped" in f9:
+        return f"**Figure 9, Lambda Managed Instances**: not measured ({f9['skipped']}).\n"
+    rounds = f9["rounds"]
+    n = MI_WORKERS
+    rate = {(w, c): _mi_median(rounds, w, c, "rate") for w in (1, n) for c in (n, 1)}
+    hwm = {w: [(r[w]["peak_kib"] or {}).get("VmHWM") for r in rounds] for w in (1, n)}
+    hwm_med = {w: statistics.median(v) if all(v) else None for w, v in hwm.items()}
+    text = (f"**Figure 9, Lambda Managed Instances**: calculate_health (`dist/calculate_health/bootstrap`, figure 4's "
+            f"environment and signed events; the rate limit on) in ONE function process with N = {n} workers "
+            f"(`warden emulate --max-concurrency {n}`: AWS_LAMBDA_MAX_CONCURRENCY={n}, {n} invocations in flight) vs "
+            f"N = 1 (`warden emulate`, invocations queued one at a time), same Postgres, through `warden` ({WARDEN_BUILD}); "
+            f"{MI_SECONDS:.0f} s windows of {n} or 1 keep-alive client connection(s) (a forked process each, every "
+            f"call pre-signed with its own signature and checked for `\"ok\":true`), after a warm-up window with {n}; "
+            f"median of {len(rounds)} round(s), the two processes' order alternating. CPU per invocation from /proc "
+            f"over each window: emulator, function process, the function's Postgres backends, the Python clients "
+            f"(2 CPUs are shared by all four).\n\n"
+            "| Function process | Client connections | Invocations/s (each round) | CPU per invocation, µs: emulator / "
+            "function / Postgres / clients = total | CPU ceiling (2 CPUs ÷ total) | VmHWM (each round) | Postgres "
+            "backends |\n|---|---|---|---|---|---|---|\n")
+    for w in (1, n):
+        # VmHWM (after both windows) and the backends the process held belong to the process: on its first row.
+        memory = (f"{hwm_med[w]:,.0f} KiB ({', '.join(f'{x:,}' for x in hwm[w])})" if hwm_med[w] else "?")
+        backends = "–".join(map(str, sorted({r[w]["backends"] for r in rounds})))
+        for i, c in enumerate((1, n) if w == 1 else (n, 1)):
+            med, each = rate[(w, c)]
+            cpu = {k: statistics.median(r[w]["windows"][c]["cpu_us"][k] for r in rounds)
+                   for k in ("emulator", "function", "postgres", "clients")}
+            total = sum(cpu.values())
+            label = f"N = {w}" + (f" (`--max-concurrency {w}`)" if w > 1 else " (`warden emulate`)")
+            text += (f"| {label} | {c} | **{med:,.0f}/s** ({', '.join(f'{x:,.0f}' for x in each)}) | "
+                     f"{cpu['emulator']:.0f} / {cpu['function']:.0f} / {cpu['postgres']:.0f} / {cpu['clients']:.0f} = "
+                     f"{total:.0f} | {2e6 / total:,.0f}/s | {memory if i == 0 else ''} | "
+                     f"{backends if i == 0 else ''} |\n")
+    speed = rate[(n, n)][0] / rate[(1, n)][0]
+    speed1 = rate[(n, n)][0] / rate[(1, 1)][0]
+    mem = hwm_med[n] / hwm_med[1] if hwm_med[1] and hwm_med[n] else None
+    text += (f"\nTargets (issue 16, measured, not asserted): invocations/s with N = {n} ÷ N = 1 under the same "
+             f"{n} connections: **{speed:.2f}×** (≥ 1.8×: {mark(speed >= 1.8)}); ÷ N = 1 with one connection: "
+             f"{speed1:.2f}×; VmHWM of the {n}-worker process ÷ the 1-worker one: "
+             + (f"**{mem:.2f}×** (≤ 1.5×: {mark(mem <= 1.5)})" if mem else "?") + ".\n")
+    return text
+
+
+def compare_section(fc, started, elapsed, load):
+    labels = fc["labels"]
+    ins = fc["instructions"]
+    floor = ins["floor"]["per"]
+    title = (f"Before/after, {started:%Y-%m-%d %H:%M} UTC — before: {labels['before']}, after: {labels['after']}; "
+             f"{os.cpu_count()} CPUs, {elapsed:.0f} s, 1-min load average {load[0]:.1f} at start / "
+             f"{os.getloadavg()[0]:.1f} at end{' (BENCH_QUICK smoke run)' if QUICK else ''}")
+    a, b = CALLGRIND_COUNTS
+    rows = []
+    for key, label in (("echo", "echo: full middleware path with Postgres (`warden-bench-echo`)"),
+                       ("middleware", "middleware path, no database (`warden-bench-middleware`)")):
+        before, after = ins[f"{key}-before"], ins[f"{key}-after"]
+        rows.append((f"Instructions per warm invocation, {label}",
+                     f"{before['per']:,.0f} = {before['per'] / floor:.2f}× floor",
+                     f"{after['per']:,.0f} = {after['per'] / floor:.2f}× floor",
+                     f"{after['per'] / before['per']:.4f}× ({after['per'] - before['per']:+,.0f})"))
+        rows.append((f"… rest of the shorter run ({CALLGRIND_WARMUP} + {a} invocations): start-up, warm-up's extra, "
+                     f"exit, M instructions", f"{before['rest'] / 1e6:.2f}", f"{after['rest'] / 1e6:.2f}",
+                     f"{after['rest'] / before['rest']:.3f}× ({(after['rest'] - before['rest']) / 1e6:+.2f} M)"))
+    rows.append(("C floor, instructions per warm invocation", f"{floor:,.0f}", "(same)", ""))
+    cold = {k: [x for rnd in v for x in rnd] for k, v in fc["cold"].items()}
+    med = {k: statistics.median(v) / 1000 for k, v in cold.items()}
+    p90 = {k: percentile(v, 90) / 1000 for k, v in cold.items()}
+    per_round = {k: ", ".join(f"{statistics.median(rnd) / 1000:.2f}" for rnd in v) for k, v in fc["cold"].items()}
+    rows.append((f"Cold start of calculate_health, exec → first GET /next, median of {len(cold['before'])} "
+                 f"({len(fc['cold']['before'])} alternating rounds of {COLD_RUNS}; round medians)",
+                 f"{med['before']:.2f} ms ({per_round['before']})", f"{med['after']:.2f} ms ({per_round['after']})",
+                 f"{med['after'] / med['before']:.2f}× ({med['after'] - med['before']:+.2f} ms)"))
+    rows.append(("… p90", f"{p90['before']:.2f} ms", f"{p90['after']:.2f} ms", f"{p90['after'] / p90['before']:.2f}×"))
+    table = ("| Measure | Before | After | After ÷ before |\n|---|---|---|---|\n"
+             + "".join("| " + " | ".join(r) + " |\n" for r in rows))
+    note = (f"Instructions: callgrind, user space, every thread, N = 1, through `rapi overhead` ({CALLGRIND_WARMUP} "
+            f"warm-up invocations, then runs of {a} and {b}; median of {CALLGRIND_ROUNDS} round(s); per round: "
+            + "; ".join(f"{k} {v['per_round']}" for k, v in ins.items())
+            + f"). Cold start: `rapi coldstart`, pinned to CPU 1, as figure 2. Bootstraps: before {fc['dirs']['before']}, "
+            f"after {fc['dirs']['after']}.")
+    return title, table, note
+
+
 def render(f1, cold, f3, f4, f5, f7, started, elapsed, load):
     f2 = cold["calculate_health"]
     o = f1["median_us"]
@@ -1296,7 +1602,41 @@ def render(f1, cold, f3, f4, f5, f7, started, elapsed, load):
     return title, table, "\n".join(details)
 
 
+FIGURES = {  # --only names → (figure numbers, function)
+    "overhead": ("1, 1a", lambda: figure_overhead()),
+    "cold": ("2, per-tool cold start", lambda: figure_cold_start()),
+    "throughput": ("3", lambda: figure_throughput()),
+    "latency": ("4, 4′, 6, per-tool table", lambda: figure_latency()),
+    "zip": ("5", lambda: figure_zip()),
+    "gateway": ("7", lambda: figure_gateway()),
+    "instructions": ("8", lambda: figure_instructions()),
+    "managed": ("9", lambda: figure_managed_instances()),
+}
+
+
+def save(name, text, started):
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(text)
+    stamp = f"{started:%Y%m%d-%H%M%S}"
+    (RESULTS / (f"{stamp}.md" if name == "latest" else f"{name.removesuffix('-latest')}-{stamp}.md")).write_text(text)
+    print(f"bench: saved to {(RESULTS / f'{name}.md').relative_to(ROOT)}")
+
+
 def main():
+    parser = argparse.ArgumentParser(
+        description="Warden's benchmark (run it through `make bench` / bench/run.sh; see bench/README.md). Without "
+                    "options: every figure, saved to bench/results/latest.md.")
+    parser.add_argument("--only", metavar="NAMES",
+                        help="comma-separated figures to run alone: " + ", ".join(
+                            f"{k} ({v[0]})" for k, v in FIGURES.items())
+                        + "; figures 8 and 9 print their tables, the others their raw results; saved to "
+                          "bench/results/partial-latest.md")
+    parser.add_argument("--compare", metavar="DIR", help="before/after (bench/compare-commits.sh): DIR holds the "
+                        "'before' <product>/bootstrap of warden-bench-echo, warden-bench-middleware, calculate_health")
+    parser.add_argument("--compare-label", default=None, help="what the 'before' side is (a commit)")
+    parser.add_argument("--after", metavar="DIR", default=None, help="the 'after' side (default: dist/, this tree)")
+    parser.add_argument("--after-label", default=None)
+    opts = parser.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     load = os.getloadavg()  # other work on this shared machine shows up here: compare ratios, not absolutes
     t0 = time.monotonic()
@@ -1304,32 +1644,67 @@ def main():
                  *(ROOT / "dist" / f"{tool}.zip" for tool in TOOLS)):
         if not path.exists():
             sys.exit(f"bench: missing {path} (run `make bench`, which builds it)")
-    if not WRK:
+    if opts.compare:
+        after = opts.after or str(ROOT / "dist")
+        after_label = opts.after_label or tree_label()
+        try:
+            fc = figure_compare(opts.compare, opts.compare_label or opts.compare, after, after_label)
+        except (Failed, subprocess.TimeoutExpired) as e:
+            sys.exit(f"bench: FAILED: {e}")
+        title, table, note = compare_section(fc, started, time.monotonic() - t0, load)
+        print(f"\n{title}\n\n{table}\n{note}\n")
+        save("compare-latest", f"# {title}\n\n{table}\n{note}\n", started)
+        return
+    selected = list(FIGURES) if not opts.only else [x.strip() for x in opts.only.split(",") if x.strip()]
+    unknown = [x for x in selected if x not in FIGURES]
+    if unknown:
+        sys.exit(f"bench: unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
+    if "gateway" in selected and not WRK:
         sys.exit("bench: wrk is missing (`make bench` installs it: apt-get install wrk)")
     say(f"emulator and gateway: {WARDEN} ({WARDEN_BUILD})")
+    results = {}
     try:
-        say("figure 1: warm runtime overhead (CPU per invocation, pinned to CPU 1)")
-        f1 = figure_overhead()
-        say("figure 2: cold start, every tool")
-        f2 = figure_cold_start()
-        say("figure 3: echo throughput through the emulator")
-        f3 = figure_throughput()
-        say("figure 4 and 6: every tool against Postgres, ours and Python (reused / new connection per call)")
-        f4 = figure_latency()
-        say("figure 5: zip sizes")
-        f5 = figure_zip()
-        say("figure 7: the gateway under wrk")
-        f7 = figure_gateway()
+        for name in selected:
+            say(f"figure {FIGURES[name][0]}: {name}")
+            results[name] = FIGURES[name][1]()
     except (Failed, subprocess.TimeoutExpired) as e:
         sys.exit(f"bench: FAILED: {e}")
-    title, table, details = render(f1, f2, f3, f4, f5, f7, started, time.monotonic() - t0, load)
-    print(f"\n{title}\n\n{table}\n{details}\n")
-    RESULTS.mkdir(exist_ok=True)
-    text = f"# {title}\n\n{table}\n{details}\n"
-    (RESULTS / "latest.md").write_text(text)
-    (RESULTS / f"{started:%Y%m%d-%H%M%S}.md").write_text(text)
-    print(f"bench: saved to {(RESULTS / 'latest.md').relative_to(ROOT)}")
+    sections = []
+    if "instructions" in results:
+        sections.append(instructions_section(results["instructions"]))
+    if "managed" in results:
+        sections.append(managed_section(results["managed"]))
+    if not opts.only:
+        title, table, details = render(results["overhead"], results["cold"], results["throughput"],
+                                       results["latency"], results["zip"], results["gateway"], started,
+                                       time.monotonic() - t0, load)
+        text = f"{title}\n\n{table}\n" + "".join(f"{x}\n" for x in sections) + f"{details}\n"
+        print(f"\n{text}")
+        save("latest", f"# {text}", started)
+        return
+    raw = [f"**Raw results of `{k}`** (figure {FIGURES[k][0]}; the main table needs a full run):\n\n```json\n"
+           f"{json.dumps(v, default=str, indent=1)[:20000]}\n```\n" for k, v in results.items()
+           if k not in ("instructions", "managed")]
+    title = (f"Warden benchmark, partial run ({', '.join(selected)}), {started:%Y-%m-%d %H:%M} UTC — "
+             f"{os.cpu_count()} CPUs, Linux {platform.release()}, emulator: `warden` {WARDEN_BUILD}, "
+             f"{time.monotonic() - t0:.0f} s, 1-min load average {load[0]:.1f} at start / {os.getloadavg()[0]:.1f} at "
+             f"end; {tree_label()}{' (BENCH_QUICK smoke run)' if QUICK else ''}")
+    text = f"{title}\n\n" + "\n".join(sections + raw)
+    print(f"\n{text}")
+    save("partial-latest", f"# {text}", started)
 
+
+def tree_label():
+    """The tree measured: HEAD, and whether the sources differ from it (uncommitted changes built into dist/)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "Sources", "functions", "bench/echo-tool",
+                                "bench/middleware-tool", "Package.swift"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "tree unknown"
+    return f"tree at {head}" + (" + uncommitted changes to the sources" if dirty else "")
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,10 @@
 # measures the Swift functions beside the Python (awslambdaric) baseline and prints one table (also saved to
 # bench/results/latest.md). Exits 0 whether or not targets are met; non-zero only if something could not be measured.
 #
+# Arguments go to bench.py: `bash bench/run.sh --only instructions,managed` runs those figures alone (figures 8 and 9;
+# see `bench/bench.py --help`), `--compare DIR …` is what bench/compare-commits.sh runs; with arguments, intent scoring
+# (bench/intent_bench.py) is skipped.
+#
 # Environment: BENCH_QUICK=1 for a short smoke run. Uses the same local PostgreSQL as `make test` (scripts/pg.sh),
 # with its own database `warden_bench`, and stops the server again if it was not running before. BENCH_WARDEN=path
 # measures through another build of `warden` (emulator and gateway) than the release build made here.
@@ -24,12 +28,23 @@ if ! command -v wrk >/dev/null; then
     }
 fi
 command -v wrk >/dev/null || { echo "bench: wrk is missing and could not be installed" >&2; exit 1; }
+# valgrind (callgrind) counts the instructions per warm invocation (figure 8, bench/compare-commits.sh).
+if ! command -v valgrind >/dev/null; then
+    echo "bench: apt-get install valgrind"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null
+    }
+fi
+command -v valgrind >/dev/null || { echo "bench: valgrind is missing and could not be installed" >&2; exit 1; }
+# Every build holds the machine's build lock (builds of other sessions share .build and the CPUs); measuring does not.
+build_lock=(flock "${WARDEN_BUILD_LOCK:-/tmp/warden-build.lock}")
 echo "bench: building (release static bootstraps, the warden tool, the C harness)"
 # The six copilot tools (figure 4 measures each of them: keep in step with TOOLS in bench.py) and the echo function
 # of figures 1 and 3. Named here rather than taken from scripts/functions.sh, which also lists non-copilot functions.
-bash scripts/package.sh calculate_health get_customer_usage get_recent_tickets get_contract_info generate_email \
+"${build_lock[@]}" bash scripts/package.sh calculate_health get_customer_usage get_recent_tickets get_contract_info generate_email \
     generate_qbr_outline warden-bench-echo warden-bench-middleware
-swift build --product warden 2>&1 | grep -E 'error|warning:' || true
+"${build_lock[@]}" swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 [ -x .build/debug/warden ] || { echo "bench: build of warden failed" >&2; exit 1; }
 # The emulator and the gateway that every figure but 1 and 2 runs through: a release build of warden (the debug one
 # costs several times the CPU per call, which would be measured with the functions). In a scratch directory of its
@@ -38,7 +53,7 @@ swift build --product warden 2>&1 | grep -E 'error|warning:' || true
 # build and its title says so.
 if [ -z "${BENCH_WARDEN:-}" ]; then
     log="$work/release-warden.log"
-    if swift build -c release --scratch-path .build-bench --product warden >"$log" 2>&1; then
+    if "${build_lock[@]}" swift build -c release --scratch-path .build-bench --product warden >"$log" 2>&1; then
         grep -E 'warning:' "$log" || true
         export BENCH_RELEASE_WARDEN="$root/.build-bench/release/warden"
     else
@@ -72,10 +87,11 @@ export BENCH_DATABASE_URL BENCH_OWNER_URL
 # The interpreter that has awslambdaric and pg8000 (resolved, so a pyenv shim's start-up is not measured).
 WARDEN_BENCH_PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 export WARDEN_BENCH_PYTHON
-"$WARDEN_BENCH_PYTHON" bench/bench.py
+"$WARDEN_BENCH_PYTHON" bench/bench.py "$@"
+[ $# -eq 0 ] || exit 0
 
 # Intent scoring at scale (bench/intent_bench.py, see bench/README.md): 10 000 companies and 100 000 evidence rows
 # seeded into the same database, the packaged intent bootstrap beside its scan baseline; its tables go to
 # bench/results/intent-latest.md.
-bash scripts/package.sh intent
+"${build_lock[@]}" bash scripts/package.sh intent
 "$WARDEN_BENCH_PYTHON" bench/intent_bench.py
