@@ -31,6 +31,16 @@ public enum LambdaRuntime {
     /// the process exits 1. On SIGTERM every worker finishes the invocation it holds, closes its handler
     /// (``ByteHandler/shutdown()``: database connections) and the process exits 0.
     public static func run<Handler: ByteHandler>(_ makeHandler: @escaping @Sendable (InitContext) throws -> Handler) -> Never {
+        run(shared: { _ in () }, handler: { _, context in try makeHandler(context) })
+    }
+
+    /// ``run(_:)`` with state shared by every worker: `makeShared` runs once, on the main thread, before any handler
+    /// is built (its failure is posted to `/init/error`); each worker's handler gets it. It must be `Sendable` — a
+    /// secrets cache, a key ring, configuration — so the compiler checks that sharing it is safe.
+    public static func run<Shared: Sendable, Handler: ByteHandler>(
+        shared makeShared: (InitContext) throws -> Shared,
+        handler makeHandler: @escaping @Sendable (Shared, InitContext) throws -> Handler
+    ) -> Never {
         let logger = bootstrapLogging()
         guard let api = Platform.environment("AWS_LAMBDA_RUNTIME_API") else {
             logger.critical("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda or `warden emulate`")
@@ -51,8 +61,11 @@ public enum LambdaRuntime {
         }
         ShutdownExtension.register(runtimeAPI: api, lifecycle: lifecycle, logger: logger)
         var handler: Handler
+        let shared: Shared
         do {
-            handler = try makeHandler(InitContext(logger: logger, worker: 0, workers: workers))
+            let context = InitContext(logger: logger, worker: 0, workers: workers)
+            shared = try makeShared(context)
+            handler = try makeHandler(shared, context)
         } catch {
             let report = errorReport(for: error, fallbackType: "Runtime.InitError", fallbackMessage: "Function initialization failed.")
             logger.critical("initialization failed", metadata: ["error.type": "\(report.errorType)"])
@@ -61,7 +74,9 @@ public enum LambdaRuntime {
         }
         for worker in 1..<max(workers, 1) {
             let started = Threads.start {
-                startWorker(worker, of: workers, runtimeAPI: api, lifecycle: lifecycle, logger: logger, makeHandler: makeHandler)
+                startWorker(worker, of: workers, runtimeAPI: api, lifecycle: lifecycle, logger: logger) { context in
+                    try makeHandler(shared, context)
+                }
             }
             if !started {
                 logger.critical("worker thread could not start", metadata: ["worker": "\(worker)"])

@@ -24,10 +24,8 @@ public struct APIHandler: ByteHandler {
     /// hold per-worker state, such as an enrichment provider's connection), from the init context and the worker's
     /// secrets.
     public static func main(name: String, makeRoutes: @escaping @Sendable (InitContext, FunctionSecrets) throws -> [APIRoute]) -> Never {
-        LambdaRuntime.run { initContext in
-            let logger = initContext.logger
-            let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
-            return try APIHandler(
+        LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, initContext in
+            try APIHandler(
                 name: name, routes: try makeRoutes(initContext, secrets), configuration: APIChain.configuration(), secrets: secrets
             )
         }

@@ -23,13 +23,16 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     /// Reads the secrets now (from the environment, or SSM / Secrets Manager), so a function that cannot
     /// authenticate or reach its database's configuration fails at init with a clear message.
     public init(tool: Tool, configuration: FunctionConfiguration, secrets: FunctionSecrets) throws(InitializationError) {
+        var generation = 0
         do {
             if let clients = Platform.environment("WARDEN_CLIENTS"), !clients.isEmpty {
                 verifier = HMACVerification(keyring: try ClientKeyring.parse(clients))
                 namedClients = true
             } else {
                 try secrets.validateConfiguration()
-                verifier = HMACVerification(secret: try secrets.hmacSecret())
+                let current = try secrets.currentHMACSecret()
+                verifier = HMACVerification(secret: current.secret)
+                generation = current.generation
                 namedClients = false
             }
         } catch let error as InitializationError {
@@ -46,7 +49,7 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
         guards = RequestGuards(
             tenantLimitPerMinute: configuration.tenantRateLimitPerMinute, clientLimitPerMinute: configuration.clientRateLimitPerMinute
         )
-        hmacGeneration = secrets.hmacSecretGeneration
+        hmacGeneration = generation
     }
 
     /// Picks up a rotated HMAC secret (a cached value past its TTL is refetched, within the invocation's time). A
@@ -54,10 +57,11 @@ public struct CopilotHandler<Tool: CopilotTool>: ByteHandler {
     private mutating func refreshSecrets(_ context: LambdaContext) throws {
         guard !namedClients else { return }
         let budget = Int(max(1, min(Int64(FunctionSecrets.defaultTimeoutMilliseconds), context.remainingMilliseconds - Database.deadlineReserveMilliseconds)))
-        let key = try secrets.hmacSecret(timeoutMilliseconds: budget)
-        if secrets.hmacSecretGeneration != hmacGeneration {
-            verifier = HMACVerification(secret: key)
-            hmacGeneration = secrets.hmacSecretGeneration
+        // The value and its generation in one read: another worker may refresh the shared cache in between.
+        let current = try secrets.currentHMACSecret(timeoutMilliseconds: budget)
+        if current.generation != hmacGeneration {
+            verifier = HMACVerification(secret: current.secret)
+            hmacGeneration = current.generation
         }
     }
 

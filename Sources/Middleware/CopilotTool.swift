@@ -16,10 +16,8 @@ public protocol CopilotTool: Sendable {
 extension CopilotTool {
     /// Runs this tool as a Lambda function: reads configuration, then serves invocations forever.
     public static func main(_ tool: Self) -> Never {
-        LambdaRuntime.run { initContext in
-            let logger = initContext.logger
-            let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
-            return try CopilotHandler(tool: tool, configuration: .fromEnvironment(tenantRateLimitPerMinute: FunctionConfiguration.copilotTenantRateLimitPerMinute), secrets: secrets)
+        LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, _ in
+            try CopilotHandler(tool: tool, configuration: .fromEnvironment(tenantRateLimitPerMinute: FunctionConfiguration.copilotTenantRateLimitPerMinute), secrets: secrets)
         }
     }
 }

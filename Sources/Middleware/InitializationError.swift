@@ -49,8 +49,9 @@ final class SecretsDatabaseCredentials: DatabaseCredentials {
 
     func current(timeoutMilliseconds: Int) throws(PostgresError) -> (url: String, generation: Int) {
         do {
-            let url = try secrets.databaseURL(timeoutMilliseconds: timeoutMilliseconds)
-            return (url, secrets.databaseURLGeneration)
+            // One read: another worker may refresh the shared cache between two.
+            let current = try secrets.currentDatabaseURL(timeoutMilliseconds: timeoutMilliseconds)
+            return (current.url, current.generation)
         } catch {
             // Logged here: the database may keep serving from its open session and say nothing.
             secrets.warning("database: the database secret could not be read (\(error.description))")

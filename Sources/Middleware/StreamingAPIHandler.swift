@@ -89,10 +89,8 @@ public struct StreamingAPIHandler: ByteHandler {
     /// Runs a function as a Lambda function. Its routes are made during initialization, once per worker, from the init
     /// context and the worker's secrets.
     public static func main(name: String, makeRoutes: @escaping @Sendable (InitContext, FunctionSecrets) throws -> [StreamingAPIRoute]) -> Never {
-        LambdaRuntime.run { initContext in
-            let logger = initContext.logger
-            let secrets = FunctionSecrets(warning: { logger.warning("\($0)") })
-            return try StreamingAPIHandler(
+        LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, initContext in
+            try StreamingAPIHandler(
                 name: name, routes: try makeRoutes(initContext, secrets), configuration: APIChain.configuration(), secrets: secrets
             )
         }

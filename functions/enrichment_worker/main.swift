@@ -88,7 +88,4 @@ struct EnrichmentWorker: ByteHandler {
     }
 }
 
-LambdaRuntime.run { initContext in
-    let logger = initContext.logger
-    return try EnrichmentWorker(secrets: FunctionSecrets(warning: { logger.warning("\($0)") }))
-}
+LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, _ in try EnrichmentWorker(secrets: secrets) }

@@ -40,10 +40,7 @@ struct RetentionHandler: ByteHandler {
     /// Runs the function. Its logs are JSON unless `AWS_LAMBDA_LOG_FORMAT` says otherwise: they are for machines.
     static func main() -> Never {
         if Platform.environment("AWS_LAMBDA_LOG_FORMAT") == nil { Platform.setEnvironment("AWS_LAMBDA_LOG_FORMAT", "JSON") }
-        LambdaRuntime.run { initContext in
-            let logger = initContext.logger
-            return try RetentionHandler(secrets: FunctionSecrets(warning: { logger.warning("\($0)") }))
-        }
+        LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, _ in try RetentionHandler(secrets: secrets) }
     }
 
     mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
