@@ -508,6 +508,36 @@ def assert_only_replay_records_added(conn, state, keys):
     assert gone == [], f"replay records removed before they expired: {gone}"
 
 
+class RuntimeAPIHandler(BaseHTTPRequestHandler):
+    """The HTTP/1.1 plumbing the test Runtime APIs share: quiet, keep-alive, replies with a Content-Length, and
+    request bodies read whole (chunked ones too, trailers skipped)."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, headers=(), body=b""):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0], 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline()
+
+
 class FakeRuntimeAPI:
     """A minimal Runtime API on 127.0.0.1 under a path prefix, recording every request the runtime makes.
     It serves the given events in order, then holds `next` until stopped. With `extensions`, it also serves the
@@ -525,17 +555,9 @@ class FakeRuntimeAPI:
         self.closed = threading.Event()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
+        class Handler(RuntimeAPIHandler):
             def _reply(self, status, body=b""):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(status, body=body)
 
             def extension(self, method, body):
                 outer.extension_requests.append((method, self.path, dict(self.headers), body))

@@ -9,11 +9,11 @@ import socket
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
-from conftest import HANG_GUARD, TESTFN
+from conftest import HANG_GUARD, TESTFN, RuntimeAPIHandler
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 
@@ -34,19 +34,7 @@ class ScriptedRuntimeAPI:
         self.release = threading.Event()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def reply(self, status, headers=(), body=b""):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        class Handler(RuntimeAPIHandler):
 
             def do_GET(self):
                 outer.requests.put(("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
@@ -68,19 +56,6 @@ class ScriptedRuntimeAPI:
                 # `extra` adds headers, replaces standard ones, or (with None) leaves them out.
                 headers = [(k, v) for k, v in {**standard, **extra}.items() if v is not None]
                 self.reply(200, headers, json.dumps(event).encode())
-
-            def read_body(self):
-                if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
-                    return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = b""
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0], 16)
-                    if size == 0:
-                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                            pass  # trailers
-                        return body
-                    body += self.rfile.read(size)
-                    self.rfile.readline()
 
             def do_POST(self):
                 body = self.read_body()

@@ -11,11 +11,12 @@ import signal
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
-from conftest import HANG_GUARD, TESTFN, wait_for
+from conftest import HANG_GUARD, TESTFN, RuntimeAPIHandler, wait_for
+from test_runtime import cpu_ticks
 
 PREFIX = "/2018-06-01/runtime"
 EXT = "/2020-01-01/extension"
@@ -43,19 +44,7 @@ class GatedRuntimeAPI:
         self.closed = threading.Event()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def reply(self, status, headers=(), body=b""):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        class Handler(RuntimeAPIHandler):
 
             def record(self, body=b""):
                 with outer.cond:
@@ -217,12 +206,6 @@ def test_sigterm_interrupts_idle_workers_and_exits_0(start):
     # 0 is the shutdown's: the held `/next` fails only after HANG_GUARD, which would end the process with 1.
     assert proc.wait(timeout=20) == 0
     assert not [r for r in records(proc) if r.get("level") in ("ERROR", "FATAL")]
-
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
 
 
 def test_sigterm_lets_the_invocation_in_flight_finish_while_idle_workers_stop(start):
