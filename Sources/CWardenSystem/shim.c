@@ -8,6 +8,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Starts a detached thread running main(arg) with a stack of stack_bytes (address space, touched only as used). */
+static int warden_start_detached(void *(*main)(void *), void *arg, size_t stack_bytes) {
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if (rc != 0) return rc;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, stack_bytes);
+    pthread_t thread;
+    rc = pthread_create(&thread, &attr, main, arg);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
 struct warden_thread_start {
     void (*body)(void *);
     void *context;
@@ -25,18 +38,8 @@ int warden_thread_start(void (*body)(void *), void *context) {
     if (!start) return ENOMEM;
     start->body = body;
     start->context = context;
-    pthread_attr_t attr;
-    int rc = pthread_attr_init(&attr);
-    if (rc != 0) {
-        free(start);
-        return rc;
-    }
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    // The main thread's default (8 MiB of address space, touched only as used): deep JSON needs the room.
-    pthread_attr_setstacksize(&attr, 8u << 20);
-    pthread_t thread;
-    rc = pthread_create(&thread, &attr, warden_thread_main, start);
-    pthread_attr_destroy(&attr);
+    /* The main thread's default, 8 MiB: deep JSON needs the room. */
+    int rc = warden_start_detached(warden_thread_main, start, 8u << 20);
     if (rc != 0) free(start);
     return rc;
 }
@@ -68,13 +71,7 @@ int warden_termination_start(void (*on_term)(void *), void *context) {
         free(waiter);
         return rc;
     }
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 1u << 20);
-    rc = pthread_create(&thread, &attr, warden_term_main, waiter);
-    pthread_attr_destroy(&attr);
+    rc = warden_start_detached(warden_term_main, waiter, 1u << 20);
     if (rc != 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         free(waiter);
