@@ -1171,8 +1171,24 @@ def figure_compare(base_dir, base_label, after_dir, after_label):
                            log)["samples_us"]
             cold[key].append(samples)
             say(f"compare: cold start {key} round {r + 1}: median {statistics.median(samples) / 1000:.2f} ms")
+    # calculate_health itself under figure 1's harness (no valgrind): its peak resident memory (ru_maxrss of the
+    # child, i.e. VmHWM) after OVERHEAD_WARMUP + OVERHEAD_COUNT invocations, and its CPU time per warm invocation
+    # (as figure 1: noisy, hence alternating rounds and medians).
+    warm = {"before": [], "after": []}
+    for r in range(COMPARE_COLD_ROUNDS):
+        for key in (("before", "after") if r % 2 == 0 else ("after", "before")):
+            events = WORK / "compare-events.jsonl"
+            events.write_bytes(b"\n".join(signed_event() for _ in range(OVERHEAD_WARMUP + OVERHEAD_COUNT + 1)))
+            res = rapi("overhead", ["--event", str(events), "--warmup", str(OVERHEAD_WARMUP), "--count",
+                                    str(OVERHEAD_COUNT), "--deadline", "90", "--expect", ok],
+                       [str(sides[key][0] / "calculate_health" / "bootstrap")], function_env(name="calculate_health"),
+                       WORK / f"compare-warm-{key}.log")
+            warm[key].append((res["maxrss_kib"], res["cpu_ns_per_invocation"] / 1000,
+                              res.get("RssFile"), res.get("RssAnon"), res.get("Threads")))
+            say(f"compare: calculate_health {key} round {r + 1}: VmHWM {res['maxrss_kib']:,} KiB, "
+                f"{res['cpu_ns_per_invocation'] / 1000:.1f} µs CPU per warm invocation")
     return {"labels": {k: v[1] for k, v in sides.items()}, "dirs": {k: str(v[0]) for k, v in sides.items()},
-            "instructions": instructions, "cold": cold}
+            "instructions": instructions, "cold": cold, "warm": warm}
 
 
 # ------------------------------------------------------------------------------------------------------ table
@@ -1458,6 +1474,25 @@ def compare_section(fc, started, elapsed, load):
                  f"{med['before']:.2f} ms ({per_round['before']})", f"{med['after']:.2f} ms ({per_round['after']})",
                  f"{med['after'] / med['before']:.2f}× ({med['after'] - med['before']:+.2f} ms)"))
     rows.append(("… p90", f"{p90['before']:.2f} ms", f"{p90['after']:.2f} ms", f"{p90['after'] / p90['before']:.2f}×"))
+    warm = fc["warm"]
+    for i, (label, unit, digits) in enumerate((
+            (f"calculate_health under `rapi overhead` ({OVERHEAD_WARMUP} + {OVERHEAD_COUNT} invocations): peak "
+             f"resident memory (ru_maxrss = VmHWM), median of {len(warm['before'])} (each run)", " KiB", 0),
+            ("… its CPU time per warm invocation (figure 1's measure: noisy), median (each run)", " µs", 1))):
+        values = {k: [x[i] for x in v] for k, v in warm.items()}
+        med_ = {k: statistics.median(v) for k, v in values.items()}
+        each = {k: ", ".join(f"{x:,.{digits}f}" for x in v) for k, v in values.items()}
+        rows.append((label, f"{med_['before']:,.{digits}f}{unit} ({each['before']})",
+                     f"{med_['after']:,.{digits}f}{unit} ({each['after']})",
+                     f"{med_['after'] / med_['before']:.2f}× ({med_['after'] - med_['before']:+,.{digits}f}{unit})"))
+    # What the resident memory is made of at the end of the run (/proc/<pid>/status, last run of each side).
+    last = {k: v[-1] for k, v in warm.items()}
+    if all(x[2] is not None for x in last.values()):
+        rows.insert(len(rows) - 1, (
+            "… of which, at the end of the last run: file-backed (program text and data pages) + anonymous; threads",
+            f"{last['before'][2]:,} + {last['before'][3]:,} KiB; {last['before'][4]}",
+            f"{last['after'][2]:,} + {last['after'][3]:,} KiB; {last['after'][4]}",
+            f"{last['after'][2] - last['before'][2]:+,} + {last['after'][3] - last['before'][3]:+,} KiB"))
     table = ("| Measure | Before | After | After ÷ before |\n|---|---|---|---|\n"
              + "".join("| " + " | ".join(r) + " |\n" for r in rows))
     note = (f"Instructions: callgrind, user space, every thread, N = 1, through `rapi overhead` ({CALLGRIND_WARMUP} "

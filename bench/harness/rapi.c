@@ -12,7 +12,8 @@
  *       system time of all its threads, in ns) when GET next number WARMUP+1 arrives and again at number
  *       WARMUP+COUNT+1, i.e. across exactly COUNT complete invocations. Every response body must contain TEXT
  *       (when given), so a function that refuses the request (a cheap 401) cannot pass for a fast one.
- *       /proc/<pid>/stat utime+stime (clock ticks) is read at the same two moments as a cross-check.
+ *       /proc/<pid>/stat utime+stime (clock ticks) is read at the same two moments as a cross-check, and
+ *       /proc/<pid>/status (VmHWM, RssAnon, RssFile, Threads) once more just before the function is stopped.
  *
  *   rapi coldstart [--runs 25] [--deadline 60] [--log FILE] -- CMD...
  *       For each run: CLOCK_MONOTONIC just before posix_spawn, and again when the child's first
@@ -209,6 +210,27 @@ static long stat_ticks(pid_t pid) {
     return (long)(utime + stime);
 }
 
+/* VmHWM, RssAnon, RssFile (KiB) and Threads from /proc/<pid>/status, as `,"VmHWM":…` JSON members (empty when
+ * unreadable). Read just before the function is stopped: what its resident memory is made of. */
+static void status_members(pid_t pid, char *out, size_t cap) {
+    char path[64], line[256];
+    static const char *keys[] = {"VmHWM", "RssAnon", "RssFile", "Threads"};
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    out[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    size_t used = 0;
+    while (fgets(line, sizeof line, f)) {
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            size_t n = strlen(keys[k]);
+            if (strncmp(line, keys[k], n) == 0 && line[n] == ':' && used < cap) {
+                used += (size_t)snprintf(out + used, cap - used, ",\"%s\":%ld", keys[k], strtol(line + n + 1, NULL, 10));
+            }
+        }
+    }
+    fclose(f);
+}
+
 static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) fail("cannot read %s", path);
@@ -339,6 +361,8 @@ static int overhead(const char *event_path, long warmup, long count, const char 
     }
     /* Measured. SIGTERM first (a profiler running the function gets to write its data), SIGKILL after 5 s. */
     pid_t pid = child;
+    char memory[256];
+    status_members(pid, memory, sizeof memory);
     struct rusage ru;
     int status;
     kill(-pid, SIGTERM);
@@ -349,9 +373,9 @@ static int overhead(const char *event_path, long warmup, long count, const char 
     double per = (double)(cpu1 - cpu0) / (double)count;
     printf("{\"ok\":true,\"invocations\":%ld,\"cpu_ns\":%lld,\"cpu_ns_per_invocation\":%.1f,"
            "\"wall_ns_per_invocation\":%.1f,\"stat_ticks\":%ld,\"clk_tck\":%ld,\"mismatches\":%ld,"
-           "\"connections\":%ld,\"reconnects\":%ld,\"maxrss_kib\":%ld}\n",
+           "\"connections\":%ld,\"reconnects\":%ld,\"maxrss_kib\":%ld%s}\n",
            count, (long long)(cpu1 - cpu0), per, (double)(wall1 - wall0) / (double)count, ticks1 - ticks0,
-           sysconf(_SC_CLK_TCK), mismatches, connections, reconnects, ru.ru_maxrss);
+           sysconf(_SC_CLK_TCK), mismatches, connections, reconnects, ru.ru_maxrss, memory);
     return mismatches ? 1 : 0;
 }
 
