@@ -1,5 +1,5 @@
 #include "ccurl.h"
-#include <stdatomic.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,65 +90,84 @@ void warden_buf_free(warden_buf *buf) {
     buf->len = buf->cap = 0;
 }
 
-struct warden_interrupt {
-    atomic_int stop;
+struct warden_multi {
     CURLM *multi;
+    int stop_fd;
 };
 
-warden_interrupt *warden_interrupt_new(void) {
-    warden_interrupt *in = calloc(1, sizeof *in);
-    if (!in) return NULL;
-    atomic_init(&in->stop, 0);
-    in->multi = curl_multi_init();
-    if (!in->multi) {
-        free(in);
+warden_multi *warden_multi_new(int stop_fd) {
+    warden_multi *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->multi = curl_multi_init();
+    if (!m->multi) {
+        free(m);
         return NULL;
     }
-    return in;
+    m->stop_fd = stop_fd;
+    return m;
 }
 
-void warden_interrupt_free(warden_interrupt *in) {
-    if (!in) return;
-    curl_multi_cleanup(in->multi);
-    free(in);
+void warden_multi_free(warden_multi *m) {
+    if (!m) return;
+    curl_multi_cleanup(m->multi);
+    free(m);
 }
 
-void warden_interrupt_fire(warden_interrupt *in) {
-    atomic_store(&in->stop, 1);
-    curl_multi_wakeup(in->multi);
+CURLcode warden_curl_connect_and_send(CURL *easy, const char *url, const uint8_t *data, size_t len, long timeout_ms) {
+    CURLcode rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_URL, url)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms)) != CURLE_OK) return rc;
+    if ((rc = curl_easy_perform(easy)) != CURLE_OK) return rc;
+    curl_socket_t sock = CURL_SOCKET_BAD;
+    if ((rc = curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &sock)) != CURLE_OK) return rc;
+    while (len > 0) {
+        size_t sent = 0;
+        rc = curl_easy_send(easy, data, len, &sent);
+        if (rc == CURLE_AGAIN) {
+            struct pollfd p = {.fd = sock, .events = POLLOUT};
+            if (poll(&p, 1, (int)timeout_ms) <= 0) return CURLE_OPERATION_TIMEDOUT;
+            continue;
+        }
+        if (rc != CURLE_OK) return rc;
+        data += sent;
+        len -= sent;
+    }
+    return CURLE_OK;
 }
 
-int warden_interrupt_fired(warden_interrupt *in) { return atomic_load(&in->stop); }
-
-CURLcode warden_curl_perform_interruptible(CURL *easy, warden_interrupt *in, const warden_buf *headers) {
-    if (atomic_load(&in->stop)) return CURLE_ABORTED_BY_CALLBACK;
-    if (curl_multi_add_handle(in->multi, easy) != CURLM_OK) return CURLE_FAILED_INIT;
+CURLcode warden_multi_perform(warden_multi *m, CURL *easy, const warden_buf *headers) {
+    if (curl_multi_add_handle(m->multi, easy) != CURLM_OK) return CURLE_FAILED_INIT;
+    /* Watch the stop descriptor only for a stoppable transfer, and only until its response begins. */
+    int watch = headers != NULL && m->stop_fd >= 0;
     CURLcode result = CURLE_OK;
     for (;;) {
-        int running = 0;
-        if (curl_multi_perform(in->multi, &running) != CURLM_OK) {
+        int running = 0, done = 0;
+        if (curl_multi_perform(m->multi, &running) != CURLM_OK) {
             result = CURLE_RECV_ERROR;
             break;
         }
-        if (!running) {
-            int queued = 0;
-            CURLMsg *msg;
-            result = CURLE_RECV_ERROR;
-            while ((msg = curl_multi_info_read(in->multi, &queued)) != NULL) {
-                if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) result = msg->data.result;
+        int queued = 0;
+        CURLMsg *msg;
+        while ((msg = curl_multi_info_read(m->multi, &queued)) != NULL) {
+            /* Only this transfer runs here; its end is the one that matters. */
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+                result = msg->data.result;
+                done = 1;
             }
+        }
+        if (done) break;
+        if (watch && headers->len > 0) watch = 0; /* handed over: finish it whatever happens */
+        struct curl_waitfd stop = {.fd = m->stop_fd, .events = CURL_WAIT_POLLIN, .revents = 0};
+        if (curl_multi_poll(m->multi, watch ? &stop : NULL, watch ? 1 : 0, 1000, NULL) != CURLM_OK) {
+            result = CURLE_RECV_ERROR;
             break;
         }
-        /* Once the response has begun it is an invocation handed over: finish it whatever happens. */
-        if (atomic_load(&in->stop) && headers->len == 0) {
+        if (watch && stop.revents != 0 && headers->len == 0) {
             result = CURLE_ABORTED_BY_CALLBACK;
             break;
         }
-        if (curl_multi_poll(in->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
-            result = CURLE_RECV_ERROR;
-            break;
-        }
     }
-    curl_multi_remove_handle(in->multi, easy);
+    curl_multi_remove_handle(m->multi, easy);
     return result;
 }

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "cwardensystem.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -44,40 +45,44 @@ int warden_thread_start(void (*body)(void *), void *context) {
     return rc;
 }
 
-struct warden_term_waiter {
-    void (*on_term)(void *);
-    void *context;
-    sigset_t set;
-};
+/* SIGTERM: a flag and one byte in a pipe that every worker's poll watches (see warden_termination_install). */
+static volatile sig_atomic_t warden_term = 0;
+static int warden_term_pipe[2] = {-1, -1};
 
-static void *warden_term_main(void *raw) {
-    struct warden_term_waiter *waiter = raw;
-    int sig = 0;
-    while (sigwait(&waiter->set, &sig) != 0) {}
-    waiter->on_term(waiter->context);
-    return NULL;
+static void warden_note_termination(void) {
+    int saved = errno;
+    warden_term = 1;
+    if (warden_term_pipe[1] >= 0) {
+        ssize_t n = write(warden_term_pipe[1], "t", 1);
+        (void)n; /* a full pipe is readable already */
+    }
+    errno = saved;
 }
 
-int warden_termination_start(void (*on_term)(void *), void *context) {
-    struct warden_term_waiter *waiter = malloc(sizeof *waiter);
-    if (!waiter) return ENOMEM;
-    waiter->on_term = on_term;
-    waiter->context = context;
-    sigemptyset(&waiter->set);
-    sigaddset(&waiter->set, SIGTERM);
-    sigset_t old;
-    int rc = pthread_sigmask(SIG_BLOCK, &waiter->set, &old);
-    if (rc != 0) {
-        free(waiter);
-        return rc;
-    }
-    rc = warden_start_detached(warden_term_main, waiter, 1u << 20);
-    if (rc != 0) {
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        free(waiter);
-    }
-    return rc;
+static void warden_on_sigterm(int sig) {
+    (void)sig;
+    warden_note_termination();
 }
+
+int warden_termination_install(void) {
+    if (pipe2(warden_term_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = warden_on_sigterm;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGTERM, &sa, NULL) != 0) {
+        close(warden_term_pipe[0]);
+        close(warden_term_pipe[1]);
+        warden_term_pipe[0] = warden_term_pipe[1] = -1;
+        return -1;
+    }
+    return warden_term_pipe[0];
+}
+
+void warden_termination_request(void) { warden_note_termination(); }
+
+int warden_termination_requested(void) { return warden_term != 0; }
 
 void warden_park(void) {
     for (;;) pause();

@@ -18,7 +18,7 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
         case transfer
         /// The response body exceeded the configured limit.
         case responseTooLarge
-        /// A ``CurlInterrupt`` ended the transfer before any response arrived.
+        /// A stoppable transfer on a ``CurlMulti`` was stopped before any response arrived.
         case interrupted
     }
 
@@ -84,6 +84,8 @@ public final class CurlEasy {
     /// connection alive across the replacement.
     private var easy: UnsafeMutableRawPointer
     private let share: UnsafeMutableRawPointer
+    /// Runs the stoppable transfers, when set (see ``CurlMulti``).
+    private let multi: CurlMulti?
     private let bodyBuffer: UnsafeMutablePointer<warden_buf>
     private let headerBuffer: UnsafeMutablePointer<warden_buf>
     /// `true` while signing options may still be set on the handle; plain requests clear them first.
@@ -91,8 +93,10 @@ public final class CurlEasy {
     /// The `CURLOPT_CAINFO` value currently set (`nil`: libcurl's built-in default).
     private var caInfo: String?
 
-    /// Creates a handle. Throws when libcurl cannot allocate one.
-    public init() throws(CurlError) {
+    /// Creates a handle. Throws when libcurl cannot allocate one. With `multi`, a transfer made with `stoppable: true`
+    /// runs on it, and ends when the multi's stop descriptor becomes readable before its response begins.
+    public init(multi: CurlMulti? = nil) throws(CurlError) {
+        self.multi = multi
         _ = CurlEasy.globalInit
         guard let share = warden_curl_share_connections() else {
             throw CurlError(code: .setup, curlCode: -1, detail: "curl_share_init")
@@ -181,7 +185,7 @@ public final class CurlEasy {
         maxResponseBytes: Int = 0,
         signing: AWSSigV4? = nil,
         caBundlePath: String? = nil,
-        interrupt: CurlInterrupt? = nil
+        stoppable: Bool = false
     ) throws(CurlError) -> HTTPResponse {
         warden_buf_clear(bodyBuffer)
         warden_buf_clear(headerBuffer)
@@ -215,13 +219,13 @@ public final class CurlEasy {
         if method == "GET" {
             try check(warden_curl_setopt_long(easy, CURLOPT_HTTPGET, 1))
             try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, nil))
-            code = run(interrupt)
+            code = run(stoppable: stoppable)
         } else {
             let payload = body ?? []
             try check(warden_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method == "POST" ? nil : method))
             code = payload.withUnsafeBufferPointer { bp -> CURLcode in
                 var rc = warden_curl_set_body(easy, bp.baseAddress, bp.count)
-                if rc == CURLE_OK { rc = run(interrupt) }
+                if rc == CURLE_OK { rc = run(stoppable: stoppable) }
                 // The body pointer must not outlive the buffer it points at.
                 _ = warden_curl_set_body(easy, nil, 0)
                 return rc
@@ -230,7 +234,7 @@ public final class CurlEasy {
         if bodyBuffer.pointee.overflow != 0 {
             throw CurlError(code: .responseTooLarge, curlCode: Int(code.rawValue), detail: "response body over limit")
         }
-        if code == CURLE_ABORTED_BY_CALLBACK, let interrupt, interrupt.isFired {
+        if code == CURLE_ABORTED_BY_CALLBACK, stoppable, multi != nil {
             throw CurlError(code: .interrupted, curlCode: Int(code.rawValue), detail: "interrupted before the response")
         }
         guard code == CURLE_OK else {
@@ -241,10 +245,20 @@ public final class CurlEasy {
         return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
     }
 
-    /// The transfer proper: `curl_easy_perform`, or through `interrupt` when there is one.
-    private func run(_ interrupt: CurlInterrupt?) -> CURLcode {
-        guard let interrupt else { return curl_easy_perform(easy) }
-        return warden_curl_perform_interruptible(easy, interrupt.raw, headerBuffer)
+    /// The transfer proper: on the multi handle when it is stoppable, else `curl_easy_perform`.
+    private func run(stoppable: Bool) -> CURLcode {
+        guard stoppable, let multi else { return curl_easy_perform(easy) }
+        return warden_multi_perform(multi.raw, easy, UnsafePointer(headerBuffer))
+    }
+
+    /// Connects to `url`'s host and writes `request` (a whole HTTP request, written by the caller) without ever
+    /// reading the answer: the connection stays open, the request pending, as long as this handle lives. It serves
+    /// nothing else afterwards. For an extension parked on its `event/next` without a thread waiting for it.
+    public func sendAndAbandon(url: String, request: [UInt8], timeoutMilliseconds: Int) throws(CurlError) {
+        let rc = request.withUnsafeBufferPointer { warden_curl_connect_and_send(easy, url, $0.baseAddress, $0.count, timeoutMilliseconds) }
+        guard rc == CURLE_OK else {
+            throw CurlError(code: .transfer, curlCode: Int(rc.rawValue), detail: String(cString: curl_easy_strerror(rc)))
+        }
     }
 
     /// Performs one `POST` whose body is pulled from `next` and sent as it comes with chunked transfer encoding, on
@@ -360,29 +374,24 @@ public final class CurlEasy {
     }
 }
 
-/// Ends a blocking ``CurlEasy/perform(method:url:headers:body:timeoutMilliseconds:maxResponseBytes:signing:caBundlePath:interrupt:)``
-/// from another thread, as long as no response has begun: a response that has begun is always read to its end.
-/// Firing cannot be undone; a transfer started after it fails at once with ``CurlError/Code/interrupted``.
+/// A libcurl multi handle for the stoppable transfers of one thread's ``CurlEasy`` handles, adding what
+/// `curl_easy_perform` cannot do: a **stop descriptor**. A `stoppable` transfer gives up
+/// (``CurlError/Code/interrupted``) when it becomes readable before the response has begun; a response that has
+/// begun is always read to its end. SIGTERM makes the runtime's descriptor readable (`TerminationSignal` in
+/// `Platform`), so a worker waiting on `/next` stops at once, without a thread of its own waiting for signals.
 ///
-/// Shared between threads: its only state is libcurl's multi handle, of which other threads touch only
-/// `curl_multi_wakeup` (documented as callable from any thread), and an atomic flag.
-public final class CurlInterrupt: @unchecked Sendable {
+/// Not thread-safe: one multi serves one thread.
+public final class CurlMulti {
     fileprivate let raw: OpaquePointer
 
-    /// A new interrupt. Throws when libcurl cannot make its multi handle.
-    public init() throws(CurlError) {
+    /// A new multi handle; `stopWhenReadable` is the stop descriptor, if any. Throws when libcurl cannot make one.
+    public init(stopWhenReadable fd: Int32? = nil) throws(CurlError) {
         _ = CurlEasy.globalInit
-        guard let raw = warden_interrupt_new() else { throw CurlError(code: .setup, curlCode: -1, detail: "curl_multi_init") }
+        guard let raw = warden_multi_new(fd ?? -1) else { throw CurlError(code: .setup, curlCode: -1, detail: "curl_multi_init") }
         self.raw = raw
     }
 
-    deinit { warden_interrupt_free(raw) }
-
-    /// Stops the transfer running through this interrupt (or the next one); callable from any thread.
-    public func fire() { warden_interrupt_fire(raw) }
-
-    /// Whether ``fire()`` has been called.
-    public var isFired: Bool { warden_interrupt_fired(raw) != 0 }
+    deinit { warden_multi_free(raw) }
 }
 
 /// One step of a streamed request body (see ``CurlEasy/performStreamingUpload(url:headers:timeoutMilliseconds:maxResponseBytes:next:)``).

@@ -5,22 +5,22 @@ internal import WardenJSON
 public struct CurlRuntimeClient: RuntimeAPIClient {
     private let curl: CurlEasy
     private let base: String
-    /// Ends a `/next` that has received nothing yet, from another thread (shutdown).
-    private let interrupt: CurlInterrupt?
+    /// Whether `/next` stops when the multi handle's stop descriptor becomes readable (shutdown).
+    private let stoppable: Bool
 
     /// `runtimeAPI` is `AWS_LAMBDA_RUNTIME_API`: `host:port`, optionally followed by a path prefix.
     public init(runtimeAPI: String) throws(LambdaRuntimeError) {
-        try self.init(runtimeAPI: runtimeAPI, interrupt: nil)
+        try self.init(runtimeAPI: runtimeAPI, multi: nil)
     }
 
-    /// A client whose `/next` another thread can end through `interrupt` before its response begins
-    /// (``LambdaRuntimeError/Code/interrupted``).
-    init(runtimeAPI: String, interrupt: CurlInterrupt?) throws(LambdaRuntimeError) {
-        self.interrupt = interrupt
+    /// A client whose transfers run on `multi`, and whose `/next` stops (``LambdaRuntimeError/Code/interrupted``)
+    /// when the multi's stop descriptor becomes readable before the response begins.
+    init(runtimeAPI: String, multi: CurlMulti?) throws(LambdaRuntimeError) {
+        stoppable = multi != nil
         let trimmed = runtimeAPI.hasSuffix("/") ? String(runtimeAPI.dropLast()) : runtimeAPI
         guard !trimmed.isEmpty, !trimmed.containsBytes("://") else { throw LambdaRuntimeError(.missingRuntimeAPI) }
         do {
-            curl = try CurlEasy()
+            curl = try CurlEasy(multi: multi)
         } catch {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }
@@ -30,7 +30,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     public mutating func next() throws(LambdaRuntimeError) -> Invocation {
         let response: HTTPResponse
         do {
-            response = try curl.perform(method: "GET", url: base + "/invocation/next", interrupt: interrupt)
+            response = try curl.perform(method: "GET", url: base + "/invocation/next", stoppable: stoppable)
         } catch where error.code == .interrupted {
             throw LambdaRuntimeError(.interrupted)
         } catch {

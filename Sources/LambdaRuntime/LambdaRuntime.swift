@@ -1,4 +1,5 @@
 public import Logging
+internal import Curl
 internal import Platform
 
 /// Lambda's limit on a synchronous response payload (6 MB).
@@ -47,19 +48,18 @@ public enum LambdaRuntime {
             Platform.exit(1)
         }
         let workers = workerCount(Platform.environment("AWS_LAMBDA_MAX_CONCURRENCY"))
-        let lifecycle: Lifecycle
+        let stop = TerminationSignal.install()
+        if stop == nil { logger.warning("SIGTERM handling could not be set up: a shutdown ends the process at once") }
+        let lifecycle = Lifecycle(workers: workers, stopDescriptor: stop)
+        let multi: CurlMulti
         var client: CurlRuntimeClient
         do {
-            lifecycle = try Lifecycle(workers: workers)
-            client = try CurlRuntimeClient(runtimeAPI: api, interrupt: lifecycle.interrupts[0])
+            (multi, client) = try runtimeClient(api, lifecycle)
         } catch {
             logger.critical("Runtime API client could not start", metadata: ["error.code": "\(error.code.rawValue)"])
             Platform.exit(1)
         }
-        if !TerminationSignal.onTermination({ lifecycle.terminate() }) {
-            logger.warning("SIGTERM handling could not start: a shutdown ends the process at once")
-        }
-        ShutdownExtension.register(runtimeAPI: api, lifecycle: lifecycle, logger: logger)
+        let parkedExtension = ShutdownExtension.register(runtimeAPI: api, logger: logger)
         var handler: Handler
         let shared: Shared
         do {
@@ -83,7 +83,21 @@ public enum LambdaRuntime {
                 Platform.exit(1)
             }
         }
-        work(&handler, client: &client, logger: logger, lifecycle: lifecycle)
+        // The extension's connection (and worker 0's multi handle) must live as long as the process.
+        withExtendedLifetime((parkedExtension, multi)) {
+            work(&handler, client: &client, logger: logger, lifecycle: lifecycle)
+        }
+    }
+
+    /// A worker's Runtime API client, on a multi handle of its own that watches the termination descriptor.
+    private static func runtimeClient(_ api: String, _ lifecycle: Lifecycle) throws(LambdaRuntimeError) -> (CurlMulti, CurlRuntimeClient) {
+        let multi: CurlMulti
+        do {
+            multi = try CurlMulti(stopWhenReadable: lifecycle.stopDescriptor)
+        } catch {
+            throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
+        }
+        return (multi, try CurlRuntimeClient(runtimeAPI: api, multi: multi))
     }
 
     /// `AWS_LAMBDA_MAX_CONCURRENCY` as a worker count: a positive integer, else 1.
@@ -103,7 +117,7 @@ public enum LambdaRuntime {
         var client: CurlRuntimeClient
         var handler: Handler
         do {
-            client = try CurlRuntimeClient(runtimeAPI: runtimeAPI, interrupt: lifecycle.interrupts[worker])
+            (_, client) = try runtimeClient(runtimeAPI, lifecycle)
             handler = try makeHandler(InitContext(logger: logger, worker: worker, workers: workers))
         } catch {
             workerLogger.critical("worker could not start", metadata: ["error.type": "\(type(of: error))"])

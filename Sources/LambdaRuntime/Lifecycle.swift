@@ -1,45 +1,34 @@
-internal import Curl
 internal import Platform
 internal import Synchronization
 
-/// How the process's workers end. SIGTERM (or a `SHUTDOWN` event) calls ``terminate()``: every worker's `/next`
-/// that has received nothing yet is interrupted, a worker holding an invocation finishes it first, and each worker
-/// then shuts its handler down and reports through ``finish()``; the last one ends the process with status 0.
+/// How the process's workers end. SIGTERM makes the termination descriptor readable (`TerminationSignal`): every
+/// worker's `/next` that has received nothing yet stops, a worker holding an invocation finishes it first, and each
+/// worker then shuts its handler down and reports through ``finish()``; the last one ends the process with status 0.
 ///
-/// Shared by every worker thread, the termination thread and the extension thread: its state is an atomic flag, a
-/// counter under a mutex and the interrupts (thread-safe by construction), so the compiler checks it is `Sendable`.
+/// Shared by every worker thread: its state is the process's termination flag and a counter under a mutex, so the
+/// compiler checks it is `Sendable`. No thread waits for signals: a single-worker process stays single-threaded
+/// (the C library's allocator and every lock in it keep their single-threaded fast paths).
 final class Lifecycle: Sendable {
     /// More workers than this are not started, whatever `AWS_LAMBDA_MAX_CONCURRENCY` says.
     static let maxWorkers = 64
 
     /// How many workers the process runs.
     let workers: Int
-    /// One per worker, for its Runtime API connection's `/next`.
-    let interrupts: [CurlInterrupt]
-    private let terminating = Atomic<Bool>(false)
+    /// Readable once shutdown has begun: every worker's Runtime API multi handle watches it (`nil`: SIGTERM could
+    /// not be handled and keeps its default action).
+    let stopDescriptor: Int32?
     private let finished = Mutex(0)
 
-    init(workers: Int) throws(LambdaRuntimeError) {
+    init(workers: Int, stopDescriptor: Int32?) {
         self.workers = workers
-        var interrupts: [CurlInterrupt] = []
-        for _ in 0..<workers {
-            do {
-                interrupts.append(try CurlInterrupt())
-            } catch {
-                throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
-            }
-        }
-        self.interrupts = interrupts
+        self.stopDescriptor = stopDescriptor
     }
 
     /// Whether shutdown has begun.
-    var isTerminating: Bool { terminating.load(ordering: .acquiring) }
+    var isTerminating: Bool { TerminationSignal.isRequested }
 
-    /// Begins shutdown (once; later calls do nothing): interrupts every worker waiting on `/next`.
-    func terminate() {
-        guard !terminating.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        for interrupt in interrupts { interrupt.fire() }
-    }
+    /// Begins shutdown as SIGTERM does (a `SHUTDOWN` event, should Lambda ever send an internal extension one).
+    func terminate() { TerminationSignal.request() }
 
     /// A worker has shut its handler down: the last one ends the process (status 0); the others wait for it.
     func finish() -> Never {

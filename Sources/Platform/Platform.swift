@@ -61,20 +61,21 @@ public enum Threads {
     public static func park() -> Never { warden_park() }
 }
 
-/// SIGTERM, delivered to a thread of its own instead of interrupting whatever runs (Lambda sends it at shutdown when
-/// an extension is registered; `warden emulate` does the same).
+/// SIGTERM, turned into something a poll can wait for: Lambda sends it at shutdown when an extension is registered
+/// (`warden emulate` does the same). No thread is started for it, so a single-worker process stays single-threaded.
 public enum TerminationSignal {
-    /// Blocks SIGTERM in the calling thread and the threads it starts later, and runs `handler` once, on a thread of
-    /// its own, when SIGTERM arrives. Call before starting any other thread. Returns `false` when that thread could
-    /// not start; SIGTERM then keeps its default action (the process ends at once).
-    public static func onTermination(_ handler: @escaping @Sendable () -> Void) -> Bool {
-        let box = Unmanaged.passRetained(ThreadBody(handler)).toOpaque()
-        guard warden_termination_start(runThreadBody, box) == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            return false
-        }
-        return true
+    /// Installs the handler. Returns a file descriptor that becomes readable at SIGTERM (and stays so), for a poll to
+    /// watch; `nil` when it could not be set up (SIGTERM then keeps its default action: the process ends at once).
+    public static func install() -> Int32? {
+        let fd = warden_termination_install()
+        return fd >= 0 ? fd : nil
     }
+
+    /// Whether SIGTERM has arrived (or ``request()`` was called).
+    public static var isRequested: Bool { warden_termination_requested() != 0 }
+
+    /// Does what SIGTERM does, from any thread.
+    public static func request() { warden_termination_request() }
 }
 
 /// A closure on its way to another thread, through C's `void *`.

@@ -119,16 +119,6 @@ struct MetadataKeepingHandler: LogHandler {
         #expect(LambdaRuntime.workerCount(setting) == workers)
     }
 
-    @Test func terminatingFiresEveryWorkersInterruptOnce() throws {
-        let lifecycle = try Lifecycle(workers: 3)
-        #expect(!lifecycle.isTerminating)
-        #expect(lifecycle.interrupts.count == 3 && lifecycle.interrupts.allSatisfy { !$0.isFired })
-        lifecycle.terminate()
-        lifecycle.terminate()
-        #expect(lifecycle.isTerminating)
-        #expect(lifecycle.interrupts.allSatisfy { $0.isFired })
-    }
-
     @Test func aTooLargeResponseIsReportedAsAnError() {
         struct Big: ByteHandler {
             mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {

@@ -54,20 +54,20 @@ void warden_buf_clear(warden_buf *buf);
 /// Frees a buffer's storage.
 void warden_buf_free(warden_buf *buf);
 
-/// A way to end a blocking transfer from another thread: `warden_curl_perform_interruptible` runs the transfer
-/// on the interrupt's own multi handle and gives up when `warden_interrupt_fire` is called before any response
-/// header has arrived. Firing is thread-safe (an atomic flag and `curl_multi_wakeup`) and cannot be undone.
-typedef struct warden_interrupt warden_interrupt;
-/// A new interrupt, or NULL when libcurl cannot make a multi handle.
-warden_interrupt *warden_interrupt_new(void);
-/// Frees an interrupt no transfer uses any more.
-void warden_interrupt_free(warden_interrupt *in);
-/// Asks the transfer running on `in` (or the next one) to stop; callable from any thread.
-void warden_interrupt_fire(warden_interrupt *in);
-/// 1 once `warden_interrupt_fire` has been called.
-int warden_interrupt_fired(warden_interrupt *in);
-/// Performs `easy` like `curl_easy_perform`, but answers CURLE_ABORTED_BY_CALLBACK as soon as `in` is fired while
-/// `headers` (the handle's header capture) is still empty. A response that has begun is always completed.
-CURLcode warden_curl_perform_interruptible(CURL *easy, warden_interrupt *in, const warden_buf *headers);
+/// A libcurl multi handle for one thread's stoppable transfers, with a descriptor that stops them (`stop_fd`: when
+/// it becomes readable before the response has begun, `warden_multi_perform` gives up).
+typedef struct warden_multi warden_multi;
+/// A new multi; `stop_fd` -1 for none. NULL when libcurl cannot make one.
+warden_multi *warden_multi_new(int stop_fd);
+/// Frees a multi with no transfer on it.
+void warden_multi_free(warden_multi *m);
+/// Connects `easy` to `url`'s host (`CURLOPT_CONNECT_ONLY`) and writes `data` to it as it is, without reading
+/// anything back: the connection stays open as long as `easy` lives. For a request whose answer nobody waits for
+/// (an extension parked on its `event/next`). `timeout_ms` bounds the connection and each wait to write.
+CURLcode warden_curl_connect_and_send(CURL *easy, const char *url, const uint8_t *data, size_t len, long timeout_ms);
+/// Performs `easy` like `curl_easy_perform`, on `m`. With `headers` (the handle's header capture) the transfer is
+/// stoppable: CURLE_ABORTED_BY_CALLBACK as soon as `m`'s stop descriptor is readable while `headers` is still
+/// empty; a response that has begun is always completed. With NULL, the stop descriptor is not watched.
+CURLcode warden_multi_perform(warden_multi *m, CURL *easy, const warden_buf *headers);
 
 #endif

@@ -5,10 +5,14 @@
 
 /// Starts a detached thread running `body(context)`. Returns 0, or an errno value when no thread could start.
 int warden_thread_start(void (*body)(void *), void *context);
-/// Blocks SIGTERM in the calling thread (and so in every thread it starts afterwards) and starts a thread that waits
-/// for it with `sigwait` and then calls `on_term(context)` once, outside signal context. Call before starting any
-/// other thread. Returns 0, or an errno value (then SIGTERM keeps its default action).
-int warden_termination_start(void (*on_term)(void *), void *context);
+/// Installs a SIGTERM handler that sets a flag and writes a byte to a pipe, and returns the pipe's read end (or -1
+/// when neither could be set up): a poll that watches it wakes up at SIGTERM. The byte is never read, so the pipe
+/// stays readable for every poll after. No thread is started.
+int warden_termination_install(void);
+/// What SIGTERM does, from any thread (for a shutdown requested another way).
+void warden_termination_request(void);
+/// 1 once SIGTERM arrived (or `warden_termination_request` was called).
+int warden_termination_requested(void);
 /// Blocks the calling thread for good (the process ends from another thread).
 void warden_park(void) __attribute__((noreturn));
 
