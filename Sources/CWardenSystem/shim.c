@@ -49,7 +49,8 @@ int warden_thread_start(void (*body)(void *), void *context) {
 static volatile sig_atomic_t warden_term = 0;
 static int warden_term_pipe[2] = {-1, -1};
 
-static void warden_note_termination(void) {
+static void warden_on_sigterm(int sig) {
+    (void)sig;
     int saved = errno;
     warden_term = 1;
     if (warden_term_pipe[1] >= 0) {
@@ -57,11 +58,6 @@ static void warden_note_termination(void) {
         (void)n; /* a full pipe is readable already */
     }
     errno = saved;
-}
-
-static void warden_on_sigterm(int sig) {
-    (void)sig;
-    warden_note_termination();
 }
 
 int warden_termination_install(void) {
@@ -79,8 +75,6 @@ int warden_termination_install(void) {
     }
     return warden_term_pipe[0];
 }
-
-void warden_termination_request(void) { warden_note_termination(); }
 
 int warden_termination_requested(void) { return warden_term != 0; }
 

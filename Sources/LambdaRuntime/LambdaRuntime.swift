@@ -51,10 +51,9 @@ public enum LambdaRuntime {
         let stop = TerminationSignal.install()
         if stop == nil { logger.warning("SIGTERM handling could not be set up: a shutdown ends the process at once") }
         let lifecycle = Lifecycle(workers: workers, stopDescriptor: stop)
-        let multi: CurlMulti
         var client: CurlRuntimeClient
         do {
-            (multi, client) = try runtimeClient(api, lifecycle)
+            client = try runtimeClient(api, lifecycle)
         } catch {
             logger.critical("Runtime API client could not start", metadata: ["error.code": "\(error.code.rawValue)"])
             Platform.exit(1)
@@ -83,21 +82,21 @@ public enum LambdaRuntime {
                 Platform.exit(1)
             }
         }
-        // The extension's connection (and worker 0's multi handle) must live as long as the process.
-        withExtendedLifetime((parkedExtension, multi)) {
+        // The extension's connection must live as long as the process.
+        withExtendedLifetime(parkedExtension) {
             work(&handler, client: &client, logger: logger, lifecycle: lifecycle)
         }
     }
 
     /// A worker's Runtime API client, on a multi handle of its own that watches the termination descriptor.
-    private static func runtimeClient(_ api: String, _ lifecycle: Lifecycle) throws(LambdaRuntimeError) -> (CurlMulti, CurlRuntimeClient) {
+    private static func runtimeClient(_ api: String, _ lifecycle: Lifecycle) throws(LambdaRuntimeError) -> CurlRuntimeClient {
         let multi: CurlMulti
         do {
             multi = try CurlMulti(stopWhenReadable: lifecycle.stopDescriptor)
         } catch {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }
-        return (multi, try CurlRuntimeClient(runtimeAPI: api, multi: multi))
+        return try CurlRuntimeClient(runtimeAPI: api, multi: multi)
     }
 
     /// `AWS_LAMBDA_MAX_CONCURRENCY` as a worker count: a positive integer, else 1.
@@ -117,7 +116,7 @@ public enum LambdaRuntime {
         var client: CurlRuntimeClient
         var handler: Handler
         do {
-            (_, client) = try runtimeClient(runtimeAPI, lifecycle)
+            client = try runtimeClient(runtimeAPI, lifecycle)
             handler = try makeHandler(InitContext(logger: logger, worker: worker, workers: workers))
         } catch {
             workerLogger.critical("worker could not start", metadata: ["error.type": "\(type(of: error))"])

@@ -27,9 +27,6 @@ final class Lifecycle: Sendable {
     /// Whether shutdown has begun.
     var isTerminating: Bool { TerminationSignal.isRequested }
 
-    /// Begins shutdown as SIGTERM does (a `SHUTDOWN` event, should Lambda ever send an internal extension one).
-    func terminate() { TerminationSignal.request() }
-
     /// A worker has shut its handler down: the last one ends the process (status 0); the others wait for it.
     func finish() -> Never {
         let last = finished.withLock { count -> Bool in

@@ -71,11 +71,8 @@ public enum TerminationSignal {
         return fd >= 0 ? fd : nil
     }
 
-    /// Whether SIGTERM has arrived (or ``request()`` was called).
+    /// Whether SIGTERM has arrived.
     public static var isRequested: Bool { warden_termination_requested() != 0 }
-
-    /// Does what SIGTERM does, from any thread.
-    public static func request() { warden_termination_request() }
 }
 
 /// A closure on its way to another thread, through C's `void *`.

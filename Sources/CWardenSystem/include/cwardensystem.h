@@ -9,9 +9,7 @@ int warden_thread_start(void (*body)(void *), void *context);
 /// when neither could be set up): a poll that watches it wakes up at SIGTERM. The byte is never read, so the pipe
 /// stays readable for every poll after. No thread is started.
 int warden_termination_install(void);
-/// What SIGTERM does, from any thread (for a shutdown requested another way).
-void warden_termination_request(void);
-/// 1 once SIGTERM arrived (or `warden_termination_request` was called).
+/// 1 once SIGTERM arrived.
 int warden_termination_requested(void);
 /// Blocks the calling thread for good (the process ends from another thread).
 void warden_park(void) __attribute__((noreturn));
