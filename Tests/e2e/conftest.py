@@ -1,4 +1,5 @@
 """Shared fixtures for the end-to-end tests: real binaries, the real emulator, a real PostgreSQL."""
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -124,6 +125,18 @@ def rest_event(tool, body, headers=None, method="POST", base64_body=False):
         "requestContext": {"requestId": "e2e", "stage": "prod", "httpMethod": method, "resourcePath": f"/{tool}"},
         "body": body, "isBase64Encoded": base64_body,
     }
+
+
+def hs256_token(sub, secret, lifetime=600, **claims):
+    """A bearer JWT for `sub` signed with HS256 and `secret`, as a Supabase-style issuer mints one (written from
+    RFC 7519 independently of the Swift verifier)."""
+    def b64url(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    now = int(time.time())
+    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + lifetime, "role": "authenticated", **claims}).encode())
+    return f"{h}.{p}." + b64url(hmac.new(secret.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
 
 
 FRONTEND = json.loads((Path(__file__).parent / "schemas" / "frontend.json").read_text())

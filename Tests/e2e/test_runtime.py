@@ -119,6 +119,18 @@ def test_text_log_format_and_debug_level():
     assert "jane@example.com" not in out.decode()
 
 
+def sigterm_mid_invocation(proc, answers):
+    """Sends SIGTERM to `proc` while its handler certainly runs: waits for 100 ms of its CPU (only spent spinning in
+    the handler once it has its event), holds it with SIGSTOP, checks nothing was answered yet (`answers()`), then
+    SIGTERM and SIGCONT — so the signal arrives mid-invocation however slowly the machine runs."""
+    taken = cpu_ticks(proc.pid)
+    wait_for(lambda: cpu_ticks(proc.pid) - taken >= 10, "the handler running")
+    proc.send_signal(signal.SIGSTOP)
+    assert answers() == [], "the invocation ended before the test could hold it (the machine stalled)"
+    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signal.SIGCONT)
+
+
 def test_sigterm_finishes_the_invocation_in_flight_then_exits_0():
     # The handler spins for 2 s (the test function's `sleep`). The test holds it mid-invocation with SIGSTOP, so
     # SIGTERM certainly arrives while the invocation is in flight, however slowly the machine runs.
@@ -127,13 +139,7 @@ def test_sigterm_finishes_the_invocation_in_flight_then_exits_0():
     proc = subprocess.Popen([str(TESTFN)], env=e, stdout=subprocess.DEVNULL)
     try:
         wait_for(lambda: not api.events, "the runtime asking for its event")
-        # In the handler: 100 ms of CPU after taking the event are only spent spinning in it.
-        taken = cpu_ticks(proc.pid)
-        wait_for(lambda: cpu_ticks(proc.pid) - taken >= 10, "the handler running")
-        proc.send_signal(signal.SIGSTOP)
-        assert api.posts() == [], "the invocation ended before the test could hold it (the machine stalled)"
-        proc.send_signal(signal.SIGTERM)
-        proc.send_signal(signal.SIGCONT)
+        sigterm_mid_invocation(proc, api.posts)
         # It finishes the invocation (its answer is posted), then exits 0 instead of asking for the next one.
         assert proc.wait(timeout=HANG_GUARD) == 0
         assert [p[1] for p in api.posts()] == ["/custom-prefix/2018-06-01/runtime/invocation/slow/response"]

@@ -15,8 +15,8 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from conftest import HANG_GUARD, TESTFN, RuntimeAPIHandler, wait_for
-from test_runtime import cpu_ticks
+from conftest import HANG_GUARD, TESTFN, RuntimeAPIHandler
+from test_runtime import sigterm_mid_invocation
 
 PREFIX = "/2018-06-01/runtime"
 EXT = "/2020-01-01/extension"
@@ -214,12 +214,7 @@ def test_sigterm_lets_the_invocation_in_flight_finish_while_idle_workers_stop(st
     api = GatedRuntimeAPI([("busy", {"action": "sleep", "ms": 2000}, {})])
     proc = start(api, AWS_LAMBDA_MAX_CONCURRENCY="4")
     api.wait(lambda a: a.delivered == 1 and a.waiting_next == 3, "one invocation out, three workers polling")
-    taken = cpu_ticks(proc.pid)
-    wait_for(lambda: cpu_ticks(proc.pid) - taken >= 10, "the handler running")
-    proc.send_signal(signal.SIGSTOP)
-    assert api.answers() == [], "the invocation ended before the test could hold it (the machine stalled)"
-    proc.send_signal(signal.SIGTERM)
-    proc.send_signal(signal.SIGCONT)
+    sigterm_mid_invocation(proc, api.answers)
     assert proc.wait(timeout=HANG_GUARD) == 0
     assert [p for _, p, _, _ in api.answers()] == [f"{PREFIX}/invocation/busy/response"]
     # Nobody polled again after the answer: the worker saw the shutdown and stopped.

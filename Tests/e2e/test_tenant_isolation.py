@@ -23,7 +23,8 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, SECRET, WARDEN, Emulator, GatewayProcess, rest_event, sign, snapshot, snapshot_changes
+from conftest import (ROOT, SECRET, WARDEN, Emulator, GatewayProcess, hs256_token, rest_event, sign, snapshot,
+                      snapshot_changes)
 from emulator_helpers import http_call
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
@@ -37,22 +38,6 @@ REFUSAL = {"code": "FORBIDDEN", "message": "This request may not be served here.
 # Every accepted call takes a token, so a refusal that took one would show in `rate_buckets`.
 ENV = {"HMAC_SECRET": SECRET, "JWT_SECRET": JWT_SECRET, "RATE_LIMIT_PER_MINUTE": "100000",
        "AWS_LAMBDA_LOG_FORMAT": "JSON"}
-
-
-def b64url(data: bytes) -> str:
-    import base64
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def token(sub):
-    import hashlib
-    import hmac
-    import time
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
-    sig = hmac.new(JWT_SECRET.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
-    return f"{h}.{p}.{b64url(sig)}"
 
 
 def http_event(method, path, headers, body=None):
@@ -145,7 +130,7 @@ def api(fn, method, path, headers, lambda_tenant, body=None):
 
 
 def bearer(user):
-    return {"Authorization": f"Bearer {token(user)}"}
+    return {"Authorization": f"Bearer {hs256_token(user, JWT_SECRET)}"}
 
 
 def participants_list(fns, user, lambda_tenant):
