@@ -141,20 +141,6 @@ public enum LambdaRuntime {
         lifecycle.finish()
     }
 
-    /// The loop proper for one worker over any Runtime API client, until `/next` fails (exit 1) or is interrupted
-    /// by shutdown (exit 0).
-    public static func serve<Handler: ByteHandler, Client: RuntimeAPIClient>(
-        _ handler: Handler, client: inout Client, logger: Logger
-    ) -> Never {
-        var handler = handler
-        while true {
-            if case .exit(let status) = step(&handler, client: &client, logger: logger) {
-                handler.shutdown()
-                Platform.exit(status)
-            }
-        }
-    }
-
     /// What the loop does after one ``step(_:client:logger:)``.
     public enum StepOutcome: Sendable, Equatable {
         /// Poll `/next` again.
