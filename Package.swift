@@ -76,6 +76,8 @@ var targets: [Target] = [
     ),
     .target(name: "Auth", dependencies: ["WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
+    // The schema and its migrations: only the `warden` tool applies them, so no bootstrap carries them.
+    .target(name: "WardenSchema", dependencies: ["Postgres"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -104,7 +106,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "warden",
         dependencies: [
-            "Curl", "Emulator", "Gateway", "Postgres", "Middleware", "WardenJSON", "WardenCrypto",
+            "Curl", "Emulator", "Gateway", "Postgres", "Middleware", "WardenJSON", "WardenCrypto", "WardenSchema",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSwift

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Postgres
+import WardenSchema
 
 /// `warden migrate`: applies Warden's migrations to `DATABASE_URL` (optionally seeding the demo data).
 struct MigrateCommand: ParsableCommand {

@@ -1,3 +1,5 @@
+public import Postgres
+
 /// One schema change, applied once, in order, inside a transaction.
 public struct Migration: Sendable {
     /// Monotonic version number.
