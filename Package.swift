@@ -59,16 +59,22 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .target(name: "Postgres", dependencies: ["CLibPQ", "CResolver", "Platform"], swiftSettings: strictSwift + cImports),
+    // Events apart from HTTP: API Gateway (REST, HTTP API) and Function URL events become one request type and back.
+    .target(name: "LambdaHTTP", dependencies: ["LambdaRuntime", "WardenJSON"], swiftSettings: strictSwift),
     .target(name: "Secrets", dependencies: ["Curl", "Platform", "WardenJSON"], swiftSettings: strictSwift),
     .target(
         name: "Middleware",
         dependencies: [
-            "Auth", "LambdaRuntime", "Postgres", "Secrets", "WardenJSON", "WardenCrypto", .product(name: "Logging", package: "swift-log"),
+            "Auth", "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
     ),
 
-    .target(name: "Copilot", dependencies: ["LambdaRuntime", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(
+        name: "Copilot", dependencies: ["LambdaHTTP", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON"],
+        swiftSettings: strictSwift
+    ),
     .target(
         name: "Enrichment",
         dependencies: ["Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
@@ -115,13 +121,13 @@ var targets: [Target] = [
     // MARK: Benchmarks and tests
     .executableTarget(
         name: "warden-bench-echo",
-        dependencies: ["LambdaRuntime", "Middleware", "Postgres", "WardenJSON"],
+        dependencies: ["Copilot", "LambdaRuntime", "Postgres", "WardenJSON"],
         path: "bench/echo-tool",
         swiftSettings: strictSwift
     ),
     .executableTarget(
         name: "warden-bench-middleware",
-        dependencies: ["LambdaRuntime", "Middleware", "Platform", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["Copilot", "LambdaHTTP", "LambdaRuntime", "Middleware", "Secrets", "WardenJSON"],
         path: "bench/middleware-tool",
         swiftSettings: strictSwift
     ),
@@ -138,8 +144,15 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
-    .testTarget(name: "MiddlewareTests", dependencies: ["Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"], swiftSettings: strictSwift),
-    .testTarget(name: "CopilotTests", dependencies: ["Copilot", "Postgres"], swiftSettings: strictSwift),
+    .testTarget(
+        name: "MiddlewareTests", dependencies: ["LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"],
+        swiftSettings: strictSwift
+    ),
+    .testTarget(
+        name: "CopilotTests",
+        dependencies: ["Copilot", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strictSwift
+    ),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
@@ -167,14 +180,14 @@ for tool in toolFunctions {
 // with `-sanitize=fuzzer -D FUZZING` (scripts/fuzz.sh). route, apikey and idempotency reach internal parsers
 // through `@testable import Middleware`: a debug build enables testing, and scripts/fuzz.sh passes -enable-testing.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("event", ["Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
-    ("signature", ["Middleware", "WardenCrypto", "WardenJSON"]),
+    ("event", ["Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
+    ("signature", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
-    ("validation", ["Middleware", "Postgres", "WardenJSON"]),
-    ("route", ["Middleware", "WardenJSON"]),
-    ("apikey", ["Middleware", "WardenCrypto", "WardenJSON"]),
-    ("idempotency", ["Middleware", "WardenCrypto", "WardenJSON"]),
-    ("v2sign", ["Middleware", "WardenCrypto", "WardenJSON"]),
+    ("validation", ["Copilot", "Middleware", "Postgres", "WardenJSON"]),
+    ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
+    ("apikey", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("idempotency", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("v2sign", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
 ]
 targets.append(.target(name: "CFuzzer", path: "fuzz/CFuzzer"))
 targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "fuzz/Support", swiftSettings: strictSwift))

@@ -1,3 +1,4 @@
+internal import LambdaHTTP
 internal import Platform
 public import Postgres
 public import WardenCrypto
@@ -27,7 +28,7 @@ public enum APIKeyAuthenticator {
     }
 
     /// The key presented by `request`, if any (`X-API-Key`, else a bearer token that looks like a key).
-    static func presentedKey(_ request: APIGatewayRequest) throws(EnvelopeError) -> String? {
+    static func presentedKey(_ request: HTTPRequest) throws(EnvelopeError) -> String? {
         switch request.header("x-api-key") {
         case .value(let v): return v
         case .conflict: throw EnvelopeError(.unauthorized, "Missing or ambiguous credentials.")

@@ -1,3 +1,4 @@
+public import LambdaHTTP
 public import LambdaRuntime
 public import Postgres
 public import WardenJSON
@@ -10,34 +11,16 @@ public enum RouteAuthentication: Sendable, Equatable {
     case apiKey(role: String)
 }
 
-/// Who is calling, once authenticated.
-public enum Principal: Sendable, Equatable {
-    case user(UserPrincipal)
-    case apiKey(APIKeyPrincipal)
-
-    /// The tenant (organization) the call is scoped to.
-    public var tenant: TenantID {
-        switch self {
-        case .user(let u): u.organization
-        case .apiKey(let k): k.tenant
-        }
-    }
-
-    /// The id recorded in the audit trail (the user id or the key's row id; never a token or a key).
-    var auditID: String {
-        switch self {
-        case .user(let u): "user:\(u.subject)"
-        case .apiKey(let k): "key:\(k.keyID)"
-        }
-    }
-}
-
 /// What a route handler gets: the request, its path parameters, the caller and a session scoped to its tenant.
 public struct RouteRequest {
-    public let request: APIGatewayRequest
+    public let request: HTTPRequest
     public let pathParameters: [String: String]
     public let principal: Principal
+    /// The session for the route's statements. Its first statement carries the request's guards (the tenant's
+    /// token bucket, an idempotency reservation), so a refusal is still answered with a status and an envelope.
     public let session: TenantSession
+    /// Fresh sessions for the same tenant, for the statements a streamed answer runs after the route has returned.
+    public let sessions: TenantSessions
     public let context: LambdaContext
 
     /// The body as a JSON object (`INVALID_INPUT` otherwise), parsed strictly.
@@ -46,11 +29,15 @@ public struct RouteRequest {
     }
 }
 
-/// A route's answer: its status, the envelope's `data` and optional `meta`.
-public struct RouteResponse: Sendable {
+/// A route's answer: its status and the envelope's `data` and optional `meta` — or, from a function serving a
+/// Function URL in `RESPONSE_STREAM` mode, a stream (its `contentType` becomes the response's `Content-Type`; its
+/// chunks are sent as they come; an error it throws ends the stream with the error trailers).
+public struct RouteResponse {
     public var status: Int
     public var data: JSON
     public var meta: JSONObject?
+    /// The streamed body, instead of the envelope.
+    public var stream: (any ResponseStream)?
     /// What the call spent from the organization's enrichment budget, in cents (its metric line reports it).
     public var budgetSpentCents: Int64 = 0
 
@@ -59,21 +46,37 @@ public struct RouteResponse: Sendable {
         self.data = data
         self.meta = meta
     }
+
+    /// A streamed answer with `status`.
+    public static func stream(status: Int = 200, _ body: any ResponseStream) -> RouteResponse {
+        var response = RouteResponse(status: status, data: .null)
+        response.stream = body
+        return response
+    }
 }
 
-/// What routing looks at in a route, buffered (`APIRoute`) or streamed (`StreamingAPIRoute`): the method, the path
-/// pattern (segments, `{name}` for a parameter) and who may call it.
-public protocol RoutePattern {
-    var method: String { get }
-    var pattern: [Substring] { get }
-    var authentication: RouteAuthentication { get }
-    /// Whether the route changes data, so that an `Idempotency-Key` makes a retry safe (see `Idempotency.swift`).
-    var mutates: Bool { get }
+/// Opens sessions scoped to one tenant, each statement bounded by the invocation's deadline: how a stream reads
+/// its next rows (every session binds the tenant as `$1` and sets it for row-level security).
+public struct TenantSessions {
+    /// The tenant every session is scoped to.
+    public let tenant: TenantID
+    let database: Database
+    let deadline: Int64
+
+    /// Runs `body` with a session for the tenant.
+    public func withSession<T>(_ body: (TenantSession) throws -> T) throws -> T {
+        try database.withTenant(tenant, deadline: deadline, body)
+    }
 }
 
-extension RoutePattern {
-    /// Routes read unless they say otherwise (a streamed route only reads).
-    public var mutates: Bool { false }
+/// The route a request matched: where it is in the function's table, its path parameters, and what the pipeline
+/// needs to know of it before it runs.
+public struct RouteMatch: Sendable {
+    public let index: Int
+    public let parameters: [String: String]
+    public let authentication: RouteAuthentication
+    public let mutates: Bool
+    public let atomic: Bool
 }
 
 /// One route: method, a path pattern with `{name}` segments, who may call it, and the business logic. The handler
@@ -84,7 +87,7 @@ extension RoutePattern {
 /// ignore the header. Under a key, a mutating route's statements run in one transaction with the stored answer;
 /// `atomic: false` is for a route that must not hold a transaction open because it waits on another service between
 /// its statements (each statement then commits on its own, and the answer after them).
-public struct APIRoute: RoutePattern {
+public struct APIRoute {
     public let method: String
     public let pattern: [Substring]
     public let authentication: RouteAuthentication
@@ -106,7 +109,7 @@ public struct APIRoute: RoutePattern {
     }
 }
 
-extension RoutePattern {
+extension APIRoute {
     /// How many segments of the pattern are literal (not `{name}`): the more, the more specific the route.
     var literalSegments: Int { pattern.filter { !($0.first == "{" && $0.last == "}") }.count }
 
@@ -127,17 +130,23 @@ extension RoutePattern {
     }
 }
 
-extension Array where Element: RoutePattern {
+extension Array where Element == APIRoute {
     /// The route serving `request` and its path parameters. As API Gateway does, the most specific pattern wins:
     /// `/api/participants/enrich` (all literal) hides `/api/participants/{id}` for that path, whatever the method.
     /// No pattern fits: `404`; the path has no route for the method: `405` with the methods it has (`Allow`).
-    func route(for request: APIGatewayRequest) throws(EnvelopeError) -> (Element, [String: String]) {
-        let matches = compactMap { route in route.match(request.path).map { (route, $0) } }
-        guard let specificity = matches.map({ $0.0.literalSegments }).max() else { throw EnvelopeError(.notFound, "No such route.") }
-        let candidates = matches.filter { $0.0.literalSegments == specificity }
-        guard let found = candidates.first(where: { $0.0.method == request.method }) else {
+    func route(for request: HTTPRequest) throws(EnvelopeError) -> (Element, [String: String]) {
+        let (index, parameters) = try routeIndex(for: request)
+        return (self[index], parameters)
+    }
+
+    /// ``route(for:)``'s answer as the route's index.
+    func routeIndex(for request: HTTPRequest) throws(EnvelopeError) -> (Int, [String: String]) {
+        let matches = indices.compactMap { index in self[index].match(request.path).map { (index, $0) } }
+        guard let specificity = matches.map({ self[$0.0].literalSegments }).max() else { throw EnvelopeError(.notFound, "No such route.") }
+        let candidates = matches.filter { self[$0.0].literalSegments == specificity }
+        guard let found = candidates.first(where: { self[$0.0].method == request.method }) else {
             var methods = ["OPTIONS"]
-            for (route, _) in candidates where !methods.contains(route.method) { methods.append(route.method) }
+            for (index, _) in candidates where !methods.contains(self[index].method) { methods.append(self[index].method) }
             throw EnvelopeError(.methodNotAllowed, "This method is not supported on this route.", allowedMethods: methods.sorted())
         }
         return found

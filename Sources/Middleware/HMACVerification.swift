@@ -1,3 +1,4 @@
+public import LambdaHTTP
 internal import WardenCrypto
 
 /// A request whose signature verified.
@@ -59,7 +60,7 @@ public struct HMACVerification: Sendable {
 
     /// Verifies a request. Throws `UNAUTHORIZED` with a message that names no secret or expected value.
     @discardableResult
-    public func verify(_ request: APIGatewayRequest, nowMilliseconds: Int64) throws(EnvelopeError) -> VerifiedRequest {
+    public func verify(_ request: HTTPRequest, nowMilliseconds: Int64) throws(EnvelopeError) -> VerifiedRequest {
         let unauthorized = { (message: String) in EnvelopeError(.unauthorized, message) }
         guard case .value(let signatureText) = request.header("x-signature"),
             case .value(let timestampText) = request.header("x-timestamp"),

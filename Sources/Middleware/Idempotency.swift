@@ -1,3 +1,4 @@
+internal import LambdaHTTP
 internal import LambdaRuntime
 internal import Logging
 internal import Platform
@@ -84,7 +85,7 @@ enum Idempotency {
 
     /// The request's key: `nil` without the header; `INVALID_INPUT` when it is empty, longer than 255 bytes, holds
     /// anything but printable ASCII (0x20–0x7E), or arrives twice with different values.
-    static func key(_ request: APIGatewayRequest) throws(EnvelopeError) -> String? {
+    static func key(_ request: HTTPRequest) throws(EnvelopeError) -> String? {
         switch request.header(headerName) {
         case .absent:
             return nil
@@ -101,7 +102,7 @@ enum Idempotency {
 
     /// Hex SHA-256 of the method, the path (length-prefixed, so no path and body can run into each other) and the
     /// body bytes as received.
-    static func fingerprint(_ request: APIGatewayRequest) -> String {
+    static func fingerprint(_ request: HTTPRequest) -> String {
         var message = Array("\(request.method)\n\(request.path.utf8.count)\n\(request.path)\n".utf8)
         message += request.body ?? []
         return Crypto.hex(Crypto.sha256(message))
@@ -146,163 +147,5 @@ enum Idempotency {
             }
         }
         return out
-    }
-}
-
-/// The answer to a call with an `Idempotency-Key`.
-struct IdempotentAnswer {
-    var status: Int
-    /// The envelope, byte for byte what the first call answered.
-    var body: [UInt8]
-    /// The answer's headers (the request's CORS headers, the stored ones, `Idempotency-Replayed` on a replay).
-    var headers: [(String, String)]
-    /// For the log line: `stored`, `replayed`, or `unstored` (a 2xx whose storing failed, or not a 2xx).
-    var outcome: String
-    /// What this call spent from the enrichment budget (a replay spends nothing).
-    var budgetSpentCents: Int64 = 0
-
-    var replayed: Bool { outcome == Idempotency.replayedOutcome }
-}
-
-extension APIChain {
-    /// Runs a mutating route under an `Idempotency-Key` (see ``Idempotency``): reserves the key in front of the
-    /// route's first statement, stores a 2xx answer, replays a stored one, refuses a mismatch or a call in progress
-    /// with `409`, and gives the key back when the call fails. `headers`: the request's CORS and security headers.
-    ///
-    /// An `atomic` route runs in one transaction with its reservation and its stored answer (or the reservation's
-    /// release, for an answer that is not 2xx): a change is never committed without the answer a retry will get,
-    /// whatever fails when. A route that must not hold a transaction open (it calls other services between its
-    /// statements) stores its answer in a transaction of its own after the route's; a failure between the two
-    /// leaves the key reserved until the invocation's deadline.
-    func idempotent(
-        key: String, request: APIGatewayRequest, principal: Principal, context: LambdaContext, headers: [(String, String)],
-        atomic: Bool, _ body: (TenantSession) throws -> RouteResponse
-    ) throws -> IdempotentAnswer {
-        let tenant = principal.tenant
-        let fingerprint = Idempotency.fingerprint(request)
-        let deadline = context.deadlineMilliseconds
-        let reservation = max(1000, deadline - Platform.nowMilliseconds())
-        let checks = guards.rateLimitStatements(tenant: tenant)
-        let begin: (SQL, [PGValue]) = (
-            Idempotency.begin,
-            [.text(tenant.rawValue), .text(key), .text(fingerprint), .text(context.requestID), .int(reservation)]
-        )
-        let stored = Idempotency.storable(headers)
-        /// The statement that ends the reservation with `response`: its answer stored, or the key given back.
-        func closing(_ response: RouteResponse, envelope: [UInt8]) -> (SQL, [PGValue]) {
-            guard (200..<300).contains(response.status) else { return (Idempotency.release, [.text(key), .text(context.requestID)]) }
-            return (
-                Idempotency.complete,
-                [
-                    .text(key), .text(context.requestID), .int(Int64(response.status)),
-                    .text(String(decoding: envelope, as: UTF8.self)), .text(Idempotency.encode(stored)),
-                    .int(Int64(idempotencyTTLSeconds)),
-                ]
-            )
-        }
-        let response: RouteResponse
-        var envelope: [UInt8] = []
-        do {
-            database.prepend(checks + [begin])
-            defer { database.discardPreamble() }
-            if atomic {
-                response = try database.withTransaction(tenant, deadline: deadline, body) { response in
-                    envelope = ProxyResponse.successBody(data: response.data, meta: response.meta)
-                    return [closing(response, envelope: envelope)]
-                }
-            } else {
-                response = try database.withTenant(tenant, deadline: deadline, body)
-                try database.flushPreamble(deadline: deadline - Database.deadlineReserveMilliseconds)
-            }
-        } catch let error as PostgresError {
-            let now = Platform.nowMilliseconds()
-            if let refused = RequestGuards.envelopeError(for: error, guardCount: checks.count, nowMilliseconds: now) {
-                throw refused  // the batch rolled back: nothing reserved
-            }
-            if error.statementIndex == checks.count {
-                switch error.sqlState {
-                case "WR208": return try replay(key: key, fingerprint: fingerprint, principal: principal, context: context, headers: headers)
-                case "WR409": throw Idempotency.mismatch
-                case "WR425": throw Idempotency.inProgress
-                default: break
-                }
-            }
-            if !atomic { release(key: key, tenant: tenant, context: context) }
-            throw error
-        } catch {
-            // Atomic: rolled back with everything else. Otherwise the reservation may have committed with one of
-            // the route's statements before it failed.
-            if !atomic { release(key: key, tenant: tenant, context: context) }
-            throw error
-        }
-        let succeeded = (200..<300).contains(response.status)
-        if atomic {
-            return IdempotentAnswer(
-                status: response.status, body: envelope, headers: headers, outcome: succeeded ? "stored" : "unstored",
-                budgetSpentCents: response.budgetSpentCents
-            )
-        }
-        envelope = ProxyResponse.successBody(data: response.data, meta: response.meta)
-        guard succeeded else {
-            release(key: key, tenant: tenant, context: context)
-            return IdempotentAnswer(
-                status: response.status, body: envelope, headers: headers, outcome: "unstored", budgetSpentCents: response.budgetSpentCents
-            )
-        }
-        do {
-            let (sql, binds) = closing(response, envelope: envelope)
-            let result = try database.withTenant(tenant, deadline: deadline) { session in try session.query(sql, binds) }
-            guard result.affectedRows == 1 else {
-                context.logger.warning("idempotency reservation lost before the answer was stored")
-                return IdempotentAnswer(
-                status: response.status, body: envelope, headers: headers, outcome: "unstored", budgetSpentCents: response.budgetSpentCents
-            )
-            }
-        } catch {
-            // The change is committed: answer it. The reservation expires at the deadline.
-            context.logger.error("idempotency answer not stored", metadata: ErrorMetadata.describe(error))
-            return IdempotentAnswer(
-                status: response.status, body: envelope, headers: headers, outcome: "unstored", budgetSpentCents: response.budgetSpentCents
-            )
-        }
-        return IdempotentAnswer(
-            status: response.status, body: envelope, headers: headers, outcome: "stored", budgetSpentCents: response.budgetSpentCents
-        )
-    }
-
-    /// The stored answer for `key` and `fingerprint`, behind the tenant's rate limit.
-    private func replay(
-        key: String, fingerprint: String, principal: Principal, context: LambdaContext, headers: [(String, String)]
-    ) throws -> IdempotentAnswer {
-        let checks = guards.rateLimitStatements(tenant: principal.tenant)
-        database.prepend(checks)
-        defer { database.discardPreamble() }
-        let rows: PGRows
-        do {
-            rows = try database.withTenant(principal.tenant, deadline: context.deadlineMilliseconds) { session in
-                try session.query(Idempotency.fetch, [.text(key), .text(fingerprint)])
-            }
-        } catch let error as PostgresError {
-            throw RequestGuards.envelopeError(for: error, guardCount: checks.count, nowMilliseconds: Platform.nowMilliseconds())
-                ?? error
-        }
-        // Gone since the reservation was refused (expired that very moment): the caller may simply retry.
-        guard let row = rows.first, row.count >= 3, let status = row[0].flatMap({ Int($0) }), let body = row[1] else {
-            throw Idempotency.inProgress
-        }
-        let replayedHeaders = Idempotency.merged(headers, Idempotency.decode(row[2]) + [(Idempotency.replayedHeader, "true")])
-        return IdempotentAnswer(status: status, body: Array(body.utf8), headers: replayedHeaders, outcome: Idempotency.replayedOutcome)
-    }
-
-    /// Gives back this request's reservation of `key` (best effort: it expires at the deadline anyway).
-    private func release(key: String, tenant: TenantID, context: LambdaContext) {
-        database.discardPreamble()
-        do {
-            _ = try database.withTenant(tenant, deadline: context.deadlineMilliseconds) { session in
-                try session.query(Idempotency.release, [.text(key), .text(context.requestID)])
-            }
-        } catch {
-            context.logger.warning("idempotency reservation not released", metadata: ErrorMetadata.describe(error))
-        }
     }
 }

@@ -1,3 +1,4 @@
+public import LambdaHTTP
 public import Auth
 internal import Platform
 public import Postgres
@@ -132,7 +133,7 @@ public struct JWTAuthenticator {
     }
 
     /// Verifies the bearer token and finds the user's organization. Every token problem gets the same `401`.
-    public func authenticate(_ request: APIGatewayRequest, database: Database, deadline: Int64) throws(EnvelopeError) -> UserPrincipal {
+    public func authenticate(_ request: HTTPRequest, database: Database, deadline: Int64) throws(EnvelopeError) -> UserPrincipal {
         let refused = EnvelopeError(.unauthorized, "Missing, invalid or expired token.")
         guard case .value(let header) = request.header("authorization"), let token = JWTVerifier.bearerToken(authorizationHeader: header)
         else { throw refused }

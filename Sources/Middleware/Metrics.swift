@@ -31,10 +31,9 @@ public enum Metrics {
     static func line(
         function: String, status: Int, outcome: String, durationMicroseconds: UInt64, timestamp: Int64, budgetSpentCents: Int64
     ) -> [UInt8] {
-        let code = ErrorCode(rawValue: outcome)
-        let failed = status >= 500 || code == .toolFailure
-        let unauthorized = code == .unauthorized
-        let limited = code == .rateLimited || code == .tooManyConcurrent
+        let failed = status >= 500 || outcome == ErrorCode.toolFailure.rawValue
+        let unauthorized = outcome == ErrorCode.unauthorized.rawValue
+        let limited = outcome == ErrorCode.rateLimited.rawValue || outcome == ErrorCode.tooManyConcurrent.rawValue
         var w = JSONWriter(capacity: 512)
         w.beginObject()
         w.key("_aws")
@@ -84,7 +83,7 @@ public enum Metrics {
         w.key("BudgetSpentCents")
         w.int(budgetSpentCents)
         w.key("Outcome")
-        w.string(code?.rawValue ?? "ok")
+        w.string(outcome == Idempotency.replayedOutcome ? "ok" : outcome)  // a replay is counted as the success it repeats
         w.endObject()
         var bytes = w.bytes
         bytes.append(UInt8(ascii: "\n"))

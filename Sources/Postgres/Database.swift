@@ -18,7 +18,7 @@ public final class Database {
     /// Where a rotating URL comes from, and the generation `settings` were made from.
     private let credentials: (any DatabaseCredentials)?
     private var credentialsGeneration: Int
-    /// Statements that must commit together with the next tenant statement (replay record, rate-limit tokens).
+    /// The leading statements of `withTenant(_:deadline:leading:_:)` not yet sent: they join the next statement.
     private var preamble: [(SQL, [PGValue])] = []
     /// The connection of the transaction `withTransaction` holds open, while it runs.
     private var held: PGConnection?
@@ -77,18 +77,22 @@ public final class Database {
         try body(TenantSession(tenant: tenant, database: self, deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds }))
     }
 
-    /// Sets statements to run atomically in front of the next database call (its pipeline and transaction): if one
-    /// fails, the call's own statements never run. A failure reports `statementIndex` below `count`.
-    public func prepend(_ statements: [(SQL, [PGValue])]) { preamble = statements }
-
-    /// Runs the pending preamble on its own if no statement has taken it yet; returns whether one ran.
-    public func flushPreamble(deadline: Int64?) throws(PostgresError) {
-        guard !preamble.isEmpty else { return }
-        _ = try run([], deadline: deadline)
+    /// Runs `body` with a session scoped to `tenant` whose first statement is preceded, in the same pipeline and
+    /// transaction, by `leading` (a request's guards: replay record, rate-limit tokens, idempotency reservation):
+    /// if one of them fails, the statement never runs, and the failure's `statementIndex` is below
+    /// `leading.count`. When `body` runs no statement, `leading` runs alone after it; when `body` throws, whatever
+    /// of `leading` has not run is dropped. A batch that fails keeps `leading` for the session's next statement
+    /// (its first charge rolled back with it).
+    public func withTenant<T>(
+        _ tenant: TenantID, deadline: Int64?, leading: [(SQL, [PGValue])], _ body: (TenantSession) throws -> T
+    ) throws -> T {
+        guard !leading.isEmpty else { return try withTenant(tenant, deadline: deadline, body) }
+        preamble = leading
+        defer { preamble = [] }
+        let result = try withTenant(tenant, deadline: deadline, body)
+        if !preamble.isEmpty { _ = try run([], deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds }) }
+        return result
     }
-
-    /// Drops a pending preamble (the call failed before reaching the database).
-    public func discardPreamble() { preamble = [] }
 
     /// Runs a literal multi-statement script (migrations). Not tenant-scoped: for the `warden migrate` tool.
     public func runScript(_ script: StaticString) throws(PostgresError) {

@@ -1,3 +1,4 @@
+import LambdaHTTP
 import Testing
 import Platform
 import WardenCrypto
@@ -10,14 +11,14 @@ import WardenCrypto
     var verifier: HMACVerification { HMACVerification(secret: secret) }
 
     func signed(body: String = #"{"customerId":"acme"}"#, timestamp: Int64? = nil, client: String = "copilot-frontend",
-                tamper: ((inout [String: String]) -> Void)? = nil) throws -> APIGatewayRequest {
+                tamper: ((inout [String: String]) -> Void)? = nil) throws -> HTTPRequest {
         let ts = String(timestamp ?? now)
         var headers = [
             "X-Timestamp": ts, "X-Client": client,
             "X-Signature": verifier.signature(timestamp: ts, client: client, body: Array(body.utf8)),
         ]
         tamper?(&headers)
-        return try APIGatewayRequest(event: Fixtures.restEvent(headers: headers, body: body))
+        return try HTTPRequest(event: Fixtures.restEvent(headers: headers, body: body))
     }
 
     @Test func knownVector() {
@@ -66,7 +67,7 @@ import WardenCrypto
     func rejectsNonNumericTimestamps(_ ts: String) throws {
         // Signed over the bad timestamp itself, so only the timestamp rule can refuse it.
         let body = #"{"customerId":"acme"}"#
-        let req = try APIGatewayRequest(event: Fixtures.restEvent(headers: [
+        let req = try HTTPRequest(event: Fixtures.restEvent(headers: [
             "X-Timestamp": ts, "X-Client": "copilot-frontend",
             "X-Signature": verifier.signature(timestamp: ts, client: "copilot-frontend", body: Array(body.utf8)),
         ], body: body))
@@ -80,7 +81,7 @@ import WardenCrypto
     @Test func rejectsTamperedBodyClientAndSignature() throws {
         let good = try signed()
         let sig = try #require(good.header("x-signature").value)
-        let bodyTampered = try APIGatewayRequest(event: Fixtures.restEvent(
+        let bodyTampered = try HTTPRequest(event: Fixtures.restEvent(
             headers: ["X-Timestamp": String(now), "X-Client": "copilot-frontend", "X-Signature": sig],
             body: #"{"customerId":"acme2"}"#))
         let clientTampered = try signed { $0["X-Client"] = "other-client" }
@@ -100,7 +101,7 @@ import WardenCrypto
                 try verifier.verify(req, nowMilliseconds: now)
             }
         }
-        let none = try APIGatewayRequest(event: Fixtures.restEvent(headers: nil))
+        let none = try HTTPRequest(event: Fixtures.restEvent(headers: nil))
         #expect(throws: EnvelopeError.self) { try verifier.verify(none, nowMilliseconds: now) }
     }
 
@@ -108,7 +109,7 @@ import WardenCrypto
         let ts = String(now)
         let body = #"{"customerId":"acme"}"#
         let sig = verifier.signature(timestamp: ts, client: "copilot-frontend", body: Array(body.utf8))
-        let req = try APIGatewayRequest(event: Fixtures.restEvent(
+        let req = try HTTPRequest(event: Fixtures.restEvent(
             headers: ["X-Timestamp": ts, "X-Client": "copilot-frontend", "X-Signature": sig],
             multiValueHeaders: ["x-signature": [sig, String(repeating: "0", count: 64)]],
             body: body))
@@ -120,7 +121,7 @@ import WardenCrypto
         let body = #"{"customerId":"acme"}"#
         let ts = String(now)
         let sig = verifier.signature(timestamp: ts, client: "c", body: Array(body.utf8))
-        let req = try APIGatewayRequest(event: Fixtures.restEvent(
+        let req = try HTTPRequest(event: Fixtures.restEvent(
             headers: ["X-Timestamp": ts, "X-Client": "c", "X-Signature": sig],
             body: "eyJjdXN0b21lcklkIjoiYWNtZSJ9", isBase64Encoded: true))
         #expect(req.body == Array(body.utf8))
@@ -141,11 +142,11 @@ import WardenCrypto
 
     func request(method: String = "POST", path: String = "/calculate_health", client: String = "reports-job",
                  nonce: String = "nonce-0123456789abcdef", body: String = #"{"customerId":"acme"}"#,
-                 signature: ((String) -> String)? = nil, signWith key: [UInt8]? = nil) throws -> APIGatewayRequest {
+                 signature: ((String) -> String)? = nil, signWith key: [UInt8]? = nil) throws -> HTTPRequest {
         let ts = String(now)
         let sig = HMACVerification.signatureV2(key: key ?? keyA, method: method, path: path, timestamp: ts, nonce: nonce, client: client, body: Array(body.utf8))
         let headers = ["X-Timestamp": ts, "X-Client": client, "X-Nonce": nonce, "X-Signature": signature?(sig) ?? "v2=\(sig)"]
-        return try APIGatewayRequest(event: Fixtures.restEvent(method: method, path: path, headers: headers, body: body))
+        return try HTTPRequest(event: Fixtures.restEvent(method: method, path: path, headers: headers, body: body))
     }
 
     @Test func acceptsEitherActiveKeyAndListsOfSignatures() throws {
@@ -190,7 +191,7 @@ import WardenCrypto
         let ts = String(now), body = Array(#"{"customerId":"acme"}"#.utf8)
         // reports-job is configured for v2 only: its key signing v1 is refused.
         let v1 = Crypto_hex(HMACVerification.macV1(key: keyA, timestamp: ts, client: "reports-job", body: body))
-        let v1Request = try APIGatewayRequest(event: Fixtures.restEvent(headers: ["X-Timestamp": ts, "X-Client": "reports-job", "X-Signature": v1]))
+        let v1Request = try HTTPRequest(event: Fixtures.restEvent(headers: ["X-Timestamp": ts, "X-Client": "reports-job", "X-Signature": v1]))
         #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) { try verifier.verify(v1Request, nowMilliseconds: now) }
         // legacy is v1 only.
         #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) {

@@ -1,7 +1,7 @@
 // Benchmark-only function: the full copilot middleware path (event decode, HMAC check, validation, envelope,
 // log line) around a tool that answers a constant without touching the database. Never packaged or deployed.
 import LambdaRuntime
-import Middleware
+import Copilot
 import Postgres
 import WardenJSON
 

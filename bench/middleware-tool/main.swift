@@ -1,48 +1,33 @@
-// Benchmark-only function: exactly the in-process middleware path the runtime-overhead target speaks of — event
-// decode, CORS, signature check, validation, envelope and the request log line — with no database work (no
+// Benchmark-only function: exactly the in-process part of a copilot tool's pipeline — event decode, origin/CORS,
+// request shape, HMAC signature, validation, envelope, the request log line and metric — with no database work (no
 // replay record, rate-limit tokens or audit row, which `warden-bench-echo` measures). Never packaged or deployed.
+import Copilot
+import LambdaHTTP
 import LambdaRuntime
 import Middleware
-import Platform
+import Secrets
 import WardenJSON
 
-struct MiddlewareOnly: ByteHandler {
-    let verifier: HMACVerification
-    let cors: CORSPolicy
-
-    mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
-        let started = Platform.monotonicNanoseconds()
-        let request: APIGatewayRequest
-        do {
-            request = try APIGatewayRequest(event: event)
-        } catch {
-            return ProxyResponse.failure(error, headers: cors.headers(origin: nil))
-        }
-        let headers = cors.headers(origin: request.header("origin").value)
-        let status: Int
-        let response: [UInt8]
-        do {
-            let verified = try verifier.verify(request, nowMilliseconds: Platform.nowMilliseconds())
-            let input = try CopilotRequest(body: request.body)
-            status = 200
-            response = ProxyResponse.success(
-                data: ["customerId": .string(input.customerId), "client": .string(verified.clientID)], headers: headers
-            )
-        } catch {
-            status = error.code.status
-            response = ProxyResponse.failure(error, headers: headers)
-        }
-        context.logger.info("request", metadata: [
-            "tool": "bench_middleware", "status": .stringConvertible(status),
-            "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- started) / 1000),
-        ])
-        return response
+/// Answers the validated request without a database.
+final class EchoResponder: Responder {
+    func respond(to request: HTTPRequest, context: inout RequestContext) throws -> HTTPResponse {
+        let input = try context.input(as: CopilotRequest.self)
+        let client = context.client?.clientID ?? ""
+        return .success(data: ["customerId": .string(input.customerId), "client": .string(client)], headers: context.responseHeaders)
     }
 }
 
-LambdaRuntime.run { _ in
-    MiddlewareOnly(
-        verifier: HMACVerification(secret: Array((Platform.environment("HMAC_SECRET") ?? "").utf8)),
-        cors: CORSPolicy(allowedOriginSetting: Platform.environment("ALLOWED_ORIGIN"))
+LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, _ in
+    let settings = try FunctionConfiguration.fromEnvironment()
+    return Pipeline(
+        [
+            MetricsMiddleware(function: "bench_middleware", nameKey: "tool", logsPreflight: true),
+            EnvelopeMiddleware(failureMessage: "tool failure"),
+            OriginMiddleware(cors: settings.cors),
+            RequestShapeMiddleware(method: "POST", maxBodyBytes: settings.maxBodyBytes),
+            try HMACAuthenticationMiddleware(secrets: secrets),
+            CopilotRequestMiddleware(),
+        ],
+        responder: EchoResponder(), database: nil
     )
 }

@@ -1,3 +1,3 @@
-import Middleware
+import Copilot
 
 CalculateHealth.main(CalculateHealth())

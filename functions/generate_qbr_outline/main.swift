@@ -1,3 +1,3 @@
-import Middleware
+import Copilot
 
 GenerateQBROutline.main(GenerateQBROutline())

@@ -1,3 +1,3 @@
-import Middleware
+import Copilot
 
 GetContractInfo.main(GetContractInfo())

@@ -16,7 +16,7 @@ enum ParticipantExport {
 
     /// Validates the cursor, reads the first page in the route's session (with the tenant's rate limit, before
     /// anything is sent: a failure here is still a status and an envelope), then hands the rest to the stream.
-    static func start(_ call: StreamingRouteRequest, settings: ExportSettings) throws -> StreamingRouteResponse {
+    static func start(_ call: RouteRequest, settings: ExportSettings) throws -> RouteResponse {
         var after: Int64 = 0
         if let text = call.request.queryParameters["cursor"] {
             guard let id = ExportCursor.decode(text) else { throw invalidCursor }
@@ -32,7 +32,7 @@ enum ParticipantExport {
             },
             remainingMilliseconds: { context.remainingMilliseconds }
         )
-        return StreamingRouteResponse(body: stream)
+        return .stream(stream)
     }
 }
 

@@ -3,13 +3,13 @@
 // each in its own tenant session, so the export is never held in memory and is not bound by the 6 MB limit of a
 // buffered response. A response stops before Lambda's 20 MiB streaming limit and its deadline, at a row boundary,
 // with a cursor that continues the export (`?cursor=`). Same bearer JWT, CORS, rate limit and audit as the
-// participant API (`StreamingAPIHandler`).
+// participant API (`APIHandler` in `.streamed` mode).
 import Middleware
 
-StreamingAPIHandler.main(name: "participant_export") { _, _ in
+APIHandler.main(name: "participant_export", mode: .streamed) { _, _ in
     let settings = try ExportSettings.fromEnvironment()
     return [
-        StreamingAPIRoute("GET", "/api/participants/export", .user) { call in
+        APIRoute("GET", "/api/participants/export", .user) { call in
             try ParticipantExport.start(call, settings: settings)
         }
     ]

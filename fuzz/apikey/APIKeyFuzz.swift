@@ -1,4 +1,5 @@
 internal import FuzzSupport
+internal import LambdaHTTP
 @testable internal import Middleware
 internal import WardenCrypto
 internal import WardenJSON
@@ -125,7 +126,7 @@ enum APIKeyFuzz {
     }
 
     /// An HTTP API event (payload 2.0) with these headers.
-    static func event(single: [(String, String)], multi: [(String, [String])]) -> APIGatewayRequest? {
+    static func event(single: [(String, String)], multi: [(String, [String])]) -> HTTPRequest? {
         var headers = JSONObject(), multiValue = JSONObject()
         for (name, value) in single { headers.append(key: name, value: .string(value)) }
         for (name, values) in multi { multiValue.append(key: name, value: .array(values.map { .string($0) })) }
@@ -134,7 +135,7 @@ enum APIKeyFuzz {
             "requestContext": ["stage": "$default", "http": ["method": "POST", "path": "/v1/intent/score"]],
         ]
         do {
-            return try APIGatewayRequest(event: event.serialized())
+            return try HTTPRequest(event: event.serialized())
         } catch {
             Fuzz.check(false, "the harness's event was refused")
             return nil

@@ -1,4 +1,8 @@
+internal import Copilot
 internal import FuzzSupport
+internal import LambdaHTTP
+internal import LambdaRuntime
+internal import Logging
 internal import Middleware
 internal import Postgres
 internal import WardenCrypto
@@ -24,8 +28,8 @@ enum EventFuzz {
     static let eventOptions = JSONParseOptions(maxDepth: 32)
 
     static func run(_ input: [UInt8]) {
-        guard let request = decode(input) else { return }
         chain(input, signedByHarness: false)
+        guard let request = decode(input) else { return }
         if let resigned = resign(input, request) {
             chain(resigned, signedByHarness: true)
         }
@@ -33,14 +37,12 @@ enum EventFuzz {
 
     // MARK: Decoding
 
-    /// `APIGatewayRequest(event:)` and its invariants; `nil` when the event is refused.
-    static func decode(_ input: [UInt8]) -> APIGatewayRequest? {
-        let request: APIGatewayRequest
+    /// `HTTPRequest(event:)` and its invariants; `nil` when the event is refused.
+    static func decode(_ input: [UInt8]) -> HTTPRequest? {
+        let request: HTTPRequest
         do {
-            request = try APIGatewayRequest(event: input)
+            request = try HTTPRequest(event: input)
         } catch {
-            Fuzz.check(error.code == .invalidInput, "event refused with \(error.code)")
-            checkRendered(ProxyResponse.failure(error, headers: cors.headers(origin: nil)), status: 400)
             return nil
         }
         guard case .object(let root)? = try? JSON.parse(input, options: eventOptions) else {
@@ -56,7 +58,7 @@ enum EventFuzz {
                        "v2 path is not a suffix of rawPath")
         }
         // Round trip: the event re-serialized by our writer decodes to the same request.
-        guard let again = try? APIGatewayRequest(event: JSON.object(root).serialized()) else {
+        guard let again = try? HTTPRequest(event: JSON.object(root).serialized()) else {
             Fuzz.check(false, "re-serialized event refused")
             return nil
         }
@@ -65,7 +67,7 @@ enum EventFuzz {
     }
 
     /// The body: the string as UTF-8, or base64-decoded (strict, canonical up to padding) when `isBase64Encoded`.
-    static func checkBody(_ request: APIGatewayRequest, _ root: JSONObject) {
+    static func checkBody(_ request: HTTPRequest, _ root: JSONObject) {
         guard case .string(let text)? = root["body"] else {
             Fuzz.check(request.body == nil, "body without a string body member")
             return
@@ -86,7 +88,7 @@ enum EventFuzz {
 
     /// Header fields are the string members of `headers` then the string items of `multiValueHeaders`, and
     /// `header(_:)` agrees with a plain case-folding reference.
-    static func checkHeaders(_ request: APIGatewayRequest, _ root: JSONObject) {
+    static func checkHeaders(_ request: HTTPRequest, _ root: JSONObject) {
         var expected: [(String, String)] = []
         for (name, value) in root["headers"]?.objectValue ?? JSONObject() {
             if let v = value.stringValue { expected.append((name, v)) }
@@ -103,7 +105,7 @@ enum EventFuzz {
         for name in Set(expected.map { fold($0.0) }).prefix(16) {
             var values: [String] = []
             for (n, v) in expected where fold(n) == name { values.append(v) }
-            let reference: APIGatewayRequest.HeaderValue =
+            let reference: HTTPRequest.HeaderValue =
                 values.isEmpty ? .absent : values.allSatisfy({ $0 == values[0] }) ? .value(values[0]) : .conflict
             Fuzz.check(request.header(name) == reference, "header lookup disagrees with the reference")
         }
@@ -114,47 +116,89 @@ enum EventFuzz {
         String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    static func same(_ a: APIGatewayRequest, _ b: APIGatewayRequest) -> Bool {
+    static func same(_ a: HTTPRequest, _ b: HTTPRequest) -> Bool {
         a.method == b.method && a.path == b.path && a.body == b.body && a.queryParameters == b.queryParameters
             && a.headerFields.count == b.headerFields.count
             && zip(a.headerFields, b.headerFields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
-    // MARK: The copilot chain
+    // MARK: The copilot pipeline
 
-    /// Runs the chain as `CopilotHandler` does, up to the tool's first statement.
+    /// The copilot tools' middlewares up to the tool's first statement (`CopilotTool.pipeline` without the database
+    /// ones), with the signature checked at the harness's fixed clock.
+    static func pipeline() -> Pipeline {
+        Pipeline(
+        [
+            EnvelopeMiddleware(failureMessage: "tool failure"),
+            OriginMiddleware(cors: cors),
+            RequestShapeMiddleware(method: "POST", maxBodyBytes: maxBodyBytes),
+            FixedClockSignature(),
+            CopilotRequestMiddleware(),
+        ],
+        responder: CheckingResponder(), database: nil
+        )
+    }
+    static let logger = Logger(label: "fuzz-event") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Checks the signature as `HMACAuthenticationMiddleware` does, at `nowMilliseconds`.
+    final class FixedClockSignature: RequestMiddleware {
+        func handle(_ request: HTTPRequest, context: inout RequestContext, next: MiddlewareNext) throws -> HTTPResponse {
+            current?.reachedSignature = true
+            let verified = try verifier.verify(request, nowMilliseconds: nowMilliseconds)
+            checkVerified(verified, request)
+            context.client = verified
+            return try next(request, &context)
+        }
+    }
+
+    /// Checks what got through and answers it as a tool would.
+    final class CheckingResponder: Responder {
+        func respond(to request: HTTPRequest, context: inout RequestContext) throws -> HTTPResponse {
+            Fuzz.check(request.method == "POST", "\(request.method) past the request shape")
+            let input = try context.input(as: CopilotRequest.self)
+            checkInput(input, request)
+            Fuzz.check(context.tenant == input.tenant, "the tenant is not the request's owner")
+            return .success(data: ["customerId": .string(input.customerId), "tenant": .string(input.tenant.rawValue)], headers: context.responseHeaders)
+        }
+    }
+
+    /// What one run through the pipeline saw.
+    struct Run {
+        var reachedSignature = false
+    }
+    nonisolated(unsafe) static var current: Run?
+
+    /// Runs the event through the pipeline; every answer is a proxy response with an allowed status and envelope.
     static func chain(_ event: [UInt8], signedByHarness: Bool) {
-        switch CopilotChain.open(event, cors: cors) {
-        case .refused(let error, let headers):
-            Fuzz.check(error.code == .invalidInput || error.code == .forbidden, "opening refused with \(error.code)")
-            checkRendered(ProxyResponse.failure(error, headers: headers), status: error.code.status)
-        case .preflight(let headers):
-            checkRendered(ProxyResponse.empty(status: 204, headers: headers), status: 204)
-        case .request(let request, let headers):
-            Fuzz.check(request.method != "OPTIONS", "OPTIONS past the preflight")
-            var reachedSignature = false
-            do {
-                try CopilotChain.checkShape(request, maxBodyBytes: maxBodyBytes)
-                reachedSignature = true
-                let verified = try verifier.verify(request, nowMilliseconds: nowMilliseconds)
-                checkVerified(verified, request)
-                let input = try CopilotRequest(body: request.body)
-                checkInput(input, request)
-                let data: JSON = ["customerId": .string(input.customerId), "tenant": .string(input.tenant.rawValue)]
-                checkRendered(ProxyResponse.success(data: data, headers: headers), status: 200)
-            } catch {
-                let allowed: Set<ErrorCode> = [.methodNotAllowed, .payloadTooLarge, .unsupportedMediaType, .unauthorized, .invalidInput]
-                Fuzz.check(allowed.contains(error.code), "chain failed with \(error.code)")
-                if signedByHarness, reachedSignature, error.code == .unauthorized {
-                    Fuzz.check(!validV1Headers(request), "a correctly signed request was refused")
-                }
-                checkRendered(ProxyResponse.failure(error, headers: headers), status: error.code.status)
-            }
+        current = Run()
+        defer { current = nil }
+        let context = LambdaContext(requestID: "fuzz", deadlineMilliseconds: .max, invokedFunctionARN: "arn:fuzz", logger: logger)
+        var handler = pipeline()
+        guard let answer = try? handler.handle(event, context: context),
+            case .object(let out)? = try? JSON.parse(answer), let status = out["statusCode"]?.int64Value
+        else {
+            Fuzz.check(false, "the pipeline's answer is not a proxy response")
+            return
+        }
+        checkRendered(answer, status: Int(status))
+        guard status != 204, status != 200 else { return }
+        guard let text = out["body"]?.stringValue, case .object(let body)? = try? JSON.parse(Array(text.utf8)),
+            let code = body["error"]?["code"]?.stringValue
+        else {
+            Fuzz.check(false, "a refusal without an error envelope")
+            return
+        }
+        let allowed: Set<String> = [
+            "METHOD_NOT_ALLOWED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "UNAUTHORIZED", "INVALID_INPUT", "FORBIDDEN",
+        ]
+        Fuzz.check(allowed.contains(code), "the pipeline refused with \(code)")
+        if signedByHarness, current?.reachedSignature == true, code == "UNAUTHORIZED", let request = try? HTTPRequest(event: event) {
+            Fuzz.check(!validV1Headers(request), "a correctly signed request was refused")
         }
     }
 
     /// A verified request's client is a valid one, and the replay key is the signature that matched.
-    static func checkVerified(_ verified: VerifiedRequest, _ request: APIGatewayRequest) {
+    static func checkVerified(_ verified: VerifiedRequest, _ request: HTTPRequest) {
         Fuzz.check(request.header("x-client") == .value(verified.clientID), "verified client is not the X-Client header")
         Fuzz.check(validV1Headers(request) || verified.scheme == .v2, "verified with an invalid timestamp or client")
         if verified.scheme == .v1, let signature = request.header("x-signature").value, let timestamp = request.header("x-timestamp").value {
@@ -166,7 +210,7 @@ enum EventFuzz {
     }
 
     /// What `HMACVerification` requires of the timestamp and client, written out independently.
-    static func validV1Headers(_ request: APIGatewayRequest) -> Bool {
+    static func validV1Headers(_ request: HTTPRequest) -> Bool {
         guard case .value(let timestamp) = request.header("x-timestamp"), case .value(let client) = request.header("x-client"),
             case .value = request.header("x-signature")
         else { return false }
@@ -179,7 +223,7 @@ enum EventFuzz {
     }
 
     /// A validated copilot body: a usable customer id, and the tenant its `ownerUserId` names.
-    static func checkInput(_ input: CopilotRequest, _ request: APIGatewayRequest) {
+    static func checkInput(_ input: CopilotRequest, _ request: HTTPRequest) {
         Fuzz.check(!input.customerId.isEmpty && input.customerId.utf8.count <= 256, "customerId length")
         Fuzz.check(!input.customerId.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "customerId with control characters")
         switch input.params["ownerUserId"] {
@@ -218,7 +262,7 @@ enum EventFuzz {
 
     /// The event with `X-Signature` replaced by the correct v1 signature for its own timestamp, client and body
     /// (every other member untouched), or `nil` when it has no single timestamp and client to sign.
-    static func resign(_ input: [UInt8], _ request: APIGatewayRequest) -> [UInt8]? {
+    static func resign(_ input: [UInt8], _ request: HTTPRequest) -> [UInt8]? {
         guard case .value(let timestamp) = request.header("x-timestamp"), case .value(let client) = request.header("x-client"),
             case .object(var root)? = try? JSON.parse(input, options: eventOptions)
         else { return nil }

@@ -1,4 +1,5 @@
 internal import FuzzSupport
+internal import LambdaHTTP
 @testable internal import Middleware
 internal import WardenCrypto
 internal import WardenJSON
@@ -179,7 +180,7 @@ enum IdempotencyFuzz {
 
     static func event(
         method: String, path: String, body: [UInt8]?, single: [(String, String)], multi: [(String, [String])], v2: Bool
-    ) -> APIGatewayRequest? {
+    ) -> HTTPRequest? {
         var headers = JSONObject(), multiValue = JSONObject()
         for (name, value) in single { headers.append(key: name, value: .string(value)) }
         for (name, values) in multi { multiValue.append(key: name, value: .array(values.map { .string($0) })) }
@@ -204,11 +205,11 @@ enum IdempotencyFuzz {
         event.append(key: "multiValueHeaders", value: .object(multiValue))
         for (key, value) in bodyMembers { event.append(key: key, value: value) }
         do {
-            let request = try APIGatewayRequest(event: JSON.object(event).serialized())
+            let request = try HTTPRequest(event: JSON.object(event).serialized())
             Fuzz.check(request.path == path && request.body == body, "the harness's request changed on the way in")
             return request
         } catch {
-            Fuzz.check(false, "the harness's event was refused: \(error.message)")
+            Fuzz.check(false, "the harness's event was refused: \(error)")
             return nil
         }
     }

@@ -1,4 +1,5 @@
 internal import FuzzSupport
+internal import LambdaHTTP
 @testable internal import Middleware
 internal import WardenJSON
 
@@ -75,7 +76,7 @@ enum RouteFuzz {
     }
 
     /// The request as API Gateway would deliver it.
-    static func request(method: String, path: String, rest: Bool) -> APIGatewayRequest? {
+    static func request(method: String, path: String, rest: Bool) -> HTTPRequest? {
         let event: JSON = rest
             ? ["httpMethod": .string(method), "path": .string(path), "headers": [:], "requestContext": ["stage": "prod"]]
             : [
@@ -83,16 +84,16 @@ enum RouteFuzz {
                 "requestContext": ["stage": "$default", "http": ["method": .string(method), "path": .string(path)]],
             ]
         do {
-            let request = try APIGatewayRequest(event: event.serialized())
+            let request = try HTTPRequest(event: event.serialized())
             Fuzz.check(request.path == path, "the event's path changed on the way in")
             return request
         } catch {
-            Fuzz.check(false, "a well-formed event was refused: \(error.message)")
+            Fuzz.check(false, "a well-formed event was refused: \(error)")
             return nil
         }
     }
 
-    static func route(_ request: APIGatewayRequest, in routes: [APIRoute]) -> Outcome {
+    static func route(_ request: HTTPRequest, in routes: [APIRoute]) -> Outcome {
         do {
             let (found, parameters) = try routes.route(for: request)
             guard let index = routes.firstIndex(where: { $0.method == found.method && $0.pattern == found.pattern }) else {
@@ -105,7 +106,7 @@ enum RouteFuzz {
         }
     }
 
-    static func check(_ outcome: Outcome, request: APIGatewayRequest, routes: [APIRoute], isREST: Bool) {
+    static func check(_ outcome: Outcome, request: HTTPRequest, routes: [APIRoute], isREST: Bool) {
         if let found = outcome.found {
             let route = routes[found.index]
             Fuzz.check(route.method == request.method, "a route of another method")
@@ -172,7 +173,7 @@ enum RouteFuzz {
     /// literal segment is equal; among the fitting patterns only those with the most literal segments count; the
     /// first of them with the request's method wins; none: `405` with `OPTIONS` and their methods (sorted); no
     /// pattern fits: `404`.
-    static func reference(_ request: APIGatewayRequest, _ routes: [APIRoute]) -> Outcome {
+    static func reference(_ request: HTTPRequest, _ routes: [APIRoute]) -> Outcome {
         let path = request.path.utf8.split(separator: 0x2F).map { Array($0) }
         var fitting: [(index: Int, literals: Int, parameters: [String: String])] = []
         for (index, route) in routes.enumerated() {

@@ -1,4 +1,5 @@
 internal import FuzzSupport
+internal import LambdaHTTP
 internal import Middleware
 internal import WardenCrypto
 internal import WardenJSON
@@ -93,9 +94,9 @@ enum SignatureFuzz {
         let layout = mode[2]
         if layout == UInt8(ascii: "l") { headers = headers.map { (RequestBuilder.lower($0.0), $0.1) } }
         let event = RequestBuilder.restEvent(method: eventMethod, path: path.isEmpty ? "/" : path, headers: headers, layout: layout, body: body)
-        let request: APIGatewayRequest
+        let request: HTTPRequest
         do {
-            request = try APIGatewayRequest(event: event)
+            request = try HTTPRequest(event: event)
         } catch {
             Fuzz.check(false, "the harness's event was refused")
             return

@@ -1,4 +1,5 @@
 internal import FuzzSupport
+internal import LambdaHTTP
 internal import Middleware
 internal import WardenCrypto
 internal import WardenJSON
@@ -124,7 +125,7 @@ enum V2SignFuzz {
     }
 
     @discardableResult
-    static func verify(_ verifier: HMACVerification, _ request: APIGatewayRequest, expectValid: Bool) -> VerifiedRequest? {
+    static func verify(_ verifier: HMACVerification, _ request: HTTPRequest, expectValid: Bool) -> VerifiedRequest? {
         do {
             let verified = try verifier.verify(request, nowMilliseconds: nowMilliseconds)
             Fuzz.check(expectValid, "a changed request verified")
@@ -138,7 +139,7 @@ enum V2SignFuzz {
     }
 
     /// A REST (payload 1.0) event; a body that is not UTF-8 goes base64-encoded.
-    static func request(_ p: Parts, signatureHeader: String, layout: UInt8) -> APIGatewayRequest? {
+    static func request(_ p: Parts, signatureHeader: String, layout: UInt8) -> HTTPRequest? {
         var headers: [(String, String)] = [
             ("X-Timestamp", p.timestamp), ("X-Client", p.client), ("X-Nonce", p.nonce), ("X-Signature", signatureHeader),
         ]
@@ -161,7 +162,7 @@ enum V2SignFuzz {
             "body": .string(isText ? text : Base64.encode(p.body)), "isBase64Encoded": .bool(!isText),
         ]
         do {
-            let request = try APIGatewayRequest(event: event.serialized())
+            let request = try HTTPRequest(event: event.serialized())
             Fuzz.check(request.path == p.path && request.body == p.body, "the harness's request changed on the way in")
             return request
         } catch {

@@ -1,4 +1,6 @@
+internal import Copilot
 internal import FuzzSupport
+internal import LambdaHTTP
 internal import Middleware
 internal import Postgres
 internal import WardenJSON

@@ -1,9 +1,10 @@
 import Testing
 import WardenJSON
 
+@testable import LambdaHTTP
 @testable import Middleware
 
-@Suite struct APIGatewayRequestTests {
+@Suite struct HTTPRequestTests {
     func httpEvent(rawPath: String, stage: String?) -> [UInt8] {
         let stageField = stage.map { #","stage":"\#($0)""# } ?? ""
         return Array(
@@ -21,14 +22,14 @@ import WardenJSON
         ("/dev/api/participants", "prod", "/dev/api/participants"),
     ] as [(String, String?, String)])
     func namedStageSegmentIsRemovedFromRawPath(rawPath: String, stage: String?, expected: String) throws {
-        let request = try APIGatewayRequest(event: httpEvent(rawPath: rawPath, stage: stage))
+        let request = try HTTPRequest(event: httpEvent(rawPath: rawPath, stage: stage))
         #expect(request.path == expected)
         #expect(request.method == "GET")
     }
 
     @Test func restPathIsTakenAsIs() throws {
         let event = #"{"httpMethod":"POST","path":"/prod/calculate_health","requestContext":{"stage":"prod"}}"#
-        let request = try APIGatewayRequest(event: Array(event.utf8))
+        let request = try HTTPRequest(event: Array(event.utf8))
         // REST payload 1.0 `path` never carries the stage: a resource that starts with the stage's name stays whole.
         #expect(request.path == "/prod/calculate_health")
     }
@@ -50,7 +51,7 @@ import WardenJSON
     }
 
     func refusal(_ event: [UInt8]) throws -> EnvelopeError? {
-        let request = try APIGatewayRequest(event: event)
+        let request = try HTTPRequest(event: event)
         do {
             try request.requireUTF8Body()
             return nil
@@ -95,7 +96,7 @@ import WardenJSON
     }
 
     @Test func bodyEncodingIsRecorded() throws {
-        #expect(try APIGatewayRequest(event: bodyEvent(base64: [0x7B, 0x7D])).bodyWasBase64Encoded)
-        #expect(try !APIGatewayRequest(event: bodyEvent(text: "{}")).bodyWasBase64Encoded)
+        #expect(try HTTPRequest(event: bodyEvent(base64: [0x7B, 0x7D])).bodyWasBase64Encoded)
+        #expect(try !HTTPRequest(event: bodyEvent(text: "{}")).bodyWasBase64Encoded)
     }
 }

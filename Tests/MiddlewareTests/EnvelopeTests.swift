@@ -1,13 +1,14 @@
+import LambdaHTTP
 import Testing
 import WardenJSON
 
 @testable import Middleware
 
-@Suite struct ProxyResponseTests {
+@Suite struct EnvelopeTests {
     let cors = CORSPolicy(allowedOrigins: ["https://app.example.com", "https://admin.example.com"])
 
     @Test func successEnvelope() throws {
-        let out = try JSON.parse(ProxyResponse.success(data: ["score": 72], headers: cors.headers(origin: nil)))
+        let out = try JSON.parse(HTTPResponse.success(data: ["score": 72], headers: cors.headers(origin: nil)).apiGatewayResult())
         #expect(out["statusCode"] == .int(200))
         #expect(out["isBase64Encoded"] == .bool(false))
         let body = try JSON.parse(try #require(out["body"]?.stringValue))
@@ -16,8 +17,8 @@ import WardenJSON
     }
 
     @Test func failureEnvelopeCarriesStatusAndCode() throws {
-        for code in ErrorCode.allCases {
-            let out = try JSON.parse(ProxyResponse.failure(EnvelopeError(code, "m"), headers: []))
+        for code in ErrorCode.framework {
+            let out = try JSON.parse(HTTPResponse.failure(EnvelopeError(code, "m"), headers: []).apiGatewayResult())
             #expect(out["statusCode"] == .int(Int64(code.status)))
             let body = try JSON.parse(try #require(out["body"]?.stringValue))
             #expect(body == ["ok": false, "data": nil, "error": ["code": .string(code.rawValue), "message": "m"]])

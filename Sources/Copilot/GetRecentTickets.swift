@@ -1,14 +1,15 @@
-import Copilot
-import LambdaRuntime
-import Middleware
-import Postgres
-import WardenJSON
+public import LambdaRuntime
+internal import Middleware
+public import Postgres
+public import WardenJSON
 
 /// `get_recent_tickets`: the open ticket count and the recent tickets' ids and severities.
-struct GetRecentTickets: CopilotTool {
-    static let name = "get_recent_tickets"
+public struct GetRecentTickets: CopilotTool {
+    public static let name = "get_recent_tickets"
 
-    func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
+    public init() {}
+
+    public func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
         let tickets = try CustomerSnapshot.load(request.customerId, session: session).tickets
         return [
             "openTickets": .int(Int64(tickets?.openTickets ?? 0)),

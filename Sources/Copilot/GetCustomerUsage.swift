@@ -1,14 +1,15 @@
-import Copilot
-import LambdaRuntime
-import Middleware
-import Postgres
-import WardenJSON
+public import LambdaRuntime
+internal import Middleware
+public import Postgres
+public import WardenJSON
 
 /// `get_customer_usage`: the usage trend, average daily users and sparkline.
-struct GetCustomerUsage: CopilotTool {
-    static let name = "get_customer_usage"
+public struct GetCustomerUsage: CopilotTool {
+    public static let name = "get_customer_usage"
 
-    func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
+    public init() {}
+
+    public func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
         let usage = try CustomerSnapshot.load(request.customerId, session: session).usage
         return [
             "trend": .string(usage?.trend ?? "flat"),

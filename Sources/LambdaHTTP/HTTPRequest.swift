@@ -1,7 +1,8 @@
 internal import WardenJSON
 
-/// The parts of an API Gateway proxy event (REST payload v1, HTTP payload v2) the middleware uses.
-public struct APIGatewayRequest: Sendable {
+/// An HTTP request, whatever event carried it: an API Gateway REST API (payload 1.0), an HTTP API (payload 2.0) or a
+/// Lambda Function URL (payload 2.0, buffered or streamed). Business code sees only this, never the proxy event.
+public struct HTTPRequest: Sendable {
     /// Upper-case HTTP method.
     public let method: String
     /// Request path as the routes see it: v1 `path`; v2 `rawPath` without the stage segment an HTTP API puts in
@@ -18,9 +19,22 @@ public struct APIGatewayRequest: Sendable {
     /// `queryStringParameters` (REST v1 and HTTP v2 both send it; for repeated names, the last value).
     public let queryParameters: [String: String]
 
-    /// Parses an event. Throws `INVALID_INPUT` when the event is not an API Gateway proxy event.
-    public init(event: [UInt8]) throws(EnvelopeError) {
-        let invalid = EnvelopeError(.invalidInput, "The request is not a valid API request.")
+    /// A request made in code (tests, other transports).
+    public init(
+        method: String, path: String, headerFields: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        bodyWasBase64Encoded: Bool = false, queryParameters: [String: String] = [:]
+    ) {
+        self.method = method
+        self.path = path
+        self.headerFields = headerFields
+        self.body = body
+        self.bodyWasBase64Encoded = bodyWasBase64Encoded
+        self.queryParameters = queryParameters
+    }
+
+    /// Parses an event. Throws `HTTPEventError` when it is not an API Gateway or Function URL proxy event.
+    public init(event: [UInt8]) throws(HTTPEventError) {
+        let invalid = HTTPEventError()
         guard let root = try? JSON.parse(event, options: JSONParseOptions(maxDepth: 32)), let object = root.objectValue
         else { throw invalid }
         let context = object["requestContext"]
@@ -68,26 +82,8 @@ public struct APIGatewayRequest: Sendable {
         }
     }
 
-    /// Refuses (`400 INVALID_INPUT`) a body that is not valid UTF-8 as the client sent it:
-    ///
-    /// - a base64 body (`isBase64Encoded`: a REST API's `BinaryMediaTypes`, an HTTP API's or Function URL's non-text
-    ///   content type) holds the client's bytes, which must be well-formed UTF-8 (RFC 3629: no overlong forms,
-    ///   surrogates, values above U+10FFFF or truncated sequences);
-    /// - a text body has already been decoded by API Gateway, which replaces every ill-formed sequence with U+FFFD
-    ///   (REPLACEMENT CHARACTER) and hands the function valid UTF-8: the original bytes are gone, and U+FFFD is their
-    ///   only trace. A text body holding U+FFFD is refused — a client that means the character itself writes the
-    ///   escape `\ufffd`, which JSON parsing turns into it.
-    ///
-    /// The message is `JSONBody`'s for invalid UTF-8 (what the copilot tools answer for a base64 body), naming no
-    /// byte or position.
-    public func requireUTF8Body() throws(EnvelopeError) {
-        guard let body, !body.isEmpty else { return }
-        if Self.isWellFormedUTF8(body, refusingReplacementCharacter: !bodyWasBase64Encoded) { return }
-        throw EnvelopeError(.invalidInput, JSONBody.message(for: .invalidUTF8))
-    }
-
     /// Whether `bytes` are well-formed UTF-8 (and, with `refusingReplacementCharacter`, hold no U+FFFD).
-    static func isWellFormedUTF8(_ bytes: [UInt8], refusingReplacementCharacter: Bool) -> Bool {
+    public static func isWellFormedUTF8(_ bytes: [UInt8], refusingReplacementCharacter: Bool) -> Bool {
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         while true {
@@ -128,19 +124,6 @@ public struct APIGatewayRequest: Sendable {
     private static func equalsLowercased(_ name: String, _ lower: String) -> Bool {
         guard name.utf8.count == lower.utf8.count else { return false }
         return zip(name.utf8, lower.utf8).allSatisfy { ($0 &- 65 < 26 ? $0 | 0x20 : $0) == $1 }
-    }
-
-    /// Accepts an absent `Content-Type` or `application/json` (any parameters, any case); refuses anything else.
-    public static func requireJSONContentType(_ header: HeaderValue) throws(EnvelopeError) {
-        switch header {
-        case .absent: return
-        case .conflict: throw EnvelopeError(.unsupportedMediaType, "The request must be JSON.")
-        case .value(let value):
-            let mediaType = value.utf8.prefix { $0 != 0x3B }.filter { $0 != 0x20 && $0 != 0x09 }.map { $0 | 0x20 }
-            guard mediaType.elementsEqual("application/json".utf8) else {
-                throw EnvelopeError(.unsupportedMediaType, "The request must be JSON.")
-            }
-        }
     }
 
     /// The outcome of a header lookup.

@@ -1,7 +1,7 @@
+import Copilot
+import Middleware
 import Postgres
 import Testing
-
-@testable import Middleware
 
 @Suite struct CopilotRequestTests {
     func parse(_ body: String?) throws(EnvelopeError) -> CopilotRequest {

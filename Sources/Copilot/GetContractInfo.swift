@@ -1,14 +1,15 @@
-import Copilot
-import LambdaRuntime
-import Middleware
-import Postgres
-import WardenJSON
+public import LambdaRuntime
+internal import Middleware
+public import Postgres
+public import WardenJSON
 
 /// `get_contract_info`: the renewal date (`YYYY-MM-DDTHH:MM:SS`, UTC) and the annual recurring revenue.
-struct GetContractInfo: CopilotTool {
-    static let name = "get_contract_info"
+public struct GetContractInfo: CopilotTool {
+    public static let name = "get_contract_info"
 
-    func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
+    public init() {}
+
+    public func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
         let contract = try CustomerSnapshot.load(request.customerId, session: session).contract
         return [
             "renewalDate": contract?.renewalDate.map { .string($0) } ?? .null,

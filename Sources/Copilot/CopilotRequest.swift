@@ -1,3 +1,4 @@
+public import Middleware
 public import Postgres
 public import WardenJSON
 

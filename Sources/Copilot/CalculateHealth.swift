@@ -1,15 +1,16 @@
-import Copilot
-import LambdaRuntime
-import Middleware
-import Platform
-import Postgres
-import WardenJSON
+public import LambdaRuntime
+internal import Middleware
+internal import Platform
+public import Postgres
+public import WardenJSON
 
 /// `calculate_health`: a deterministic 0–100 health score from usage trend, open tickets and days to renewal.
-struct CalculateHealth: CopilotTool {
-    static let name = "calculate_health"
+public struct CalculateHealth: CopilotTool {
+    public static let name = "calculate_health"
 
-    func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
+    public init() {}
+
+    public func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON {
         let snapshot = try CustomerSnapshot.load(request.customerId, session: session)
         let health = HealthScore(
             trend: snapshot.trend, openTickets: snapshot.openTickets,

@@ -1,0 +1,36 @@
+public import LambdaHTTP
+internal import Logging
+internal import Platform
+
+/// The request's log line (`request`, with the function, status, duration and error code) and its CloudWatch
+/// embedded-metric line (`Metrics`), once the answer is complete. A preflight is logged only when
+/// `logsPreflight` (the copilot tools log theirs; the HTTP APIs do not), and never counted.
+public final class MetricsMiddleware: RequestMiddleware {
+    let function: String
+    /// The log line's key for the function name (`tool` for the copilot tools, `function` for the HTTP APIs).
+    let nameKey: String
+    let logsPreflight: Bool
+
+    public init(function: String, nameKey: String, logsPreflight: Bool) {
+        self.function = function
+        self.nameKey = nameKey
+        self.logsPreflight = logsPreflight
+    }
+
+    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: MiddlewareNext) throws -> HTTPResponse {
+        try next(request, &context)
+    }
+
+    public func finish(_ end: RequestEnd, context: RequestContext) {
+        if context.isPreflight, !logsPreflight { return }
+        var metadata: Logger.Metadata = [
+            nameKey: .string(function), "status": .stringConvertible(end.status),
+            "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- context.started) / 1000),
+        ]
+        if end.outcome != "ok", end.outcome != Idempotency.replayedOutcome { metadata["error.code"] = .string(end.outcome) }
+        metadata.merge(end.logMetadata) { $1 }
+        context.logger.info("request", metadata: metadata)
+        guard !context.isPreflight else { return }
+        Metrics.emit(function: function, status: end.status, outcome: end.outcome, started: context.started, budgetSpentCents: context.budgetSpentCents)
+    }
+}
