@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: install what is missing, build the static dependencies, start PostgreSQL, then run
+# `make test`: install what is missing, check the style, build the static dependencies, start PostgreSQL, then run
 # every test: Swift unit tests, then the end-to-end suite over the packaged static bootstraps, the emulator and
 # Postgres. Each long step says what it does and how far along it is (scripts/progress.sh); its whole output is in
 # .local/<step>.log.
@@ -25,6 +25,8 @@ step() {
 }
 
 bash scripts/ensure-tools.sh
+# The style check first: seconds, where the build takes minutes.
+step lint 'warning:|error:|^lint:' '' bash scripts/lint.sh
 # scripts/deps.sh's own steps ("deps: [curl] make …"), and a line now and then while one of them runs long.
 bash scripts/deps.sh | progress_filter "deps:" '.'
 started_pg=0
