@@ -18,9 +18,14 @@ flags=(-c release --scratch-path "$scratch"
     -Xswiftc -static-executable -Xswiftc -Osize
     -Xswiftc -Xfrontend -Xswiftc -disable-implicit-string-processing-module-import
     -Xlinker --icf=safe -Xlinker --build-id=none)
+source scripts/progress.sh
+# Each function: "package: [3/11] calculate_health", its build's progress, then its zip's size.
+i=0
 for fn in "${fns[@]}"; do
+    i=$((i + 1))
+    echo "package: [$i/${#fns[@]}] $fn"
     log="$(mktemp)"
-    if ! swift build "${flags[@]}" --product "$fn" >"$log" 2>&1; then
+    if ! swift build "${flags[@]}" --product "$fn" 2>&1 | tee "$log" | progress_filter "package: [$i/${#fns[@]}] $fn build" ''; then
         cat "$log" >&2; rm -f "$log"; echo "package: build of $fn failed" >&2; exit 1
     fi
     # Our code builds without warnings; the static link's glibc NSS notices concern code paths we avoid.

@@ -10,13 +10,18 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
+source scripts/progress.sh
 
 bash scripts/ensure-tools.sh
-bash scripts/deps.sh
+# scripts/deps.sh's own steps, and a line now and then while one of them runs long; then the build's progress
+# ("run: build 120/480 (25%, 0:42) Compiling Postgres") and each function's packaging ("package: [3/11] …").
+bash scripts/deps.sh | progress_filter "deps:" '.'
 echo "run: building"
-swift build --product warden 2>&1 | grep -E 'error|warning:' || true
+swift build --product warden 2>&1 | progress_filter "run: build" 'error|warning:' || true
 [ -x .build/debug/warden ] || { echo "run: build failed" >&2; exit 1; }
+echo "run: packaging"
 bash scripts/package.sh
+echo "run: starting PostgreSQL, applying the migrations and the demo data"
 bash scripts/pg.sh start
 .build/debug/warden migrate --seed --database-url "${WARDEN_OWNER_DATABASE_URL:-$(bash scripts/pg.sh url)}"
 # The functions log in as warden_app: a member of warden_fn that owns nothing (row-level security applies). The
