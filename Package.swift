@@ -76,6 +76,7 @@ var targets: [Target] = [
     ),
     .target(name: "Auth", dependencies: ["WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Intent", dependencies: ["Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -148,11 +149,20 @@ var targets: [Target] = [
     ),
 ]
 
+/// What each tool function links: its feature library and the framework modules its `main.swift` wires it with.
+/// Functions not listed link `defaultFunctionDependencies`.
+let functionDependencies: [String: [Target.Dependency]] = [
+    "intent": ["Intent", "Middleware"],
+]
+let defaultFunctionDependencies: [Target.Dependency] = [
+    "Auth", "Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON",
+]
+
 for tool in toolFunctions {
     targets.append(
         .executableTarget(
             name: tool,
-            dependencies: ["Auth", "Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON"],
+            dependencies: functionDependencies[tool] ?? defaultFunctionDependencies,
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift
@@ -168,7 +178,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("event", ["Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
     ("signature", ["Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
-    ("validation", ["Middleware", "Postgres", "WardenJSON"]),
+    ("validation", ["Intent", "Middleware", "Postgres", "WardenJSON"]),
     ("route", ["Middleware", "WardenJSON"]),
     ("apikey", ["Middleware", "WardenCrypto", "WardenJSON"]),
     ("idempotency", ["Middleware", "WardenCrypto", "WardenJSON"]),

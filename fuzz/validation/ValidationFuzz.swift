@@ -1,4 +1,5 @@
 internal import FuzzSupport
+internal import Intent
 internal import Middleware
 internal import Postgres
 internal import WardenJSON
