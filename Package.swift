@@ -84,6 +84,7 @@ var targets: [Target] = [
     .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     // The schema and its migrations: only the `warden` tool applies them, so no bootstrap carries them.
     .target(name: "WardenSchema", dependencies: ["Postgres"], swiftSettings: strictSwift),
+    .target(name: "Intent", dependencies: ["Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -156,6 +157,7 @@ var targets: [Target] = [
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
+    .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", .product(name: "Logging", package: "swift-log")],
@@ -163,11 +165,21 @@ var targets: [Target] = [
     ),
 ]
 
+/// What each tool function links: its feature library and the framework modules its `main.swift` wires it with.
+/// Functions not listed link `defaultFunctionDependencies`.
+let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
+let functionDependencies: [String: [Target.Dependency]] = [
+    "intent": ["Intent", "Middleware"],
+].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
+let defaultFunctionDependencies: [Target.Dependency] = [
+    "Auth", "Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON",
+]
+
 for tool in toolFunctions {
     targets.append(
         .executableTarget(
             name: tool,
-            dependencies: ["Auth", "Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON"],
+            dependencies: functionDependencies[tool] ?? defaultFunctionDependencies,
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift
@@ -183,7 +195,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("event", ["Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
     ("signature", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
-    ("validation", ["Copilot", "Middleware", "Postgres", "WardenJSON"]),
+    ("validation", ["Copilot", "Intent", "Middleware", "Postgres", "WardenJSON"]),
     ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
     ("apikey", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("idempotency", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),

@@ -2,6 +2,7 @@
 // by intent (BM25 of the query over their recent evidence). API keys with the role `intent:score` only. Scoring
 // records the query (kept 90 days), so the route counts as mutating: an `Idempotency-Key` replays the first answer
 // instead of recording the query again.
+import Intent
 import Middleware
 
 APIHandler.main(name: "intent") { _, _ in

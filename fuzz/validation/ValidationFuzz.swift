@@ -1,5 +1,6 @@
 internal import Copilot
 internal import FuzzSupport
+internal import Intent
 internal import LambdaHTTP
 internal import Middleware
 internal import Postgres

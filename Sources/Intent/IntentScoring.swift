@@ -5,7 +5,6 @@ internal import Musl
 #elseif canImport(Darwin)
 internal import Darwin
 #endif
-internal import Middleware
 
 /// Splits text into search terms: maximal runs of ASCII letters and digits, lower-cased. Every other byte
 /// (punctuation, spaces, any non-ASCII byte) separates terms.
@@ -162,7 +161,7 @@ enum IntentModel {
         let bm25: Double
     }
 
-    /// The optional fit filters (validated by `ScoreRequest`, in Middleware).
+    /// The optional fit filters (validated by `ScoreRequest`).
     typealias Filters = ScoreRequest.Filters
 
     /// An evidence item that counted: its BM25 score and its age weight.

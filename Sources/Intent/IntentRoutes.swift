@@ -1,11 +1,11 @@
-internal import Middleware
+public import Middleware
 internal import Platform
 internal import Postgres
 internal import WardenJSON
 
-/// The route handler: validates the body, scores the organization's companies for the query with `IntentModel`,
-/// records the query and answers the top `limit`.
-enum IntentRoutes {
+/// The route handler of the intent-scoring API (functions/intent): validates the body, scores the organization's
+/// companies for the query with `IntentModel`, records the query and answers the top `limit`.
+public enum IntentRoutes {
     /// How the evidence is scored; both give the same answer.
     enum Strategy: Sendable {
         /// From the posting lists of the query's terms (migration 9): the default.
@@ -21,8 +21,9 @@ enum IntentRoutes {
     /// Attempts of the index strategy before it records the query even though the evidence keeps changing.
     static let attempts = 3
 
-    /// `POST /v1/intent/score`.
-    @Sendable static func score(_ call: RouteRequest) throws -> RouteResponse {
+    /// `POST /v1/intent/score`: the companies of the caller's organization ranked for the body's query and filters
+    /// (`ScoreRequest`), with the recorded query's id. The query is recorded, so the route is to be declared mutating.
+    @Sendable public static func score(_ call: RouteRequest) throws -> RouteResponse {
         let input = try ScoreRequest(try call.jsonBody())
         let (queryID, ranked) =
             switch strategy {

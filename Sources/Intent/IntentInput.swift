@@ -1,34 +1,42 @@
+public import Middleware
 public import WardenJSON
 
-/// The body of `POST /v1/intent/score` (functions/intent), validated. B2B only: a body carrying personal data is
-/// refused, and so is any member not listed in `fields`. Messages name the field at fault, never the value received.
-/// It lives here, not in the function, so the fuzz targets (fuzz/validation) run the very code the function runs.
+/// The body of `POST /v1/intent/score`, validated. B2B only: a body carrying personal data is refused, and so is any
+/// member not listed in `fields`. Messages name the field at fault, never the value received. The function
+/// (functions/intent) and the fuzz target fuzz/validation both run this very code.
 public struct ScoreRequest: Sendable {
     /// Longest query, in bytes.
-    public static let maxQueryBytes = 500
+    static let maxQueryBytes = 500
     /// Longest filter value, in bytes.
-    public static let maxFilterBytes = 200
+    static let maxFilterBytes = 200
     /// Default and largest number of results.
-    public static let defaultLimit = 10
-    public static let maxLimit = 50
+    static let defaultLimit = 10
+    static let maxLimit = 50
 
+    /// The members a body may have.
     public static let fields: Set<String> = ["query", "industry", "size", "region", "limit"]
 
     /// The optional fit filters.
     public struct Filters: Sendable {
+        /// The industry a company should have (compared ignoring case), if any.
         public let industry: String?
+        /// The size band a company should have (compared ignoring case), if any.
         public let size: String?
+        /// The region a company should be in (compared ignoring case), if any.
         public let region: String?
 
-        public init(industry: String?, size: String?, region: String?) {
+        init(industry: String?, size: String?, region: String?) {
             self.industry = industry
             self.size = size
             self.region = region
         }
     }
 
+    /// The search text: 1–500 bytes, no control characters, not only spaces.
     public let query: String
+    /// The fit filters given.
     public let filters: Filters
+    /// How many results to answer: 1–50, 10 when absent.
     public let limit: Int
 
     /// Validates a body; `INVALID_INPUT` on the first fault.
@@ -66,7 +74,7 @@ public struct ScoreRequest: Sendable {
     }
 
     /// An optional filter: a single-line string of 1–200 bytes.
-    public static func filter(_ value: JSON?, _ name: String) throws(EnvelopeError) -> String? {
+    static func filter(_ value: JSON?, _ name: String) throws(EnvelopeError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?:
@@ -83,7 +91,7 @@ public struct ScoreRequest: Sendable {
 /// Detection of personal (B2C) data in a request, on bytes (ASCII case-insensitive).
 public enum PersonalData {
     /// Consumer e-mail providers: an address at one of these is a person's, not a company's.
-    public static let consumerDomains: Set<String> = [
+    static let consumerDomains: Set<String> = [
         "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "icloud.com", "me.com",
         "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com", "mail.ru", "yandex.ru", "qq.com",
         "163.com",
