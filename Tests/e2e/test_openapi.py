@@ -19,11 +19,14 @@ DOC = yaml.safe_load(openapi_check.DOCUMENT.read_text())
 FUNCTIONS = ROOT / "functions"
 
 
+COPILOT_SOURCES = "\n".join(f.read_text() for f in sorted((ROOT / "Sources" / "Copilot").glob("*.swift")))
+
+
 def declared_routes():
     """{(function, METHOD, path)} of every HTTP function in functions/*/: the `APIRoute("M", "/p", …)` of an
-    `APIHandler.main(name: "…")` function and the `StreamingAPIRoute(…)` of a `StreamingAPIHandler.main(…)` one (in
-    any of its Swift files), and `POST /{name}` of a `CopilotTool`; each path also answers the CORS preflight
-    (`OPTIONS`)."""
+    `APIHandler.main(name: "…")` function (in any of its Swift files), and `POST /{name}` of a `CopilotTool` (declared
+    in the Copilot library, `Sources/Copilot`, and run by its function's `main.swift` as `Tool.main(Tool())`); each
+    path also answers the CORS preflight (`OPTIONS`)."""
     routes = set()
     for directory in sorted(p for p in FUNCTIONS.iterdir() if (p / "main.swift").exists()):
         sources = "\n".join(f.read_text() for f in sorted(directory.glob("*.swift")))
@@ -31,7 +34,9 @@ def declared_routes():
         if api:
             for method, path in re.findall(r'\b(?:Streaming)?APIRoute\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"', sources):
                 routes |= {(api.group(1), method, path), (api.group(1), "OPTIONS", path)}
-        tool = re.search(r':\s*CopilotTool\s*\{[^}]*?static let name\s*=\s*"([^"]+)"', sources, re.S)
+        runs = re.search(r'\b(\w+)\.main\(\s*\1\(\)\s*\)', sources)
+        tool = runs and re.search(r'struct\s+' + runs.group(1) + r'\s*:\s*CopilotTool\s*\{[^}]*?static let name\s*=\s*"([^"]+)"',
+                                  COPILOT_SOURCES, re.S)
         if tool:
             assert tool.group(1) == directory.name, f"{directory.name}: the tool's name must be its directory's"
             routes |= {(tool.group(1), "POST", f"/{tool.group(1)}"), (tool.group(1), "OPTIONS", f"/{tool.group(1)}")}
@@ -65,10 +70,11 @@ def test_every_declared_route_is_documented_and_nothing_more():
 
 
 def test_the_error_codes_are_the_swift_ones_with_their_statuses():
-    swift = (ROOT / "Sources" / "Middleware" / "EnvelopeError.swift").read_text()
-    cases = dict(re.findall(r'case (\w+) = "([A-Z_]+)"', swift))
-    statuses = {cases[name]: int(status) for name, status in re.findall(r"case \.(\w+): (\d{3})", swift)}
-    assert len(statuses) == len(cases) >= 13
+    # The framework's codes (Sources/Middleware/ErrorCode.swift) and those feature libraries add (`extension ErrorCode`).
+    swift = "\n".join(f.read_text() for f in sorted((ROOT / "Sources").glob("*/*.swift")))
+    declared = re.findall(r'static let (\w+) = ErrorCode\("([A-Z_]+)", status: (\d{3})\)', swift)
+    statuses = {code: int(status) for _, code, status in declared}
+    assert len(statuses) == len(declared) >= 13
     code = DOC["components"]["schemas"]["ErrorCode"]
     assert sorted(code["enum"]) == sorted(statuses)
     assert code["x-warden-status"] == statuses
