@@ -24,12 +24,6 @@ public struct ScoreRequest: Sendable {
         public let size: String?
         /// The region a company should be in (compared ignoring case), if any.
         public let region: String?
-
-        init(industry: String?, size: String?, region: String?) {
-            self.industry = industry
-            self.size = size
-            self.region = region
-        }
     }
 
     /// The search text: 1–500 bytes, no control characters, not only spaces.

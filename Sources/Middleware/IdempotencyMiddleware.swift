@@ -56,9 +56,9 @@ public final class IdempotencyMiddleware: RequestMiddleware {
         let response: HTTPResponse
         do {
             if route.atomic {
-                response = try database.withTransaction(tenant, deadline: deadline, { _ in try next(request, &context) }) { response in
-                    [closing(response)]
-                }
+                response = try database.withTransaction(
+                    tenant, deadline: deadline, { _ in try next(request, &context) }, closing: { response in [closing(response)] }
+                )
             } else {
                 response = try next(request, &context)
             }
