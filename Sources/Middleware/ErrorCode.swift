@@ -1,6 +1,6 @@
-/// An envelope error code and the HTTP status that carries it. Open: a feature library adds its own codes
-/// (`extension ErrorCode { public static let budgetExceeded = ErrorCode("BUDGET_EXCEEDED", status: 429) }`); the
-/// framework's are below. The copilot's front end knows the first four.
+/// An envelope error code and the HTTP status that carries it. Open: a feature library adds its own codes as static
+/// constants in an `extension ErrorCode` (the enrichment budget's `BUDGET_EXCEEDED` lives in Sources/Enrichment);
+/// the framework's are below. The copilot's front end knows the first four.
 public struct ErrorCode: Sendable, Hashable, CustomStringConvertible {
     /// The code as callers see it, e.g. `INVALID_INPUT`.
     public let rawValue: String
