@@ -65,7 +65,17 @@ var targets: [Target] = [
     .target(
         name: "Middleware",
         dependencies: [
-            "Auth", "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
+            "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSwift
+    ),
+    // The HTTP APIs' part of the framework: JWT and API-key authentication, idempotency keys, `APIHandler`. The copilot
+    // tools do not link it.
+    .target(
+        name: "HTTPAPI",
+        dependencies: [
+            "Auth", "LambdaHTTP", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenCrypto", "WardenJSON",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
@@ -113,7 +123,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "warden",
         dependencies: [
-            "Curl", "Emulator", "Gateway", "Postgres", "Middleware", "WardenJSON", "WardenCrypto", "WardenSchema",
+            "Curl", "Emulator", "Gateway", "HTTPAPI", "Postgres", "Middleware", "WardenJSON", "WardenCrypto", "WardenSchema",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSwift
@@ -134,7 +144,7 @@ var targets: [Target] = [
     ),
     .executableTarget(
         name: "warden-testapi",
-        dependencies: ["Middleware", "Postgres", "WardenJSON"],
+        dependencies: ["HTTPAPI", "Middleware", "Postgres", "WardenJSON"],
         path: "Tests/Fixtures/testapi",
         swiftSettings: strictSwift
     ),
@@ -157,6 +167,7 @@ var targets: [Target] = [
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
+    .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
@@ -169,10 +180,10 @@ var targets: [Target] = [
 /// Functions not listed link `defaultFunctionDependencies`.
 let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
 let functionDependencies: [String: [Target.Dependency]] = [
-    "intent": ["Intent", "Middleware"],
+    "intent": ["HTTPAPI", "Intent", "Middleware"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [
-    "Auth", "Copilot", "Enrichment", "Middleware", "LambdaRuntime", "Participants", "Platform", "Postgres", "WardenJSON",
+    "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
 ]
 
 for tool in toolFunctions {
@@ -197,8 +208,8 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
     ("validation", ["Copilot", "Intent", "Middleware", "Postgres", "WardenJSON"]),
     ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
-    ("apikey", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
-    ("idempotency", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("apikey", ["HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("idempotency", ["HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("v2sign", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
 ]
 targets.append(.target(name: "CFuzzer", path: "fuzz/CFuzzer"))

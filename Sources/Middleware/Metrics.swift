@@ -83,7 +83,7 @@ public enum Metrics {
         w.key("BudgetSpentCents")
         w.int(budgetSpentCents)
         w.key("Outcome")
-        w.string(outcome == Idempotency.replayedOutcome ? "ok" : outcome)  // a replay is counted as the success it repeats
+        w.string(outcome == RequestEnd.replayed ? "ok" : outcome)  // a replay is counted as the success it repeats
         w.endObject()
         var bytes = w.bytes
         bytes.append(UInt8(ascii: "\n"))

@@ -27,7 +27,7 @@ public final class MetricsMiddleware: RequestMiddleware {
             nameKey: .string(function), "status": .stringConvertible(end.status),
             "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- context.started) / 1000),
         ]
-        if end.outcome != "ok", end.outcome != Idempotency.replayedOutcome { metadata["error.code"] = .string(end.outcome) }
+        if end.outcome != "ok", end.outcome != RequestEnd.replayed { metadata["error.code"] = .string(end.outcome) }
         metadata.merge(end.logMetadata) { $1 }
         context.logger.info("request", metadata: metadata)
         guard !context.isPreflight else { return }

@@ -21,3 +21,32 @@ public enum Principal: Sendable, Equatable {
         }
     }
 }
+
+/// A user authenticated by a bearer JWT, and the organization that scopes the call.
+public struct UserPrincipal: Sendable, Equatable {
+    /// The token's `sub`: the user id.
+    public let subject: String
+    /// The user's organization (the tenant of every row the call may touch).
+    public let organization: TenantID
+
+    public init(subject: String, organization: TenantID) {
+        self.subject = subject
+        self.organization = organization
+    }
+}
+
+/// An API key's identity after verification.
+public struct APIKeyPrincipal: Sendable, Equatable {
+    /// The key's row id (for audit).
+    public let keyID: String
+    /// The tenant (organization) the key belongs to.
+    public let tenant: TenantID
+    /// The roles the key grants.
+    public let roles: [String]
+
+    public init(keyID: String, tenant: TenantID, roles: [String]) {
+        self.keyID = keyID
+        self.tenant = tenant
+        self.roles = roles
+    }
+}

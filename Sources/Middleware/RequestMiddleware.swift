@@ -24,6 +24,9 @@ public protocol Responder: AnyObject {
 
 /// How a request ended, for the middlewares that record it (audit row, log line, metrics).
 public struct RequestEnd {
+    /// The outcome of an answer replayed under an `Idempotency-Key`: counted as the success it repeats.
+    public static let replayed = "replayed"
+
     /// The HTTP status answered (for an interrupted stream, the one already sent).
     public var status: Int
     /// `ok`, an error code, or `replayed`.

@@ -3,6 +3,7 @@
 // records the query (kept 90 days), so the route counts as mutating: an `Idempotency-Key` replays the first answer
 // instead of recording the query again.
 import Intent
+import HTTPAPI
 import Middleware
 
 APIHandler.main(name: "intent") { _, _ in

@@ -4,6 +4,7 @@
 // buffered response. A response stops before Lambda's 20 MiB streaming limit and its deadline, at a row boundary,
 // with a cursor that continues the export (`?cursor=`). Same bearer JWT, CORS, rate limit and audit as the
 // participant API (`APIHandler` in `.streamed` mode).
+import HTTPAPI
 import Middleware
 
 APIHandler.main(name: "participant_export", mode: .streamed) { _, _ in

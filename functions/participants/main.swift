@@ -3,6 +3,7 @@
 // bearer JWT; the user's organization is the tenant. The routes that change data (`mutates: true`) honour
 // `Idempotency-Key`.
 import Enrichment
+import HTTPAPI
 import Middleware
 
 APIHandler.main(name: "participants") { _, secrets in

@@ -1,6 +1,7 @@
 internal import FuzzSupport
 internal import LambdaHTTP
-@testable internal import Middleware
+@testable internal import HTTPAPI
+internal import Middleware
 internal import WardenCrypto
 internal import WardenJSON
 

@@ -1,5 +1,6 @@
 // A test-only HTTP API (never packaged or deployed) exercising the shared API chain: JWT users scoped to their
 // organization, API keys with roles per route.
+import HTTPAPI
 import Middleware
 import Postgres
 import WardenJSON

@@ -1,3 +1,4 @@
+public import Middleware
 public import LambdaHTTP
 public import Postgres
 

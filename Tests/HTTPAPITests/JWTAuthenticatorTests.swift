@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Middleware
+@testable import HTTPAPI
 
 /// `JWTAuthenticator.fromEnvironment`: the clock leeway setting (`JWT_CLOCK_LEEWAY_SECONDS`).
 @Suite struct JWTAuthenticatorTests {

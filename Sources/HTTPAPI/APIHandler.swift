@@ -1,3 +1,4 @@
+public import Middleware
 public import LambdaRuntime
 public import Secrets
 

@@ -1,17 +1,8 @@
 internal import LambdaHTTP
+public import Middleware
 internal import Platform
 public import Postgres
 public import WardenCrypto
-
-/// An API key's identity after verification.
-public struct APIKeyPrincipal: Sendable, Equatable {
-    /// The key's row id (for audit).
-    public let keyID: String
-    /// The tenant (organization) the key belongs to.
-    public let tenant: TenantID
-    /// The roles the key grants.
-    public let roles: [String]
-}
 
 /// API keys for the B2B API: `Authorization: Bearer wk_<prefix>_<secret>` or `X-API-Key: wk_<prefix>_<secret>`.
 /// Only SHA-256 of the whole key is stored; the public prefix finds the row; the hash is compared in constant time;

@@ -1,3 +1,4 @@
+public import Middleware
 internal import Logging
 internal import Platform
 public import LambdaHTTP

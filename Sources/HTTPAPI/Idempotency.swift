@@ -1,3 +1,4 @@
+internal import Middleware
 internal import LambdaHTTP
 internal import LambdaRuntime
 internal import Logging
@@ -37,7 +38,7 @@ enum Idempotency {
     /// The header of a replayed answer.
     static let replayedHeader = "Idempotency-Replayed"
     /// The audit outcome of a replayed answer.
-    static let replayedOutcome = "replayed"
+    static let replayedOutcome = RequestEnd.replayed
     static let maxKeyBytes = 255
     static let defaultTTLSeconds = 86_400
     static let maxTTLSeconds = 7 * 86_400

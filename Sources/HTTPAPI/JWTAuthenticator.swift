@@ -1,16 +1,9 @@
-public import LambdaHTTP
 public import Auth
+public import LambdaHTTP
+public import Middleware
 internal import Platform
 public import Postgres
 public import Secrets
-
-/// A user authenticated by a bearer JWT, and the organization that scopes the call.
-public struct UserPrincipal: Sendable, Equatable {
-    /// The token's `sub`: the user id.
-    public let subject: String
-    /// The user's organization (the tenant of every row the call may touch).
-    public let organization: TenantID
-}
 
 /// Bearer JWTs for the participant API, as Supabase issues them: HS256 with the project's JWT secret
 /// (`JWT_SECRET`), or RS256/ES256 with keys from a JWKS document — given inline (`JWT_JWKS`) or fetched from the
