@@ -65,7 +65,8 @@ var targets: [Target] = [
     .target(
         name: "Middleware",
         dependencies: [
-            "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
+            // Auth only for ParticipantInput's base64url cursor, until it moves to the Participants library.
+            "Auth", "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
