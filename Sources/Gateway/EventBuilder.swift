@@ -175,7 +175,7 @@ enum EventBuilder {
     /// does — the function gets valid UTF-8 and cannot recover the original bytes. The replacement follows Unicode's
     /// "maximal subpart" practice (`b"\xe2\x82"` is one U+FFFD, `b"\xc0\xaf"` two), as Python's
     /// `decode("utf-8", "replace")` does; AWS documents no granularity, so a function must only rely on U+FFFD
-    /// being there (the middleware refuses such bodies: `APIGatewayRequest.requireUTF8Body`). Only a binary media
+    /// being there (the middleware refuses such bodies: `HTTPRequest.requireUTF8Body`). Only a binary media
     /// type (REST) or a non-text content type (HTTP API, Function URL) delivers the exact bytes, base64-encoded.
     static func text(_ body: [UInt8]) -> String {
         String(decoding: body, as: UTF8.self)

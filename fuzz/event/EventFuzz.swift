@@ -8,12 +8,13 @@ internal import Postgres
 internal import WardenCrypto
 internal import WardenJSON
 
-/// API Gateway event decoding and the copilot chain up to (not including) the database.
+/// API Gateway event decoding and the copilot tools' pipeline up to (not including) the database.
 ///
 /// The input is an event as Lambda delivers it (REST payload 1.0, HTTP API payload 2.0, or anything else). Each input
-/// runs twice through the chain `CopilotHandler` runs (`CopilotChain.open` → `checkShape` → `HMACVerification` →
-/// `CopilotRequest` → the rendered proxy response): as received, and re-signed with the target's secret for its own
-/// `X-Timestamp`, `X-Client` and body, so the fuzzer gets past the signature to the body validation.
+/// runs twice through a real `Pipeline` of the copilot tools' middlewares (`EnvelopeMiddleware` → `OriginMiddleware`
+/// → `RequestShapeMiddleware` → the HMAC check at a fixed clock → `CopilotRequestMiddleware` → the rendered proxy
+/// response): as received, and re-signed with the target's secret for its own `X-Timestamp`, `X-Client` and body, so
+/// the fuzzer gets past the signature to the body validation.
 ///
 /// Invariants beyond "no crash": a decoded event re-serialized decodes to the same request; base64 bodies round-trip;
 /// header lookups agree with a plain reference; every outcome is one of the chain's documented errors and renders a
@@ -128,14 +129,14 @@ enum EventFuzz {
     /// ones), with the signature checked at the harness's fixed clock.
     static func pipeline() -> Pipeline {
         Pipeline(
-        [
-            EnvelopeMiddleware(failureMessage: "tool failure"),
-            OriginMiddleware(cors: cors),
-            RequestShapeMiddleware(method: "POST", maxBodyBytes: maxBodyBytes),
-            FixedClockSignature(),
-            CopilotRequestMiddleware(),
-        ],
-        responder: CheckingResponder(), database: nil
+            [
+                EnvelopeMiddleware(failureMessage: "tool failure"),
+                OriginMiddleware(cors: cors),
+                RequestShapeMiddleware(method: "POST", maxBodyBytes: maxBodyBytes),
+                FixedClockSignature(),
+                CopilotRequestMiddleware(),
+            ],
+            responder: CheckingResponder(), database: nil
         )
     }
     static let logger = Logger(label: "fuzz-event") { _ in SwiftLogNoOpLogHandler() }
