@@ -39,7 +39,7 @@ public struct FunctionConfiguration: Sendable {
 
     /// Reads `ALLOWED_ORIGIN`, `MAX_BODY_BYTES`, `RATE_LIMIT_PER_MINUTE`, `CLIENT_RATE_LIMIT_PER_MINUTE`,
     /// `CONCURRENCY_LIMIT` and `LAMBDA_TENANT_MATCH`; `tenantRateLimitPerMinute` applies when `RATE_LIMIT_PER_MINUTE`
-    /// is unset. An invalid `LAMBDA_TENANT_MATCH` fails the initialization.
+    /// is unset. Any invalid value fails the initialization (never a silent default).
     public static func fromEnvironment(
         allowMethods: String = "POST", allowHeaders: String = "Content-Type,X-Signature,X-Timestamp,X-Client",
         tenantRateLimitPerMinute: Int = apiTenantRateLimitPerMinute
@@ -53,16 +53,24 @@ public struct FunctionConfiguration: Sendable {
     static func fromEnvironment(
         _ environment: (String) -> String?, allowMethods: String, allowHeaders: String, tenantRateLimitPerMinute: Int
     ) throws(InitializationError) -> FunctionConfiguration {
-        func number(_ name: String) -> Int? { environment(name).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+        /// The setting as a whole number of at least `minimum`; unset or empty is `nil` (the default applies), and
+        /// anything else fails the initialization naming the setting, never its value.
+        func number(_ name: String, minimum: Int = 0) throws(InitializationError) -> Int? {
+            guard let text = environment(name), !text.isEmpty else { return nil }
+            guard let value = Int(text), value >= minimum else {
+                throw InitializationError("Configuration error: \(name) must be a whole number of at least \(minimum)")
+            }
+            return value
+        }
         let tenantMatch = try TenantMatch.fromEnvironment(environment)
         var cors = CORSPolicy(allowedOriginSetting: environment("ALLOWED_ORIGIN"))
         cors = CORSPolicy(allowedOrigins: cors.allowedOrigins, allowMethods: allowMethods, allowHeaders: allowHeaders)
         return FunctionConfiguration(
             cors: cors,
-            maxBodyBytes: number("MAX_BODY_BYTES").flatMap { $0 > 0 ? $0 : nil } ?? 256 * 1024,
-            tenantRateLimitPerMinute: number("RATE_LIMIT_PER_MINUTE") ?? tenantRateLimitPerMinute,
-            clientRateLimitPerMinute: number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0,
-            concurrencyLimit: number("CONCURRENCY_LIMIT") ?? 0,
+            maxBodyBytes: try number("MAX_BODY_BYTES", minimum: 1) ?? 256 * 1024,
+            tenantRateLimitPerMinute: try number("RATE_LIMIT_PER_MINUTE") ?? tenantRateLimitPerMinute,
+            clientRateLimitPerMinute: try number("CLIENT_RATE_LIMIT_PER_MINUTE") ?? 0,
+            concurrencyLimit: try number("CONCURRENCY_LIMIT") ?? 0,
             tenantMatch: tenantMatch
         )
     }

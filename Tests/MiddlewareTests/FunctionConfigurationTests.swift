@@ -28,4 +28,22 @@ import Testing
     @Test func anInvalidTenantMatchFailsTheConfiguration() {
         #expect(throws: InitializationError.self) { try Self.configuration(["LAMBDA_TENANT_MATCH": "yes"]) }
     }
+
+    @Test(arguments: ["MAX_BODY_BYTES", "RATE_LIMIT_PER_MINUTE", "CLIENT_RATE_LIMIT_PER_MINUTE", "CONCURRENCY_LIMIT"])
+    func anInvalidNumberFailsTheConfiguration(name: String) throws {
+        for bad in ["abc", "-1", "1.5", " 7", "9999999999999999999999"] {
+            #expect(throws: InitializationError.self, "\(name)=\(bad)") { try Self.configuration([name: bad]) }
+        }
+        // Unset or empty: the default.
+        let defaults = try Self.configuration([:])
+        #expect(try Self.configuration([name: ""]).maxBodyBytes == defaults.maxBodyBytes)
+        #expect(defaults.maxBodyBytes == 256 * 1024 && defaults.tenantRateLimitPerMinute == 600 && defaults.concurrencyLimit == 0)
+    }
+
+    @Test func zeroTurnsALimitOffButNoBodyIsNotAnOption() throws {
+        let off = try Self.configuration(["RATE_LIMIT_PER_MINUTE": "0", "CLIENT_RATE_LIMIT_PER_MINUTE": "0", "CONCURRENCY_LIMIT": "0"])
+        #expect(off.tenantRateLimitPerMinute == 0 && off.clientRateLimitPerMinute == 0 && off.concurrencyLimit == 0)
+        #expect(try Self.configuration(["MAX_BODY_BYTES": "1"]).maxBodyBytes == 1)
+        #expect(throws: InitializationError.self) { try Self.configuration(["MAX_BODY_BYTES": "0"]) }
+    }
 }
