@@ -26,8 +26,6 @@ guard (conftest.wait_for); no assertion is about how long something took. The on
 test (a provider that stalls) and a client's pause between retries.
 """
 import concurrent.futures
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -39,9 +37,9 @@ import uuid
 
 import pytest
 
-from conftest import HANG_GUARD, PG_BIN, ROOT, SECRET, Emulator, GatewayProcess, connect, wait_for
+from conftest import HANG_GUARD, PG_BIN, ROOT, SECRET, Emulator, GatewayProcess, connect, hs256_token, wait_for
 from fake_enrichment import API_KEY, FakeProvider
-from test_participants import b64url, event
+from test_participants import event
 
 PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
 WORKER = ROOT / "dist" / "enrichment_worker" / "bootstrap"
@@ -60,10 +58,7 @@ IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry l
 
 # ------------------------------------------------------------------------------------------------------ plumbing
 def jwt(sub):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 900, "role": "authenticated"}).encode())
-    return f"{h}.{p}.{b64url(hmac.new(JWT_SECRET.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(sub, JWT_SECRET, lifetime=900)
 
 
 def q(conn, sql, *args):

@@ -3,8 +3,6 @@ default settings: a page view starts a round of six tool calls at once, each sig
 calls with the same arguments carry the same timestamp, body and signature and differ only in the route. Any
 non-2xx status is a failure (the front end gives up before its retry logic), and every reply must pass the front
 end's own reply schemas. Guests all share the tenant `public`; a signed-in owner is its own tenant."""
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -15,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jsonschema
 import pytest
 
-from conftest import E2E_DATABASE, FRONTEND, ROOT, SECRET, WARDEN, GatewayProcess, connect, pg_superuser
+from conftest import E2E_DATABASE, FRONTEND, ROOT, SECRET, WARDEN, GatewayProcess, connect, pg_superuser, sign
 from test_gateway import header_values, request
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
@@ -35,10 +33,7 @@ def frontend_body(customer, params=None):
 
 def frontend_headers(body, ts_ms):
     """The front end's signing, written from CONTRACTS.md §1 (not from our Swift code)."""
-    ts = str(ts_ms)
-    signature = hmac.new(SECRET.encode(), f"{ts}.copilot-frontend.{body}".encode(), hashlib.sha256).hexdigest()
-    return [("Content-Type", "application/json"), ("X-Timestamp", ts), ("X-Client", "copilot-frontend"),
-            ("X-Signature", signature)]
+    return [("Content-Type", "application/json"), *sign(body, SECRET, ts_ms).items()]
 
 
 class FrontEnd:

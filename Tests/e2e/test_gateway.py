@@ -12,8 +12,6 @@ Two kinds of checks:
 """
 import base64
 import concurrent.futures
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -27,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import HANG_GUARD, ROOT, SECRET, GatewayProcess, sign, snapshot, TENANT_TABLES, wait_for
+from conftest import HANG_GUARD, ROOT, SECRET, GatewayProcess, hs256_token, sign, snapshot, TENANT_TABLES, wait_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECHO = FIXTURES / "echo_runtime.py"
@@ -76,15 +74,8 @@ def raw_response(response):
     return [("x-echo-mode", "raw"), ("x-echo-response", base64.b64encode(data).decode())]
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def jwt(sub, secret=JWT_SECRET):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
-    return f"{h}.{p}.{b64url(hmac.new(secret.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(sub, secret)
 
 
 class _CfnLoader(yaml.SafeLoader):
