@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import E2E_DATABASE, ROOT, WARDEN, check_openapi, connect, hs256_token, pg_superuser
+from conftest import (E2E_DATABASE, ROOT, WARDEN, check_openapi, connect, create_database, fn_url, hs256_token,
+                      pg_superuser)
 
 EVENTS = ROOT / "events"
 SECRET = "events-hmac-secret-0123456789"
@@ -30,14 +31,8 @@ def token(sub):
 @pytest.fixture(scope="module")
 def sample_db():
     """A database of its own with the demo data; (owner URL, functions' URL)."""
-    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
-                          text=True).stdout.strip()
-    pg_superuser(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    pg_superuser(f"CREATE DATABASE {DB_NAME} OWNER warden")
-    owner = base.replace("/warden?", f"/{DB_NAME}?")
-    subprocess.run([str(WARDEN), "migrate", "--seed", "--database-url", owner], check=True, capture_output=True)
-    fn = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", DB_NAME], check=True, capture_output=True,
-                        text=True).stdout.strip()
+    owner = create_database(DB_NAME, seed=True)
+    fn = fn_url(DB_NAME)
     conn = connect(owner)
     conn.autocommit = True
     cur = conn.cursor()
