@@ -142,10 +142,11 @@ class LoggedProcess:
         except Failed:
             pass
         if self.proc.poll() is not None or not ready():
+            state = (f"the process exited with {self.proc.returncode}" if self.proc.returncode is not None
+                     else f"not the case after {timeout:.0f} s")
             self.stop()
             tail = "" if str(self.log_path) == os.devnull else f" (log: {self.log_path}):\n{self.output()[-4000:]}"
-            state = f"exited with {self.proc.returncode}" if self.proc.returncode is not None else "not ready"
-            raise Failed(f"{what}: {state} after at most {timeout:.0f} s{tail}")
+            raise Failed(f"{what}: {state}{tail}")
 
     def stop(self):
         (stop_session if self.new_session else stop_process)(self.proc)
