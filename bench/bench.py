@@ -706,7 +706,7 @@ class GatewayRun(GatewayProcess):
         args = ["--template", str(ROOT / "template" / "template.yaml"), "--dist", str(empty),
                 "--bootstrap", f"{GATEWAY_TOOL}={swift_bootstrap(GATEWAY_TOOL)}", "--warm", str(GATEWAY_WARM),
                 "--host", "127.0.0.1", "--quiet",
-                "--parameter-overrides", f"AllowedOrigin={ORIGIN}", f"RateLimitPerMinute={RATE_LIMIT}"]
+                "--parameter-overrides", f"AllowedOrigin={ORIGIN}", f"CopilotRateLimitPerMinute={RATE_LIMIT}"]
         # As scripts/run.sh: the template's variables, and below them the gateway's environment (DATABASE_URL and
         # HMAC_SECRET, which the template leaves to the shell locally).
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
