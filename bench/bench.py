@@ -18,17 +18,12 @@ it could); optional BENCH_QUICK=1 for a short smoke run (1 round, ~1 s phases) a
 measure through another build of the emulator and gateway."""
 import argparse
 import datetime
-import hashlib
-import hmac
 import json
-import math
 import multiprocessing
 import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +32,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests" / "harness"))  # warden_harness, shared with the end-to-end tests
+from warden_harness import (EmulatorProcess, Failed, GatewayProcess, Invoker, child_pids, connect,  # noqa: E402
+                            copilot_signature, http_request, last_timestamp, next_timestamp, percentile, sign)
+
 BENCH = ROOT / "bench"
 WORK = BENCH / ".build"  # scratch: ignored by the repository's `.build/` rule
 RESULTS = BENCH / "results"
@@ -145,23 +144,15 @@ def say(message):
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-class Failed(Exception):
-    """A measurement that could not be made (as opposed to a target that was missed)."""
+# Failed (warden_harness): a measurement that could not be made (as opposed to a target that was missed).
 
 
 # ------------------------------------------------------------------------------------------------ events & env
 
 _TEMPLATES = {}
-_last_ts = 0
-
-
-def next_timestamp():
-    """Unix ms, strictly increasing across the whole run: the functions refuse a replayed signature (v1's replay key
-    is the signature itself), so no two events may be signed alike. Signing faster than one event per ms runs
-    ahead of the clock, by at most the number of events in a run (tens of seconds, well inside the ±5 min window)."""
-    global _last_ts
-    _last_ts = max(int(time.time() * 1000), _last_ts + 1)
-    return _last_ts
+# Timestamps come from warden_harness.next_timestamp: Unix ms, strictly increasing across the whole run (the functions
+# refuse a replayed signature, v1's replay key being the signature itself); signing faster than one event per ms runs
+# ahead of the clock, by at most the number of events in a run (tens of seconds, well inside the ±5 min window).
 
 
 def signed_event(customer="acme", tenant="public", tool="calculate_health", ts=None):
@@ -173,10 +164,7 @@ def signed_event(customer="acme", tenant="public", tool="calculate_health", ts=N
     body = {"customerId": customer} if tenant == "public" else {"customerId": customer, "params": {"ownerUserId": tenant}}
     raw = json.dumps(body, separators=(",", ":"))
     event["body"] = raw
-    client = event["headers"]["X-Client"]
-    ts = str(ts or next_timestamp())
-    sig = hmac.new(SECRET.encode(), f"{ts}.{client}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
-    signed = {"X-Timestamp": ts, "X-Client": client, "X-Signature": sig}
+    signed = sign(raw, SECRET, ts, event["headers"]["X-Client"])
     event["headers"].update(signed)
     event["multiValueHeaders"].update({k: [v] for k, v in signed.items()})
     return json.dumps(event).encode()
@@ -257,19 +245,9 @@ def figure_overhead():
             "maxrss_kib": {n: rounds[-1][n][1]["maxrss_kib"] for n in samples}}
 
 
-def connect(url, **kwargs):
-    import pg8000.dbapi
-    from urllib.parse import unquote, urlparse
-    u = urlparse(url)
-    conn = pg8000.dbapi.connect(user=unquote(u.username), password=unquote(u.password), host=u.hostname, port=u.port,
-                                database=u.path.lstrip("/"), **kwargs)
-    conn.autocommit = True
-    return conn
-
-
 def owner_connection():
     """The schema owner (BENCH_OWNER_URL): to count audit rows and add figure 4's odd customers."""
-    return connect(OWNER_URL, application_name="warden-bench-owner")
+    return connect(OWNER_URL, autocommit=True, application_name="warden-bench-owner")
 
 
 def audit_rows(tool):
@@ -313,49 +291,21 @@ def figure_cold_start():
 
 # ---------------------------------------------------------------------------------------------- the emulator
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Emulator:
-    """`warden emulate` serving one function (started eagerly), its output in a log file."""
+class Emulator(EmulatorProcess):
+    """`warden emulate` serving one function (started eagerly), its output in a log file, and a keep-alive Invoker
+    on it (`conn`)."""
 
     def __init__(self, bootstrap, name, handler=None, extra_args=()):
-        self.port = free_port()
-        self.log_path = WORK / f"emulate-{name}.log"
-        self.log = open(self.log_path, "wb")
-        args = [str(WARDEN), "emulate", "--bootstrap", str(bootstrap), "--port", str(self.port),
-                "--function-name", name, "--timeout", "30", "--memory", "128", "--eager"]
-        if handler:
-            args += ["--handler", handler]
-        args += list(extra_args)
-        for k, v in function_env().items():
-            if k not in ("PATH", "HOME", "LANG", "TZ") and not k.startswith("AWS_"):
-                args += ["--env", f"{k}={v}"]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self.conn = Invoker(self.port)
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise Failed(f"emulator for {name} did not start (log: {self.log_path})")
-                time.sleep(0.05)
+        extra = ["--memory", "128", "--eager", *(["--handler", handler] if handler else []), *extra_args]
+        env = {k: v for k, v in function_env().items()
+               if k not in ("PATH", "HOME", "LANG", "TZ") and not k.startswith("AWS_")}
+        super().__init__(bootstrap, WORK / f"emulate-{name}.log", name=name, timeout=30, env=env, extra_args=extra,
+                         warden=WARDEN, start_timeout=30)
+        self.conn = Invoker(self.port)
 
     def function_pid(self):
-        """The function process: the emulator's child (found through /proc/<pid>/task/*/children)."""
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:
-                kids = (task / "children").read_text().split()
-            except OSError:
-                continue
-            if kids:
-                return int(kids[0])
-        return None
+        """The function process: the emulator's child."""
+        return next(iter(child_pids(self.proc.pid)), None)
 
     def peak_kib(self):
         """VmHWM of the function process, and what its resident memory is made of now (KiB)."""
@@ -366,57 +316,9 @@ class Emulator:
         fields = {k: int(v) for k, v in re.findall(r"^(VmHWM|RssAnon|RssFile):\s+(\d+) kB", status, re.M)}
         return fields if "VmHWM" in fields else None
 
-    def reports(self):
-        """(duration ms, max memory MB) of every REPORT line so far, in order."""
-        text = self.log_path.read_text(errors="replace")
-        return [(float(m.group(1)), int(m.group(2))) for m in
-                re.finditer(r"^REPORT RequestId: \S+\tDuration: ([\d.]+) ms\t.*?Max Memory Used: (\d+) MB", text, re.M)]
-
     def metrics(self):
         """The function's CloudWatch EMF lines so far (one per call; see metric_lines)."""
-        return metric_lines(self.log_path.read_text(errors="replace"))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-class Invoker:
-    """A keep-alive HTTP/1.1 client for the emulator's invoke endpoint, on a raw socket (as cheap as Python gets)."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    @staticmethod
-    def request(event):
-        return (b"POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(event)) + event
-
-    def invoke(self, request):
-        self.sock.sendall(request)
-        while (end := self.buf.find(b"\r\n\r\n")) < 0:
-            self._fill()
-        head = self.buf[:end]
-        length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
-        while len(self.buf) < end + 4 + length:
-            self._fill()
-        body = self.buf[end + 4:end + 4 + length]
-        self.buf = self.buf[end + 4 + length:]
-        return int(head[9:12]), body
-
-    def _fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise Failed("the emulator closed the connection")
-        self.buf += chunk
+        return metric_lines(self.output())
 
 
 def metric_lines(text):
@@ -446,12 +348,6 @@ def proc_cpu_seconds(pid):
 def check(status, body, what):
     if status != 200 or OK_MARK not in body:
         raise Failed(f"{what}: unexpected answer {status} {body[:300]!r}")
-
-
-def percentile(values, p):
-    """Nearest-rank percentile."""
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
 # --------------------------------------------------------------------------------------------------- figure 3
@@ -494,7 +390,7 @@ class Monitor:
 
     def __init__(self):
         # autocommit: every statement its own transaction, so a fresh pg_stat_activity snapshot each time.
-        self.conn = connect(DATABASE_URL, application_name="warden-bench-monitor")
+        self.conn = connect(DATABASE_URL, autocommit=True, application_name="warden-bench-monitor")
 
     def now(self):
         cur = self.conn.cursor()
@@ -788,11 +684,6 @@ GATEWAY_TOOL = "calculate_health"
 GATEWAY_ROUTE = f"/prod/{GATEWAY_TOOL}"
 
 
-def sign(ts, client, raw):
-    """The copilot's v1 signature (CONTRACTS.md): HMAC-SHA256 over `timestamp.client.body`, hex."""
-    return hmac.new(SECRET.encode(), f"{ts}.{client}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
-
-
 def call_body(tenant, customer):
     body = {"customerId": customer} if tenant == "public" else {"customerId": customer, "params": {"ownerUserId": tenant}}
     return json.dumps(body, separators=(",", ":"))
@@ -803,64 +694,29 @@ def gateway_client():
     return json.loads((ROOT / "events" / GATEWAY_TOOL / "public-acme.json").read_text())["headers"]["X-Client"]
 
 
-class GatewayRun:
+class GatewayRun(GatewayProcess):
     """`warden gateway` serving template/template.yaml with only calculate_health's bootstrap (an empty --dist and
     `--bootstrap calculate_health=dist/calculate_health/bootstrap`: the other functions are not started, so nothing
     else runs beside it), GATEWAY_WARM warm processes, the rate limit on but never refusing, in a session of its own;
     its output and its functions' output (log lines and EMF lines, prefixed `[calculate_health#n] `) in a file."""
 
     def __init__(self):
-        self.port, self.url_port = free_port(), free_port()
-        self.log_path = WORK / "gateway.log"
-        self.log = open(self.log_path, "wb")
         empty = WORK / "gateway-dist"
         empty.mkdir(exist_ok=True)
-        args = [str(WARDEN), "gateway", "--template", str(ROOT / "template" / "template.yaml"), "--dist", str(empty),
+        args = ["--template", str(ROOT / "template" / "template.yaml"), "--dist", str(empty),
                 "--bootstrap", f"{GATEWAY_TOOL}={swift_bootstrap(GATEWAY_TOOL)}", "--warm", str(GATEWAY_WARM),
-                "--host", "127.0.0.1", "--port", str(self.port), "--function-url-port", str(self.url_port), "--quiet",
-                "--parameter-overrides", f"AllowedOrigin={ORIGIN}", f"RateLimitPerMinute={RATE_LIMIT}"]
+                "--host", "127.0.0.1", "--quiet",
+                "--parameter-overrides", f"AllowedOrigin={ORIGIN}", f"CopilotRateLimitPerMinute={RATE_LIMIT}"]
         # As scripts/run.sh: the template's variables, and below them the gateway's environment (DATABASE_URL and
         # HMAC_SECRET, which the template leaves to the shell locally).
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
                "LANG": "C.UTF-8", "DATABASE_URL": DATABASE_URL, "HMAC_SECRET": SECRET}
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 90
-        while "warden gateway: ready" not in self.output():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise Failed(f"warden gateway did not start (log: {self.log_path})")
-            time.sleep(0.05)
-
-    def output(self):
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def function_pids(self):
-        pids = []
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:
-                pids += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                continue
-        return sorted(set(pids))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+        super().__init__(WORK / "gateway.log", args, env=env, warden=WARDEN, start_timeout=90)
 
 
-def http_call(conn, method, headers, body=None):
-    conn.request(method, GATEWAY_ROUTE, body=body, headers=headers)
-    response = conn.getresponse()
-    return response.status, response.read()
+def http_call(conn, method, headers, body=b""):
+    status, _, answer = http_request(conn.port, method, GATEWAY_ROUTE, headers, body, conn=conn)
+    return status, answer
 
 
 def gateway_warm_up(port, client, calls_per_process=20):
@@ -878,7 +734,7 @@ def gateway_warm_up(port, client, calls_per_process=20):
                 ts = str(next_timestamp())
                 status, body = http_call(conn, "POST", {
                     "Content-Type": "application/json", "Origin": ORIGIN, "X-Client": client, "X-Timestamp": ts,
-                    "X-Signature": sign(ts, client, raw)}, raw)
+                    "X-Signature": copilot_signature(SECRET, ts, client, raw)}, raw)
                 if status != 200 or b'"ok":true' not in body:
                     failures.append(f"{status} {body[:200]!r}")
                     return
@@ -913,11 +769,11 @@ def write_wrk_calls(client, name, count):
             if i % len(bodies) == 0:
                 ts = str(next_timestamp())
             raw = bodies[i % len(bodies)]
-            files[i % WRK_THREADS].write(f"{ts}\t{sign(ts, client, raw)}\t{raw}\n")
+            files[i % WRK_THREADS].write(f"{ts}\t{copilot_signature(SECRET, ts, client, raw)}\t{raw}\n")
     finally:
         for f in files:
             f.close()
-    ahead = (_last_ts - time.time() * 1000) / 1000
+    ahead = (last_timestamp() - time.time() * 1000) / 1000
     return prefix, ahead
 
 

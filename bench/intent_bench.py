@@ -15,12 +15,9 @@ fn-url warden_bench) python3 bench/intent_bench.py` on a migrated database."""
 import datetime
 import io
 import json
-import math
 import os
 import platform
 import random
-import re
-import socket
 import subprocess
 import statistics
 import sys
@@ -29,6 +26,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests" / "harness"))  # warden_harness, shared with bench.py and the end-to-end tests
+from warden_harness import EmulatorProcess, Failed, Invoker, connect, percentile  # noqa: E402
+
 WORK = ROOT / "bench" / ".build"
 RESULTS = ROOT / "bench" / "results"
 WARDEN = Path(os.environ.get("BENCH_WARDEN") or ROOT / ".build" / "debug" / "warden")
@@ -53,8 +53,7 @@ def say(message):
     print(f"intent-bench: {message}", file=sys.stderr, flush=True)
 
 
-class Failed(Exception):
-    """A measurement that could not be made (as opposed to a target that was missed)."""
+# Failed (warden_harness): a measurement that could not be made (as opposed to a target that was missed).
 
 
 # ----------------------------------------------------------------------------------------------------- corpus
@@ -250,79 +249,24 @@ def seed(conn, corpus):
 
 # ---------------------------------------------------------------------------------------------- the emulator
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Emulator:
+class Emulator(EmulatorProcess):
     """`warden emulate --eager` serving the intent bootstrap with one scoring strategy; its output in a log file."""
 
     def __init__(self, strategy, database_url):
-        self.port = free_port()
-        self.log_path = WORK / f"intent-emulate-{strategy}.log"
-        self.log = open(self.log_path, "wb")
         env = {"DATABASE_URL": database_url, "INTENT_SCORING": strategy, "RATE_LIMIT_PER_MINUTE": "1000000000"}
-        args = [str(WARDEN), "emulate", "--bootstrap", str(BOOTSTRAP), "--port", str(self.port), "--function-name",
-                f"intent-{strategy}", "--timeout", "30", "--memory", "128", "--eager"]
-        for k, v in env.items():
-            args += ["--env", f"{k}={v}"]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise Failed(f"the emulator for {strategy} did not start (log: {self.log_path})")
-                time.sleep(0.05)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
+        super().__init__(BOOTSTRAP, WORK / f"intent-emulate-{strategy}.log", name=f"intent-{strategy}", timeout=30,
+                         env=env, extra_args=["--memory", "128", "--eager"], warden=WARDEN, start_timeout=30)
+        self.conn = Invoker(self.port, timeout=60, bufsize=1 << 20, what=f"the emulator (log: {self.log_path})")
 
     def invoke(self, event):
         """One keep-alive invoke: (round trip in ms, the API Gateway proxy response)."""
-        body = json.dumps(event).encode()
-        request = (b"POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+        request = Invoker.request(json.dumps(event).encode())
         t0 = time.perf_counter_ns()
-        self.sock.sendall(request)
-        while (end := self.buf.find(b"\r\n\r\n")) < 0:
-            self._fill()
-        length = int(re.search(rb"(?im)^content-length:\s*(\d+)", self.buf[:end]).group(1))
-        while len(self.buf) < end + 4 + length:
-            self._fill()
+        status, payload = self.conn.invoke(request)
         rtt = (time.perf_counter_ns() - t0) / 1e6
-        status, payload = int(self.buf[9:12]), self.buf[end + 4:end + 4 + length]
-        self.buf = self.buf[end + 4 + length:]
         if status != 200:
             raise Failed(f"invoke answered {status}: {payload[:300]!r}")
         return rtt, json.loads(payload)
-
-    def _fill(self):
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise Failed(f"the emulator closed the connection (log: {self.log_path})")
-        self.buf += chunk
-
-    def reports(self):
-        """(Duration ms, Max Memory Used MB) of every REPORT line so far, in order."""
-        self.log.flush()
-        text = self.log_path.read_text(errors="replace")
-        return [(float(m.group(1)), int(m.group(2))) for m in
-                re.finditer(r"^REPORT RequestId: \S+\tDuration: ([\d.]+) ms\t.*?Max Memory Used: (\d+) MB", text, re.M)]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def event(key, body):
@@ -341,12 +285,6 @@ def results(proxy, what):
     if proxy.get("statusCode") != 200 or not envelope or envelope.get("ok") is not True:
         raise Failed(f"{what}: unexpected answer {str(proxy)[:400]}")
     return envelope["data"]["results"]
-
-
-def percentile(values, p):
-    """Nearest-rank percentile (as bench.py)."""
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
 def measure(emu, key, bodies, warmup, limit, seconds, label, reference=None):
@@ -393,16 +331,6 @@ def between(value, first, last):
     if isinstance(value, float) and isinstance(first, (int, float)) and isinstance(last, (int, float)):
         return min(first, last) <= value <= max(first, last)
     return value == first or value == last
-
-
-def connect(url):
-    import pg8000.dbapi
-    from urllib.parse import unquote, urlparse
-    u = urlparse(url)
-    conn = pg8000.dbapi.connect(user=unquote(u.username), password=unquote(u.password), host=u.hostname,
-                                port=u.port, database=u.path.lstrip("/"), application_name="warden-intent-bench")
-    conn.autocommit = True
-    return conn
 
 
 def mint(owner_url):
@@ -499,7 +427,7 @@ def main():
     load = os.getloadavg()
     t0 = time.monotonic()
     corpus = Corpus()
-    owner = connect(owner_url)
+    owner = connect(owner_url, autocommit=True, application_name="warden-intent-bench")
     try:
         say(f"seeding {COMPANIES:,} companies and {EVIDENCE:,} evidence rows")
         seeding = seed(owner, corpus)

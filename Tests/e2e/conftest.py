@@ -1,13 +1,10 @@
-"""Shared fixtures for the end-to-end tests: real binaries, the real emulator, a real PostgreSQL."""
-import base64
+"""Shared fixtures for the end-to-end tests: real binaries, the real emulator, a real PostgreSQL. The processes, the
+waits and the signing come from Tests/harness/warden_harness.py, which the benchmarks (bench/) share."""
 import contextlib
-import hashlib
-import hmac
 import json
 import os
-import signal
-import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -18,54 +15,20 @@ from pathlib import Path
 import pg8000.dbapi
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))  # warden_harness, shared with bench/
 import openapi_check
+import warden_harness
+# What the test modules import from here: the harness's processes, waits, databases and signing.
+from warden_harness import (HANG_GUARD, INVOKE_PATH, ROOT, WARDEN, EmulatorProcess, GatewayProcess,  # noqa: F401
+                            MotoServer, b64url, child_pids, create_database, fn_url, free_port, hs256_jwt,
+                            hs256_token, http_request, migrate, pg_superuser, port_open, stop_process, v2_signature,
+                            wait_for, wait_for_port)
 
-ROOT = Path(__file__).resolve().parents[2]
-WARDEN = ROOT / ".build" / "debug" / "warden"
 TESTFN = ROOT / ".build" / "debug" / "warden-testfn"
 SECRET = "e2e-test-secret-0123456789"
 COPILOT_TABLES = ["companies", "contracts", "usage_summaries", "ticket_summaries", "messages"]
 # Every table holding tenant data (the copilot's, organization membership, API keys).
 TENANT_TABLES = COPILOT_TABLES + ["organization_members", "api_keys"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# How long a test waits for a condition before it calls the code under test hung: far beyond any normal wait (those
-# are milliseconds to a few seconds), so that its expiry is a failure message, never a performance claim.
-HANG_GUARD = 60.0
-
-
-def wait_for(condition, what, timeout=HANG_GUARD, interval=0.02):
-    """Polls `condition()` until it returns something truthy, and returns that. Past `timeout` seconds (a hang
-    guard, see HANG_GUARD) the test fails with "hung: <what>". The one place where the suite waits for an event it
-    cannot be told about: every test orders events by polling their evidence (a log line, a row, a port, a process
-    state) through here instead of sleeping for a guessed time. `what` may be a function, called for the message
-    (say, to add a log's tail)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"hung: {what() if callable(what) else what} (not the case after {timeout:.0f} s)")
-        time.sleep(interval)
-
-
-def port_open(port, host="127.0.0.1"):
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for_port(port, timeout=HANG_GUARD):
-    wait_for(lambda: port_open(port), f"nothing listening on 127.0.0.1:{port}", timeout=timeout)
 
 
 # Every test has a time limit (pytest-timeout, installed by scripts/ensure-tools.sh): a test that hangs fails with
@@ -101,18 +64,12 @@ def pytest_collection_modifyitems(items):
 # Rate limits get their own tests; everywhere else they would only make the suite depend on its own speed.
 os.environ.setdefault("RATE_LIMIT_PER_MINUTE", "0")
 os.environ.setdefault("ALLOWED_ORIGIN", "http://localhost:3000")
-_last_ts = [0]
 
 
-def sign(body: str, secret: str = SECRET, ts_ms=None, client="copilot-frontend"):
-    """The copilot's v1 scheme, written from CONTRACTS.md independently of the Swift code. Each call gets its own
-    millisecond, so two identical requests are not replays of each other."""
-    if ts_ms is None:
-        ts_ms = max(int(time.time() * 1000), _last_ts[0] + 1)
-        _last_ts[0] = ts_ms
-    ts = str(ts_ms)
-    mac = hmac.new(secret.encode(), f"{ts}.{client}.".encode() + body.encode(), hashlib.sha256).hexdigest()
-    return {"X-Timestamp": ts, "X-Client": client, "X-Signature": mac}
+def sign(body, secret=SECRET, ts_ms=None, client="copilot-frontend"):
+    """The copilot's v1 scheme (warden_harness.sign, written from CONTRACTS.md independently of the Swift code). Each
+    call gets its own millisecond, so two identical requests are not replays of each other."""
+    return warden_harness.sign(body, secret, ts_ms, client)
 
 
 def rest_event(tool, body, headers=None, method="POST", base64_body=False):
@@ -125,18 +82,6 @@ def rest_event(tool, body, headers=None, method="POST", base64_body=False):
         "requestContext": {"requestId": "e2e", "stage": "prod", "httpMethod": method, "resourcePath": f"/{tool}"},
         "body": body, "isBase64Encoded": base64_body,
     }
-
-
-def hs256_token(sub, secret, lifetime=600, **claims):
-    """A bearer JWT for `sub` signed with HS256 and `secret`, as a Supabase-style issuer mints one (written from
-    RFC 7519 independently of the Swift verifier)."""
-    def b64url(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + lifetime, "role": "authenticated", **claims}).encode())
-    return f"{h}.{p}." + b64url(hmac.new(secret.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
 
 
 FRONTEND = json.loads((Path(__file__).parent / "schemas" / "frontend.json").read_text())
@@ -247,69 +192,21 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(line)
 
 
-
-class GatewayProcess:
-    """`warden gateway` on free ports in a session of its own (it and its function processes stop together), its
-    output (one `[gateway] …` line per request) in `log_path`."""
-
-    def __init__(self, log_path, args, env=None, url_port=None):
-        self.port = free_port()
-        self.url_port = url_port or free_port()
-        self.log_path = Path(log_path)
-        self.log = open(self.log_path, "wb")
-        cmd = [str(WARDEN), "gateway", "--port", str(self.port), "--function-url-port", str(self.url_port), *args]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env or dict(os.environ), stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_for(lambda: self.proc.poll() is not None or "warden gateway: ready" in self.output(),
-                     "warden gateway start-up", timeout=2 * HANG_GUARD)
-        except AssertionError:
-            pass
-        if self.proc.poll() is not None or "warden gateway: ready" not in self.output():
-            self.stop()
-            raise AssertionError(f"warden gateway did not start ({self.proc.returncode}):\n{self.output()[-4000:]}")
-
-    def output(self):
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def requests_served(self):
-        """Requests the gateway answered, from its access log (`[gateway] METHOD /path -> function STATUS (…)`)."""
-        return sum(1 for line in self.output().splitlines() if line.startswith("[gateway] "))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-class Emulator:
+class Emulator(EmulatorProcess):
     """`warden emulate` running one function binary, with its stdout captured to a file. Replies of copilot
     tools are checked against the front end's schemas, and replies of every HTTP function of ours (the document's
     `x-warden-function` names) against docs/openapi.yaml; other binaries (warden-testfn, warden-testapi, Python
     runtimes, bench tools) are not checked."""
 
     def __init__(self, bootstrap, env=None, timeout=3, tmp_path=None, name="fn", extra_args=()):
-        self.port = free_port()
-        self.log_path = Path(tmp_path or "/tmp") / f"emulator-{name}-{self.port}.log"
-        self.log = open(self.log_path, "wb")
-        self.name = name
-        args = [str(WARDEN), "emulate", "--bootstrap", str(bootstrap), "--port", str(self.port),
-                "--timeout", str(timeout), "--function-name", name, *extra_args]
-        for k, v in (env or {}).items():
-            args += ["--env", f"{k}={v}"]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        wait_for_port(self.port)
+        port = free_port()
+        super().__init__(bootstrap, Path(tmp_path or "/tmp") / f"emulator-{name}-{port}.log", name=name,
+                         timeout=timeout, env=env, extra_args=extra_args, port=port)
 
     def invoke(self, payload, headers=None, timeout=30):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations", data=data,
+            f"http://127.0.0.1:{self.port}{INVOKE_PATH}", data=data,
             headers=headers or {}, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -322,25 +219,6 @@ class Emulator:
         if status == 200 and not function_error and self.name in openapi_check.http_functions():
             check_openapi(self.name, data, body)
         return status, headers, body
-
-    def output(self):
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self):
-        stop_process(self.proc)
-        self.log.close()
-
-
-def stop_process(proc, timeout=10):
-    """SIGTERM, then SIGKILL if `proc` is still running after `timeout` seconds; reaps it either way."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
@@ -357,27 +235,9 @@ def emulator(tmp_path):
         e.stop()
 
 
-def pg_superuser(sql):
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "psql", "-c", sql], check=True,
-                         capture_output=True, text=True)
-    return out.stdout
-
-
 # The run's database (`WARDEN_E2E_DATABASE` lets two runs on one cluster stay out of each other's way).
 E2E_DATABASE = os.environ.get("WARDEN_E2E_DATABASE", "warden_e2e")
 assert E2E_DATABASE.replace("_", "").isalnum(), "WARDEN_E2E_DATABASE: letters, digits and _ only"
-
-
-def create_database(name):
-    """A fresh database `name` on the local cluster, migrated with `warden migrate`: its owner's URL."""
-    assert name.replace("_", "").isalnum(), name
-    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
-                          text=True).stdout.strip()
-    pg_superuser(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    pg_superuser(f"CREATE DATABASE {name} OWNER warden")
-    url = base.replace("/warden?", f"/{name}?")
-    subprocess.run([str(WARDEN), "migrate", "--database-url", url], check=True, capture_output=True)
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -393,8 +253,7 @@ class OwnDatabase:
     def __init__(self, name):
         self.name = name
         self.owner_url = create_database(name)
-        self.function_url = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", name], check=True,
-                                           capture_output=True, text=True).stdout.strip()
+        self.function_url = fn_url(name)
         self.conn = connect(self.owner_url)
         self.conn.autocommit = True
 
@@ -415,15 +274,11 @@ def module_database(request):
 @pytest.fixture(scope="session")
 def function_url(database_url):
     """What the functions connect with: the warden_app login role (member of warden_fn, owns nothing)."""
-    return subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", E2E_DATABASE], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return fn_url(E2E_DATABASE)
 
 
 def connect(url):
-    from urllib.parse import urlparse
-    u = urlparse(url)
-    return pg8000.dbapi.connect(user=u.username, password=u.password, host=u.hostname, port=u.port,
-                                database=u.path.lstrip("/"))
+    return warden_harness.connect(url)
 
 
 @pytest.fixture(scope="session")
@@ -655,7 +510,7 @@ class PrivateCluster:
         self.psql("CREATE DATABASE warden OWNER warden")
         self.owner_url = f"postgresql://warden:owner-pw@127.0.0.1:{self.port}/warden?sslmode=disable"
         self.function_url = f"postgresql://warden_app:app-pw@127.0.0.1:{self.port}/warden?sslmode=disable"
-        subprocess.run([str(WARDEN), "migrate", "--database-url", self.owner_url], check=True, capture_output=True)
+        migrate(self.owner_url)
 
     def _pg(self, args):
         subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True)

@@ -8,6 +8,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from warden_harness import INVOKE_PATH
+
 FIXTURES = Path(__file__).parent / "fixtures"
 MI_RUNTIME = FIXTURES / "mi_runtime.py"
 
@@ -33,8 +35,7 @@ def http_call(method, url, body=None, headers=None, timeout=60):
 
 def invoke(emulator, payload, headers=None, timeout=60):
     """POSTs `payload` to the emulator's invoke endpoint."""
-    return http_call("POST", f"http://127.0.0.1:{emulator.port}/2015-03-31/functions/function/invocations",
-                     payload, headers, timeout)
+    return http_call("POST", f"http://127.0.0.1:{emulator.port}{INVOKE_PATH}", payload, headers, timeout)
 
 
 def invoke_json(emulator, payload, headers=None):

@@ -1,5 +1,6 @@
 """schemathesis hooks for Tests/e2e/test_schemathesis.py: loaded by the schemathesis CLI through
-`SCHEMATHESIS_HOOKS=schemathesis_hooks` (with Tests/e2e on PYTHONPATH), while schemathesis calls `warden gateway`.
+`SCHEMATHESIS_HOOKS=schemathesis_hooks` (with Tests/e2e and Tests/harness on PYTHONPATH), while schemathesis calls
+`warden gateway`.
 
 - `SigningAuth`, registered as schemathesis' auth: signs every copilot call with HMAC v1 over the exact body bytes
   schemathesis sends (a fresh `X-Timestamp` per request, so no call is a replay of another), and adds the bearer JWT
@@ -16,13 +17,9 @@ WARDEN_ST_JWT_SUBJECT, WARDEN_ST_API_KEY (credentials); WARDEN_ST_SERVER (`api`:
 base URL carries the stage WARDEN_ST_STAGE; `function-url:<function>`: that function's Function URL port);
 WARDEN_ST_VALIDATED (a file that gets one line `<operation id>` per validated response, for the test to count).
 """
-import base64
-import hashlib
-import hmac
 import json
 import os
 import threading
-import time
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -30,6 +27,7 @@ from pathlib import Path
 import yaml
 
 import openapi_check
+import warden_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template" / "template.yaml"
@@ -142,28 +140,9 @@ def function_path(url):
 
 
 # ------------------------------------------------------------------------------------------------ authentication
-_last_ts = [0]
-_ts_lock = threading.Lock()
-
-
-def _timestamp_ms():
-    with _ts_lock:
-        ts = max(int(time.time() * 1000), _last_ts[0] + 1)
-        _last_ts[0] = ts
-        return ts
-
-
-def _b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256_token(secret, subject, lifetime=3600):
     """A Supabase-style HS256 access token for `subject`."""
-    now = int(time.time())
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = _b64url(json.dumps({"sub": subject, "iat": now, "exp": now + lifetime, "role": "authenticated"}).encode())
-    sig = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64url(sig)}"
+    return warden_harness.hs256_token(subject, secret, lifetime)
 
 
 def security_of(path):
@@ -213,9 +192,7 @@ class SigningAuth(_AuthBase):
         if isinstance(body, str):
             body = body.encode()
         if "copilotSignature" in schemes and self.hmac_secret:
-            ts = str(_timestamp_ms())
-            mac = hmac.new(self.hmac_secret.encode(), f"{ts}.{self.client}.".encode() + body, hashlib.sha256)
-            r.headers["X-Timestamp"], r.headers["X-Client"], r.headers["X-Signature"] = ts, self.client, mac.hexdigest()
+            r.headers.update(warden_harness.sign(body, self.hmac_secret, client=self.client))
             r.headers.pop("X-Nonce", None)
         elif "bearerJWT" in schemes and self.jwt_secret:
             r.headers["Authorization"] = f"Bearer {hs256_token(self.jwt_secret, self.jwt_subject)}"

@@ -1,8 +1,6 @@
 """The shared HTTP API chain: bearer JWTs (HS256, RS256 via JWKS) scoped to the user's organization, API keys
 with roles per route and immediate revocation — through a real function binary, the emulator and Postgres."""
-import base64
 import hashlib
-import hmac
 import json
 import subprocess
 import time
@@ -12,22 +10,15 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from conftest import ROOT, WARDEN, Emulator, snapshot
+from conftest import ROOT, WARDEN, Emulator, b64url, hs256_jwt, snapshot
 
 TESTAPI = ROOT / ".build" / "debug" / "warden-testapi"
 JWT_SECRET = "supabase-project-jwt-secret-0123456789abcdef"
 ISSUER = "https://project.supabase.co/auth/v1"
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256(claims, secret=JWT_SECRET, header=None):
-    h = b64url(json.dumps(header or {"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps(claims).encode())
-    sig = hmac.new(secret.encode() if isinstance(secret, str) else secret, f"{h}.{p}".encode(), hashlib.sha256).digest()
-    return f"{h}.{p}.{b64url(sig)}"
+    return hs256_jwt(claims, secret, header)
 
 
 def claims(sub, **extra):

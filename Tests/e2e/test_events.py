@@ -7,17 +7,14 @@ and the functions' READMEs (the health scores are computed in the comments), not
 Events that carry no credentials by design get what their function's README says to add: an HS256 token for
 `user_demo_owner` (functions/participants/README.md, "Local calls") or a key from `warden apikey create`
 (functions/intent/README.md). A new event without an expectation here fails `test_every_event_has_an_expectation`."""
-import base64
-import hashlib
-import hmac
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import E2E_DATABASE, ROOT, WARDEN, check_openapi, connect, pg_superuser
+from conftest import (E2E_DATABASE, ROOT, WARDEN, check_openapi, connect, create_database, fn_url, hs256_token,
+                      pg_superuser)
 
 EVENTS = ROOT / "events"
 SECRET = "events-hmac-secret-0123456789"
@@ -27,27 +24,15 @@ DB_NAME = f"{E2E_DATABASE}_events"
 
 
 def token(sub):
-    """An HS256 token for `sub`, as functions/participants/README.md mints one."""
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    now = int(time.time())
-    h = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64(json.dumps({"sub": sub, "iat": now, "exp": now + 600}).encode())
-    return f"{h}.{p}." + b64(hmac.new(JWT_SECRET.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
+    """An HS256 token for `sub`, as functions/participants/README.md mints one (no role claim)."""
+    return hs256_token(sub, JWT_SECRET, role=None)
 
 
 @pytest.fixture(scope="module")
 def sample_db():
     """A database of its own with the demo data; (owner URL, functions' URL)."""
-    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
-                          text=True).stdout.strip()
-    pg_superuser(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    pg_superuser(f"CREATE DATABASE {DB_NAME} OWNER warden")
-    owner = base.replace("/warden?", f"/{DB_NAME}?")
-    subprocess.run([str(WARDEN), "migrate", "--seed", "--database-url", owner], check=True, capture_output=True)
-    fn = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", DB_NAME], check=True, capture_output=True,
-                        text=True).stdout.strip()
+    owner = create_database(DB_NAME, seed=True)
+    fn = fn_url(DB_NAME)
     conn = connect(owner)
     conn.autocommit = True
     cur = conn.cursor()

@@ -26,9 +26,6 @@ guard (conftest.wait_for); no assertion is about how long something took. The on
 test (a provider that stalls) and a client's pause between retries.
 """
 import concurrent.futures
-import hashlib
-import hmac
-import http.client
 import json
 import os
 import signal
@@ -39,9 +36,10 @@ import uuid
 
 import pytest
 
-from conftest import HANG_GUARD, PG_BIN, ROOT, SECRET, Emulator, GatewayProcess, connect, wait_for
+from conftest import (HANG_GUARD, PG_BIN, ROOT, SECRET, Emulator, GatewayProcess, child_pids, connect, hs256_token,
+                      http_request as gateway_request, wait_for)
 from fake_enrichment import API_KEY, FakeProvider
-from test_participants import b64url, event
+from test_participants import event
 
 PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
 WORKER = ROOT / "dist" / "enrichment_worker" / "bootstrap"
@@ -60,10 +58,7 @@ IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry l
 
 # ------------------------------------------------------------------------------------------------------ plumbing
 def jwt(sub):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 900, "role": "authenticated"}).encode())
-    return f"{h}.{p}.{b64url(hmac.new(JWT_SECRET.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(sub, JWT_SECRET, lifetime=900)
 
 
 def q(conn, sql, *args):
@@ -115,13 +110,8 @@ def seed_member(url, prefix):
 
 
 def http_request(port, method, target, headers, body=b"", timeout=WRITE_BOUND):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, target, body=body or None, headers=headers)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    status, answer_headers, raw = gateway_request(port, method, target, headers, body, timeout=timeout)
+    return status, {k.lower(): v for k, v in answer_headers}, raw
 
 
 def start_gateway(tmp_path, cluster, name):
@@ -435,20 +425,6 @@ def test_a_handler_hanging_past_its_deadline_answers_and_the_next_call_is_served
 
 
 # -------------------------------------------------------------------------------- 4. SIGTERM mid-invocation
-def child_pids(pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
 def process_state(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:

@@ -3,11 +3,8 @@ default settings: a page view starts a round of six tool calls at once, each sig
 calls with the same arguments carry the same timestamp, body and signature and differ only in the route. Any
 non-2xx status is a failure (the front end gives up before its retry logic), and every reply must pass the front
 end's own reply schemas. Guests all share the tenant `public`; a signed-in owner is its own tenant."""
-import hashlib
-import hmac
 import json
 import os
-import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jsonschema
 import pytest
 
-from conftest import E2E_DATABASE, FRONTEND, ROOT, SECRET, WARDEN, GatewayProcess, connect, pg_superuser
+from conftest import E2E_DATABASE, FRONTEND, SECRET, GatewayProcess, connect, create_database, fn_url, sign
 from test_gateway import header_values, request
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
@@ -35,10 +32,7 @@ def frontend_body(customer, params=None):
 
 def frontend_headers(body, ts_ms):
     """The front end's signing, written from CONTRACTS.md §1 (not from our Swift code)."""
-    ts = str(ts_ms)
-    signature = hmac.new(SECRET.encode(), f"{ts}.copilot-frontend.{body}".encode(), hashlib.sha256).hexdigest()
-    return [("Content-Type", "application/json"), ("X-Timestamp", ts), ("X-Client", "copilot-frontend"),
-            ("X-Signature", signature)]
+    return [("Content-Type", "application/json"), *sign(body, SECRET, ts_ms).items()]
 
 
 class FrontEnd:
@@ -81,17 +75,11 @@ def conformance_gateway(tmp_path_factory):
     """`warden gateway` on the template with its default parameters (rate limits included), over a database of
     its own holding the demo data, so no other test's traffic shares its token buckets."""
     name = f"{E2E_DATABASE}_conformance"
-    base = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "url"], check=True, capture_output=True,
-                          text=True).stdout.strip()
-    pg_superuser(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    pg_superuser(f"CREATE DATABASE {name} OWNER warden")
-    owner_url = base.replace("/warden?", f"/{name}?")
-    subprocess.run([str(WARDEN), "migrate", "--seed", "--database-url", owner_url], check=True, capture_output=True)
-    fn_url = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "fn-url", name], check=True,
-                            capture_output=True, text=True).stdout.strip()
+    owner_url = create_database(name, seed=True)
+    function_url = fn_url(name)
     env = {k: v for k, v in os.environ.items() if k not in ("RATE_LIMIT_PER_MINUTE", "CLIENT_RATE_LIMIT_PER_MINUTE",
                                                             "CONCURRENCY_LIMIT")}
-    env.update(DATABASE_URL=fn_url, HMAC_SECRET=SECRET)
+    env.update(DATABASE_URL=function_url, HMAC_SECRET=SECRET)
     gw = GatewayProcess(tmp_path_factory.mktemp("conformance") / "gateway.log",
                         ["--warm", "2", "--parameter-overrides", f"AllowedOrigin={ORIGIN}"], env=env)
     conn = connect(owner_url)

@@ -2,9 +2,6 @@
 same run every time; exploration is `make fuzz`), the plain build's regression runners replay the committed corpora
 and every past finding, the committed corpus is exactly its generator's output, and each finding stays fixed in the
 real packaged bootstraps (a malformed input gets its envelope error and changes nothing in the database)."""
-import base64
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -15,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, SECRET, TENANT_TABLES, Emulator, rest_event, snapshot
+from conftest import ROOT, SECRET, TENANT_TABLES, Emulator, b64url, hs256_token, rest_event, snapshot, v2_signature
 
 TARGETS = ["event", "signature", "jwt", "validation", "route", "apikey", "idempotency", "v2sign"]
 # The gating run: every target executes exactly this many inputs from libFuzzer's seed FUZZ_SEED, so two runs of the
@@ -134,9 +131,7 @@ def test_every_finding_has_a_regression_file():
 # empty entry (`v2=<sig>,`) was accepted, although docs/SIGNING.md allows only `v2=<hex>` entries separated by commas.
 
 def v2_headers(body, ts, nonce, signature_format, path="/calculate_health"):
-    canonical = "\n".join(["WARDEN-HMAC-SHA256-V2", "POST", path, ts, nonce, "copilot-frontend",
-                           hashlib.sha256(body.encode()).hexdigest()])
-    sig = hmac.new(SECRET.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+    sig = v2_signature(SECRET, "POST", path, ts, nonce, "copilot-frontend", body)
     return {"Content-Type": "application/json", "X-Client": "copilot-frontend", "X-Timestamp": ts, "X-Nonce": nonce,
             "X-Signature": signature_format.format(sig=sig)}
 
@@ -180,15 +175,8 @@ def test_a_v2_signature_list_with_an_empty_entry_is_refused(copilot, db, signatu
 PARTICIPANTS_JWT_SECRET = "fuzz-e2e-jwt-secret-0123456789abcdef0123"
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def jwt(sub):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600}).encode())
-    return f"{h}.{p}." + b64url(hmac.new(PARTICIPANTS_JWT_SECRET.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest())
+    return hs256_token(sub, PARTICIPANTS_JWT_SECRET, role=None)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,6 @@ Two kinds of checks:
 """
 import base64
 import concurrent.futures
-import hashlib
-import hmac
-import http.client
 import json
 import os
 import re
@@ -27,7 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import HANG_GUARD, ROOT, SECRET, GatewayProcess, sign, snapshot, TENANT_TABLES, wait_for
+from conftest import (HANG_GUARD, ROOT, SECRET, GatewayProcess, hs256_token, http_request, sign, snapshot,
+                      TENANT_TABLES, wait_for)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECHO = FIXTURES / "echo_runtime.py"
@@ -45,18 +43,7 @@ def Gateway(tmp_path, args, env=None, name="gateway", url_port=None):
 
 def request(port, method, target, headers=(), body=b"", timeout=30):
     """One HTTP/1.1 request with headers as a list (repeats kept). Returns (status, [(name, value)], body)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.putrequest(method, target, skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        if body or method in ("POST", "PUT", "PATCH"):
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body or None)
-        resp = conn.getresponse()
-        return resp.status, resp.getheaders(), resp.read()
-    finally:
-        conn.close()
+    return http_request(port, method, target, headers, body, timeout)
 
 
 def header_values(headers, name):
@@ -76,15 +63,8 @@ def raw_response(response):
     return [("x-echo-mode", "raw"), ("x-echo-response", base64.b64encode(data).decode())]
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def jwt(sub, secret=JWT_SECRET):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
-    return f"{h}.{p}.{b64url(hmac.new(secret.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(sub, secret)
 
 
 class _CfnLoader(yaml.SafeLoader):

@@ -2,8 +2,6 @@
 tenant row changes (row counts and a checksum of every tenant table), and no secret, signature or e-mail value
 reaches any log line."""
 import base64
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -11,7 +9,7 @@ import uuid
 import pytest
 
 from conftest import (ROOT, SECRET, Emulator, assert_only_replay_records_added, guarded_state, replay_records,
-                      rest_event, sign, snapshot, snapshot_changes, v1_replay_key)
+                      rest_event, sign, snapshot, snapshot_changes, v1_replay_key, v2_signature)
 
 TOOLS = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
          "generate_qbr_outline"]
@@ -41,9 +39,7 @@ def signed(body, **kw):
 def v2_headers(tool, body, method="POST", path=None, nonce=None, client="v2-client", key=V2_KEY):
     ts = str(int(time.time() * 1000))
     nonce = nonce or uuid.uuid4().hex
-    to_sign = "\n".join(["WARDEN-HMAC-SHA256-V2", method, path or f"/{tool}", ts, nonce, client,
-                         hashlib.sha256(body.encode()).hexdigest()])
-    sig = hmac.new(key.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    sig = v2_signature(key, method, path or f"/{tool}", ts, nonce, client, body)
     SENT_SECRETS.add(sig)
     return {"X-Client": client, "X-Timestamp": ts, "X-Nonce": nonce, "X-Signature": f"v2={sig}"}
 
@@ -122,10 +118,9 @@ CASES = {
 
 
 def signed_bytes(raw):
-    ts = str(int(time.time() * 1000))
-    sig = hmac.new(SECRET.encode(), f"{ts}.copilot-frontend.".encode() + raw, hashlib.sha256).hexdigest()
-    SENT_SECRETS.add(sig)
-    return {"X-Timestamp": ts, "X-Client": "copilot-frontend", "X-Signature": sig}
+    h = sign(raw, ts_ms=int(time.time() * 1000))
+    SENT_SECRETS.add(h["X-Signature"])
+    return h
 
 
 def answer(fn, event):

@@ -10,8 +10,6 @@ The request fingerprint is opaque (the documented contract is only that the same
 body is a conflict): tests compare fingerprints with each other, never with a formula of their own. Waits are polls
 for evidence, never sleeps, and the concurrent retry is ordered by the provider holding the first call."""
 import concurrent.futures
-import hashlib
-import hmac
 import json
 import re
 import subprocess
@@ -23,9 +21,9 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import ROOT, WARDEN, Emulator, snapshot, wait_for
+from conftest import ROOT, WARDEN, Emulator, hs256_token, snapshot, wait_for
 from fake_enrichment import API_KEY, FakeProvider
-from test_participants import b64url, event
+from test_participants import event
 
 PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
 INTENT = ROOT / "dist" / "intent" / "bootstrap"
@@ -42,10 +40,7 @@ def envelope(reply):
 
 
 def jwt(sub):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
-    return f"{h}.{p}.{b64url(hmac.new(JWT_SECRET.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(sub, JWT_SECRET)
 
 
 def call(fn, method, path, who, body=None, key=None, origin=ORIGIN, extra=None):

@@ -13,17 +13,14 @@ is not text (text/*, JSON, XML, JavaScript) delivers the exact bytes, base64-enc
 - valid non-ASCII text (ë, emoji) goes through both APIs unchanged; U+FFFD itself can be sent as the JSON escape.
 """
 import base64
-import hashlib
-import hmac
 import json
 import os
 import subprocess
-import time
 import uuid
 
 import pytest
 
-from conftest import SECRET, WARDEN, snapshot
+from conftest import SECRET, WARDEN, sign, snapshot
 from test_gateway import (ECHO, JWT_SECRET, ORIGIN, PARTICIPANT_TABLES, Gateway, header_values, jwt, raw_get,
                           request)
 
@@ -33,15 +30,11 @@ IDS = ["ff", "overlong", "surrogate", "truncated"]
 USER, ORG = "user_u8_alice", "org_u8_acme"
 TABLES = PARTICIPANT_TABLES + ["intent_queries", "idempotency_keys"]
 NOT_UTF8 = "The request body is not valid UTF-8."
-_last_ms = [0]
 
 
 def signed(body: bytes, client="copilot-frontend"):
     """The copilot's v1 signature (docs/SIGNING.md) over the raw bytes, each call on its own millisecond."""
-    ts = max(int(time.time() * 1000), _last_ms[0] + 1)
-    _last_ms[0] = ts
-    mac = hmac.new(SECRET.encode(), f"{ts}.{client}.".encode() + body, hashlib.sha256).hexdigest()
-    return [("X-Timestamp", str(ts)), ("X-Client", client), ("X-Signature", mac)]
+    return list(sign(body, SECRET, client=client).items())
 
 
 def envelope(out):

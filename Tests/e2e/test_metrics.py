@@ -3,7 +3,6 @@ intent, participant_export) writes exactly one EMF line to standard output, thro
 and `warden emulate`: namespace Warden, the dimension sets ["Function"] and [] (account-wide, what the templates'
 alarms watch), the five metrics with their values, and nothing about the caller (no tenant, email, token, secret)."""
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -11,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import HANG_GUARD, ROOT, SECRET, Emulator, rest_event, sign, snapshot, wait_for
+from conftest import HANG_GUARD, ROOT, SECRET, Emulator, free_port, rest_event, sign, snapshot, wait_for
 from test_participant_export import event as url_event, invoke_stream
 from test_participants import event as api_event, token as participants_token
 
@@ -182,9 +181,7 @@ def test_rate_limited_call(function_url, db, tmp_path):
 
 def test_a_server_error_counts_as_an_error(tmp_path):
     """The database unreachable (a port nobody listens on): the tool answers 5xx, Errors is 1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()
     fn = Emulator(DIST / "calculate_health" / "bootstrap", tmp_path=tmp_path, name="calculate_health",
                   env={"HMAC_SECRET": SECRET, "DATABASE_URL": f"postgresql://warden_app:pw@127.0.0.1:{dead}/none",
                        "RATE_LIMIT_PER_MINUTE": "0"})

@@ -10,8 +10,6 @@ summary line. An export larger than one response (the byte budget, the invocatio
 20 MiB) comes in parts joined by continuation cursors, every row exactly once; hostile cursors and invalid settings
 are refused."""
 import base64
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -21,7 +19,7 @@ import uuid
 
 import pytest
 
-from conftest import HANG_GUARD, ROOT, Emulator, check_openapi, connect, snapshot, wait_for
+from conftest import HANG_GUARD, ROOT, Emulator, b64url, check_openapi, connect, hs256_token, snapshot, wait_for
 
 BOOTSTRAP = ROOT / "dist" / "participant_export" / "bootstrap"
 PARTICIPANTS = ROOT / "dist" / "participants" / "bootstrap"
@@ -50,16 +48,12 @@ FIELDS = ["id", "organizationId", "meetingId", "meetingTitle", "meetingDateTime"
 
 
 # ------------------------------------------------------------------------------------------------------ helpers
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def token(sub, aud=AUDIENCE, lifetime=600, secret=JWT_SECRET, alg="HS256"):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "aud": aud, "iat": now - 5, "exp": now + lifetime, "role": "authenticated"}).encode())
-    sig = hmac.new(secret.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest() if alg == "HS256" else b""
-    return f"{h}.{p}.{b64url(sig)}"
+    """An HS256 token issued 5 s ago; with another `alg` (none), that header and no signature."""
+    signed = hs256_token(sub, secret, lifetime, aud=aud, iat=int(time.time()) - 5)
+    if alg == "HS256":
+        return signed
+    return f"{b64url(json.dumps({'alg': alg, 'typ': 'JWT'}).encode())}.{signed.split('.')[1]}."
 
 
 def event(method="GET", path=PATH, headers=None, body=None, query=None):

@@ -1,34 +1,23 @@
 """The participant API (CONTRACTS.md §2) through the packaged static bootstrap, the emulator and Postgres: JWT
 users scoped to their organization, cursor pagination, rectification, GDPR erasure and export, and proof that
 refused calls change nothing."""
-import base64
-import hashlib
-import hmac
 import json
 import subprocess
-import time
 import urllib.parse
 import uuid
 
 import pytest
 
-from conftest import ROOT, WARDEN, Emulator, connect, refused_by_postgres, snapshot, snapshot_changes
+from conftest import (ROOT, WARDEN, Emulator, b64url, connect, hs256_token, refused_by_postgres, snapshot,
+                      snapshot_changes)
 
 BOOTSTRAP = ROOT / "dist" / "participants" / "bootstrap"
 JWT_SECRET = "participants-e2e-jwt-secret-0123456789abcdef"
 USERS = {"user_p_alice": "org_p_acme", "user_p_bob": "org_p_globex", "user_p_carol": "org_p_pages"}
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def token(sub):
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
-    sig = hmac.new(JWT_SECRET.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
-    return f"{h}.{p}.{b64url(sig)}"
+    return hs256_token(sub, JWT_SECRET)
 
 
 def event(method, path, headers=None, body=None, query=None):

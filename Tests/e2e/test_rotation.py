@@ -14,7 +14,6 @@ Meanwhile a steady stream of correct requests runs on a thread per function: not
 a poll with a deadline on something observable (responses, fetches the JWKS server saw, sessions in
 `pg_stat_activity`), never a fixed sleep. `WARDEN_ROTATION_DIST` points the tests at other packaged bootstraps (e.g.
 an older commit's, to see them fail)."""
-import base64
 import json
 import os
 import subprocess
@@ -31,7 +30,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from conftest import HANG_GUARD, PG_BIN, ROOT, WARDEN, Emulator, connect, rest_event, sign, wait_for
+from conftest import (HANG_GUARD, PG_BIN, ROOT, WARDEN, Emulator, b64url, connect, hs256_token, rest_event, sign,
+                      wait_for)
 from test_participant_export import event as url_event
 from test_participant_export import invoke_stream
 from test_secrets import Moto
@@ -46,17 +46,8 @@ def bootstrap(name):
     return DIST / name / "bootstrap"
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256(sub):
-    import hashlib
-    import hmac
-    now = int(time.time())
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    p = b64url(json.dumps({"sub": sub, "aud": "authenticated", "iat": now, "exp": now + 600}).encode())
-    return f"{h}.{p}.{b64url(hmac.new(JWT_SECRET.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(sub, JWT_SECRET, aud="authenticated", role=None)
 
 
 def http_event(method, path, headers=None, body=None):

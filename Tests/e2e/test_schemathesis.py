@@ -170,7 +170,8 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document
     validated = workdir / "validated.txt"
     validated.write_text("")
     base_env = {**os.environ,
-                "PYTHONPATH": os.pathsep.join([str(ROOT / "Tests" / "e2e"), os.environ.get("PYTHONPATH", "")]),
+                "PYTHONPATH": os.pathsep.join([str(ROOT / "Tests" / "e2e"), str(ROOT / "Tests" / "harness"),
+                                               os.environ.get("PYTHONPATH", "")]),
                 "SCHEMATHESIS_HOOKS": schemathesis_hooks.HOOKS_NAME, "WARDEN_ST_HMAC_SECRET": HMAC_SECRET,
                 "WARDEN_ST_CLIENT": "copilot-frontend", "WARDEN_ST_JWT_SECRET": JWT_SECRET,
                 "WARDEN_ST_JWT_SUBJECT": FUZZ_USER, "WARDEN_ST_API_KEY": api_key, "WARDEN_ST_STAGE": STAGE,

@@ -3,15 +3,12 @@
 parameters and secrets are nobody else's), so the tests run in any order. Rotation under load, for every function
 kind, is in test_rotation.py."""
 import json
-import os
-import subprocess
-import sys
 import time
 
 import boto3
 import pytest
 
-from conftest import ROOT, Emulator, free_port, rest_event, sign, stop_process, wait_for_port
+from conftest import ROOT, Emulator, MotoServer, rest_event, sign
 
 BOOTSTRAP = ROOT / "dist" / "calculate_health" / "bootstrap"
 HMAC_PARAM = "/copilot/hmac/v1"
@@ -21,7 +18,7 @@ READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
-class Moto:
+class Moto(MotoServer):
     """moto_server in a process of its own: its state (IAM users, parameters, secrets) belongs to whoever started it.
 
     SigV4 signatures and IAM policies are enforced from its fourth request on (`INITIAL_NO_AUTH_ACTION_COUNT=3`): the
@@ -29,15 +26,9 @@ class Moto:
     user that may only read parameters and secrets. Nothing ever turns authentication off again."""
 
     def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
-        env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        super().__init__(env={"INITIAL_NO_AUTH_ACTION_COUNT": "3"}, start_timeout=30)
         self.server = self  # what callers of the former in-process server stop (`moto.server.stop()`)
         try:
-            wait_for_port(self.port, timeout=30)
             iam = self._client("iam", "setup", "setup")
             iam.create_user(UserName="admin")
             iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(EVERYTHING))
@@ -69,9 +60,6 @@ class Moto:
                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": self.url, "HMAC_SECRET": "", "DATABASE_URL": ""}
         env.update(extra)
         return env
-
-    def stop(self):
-        stop_process(self.proc)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 import zipfile
@@ -33,7 +32,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, free_port, stop_process, wait_for_port
+from conftest import ROOT, MotoServer
 from test_templates import sam_template
 
 # The module's first test carries the deployment (`terraform init` and `apply`, each guarded at 900 s at most) and
@@ -362,21 +361,15 @@ class Sam:
 
 # --- moto and terraform ---------------------------------------------------------------------------------------------
 
-class Moto:
+class Moto(MotoServer):
     """moto_server in a process of its own (its state is not shared with the in-process servers of other tests)."""
 
     def __init__(self, workdir):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.recording = workdir / "moto-requests.jsonl"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
         # Managed-policy attachments (e.g. AWSLambdaBasicExecutionRole) only resolve with moto's copy of them.
-        env.update(MOTO_IAM_LOAD_MANAGED_POLICIES="true", MOTO_RECORDER_FILEPATH=str(self.recording))
-        self.log = open(workdir / "moto.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        super().__init__(workdir / "moto.log", env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+                                                    "MOTO_RECORDER_FILEPATH": str(self.recording)})
         try:
-            wait_for_port(self.port)
             self.account = self.client("sts").get_caller_identity()["Account"]
         except Exception:
             self.stop()
@@ -406,10 +399,6 @@ class Moto:
                 request.pop("Code", None)
                 found[request["FunctionName"]] = request
         return found
-
-    def stop(self):
-        stop_process(self.proc)
-        self.log.close()
 
 
 def terraform_env(workdir):
