@@ -49,6 +49,7 @@ var targets: [Target] = [
     .target(name: "CResolver", cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])], linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcares"])]),
 
     // MARK: Swift modules shared by every bootstrap
+    .target(name: "Bytes", swiftSettings: strictSwift),
     .target(name: "WardenJSON", swiftSettings: strictSwift),
     .target(name: "WardenCrypto", dependencies: ["CCrypto"], swiftSettings: strictSwift),
     .target(name: "Platform", dependencies: ["CWardenSystem"], swiftSettings: strictSwift),
@@ -155,6 +156,7 @@ var targets: [Target] = [
         path: "Tests/Fixtures/testfn",
         swiftSettings: strictSwift
     ),
+    .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strictSwift),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "MiddlewareTests", dependencies: ["LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"],
