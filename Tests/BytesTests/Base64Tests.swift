@@ -76,13 +76,16 @@ struct Base64StandardTests {
             #expect(Base64.standard.decode(text) == nil, "\(text)")
         }
         #expect(Base64.standard.decode([0x5A, 0x67, 0xFF, 0x3D]) == nil)
-        // Every byte outside the alphabet, in each position of a group.
+        // Every byte outside the alphabet, in each position of a full group and of a last partial one.
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         for byte in UInt8.min...UInt8.max where !alphabet.contains(byte) {
             for position in 0..<4 {
                 var group = Array("QUJD".utf8)
                 group[position] = byte
                 #expect(Base64.standard.decode(group) == nil, "\(byte) at \(position)")
+                if position < 3 {
+                    #expect(Base64.standard.decode(Array("QUJD".utf8) + group.prefix(3)) == nil, "\(byte) at \(position)")
+                }
             }
         }
     }
@@ -136,6 +139,17 @@ struct Base64URLUnpaddedTests {
         #expect(Base64.urlUnpadded.decode(text) == nil)
     }
 
+    @Test func refusesEveryByteOutsideTheAlphabet() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        for byte in UInt8.min...UInt8.max where !alphabet.contains(byte) {
+            for position in 0..<4 {
+                var group = Array("QUJD".utf8)
+                group[position] = byte
+                #expect(Base64.urlUnpadded.decode(group) == nil, "\(byte) at \(position)")
+            }
+        }
+    }
+
     @Test func everyByteStringHasOneAcceptedEncoding() {
         var generator = SplitMix64(seed: 7)
         for length in 0..<40 {
@@ -172,6 +186,15 @@ struct Base64PaddedLenientTests {
         #expect(paddedLenient.decode("Zm9=") == Array("fo".utf8))
         #expect(paddedLenient.decode("Zm9vYh==") == Array("foob".utf8))
         #expect(paddedLenient.decode("Zm//") == [0x66, 0x6F, 0xFF])
+    }
+
+    @Test func refusesBytesOutsideTheAlphabetInTheLastGroup() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        for byte in UInt8.min...UInt8.max where !alphabet.contains(byte) && byte != UInt8(ascii: "=") {
+            #expect(paddedLenient.decode([UInt8(ascii: "Q"), byte, 0x3D, 0x3D]) == nil, "\(byte)")
+            #expect(paddedLenient.decode([UInt8(ascii: "Q"), UInt8(ascii: "U"), byte, 0x3D]) == nil, "\(byte)")
+            #expect(paddedLenient.decode([byte, UInt8(ascii: "Q"), 0x3D, 0x3D]) == nil, "\(byte)")
+        }
     }
 
     @Test(arguments: [
