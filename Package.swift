@@ -49,24 +49,24 @@ var targets: [Target] = [
     .target(name: "CResolver", cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])], linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcares"])]),
 
     // MARK: Swift modules shared by every bootstrap
-    .target(name: "WardenJSON", swiftSettings: strictSwift),
+    .target(name: "Bytes", swiftSettings: strictSwift),
+    .target(name: "WardenJSON", dependencies: ["Bytes"], swiftSettings: strictSwift),
     .target(name: "WardenCrypto", dependencies: ["CCrypto"], swiftSettings: strictSwift),
     .target(name: "Platform", dependencies: ["CWardenSystem"], swiftSettings: strictSwift),
     .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: strictSwift + cImports),
     .target(
         name: "LambdaRuntime",
-        dependencies: ["Curl", "Platform", "WardenCrypto", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["Bytes", "Curl", "Platform", "WardenCrypto", "WardenJSON", .product(name: "Logging", package: "swift-log")],
         swiftSettings: strictSwift
     ),
-    .target(name: "Postgres", dependencies: ["CLibPQ", "CResolver", "Platform"], swiftSettings: strictSwift + cImports),
+    .target(name: "Postgres", dependencies: ["Bytes", "CLibPQ", "CResolver", "Platform"], swiftSettings: strictSwift + cImports),
     // Events apart from HTTP: API Gateway (REST, HTTP API) and Function URL events become one request type and back.
-    .target(name: "LambdaHTTP", dependencies: ["LambdaRuntime", "WardenJSON"], swiftSettings: strictSwift),
-    .target(name: "Secrets", dependencies: ["Curl", "Platform", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "LambdaHTTP", dependencies: ["Bytes", "LambdaRuntime", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Secrets", dependencies: ["Bytes", "Curl", "Platform", "WardenJSON"], swiftSettings: strictSwift),
     .target(
         name: "Middleware",
         dependencies: [
-            // Auth only for ParticipantInput's base64url cursor, until it moves to the Participants library.
-            "Auth", "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
+            "Bytes", "LambdaHTTP", "LambdaRuntime", "Platform", "Postgres", "Secrets", "WardenJSON", "WardenCrypto",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
@@ -76,32 +76,32 @@ var targets: [Target] = [
     .target(
         name: "HTTPAPI",
         dependencies: [
-            "Auth", "LambdaHTTP", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenCrypto", "WardenJSON",
+            "Auth", "Bytes", "LambdaHTTP", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenCrypto", "WardenJSON",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
     ),
 
     .target(
-        name: "Copilot", dependencies: ["LambdaHTTP", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON"],
+        name: "Copilot", dependencies: ["Bytes", "LambdaHTTP", "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON"],
         swiftSettings: strictSwift
     ),
     .target(
         name: "Enrichment",
-        dependencies: ["Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["Bytes", "Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
         swiftSettings: strictSwift
     ),
-    .target(name: "Auth", dependencies: ["WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Auth", dependencies: ["Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     // The schema and its migrations: only the `warden` tool applies them, so no bootstrap carries them.
     .target(name: "WardenSchema", dependencies: ["Postgres"], swiftSettings: strictSwift),
-    .target(name: "Intent", dependencies: ["Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(name: "Intent", dependencies: ["Bytes", "Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
         name: "Emulator",
         dependencies: [
-            "Platform",
+            "Bytes", "Platform",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,7 +112,7 @@ var targets: [Target] = [
     .target(
         name: "Gateway",
         dependencies: [
-            "Emulator", "Platform", "WardenJSON",
+            "Bytes", "Emulator", "Platform", "WardenJSON",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -124,7 +124,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "warden",
         dependencies: [
-            "Curl", "Emulator", "Gateway", "HTTPAPI", "Postgres", "Middleware", "WardenJSON", "WardenCrypto", "WardenSchema",
+            "Bytes", "Curl", "Emulator", "Gateway", "HTTPAPI", "Postgres", "Middleware", "WardenJSON", "WardenCrypto", "WardenSchema",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSwift
@@ -155,9 +155,10 @@ var targets: [Target] = [
         path: "Tests/Fixtures/testfn",
         swiftSettings: strictSwift
     ),
+    .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strictSwift),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
-        name: "MiddlewareTests", dependencies: ["LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"],
+        name: "MiddlewareTests", dependencies: ["Bytes", "LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"],
         swiftSettings: strictSwift
     ),
     .testTarget(
@@ -170,7 +171,7 @@ var targets: [Target] = [
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
     .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
-    .testTarget(name: "AuthTests", dependencies: ["Auth", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "AuthTests", dependencies: ["Auth", "Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", .product(name: "Logging", package: "swift-log")],
         swiftSettings: strictSwift
@@ -184,7 +185,7 @@ let functionDependencies: [String: [Target.Dependency]] = [
     "intent": ["HTTPAPI", "Intent", "Middleware"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [
-    "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
+    "Bytes", "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
 ]
 
 for tool in toolFunctions {
@@ -204,14 +205,14 @@ for tool in toolFunctions {
 // with `-sanitize=fuzzer -D FUZZING` (scripts/fuzz.sh). route, apikey and idempotency reach internal parsers
 // through `@testable import Middleware`: a debug build enables testing, and scripts/fuzz.sh passes -enable-testing.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("event", ["Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
-    ("signature", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
-    ("jwt", ["Auth", "WardenCrypto", "WardenJSON"]),
+    ("event", ["Bytes", "Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
+    ("signature", ["Bytes", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("jwt", ["Auth", "Bytes", "WardenCrypto", "WardenJSON"]),
     ("validation", ["Copilot", "Intent", "Middleware", "Postgres", "WardenJSON"]),
     ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
-    ("apikey", ["HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
-    ("idempotency", ["HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
-    ("v2sign", ["LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("apikey", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("idempotency", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
+    ("v2sign", ["Bytes", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
 ]
 targets.append(.target(name: "CFuzzer", path: "fuzz/CFuzzer"))
 targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "fuzz/Support", swiftSettings: strictSwift))

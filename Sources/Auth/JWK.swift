@@ -1,3 +1,4 @@
+internal import Bytes
 internal import WardenCrypto
 public import WardenJSON
 
@@ -50,8 +51,8 @@ public struct JWK: Sendable, Hashable {
         }
         switch kty {
         case "RSA":
-            guard let n = json["n"]?.stringValue.flatMap(Base64URL.decode),
-                let e = json["e"]?.stringValue.flatMap(Base64URL.decode),
+            guard let n = json["n"]?.stringValue.flatMap(Base64.urlUnpadded.decode),
+                let e = json["e"]?.stringValue.flatMap(Base64.urlUnpadded.decode),
                 !e.isEmpty
             else { return nil }
             let bits = Self.bitLength(n)
@@ -59,8 +60,8 @@ public struct JWK: Sendable, Hashable {
             self.init(keyID: keyID, algorithm: algorithm, material: .rsa(modulus: n, exponent: e))
         case "EC":
             guard json["crv"]?.stringValue == "P-256",
-                let x = json["x"]?.stringValue.flatMap(Base64URL.decode), x.count == 32,
-                let y = json["y"]?.stringValue.flatMap(Base64URL.decode), y.count == 32
+                let x = json["x"]?.stringValue.flatMap(Base64.urlUnpadded.decode), x.count == 32,
+                let y = json["y"]?.stringValue.flatMap(Base64.urlUnpadded.decode), y.count == 32
             else { return nil }
             self.init(keyID: keyID, algorithm: algorithm, material: .p256(x: x, y: y))
         default:

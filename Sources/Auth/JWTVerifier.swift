@@ -1,3 +1,4 @@
+internal import Bytes
 internal import WardenCrypto
 internal import WardenJSON
 
@@ -115,9 +116,9 @@ public struct JWTVerifier: Sendable {
         let payloadSegment = bytes[(dots[0] + 1)..<dots[1]]
         let signatureSegment = bytes[(dots[1] + 1)...]
         guard !headerSegment.isEmpty, !payloadSegment.isEmpty,
-            let headerBytes = Base64URL.decode(headerSegment),
-            let payloadBytes = Base64URL.decode(payloadSegment),
-            let signature = Base64URL.decode(signatureSegment)
+            let headerBytes = Base64.urlUnpadded.decode(headerSegment),
+            let payloadBytes = Base64.urlUnpadded.decode(payloadSegment),
+            let signature = Base64.urlUnpadded.decode(signatureSegment)
         else { throw JWTError(.malformed) }
 
         let header = try Self.parseObject(headerBytes)
@@ -154,7 +155,7 @@ public struct JWTVerifier: Sendable {
             end -= 1
         }
         let token = bytes[start..<end]
-        guard !token.isEmpty, !token.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else { return nil }
+        guard !token.isEmpty, token.allSatisfy({ $0.isASCIIGraphic }) else { return nil }
         return String(decoding: token, as: UTF8.self)
     }
 

@@ -1,3 +1,4 @@
+internal import Bytes
 public import Middleware
 public import Postgres
 public import WardenJSON
@@ -20,7 +21,7 @@ public struct CopilotRequest: Sendable {
         guard case .string(let customerId)? = object["customerId"], !customerId.isEmpty else {
             throw EnvelopeError(.invalidInput, "customerId must be a non-empty string.")
         }
-        guard customerId.utf8.count <= Self.maxCustomerIdLength, !customerId.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+        guard customerId.utf8.count <= Self.maxCustomerIdLength, !customerId.utf8.contains(where: { $0.isASCIIControl }) else {
             throw EnvelopeError(.invalidInput, "customerId is not a valid identifier.")
         }
         var params = JSONObject()

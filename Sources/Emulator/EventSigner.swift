@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 
 /// Signs API Gateway proxy events the way the copilot front end signs requests, so `warden invoke` can exercise a
@@ -35,15 +36,15 @@ public enum EventSigner {
 
         let rawBody: [UInt8]
         if object["isBase64Encoded"] as? Bool == true {
-            guard let decoded = Data(base64Encoded: body) else { return nil }
-            rawBody = Array(decoded)
+            guard let decoded = Base64.lenientPadded.decode(body) else { return nil }
+            rawBody = decoded
         } else {
             rawBody = Array(body.utf8)
         }
         let client = value(of: "X-Client", in: headers, multiValue: multiValueHeaders) ?? defaultClient
         let timestamp = String(timestampMilliseconds)
         let message = Array("\(timestamp).\(client).".utf8) + rawBody
-        let signature = LambdaIdentifiers.hex(hmacSHA256(secret, message))
+        let signature = Hex.encode(hmacSHA256(secret, message))
 
         // HTTP API (payload 2.0) events carry lowercase header names.
         let lowercase = object["version"] as? String == "2.0"

@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 
 /// Identifiers and timestamps in the formats Lambda uses.
@@ -47,18 +48,7 @@ enum LambdaIdentifiers {
     static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return hex(bytes)
-    }
-
-    /// Lowercase hex of `bytes`.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.encode(bytes)
     }
 
     private static func twoDigits(_ value: Int) -> String {

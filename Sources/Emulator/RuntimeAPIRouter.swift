@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 
 /// Maps requests to the Runtime API, Extensions API and invoke endpoints onto the ``Supervisor``.
@@ -119,7 +120,7 @@ struct RuntimeAPIRouter: Sendable {
         }
         var clientContext: String?
         if let encoded = request.header("X-Amz-Client-Context"), !encoded.isEmpty {
-            guard let data = Data(base64Encoded: encoded),
+            guard let data = Base64.lenientPadded.decode(encoded).map({ Data($0) }),
                   (try? JSONSerialization.jsonObject(with: data)) is [String: Any],
                   let text = String(data: data, encoding: .utf8)
             else {
@@ -183,7 +184,7 @@ struct RuntimeAPIRouter: Sendable {
                     ("X-Amzn-RequestId", result.requestID),
                 ]
                 if result.isError { headers.append(("X-Amz-Function-Error", "Unhandled")) }
-                if let tail = result.logTail { headers.append(("X-Amz-Log-Result", Data(tail).base64EncodedString())) }
+                if let tail = result.logTail { headers.append(("X-Amz-Log-Result", Base64.standard.encode(tail))) }
                 return .reply(HTTPReply(status: 200, headers: headers, body: result.body))
             case .streamStarted(let contentType)?:
                 // Lambda's streamed invoke: the function's Content-Type, chunks as they come, errors as trailers.
@@ -229,7 +230,14 @@ struct StreamedInvokeReply {
         guard result.isError else { return [] }
         return [
             (errorTypeTrailer, result.errorType ?? "Unhandled"),
-            (errorBodyTrailer, Data(result.body).base64EncodedString()),
+            (errorBodyTrailer, Base64.standard.encode(result.body)),
         ]
     }
+}
+
+extension Base64 {
+    /// Base64 as the emulator reads what it is handed (an invoke's client context, a runtime's error body, an event's
+    /// base64 body): standard alphabet, padding required, no whitespace, unused bits of the last character ignored,
+    /// the way the gateway reads a proxy response's body.
+    static var lenientPadded: Base64 { Base64(alphabet: .standard, padding: .required, unusedBits: .ignored) }
 }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Bytes
 import Foundation
 import Logging
 
@@ -241,7 +242,7 @@ actor Supervisor {
         }
         // The body is base64; a runtime that sent something else still fails the invocation, with that text.
         let document = body.map { text in
-            Data(base64Encoded: text).map { [UInt8]($0) } ?? Array(text.utf8)
+            Base64.lenientPadded.decode(text) ?? Array(text.utf8)
         } ?? []
         let posted = ErrorDocument.normalize(posted: document, headerType: type)
         finish(requestID, InvocationOutcome(body: posted.body, isError: true, errorType: posted.type, status: nil))

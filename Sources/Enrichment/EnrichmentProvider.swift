@@ -1,3 +1,4 @@
+internal import Bytes
 public import Curl
 internal import WardenJSON
 
@@ -84,7 +85,7 @@ public struct EnrichmentProvider {
             name = nil
         case .string(let text)?:
             let bytes = text.utf8
-            guard !bytes.isEmpty, bytes.count <= maxDisplayNameBytes, !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }),
+            guard !bytes.isEmpty, bytes.count <= maxDisplayNameBytes, !bytes.contains(where: { $0.isASCIIControl }),
                 !bytes.contains(UInt8(ascii: "<")), !bytes.contains(UInt8(ascii: ">"))
             else { return invalid }
             name = text

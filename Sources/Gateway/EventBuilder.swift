@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 import WardenJSON
 
@@ -16,8 +17,7 @@ struct RequestStamp: Sendable {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         let extended = String((0..<15).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }) + "="
-        let hex = Array("0123456789abcdef")
-        let random = String((0..<24).map { _ in hex[Int(generator.next() % 16)] })
+        let random = Hex.encode((0..<12).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         let seconds = String(UInt64(millis / 1000), radix: 16)
         return RequestStamp(
             requestID: UUID().uuidString.lowercased(), extendedRequestID: extended,
@@ -116,7 +116,7 @@ enum EventBuilder {
             body = .null
             encoded = false
         } else if api.kind == .rest ? isBinaryForREST(request, api) : !MediaType.isTextForHTTPAPI(request.mediaType) {
-            body = .string(Base64.encode(request.body))
+            body = .string(Base64.standard.encode(request.body))
             encoded = true
         } else {
             body = .string(text(request.body))
@@ -220,7 +220,7 @@ enum EventBuilder {
             return (.strings(joined), cookies, query, nil, false)
         }
         let text = MediaType.isTextForHTTPAPI(request.mediaType)
-        let body: JSON = .string(text ? Self.text(request.body) : Base64.encode(request.body))
+        let body: JSON = .string(text ? Self.text(request.body) : Base64.standard.encode(request.body))
         return (.strings(joined), cookies, query, body, !text)
     }
 

@@ -1,3 +1,4 @@
+import Bytes
 import Emulator
 import Foundation
 import Logging
@@ -418,7 +419,7 @@ public final class Gateway: Sendable {
                             console.line("[gateway] \(name): stream failed midway (\(result.errorType ?? "unknown")); ending it with error trailers")
                             try? await writer.finish(trailers: [
                                 ("Lambda-Runtime-Function-Error-Type", result.errorType ?? "Runtime.Unknown"),
-                                ("Lambda-Runtime-Function-Error-Body", Base64.encode(result.body)),
+                                ("Lambda-Runtime-Function-Error-Body", Base64.standard.encode(result.body)),
                             ])
                         } else {
                             try? await writer.finish()
@@ -432,7 +433,7 @@ public final class Gateway: Sendable {
                 if !clientGone {
                     try? await writer.finish(trailers: [
                         ("Lambda-Runtime-Function-Error-Type", "Runtime.StreamInterrupted"),
-                        ("Lambda-Runtime-Function-Error-Body", Base64.encode(Array(#"{"errorMessage":"the response stream was interrupted","errorType":"Runtime.StreamInterrupted"}"#.utf8))),
+                        ("Lambda-Runtime-Function-Error-Body", Base64.standard.encode(Array(#"{"errorMessage":"the response stream was interrupted","errorType":"Runtime.StreamInterrupted"}"#.utf8))),
                     ])
                 }
                 return .sent(sentStatus ?? 200)

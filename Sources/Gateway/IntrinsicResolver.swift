@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 import WardenJSON
 
@@ -76,7 +77,7 @@ final class IntrinsicResolver {
         switch value {
         case .scalar(let text):
             if text == Self.noValue.scalarText { return nil }
-            if text.utf8.starts(with: Array("{{resolve:".utf8)) || containsDynamicReference(text) {
+            if text.utf8.containsBytes("{{resolve:".utf8) {
                 warn("\(context): the dynamic reference in it is only resolved by CloudFormation at deploy time")
                 return nil
             }
@@ -87,16 +88,6 @@ final class IntrinsicResolver {
             warn("\(context): expected a single value, found a list or mapping")
             return nil
         }
-    }
-
-    private func containsDynamicReference(_ text: String) -> Bool {
-        let needle = Array("{{resolve:".utf8)
-        let bytes = Array(text.utf8)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where Array(bytes[start..<start + needle.count]) == needle {
-            return true
-        }
-        return false
     }
 
     /// Evaluates the named condition of the template's `Conditions` section.
@@ -202,7 +193,7 @@ final class IntrinsicResolver {
             return resolve(value, where: context)
         case "Fn::Base64":
             guard let text = resolveString(argument, where: context) else { return nil }
-            return .scalar(Base64.encode(Array(text.utf8)))
+            return .scalar(Base64.standard.encode(Array(text.utf8)))
         case "Fn::GetAtt":
             let target = argument.sequenceItems?.compactMap(\.scalarText).joined(separator: ".") ?? "?"
             warn("\(context): Fn::GetAtt \(target) only exists once deployed")
@@ -239,7 +230,7 @@ final class IntrinsicResolver {
         }
         var out = ""
         var rest = Substring(template)
-        while let start = rest.firstRange(ofASCII: "${") {
+        while let start = rest.utf8.firstRange(ofBytes: "${".utf8) {
             out += rest[..<start.lowerBound]
             let afterStart = rest[start.upperBound...]
             guard let end = afterStart.firstIndex(of: "}") else {
@@ -271,24 +262,5 @@ final class IntrinsicResolver {
         }
         out += rest
         return .scalar(out)
-    }
-}
-
-private extension Substring {
-    /// The range of the first occurrence of `needle` (byte-wise; both are ASCII here).
-    func firstRange(ofASCII needle: String) -> Range<Substring.Index>? {
-        let pattern = Array(needle.utf8)
-        var index = startIndex
-        while index < endIndex {
-            var probe = index
-            var matched = 0
-            while matched < pattern.count, probe < endIndex, self.utf8[probe] == pattern[matched] {
-                probe = self.utf8.index(after: probe)
-                matched += 1
-            }
-            if matched == pattern.count { return index..<probe }
-            index = self.utf8.index(after: index)
-        }
-        return nil
     }
 }

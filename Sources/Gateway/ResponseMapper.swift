@@ -1,3 +1,4 @@
+import Bytes
 import WardenJSON
 
 /// A complete HTTP response the gateway sends.
@@ -54,6 +55,10 @@ public struct GatewayResponse: Sendable {
 /// Turns a function's proxy response into the HTTP response API Gateway (or a Function URL) sends, or nil when the
 /// response is malformed (the caller answers the integration error).
 enum ResponseMapper {
+    /// A proxy response's base64 body as the gateway reads it: padding required (the length a multiple of 4), no
+    /// whitespace, and the unused low bits of the last character ignored (`QR==` reads like `QQ==`).
+    static let base64Body = Base64(alphabet: .standard, padding: .required, unusedBits: .ignored)
+
     /// Response headers API Gateway computes itself.
     static let dropped: Set<String> = ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te"]
 
@@ -138,7 +143,7 @@ enum ResponseMapper {
         if encoded && !body.isEmpty {
             let decode = api.kind == .http || restWantsBinary(request: request, api: api)
             if decode {
-                guard let bytes = Base64.decodeBody(String(decoding: body, as: UTF8.self)) else { return nil }
+                guard let bytes = base64Body.decode(body) else { return nil }
                 body = bytes
             }
         }
@@ -191,7 +196,7 @@ enum ResponseMapper {
         }
         guard let encoded = flag(root["isBase64Encoded"]) else { return nil }
         if encoded && !body.isEmpty {
-            guard let bytes = Base64.decodeBody(String(decoding: body, as: UTF8.self)) else { return nil }
+            guard let bytes = base64Body.decode(body) else { return nil }
             body = bytes
         }
         if !headers.contains(where: { $0.0.caseInsensitiveEquals("content-type") }) {

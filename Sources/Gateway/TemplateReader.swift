@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 
 /// How a template is turned into a ``GatewayTemplate``: the values a deployment would supply.
@@ -276,7 +277,7 @@ private struct Reader {
         case "Fn::Sub":
             guard let text = argument.scalarText ?? argument.sequenceItems?.first?.scalarText else { return nil }
             var rest = Substring(text)
-            while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+            while let start = rest.utf8.firstRange(ofBytes: "${".utf8), let end = rest[start.upperBound...].firstIndex(of: "}") {
                 let variable = rest[start.upperBound..<end]
                 rest = rest[rest.index(after: end)...]
                 guard variable.hasSuffix(".Arn") else { continue }

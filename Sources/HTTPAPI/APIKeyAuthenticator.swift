@@ -1,3 +1,4 @@
+internal import Bytes
 internal import LambdaHTTP
 public import Middleware
 internal import Platform
@@ -12,10 +13,10 @@ public enum APIKeyAuthenticator {
 
     /// A new key's parts: what the caller keeps (`key`) and what the database keeps (`prefix`, `hashHex`).
     public static func generate() throws(CryptoError) -> (key: String, prefix: String, hashHex: String) {
-        let prefix = Crypto.hex(try Crypto.randomBytes(6))
-        let secret = Crypto.hex(try Crypto.randomBytes(24))
+        let prefix = Hex.encode(try Crypto.randomBytes(6))
+        let secret = Hex.encode(try Crypto.randomBytes(24))
         let key = "wk_\(prefix)_\(secret)"
-        return (key, prefix, Crypto.hex(Crypto.sha256(Array(key.utf8))))
+        return (key, prefix, Hex.encode(Crypto.sha256(Array(key.utf8))))
     }
 
     /// The key presented by `request`, if any (`X-API-Key`, else a bearer token that looks like a key).
@@ -51,22 +52,11 @@ public enum APIKeyAuthenticator {
             throw EnvelopeError.toolFailure
         }
         let presented = Crypto.sha256(Array(key.utf8))
-        guard let row = rows.first, row.count == 5, let id = row[0], let stored = row[1].flatMap(decodeHex),
+        guard let row = rows.first, row.count == 5, let id = row[0], let stored = row[1].flatMap({ Hex.decode($0.utf8) }),
             let tenantText = row[2], let tenant = TenantID(tenantText),
             Crypto.constantTimeEqual(presented, stored), row[4] == "f"
         else { throw refused }
         return APIKeyPrincipal(keyID: id, tenant: tenant, roles: parseTextArray(row[3] ?? "{}"))
-    }
-
-    private static func decodeHex(_ text: String) -> [UInt8]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 64 else { return nil }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let h = UInt8(String(decoding: bytes[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(h)
-        }
-        return out
     }
 
     /// A `text[]` in PostgreSQL's output form with simple elements (role names: no quotes, commas or braces).

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Middleware
 internal import LambdaHTTP
 internal import LambdaRuntime
@@ -106,7 +107,7 @@ enum Idempotency {
     static func fingerprint(_ request: HTTPRequest) -> String {
         var message = Array("\(request.method)\n\(request.path.utf8.count)\n\(request.path)\n".utf8)
         message += request.body ?? []
-        return Crypto.hex(Crypto.sha256(message))
+        return Hex.encode(Crypto.sha256(message))
     }
 
     /// The headers of an answer that are stored with it: all but the CORS ones, which follow the retry's `Origin`.

@@ -1,3 +1,4 @@
+internal import Bytes
 public import Middleware
 public import WardenJSON
 
@@ -50,7 +51,7 @@ public struct ScoreRequest: Sendable {
         guard !text.utf8.isEmpty, text.utf8.count <= Self.maxQueryBytes else {
             throw EnvelopeError(.invalidInput, "query must be 1 to 500 bytes.")
         }
-        guard !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+        guard !text.utf8.contains(where: { $0.isASCIIControl }) else {
             throw EnvelopeError(.invalidInput, "query must not contain control characters.")
         }
         guard !text.utf8.allSatisfy({ $0 == 0x20 }) else { throw EnvelopeError(.invalidInput, "query must not be blank.") }
@@ -73,7 +74,7 @@ public struct ScoreRequest: Sendable {
         case nil, .null?: return nil
         case .string(let text)?:
             guard !text.utf8.isEmpty, text.utf8.count <= maxFilterBytes,
-                !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+                !text.utf8.contains(where: { $0.isASCIIControl })
             else { throw EnvelopeError(.invalidInput, "\(name) must be a single-line string of 1 to 200 bytes.") }
             return text
         default:
@@ -95,11 +96,7 @@ public enum PersonalData {
     /// is `name`, `firstName` or `lastName` (ignoring case, `_` and `-`).
     public static func isPersonalFieldName(_ name: String) -> Bool {
         let folded = name.utf8.filter { $0 != 0x5F && $0 != 0x2D }.map(lower)
-        func has(_ word: String) -> Bool {
-            let w = Array(word.utf8)
-            guard folded.count >= w.count else { return false }
-            return (0...(folded.count - w.count)).contains { folded[$0..<($0 + w.count)].elementsEqual(w) }
-        }
+        func has(_ word: String) -> Bool { folded.containsBytes(word.utf8) }
         return has("email") || has("phone") || folded.starts(with: "personal".utf8)
             || ["name", "firstname", "lastname"].contains { folded.elementsEqual($0.utf8) }
     }

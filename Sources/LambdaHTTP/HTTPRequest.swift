@@ -1,3 +1,4 @@
+internal import Bytes
 internal import WardenJSON
 
 /// An HTTP request, whatever event carried it: an API Gateway REST API (payload 1.0), an HTTP API (payload 2.0) or a
@@ -69,7 +70,7 @@ public struct HTTPRequest: Sendable {
         switch object["body"] {
         case .string(let text)?:
             if object["isBase64Encoded"]?.boolValue == true {
-                guard let decoded = Base64.decode(text.utf8) else { throw invalid }
+                guard let decoded = Base64.standard.decode(text.utf8) else { throw invalid }
                 body = decoded
                 bodyWasBase64Encoded = true
             } else {

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Curl
 internal import WardenJSON
 
@@ -18,7 +19,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     init(runtimeAPI: String, multi: CurlMulti?) throws(LambdaRuntimeError) {
         stoppable = multi != nil
         let trimmed = runtimeAPI.hasSuffix("/") ? String(runtimeAPI.dropLast()) : runtimeAPI
-        guard !trimmed.isEmpty, !trimmed.containsBytes("://") else { throw LambdaRuntimeError(.missingRuntimeAPI) }
+        guard !trimmed.isEmpty, !trimmed.utf8.containsBytes("://".utf8) else { throw LambdaRuntimeError(.missingRuntimeAPI) }
         do {
             curl = try CurlEasy(multi: multi)
         } catch {
@@ -79,7 +80,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
                 case .failed(let report):
                     return .end(trailers: [
                         HTTPHeader("Lambda-Runtime-Function-Error-Type", fieldValue(report.errorType)),
-                        HTTPHeader("Lambda-Runtime-Function-Error-Body", Base64.encode(Self.errorBody(report))),
+                        HTTPHeader("Lambda-Runtime-Function-Error-Body", Base64.standard.encode(Self.errorBody(report))),
                     ])
                 }
             }
@@ -152,8 +153,8 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
 
 /// `text` safe as an HTTP field value: control characters (CR, LF, ...) become spaces.
 private func fieldValue(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
-    return String(decoding: text.utf8.map { $0 < 0x20 || $0 == 0x7F ? 0x20 : $0 }, as: UTF8.self)
+    guard text.utf8.contains(where: { $0.isASCIIControl }) else { return text }
+    return String(decoding: text.utf8.map { $0.isASCIIControl ? 0x20 : $0 }, as: UTF8.self)
 }
 
 private func nonEmpty(_ s: String?) -> String? {

@@ -1,5 +1,3 @@
-internal import WardenJSON
-
 /// The base handler: raw event bytes in, raw response bytes out. The runtime loop drives only this protocol.
 public protocol ByteHandler: SendableMetatype {
     /// Handles one invocation. A thrown error is reported to `/error`.
@@ -24,25 +22,4 @@ extension ByteHandler {
     public mutating func afterResponse(context: LambdaContext) {}
 
     public mutating func shutdown() {}
-}
-
-/// A typed handler: the event is decoded from JSON and the output encoded to JSON.
-public protocol CodableHandler {
-    associatedtype Event: Decodable
-    associatedtype Output: Encodable
-    /// Handles one decoded event.
-    mutating func handle(_ event: Event, context: LambdaContext) throws -> Output
-}
-
-/// Adapts a `CodableHandler` to the byte protocol with Warden's own JSON coders (no Foundation).
-public struct CodableAdapter<Handler: CodableHandler>: ByteHandler {
-    public var handler: Handler
-
-    public init(_ handler: Handler) { self.handler = handler }
-
-    public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
-        let decoded = try JSONValueDecoder().decode(Handler.Event.self, from: event)
-        let output = try handler.handle(decoded, context: context)
-        return try JSONValueEncoder().encodeBytes(output)
-    }
 }

@@ -1,3 +1,4 @@
+internal import Bytes
 public import Logging
 
 /// Decides which logged values are sensitive. Applied by `LambdaLogHandler` to every record, so callers
@@ -25,13 +26,7 @@ public enum LogRedaction {
     public static func isSensitive(key: String) -> Bool {
         let lower = key.utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }
         if personalKeys.contains(String(decoding: lower, as: UTF8.self)) { return true }
-        return sensitiveNeedles.contains { needle in
-            guard lower.count >= needle.count else { return false }
-            for start in 0...(lower.count - needle.count) where lower[start] == needle[0] {
-                if lower[start..<(start + needle.count)].elementsEqual(needle) { return true }
-            }
-            return false
-        }
+        return sensitiveNeedles.contains { lower.containsBytes($0) }
     }
 
     /// The value to log for `key`: the marker for sensitive keys, otherwise `value` with e-mail addresses masked.

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Curl
 internal import Logging
 internal import Platform
@@ -40,7 +41,7 @@ enum ShutdownExtension {
                 body: Array(#"{"events":[]}"#.utf8), timeoutMilliseconds: registerTimeoutMilliseconds
             )
             guard response.status == 200, let id = response.header("Lambda-Extension-Identifier"), !id.isEmpty,
-                !id.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F })
+                !id.utf8.contains(where: { $0.isASCIIControl || $0 == UInt8(ascii: " ") })
             else {
                 logger.debug("shutdown extension not registered", metadata: ["status": "\(response.status)"])
                 return nil

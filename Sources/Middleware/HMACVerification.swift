@@ -1,3 +1,4 @@
+internal import Bytes
 public import LambdaHTTP
 internal import WardenCrypto
 
@@ -48,14 +49,14 @@ public struct HMACVerification: Sendable {
     /// The v1 signature the copilot front end sends, with the first key of `client`.
     public func signature(timestamp: String, client: String, body: [UInt8]) -> String {
         guard let key = keyring.entry(for: client)?.keys.first else { return "" }
-        return Crypto.hex(Self.macV1(key: key, timestamp: timestamp, client: client, body: body))
+        return Hex.encode(Self.macV1(key: key, timestamp: timestamp, client: client, body: body))
     }
 
     /// The v2 signature for the given request parts, with `key`.
     public static func signatureV2(
         key: [UInt8], method: String, path: String, timestamp: String, nonce: String, client: String, body: [UInt8]
     ) -> String {
-        Crypto.hex(Crypto.hmacSHA256(key: key, message: canonicalV2(method: method, path: path, timestamp: timestamp, nonce: nonce, client: client, body: body)))
+        Hex.encode(Crypto.hmacSHA256(key: key, message: canonicalV2(method: method, path: path, timestamp: timestamp, nonce: nonce, client: client, body: body)))
     }
 
     /// Verifies a request. Throws `UNAUTHORIZED` with a message that names no secret or expected value.
@@ -71,7 +72,7 @@ public struct HMACVerification: Sendable {
         guard let timestamp = Self.parseTimestamp(timestampText) else { throw unauthorized("Invalid timestamp.") }
         let skew = timestamp > nowMilliseconds ? timestamp - nowMilliseconds : nowMilliseconds - timestamp
         guard skew <= Self.maxSkewMilliseconds else { throw unauthorized("Request timestamp outside the allowed window.") }
-        guard !client.isEmpty, client.utf8.count <= Self.maxClientLength, client.utf8.allSatisfy(Self.isTokenByte) else {
+        guard !client.isEmpty, client.utf8.count <= Self.maxClientLength, client.utf8.allSatisfy({ $0.isASCIIGraphic }) else {
             throw unauthorized("Invalid client.")
         }
         // An unknown client gets the same answer as a bad signature: callers cannot probe for client ids.
@@ -93,11 +94,11 @@ public struct HMACVerification: Sendable {
             return VerifiedRequest(clientID: client, scheme: .v2, uniqueness: "\(client):\(nonce)")
         }
 
-        guard let provided = Self.decodeHex(signatureText) else { throw unauthorized("Invalid signature.") }
+        guard let provided = Hex.decode(signatureText.utf8), provided.count == 32 else { throw unauthorized("Invalid signature.") }
         guard let entry, entry.schemes.contains(.v1),
             let matched = Self.anyMatch([provided], keys: entry.keys, { Self.macV1(key: $0, timestamp: timestampText, client: client, body: body) })
         else { throw unauthorized("Invalid signature.") }
-        return VerifiedRequest(clientID: client, scheme: .v1, uniqueness: Crypto.hex(matched))
+        return VerifiedRequest(clientID: client, scheme: .v1, uniqueness: Hex.encode(matched))
     }
 
     /// The first expected MAC (over all keys) equal to one of `provided`, comparing every pair in constant time.
@@ -123,7 +124,7 @@ public struct HMACVerification: Sendable {
 
     static func canonicalV2(method: String, path: String, timestamp: String, nonce: String, client: String, body: [UInt8]) -> [UInt8] {
         var message: [UInt8] = []
-        for (i, part) in [v2Prefix, method.uppercased(), path, timestamp, nonce, client, Crypto.hex(Crypto.sha256(body))].enumerated() {
+        for (i, part) in [v2Prefix, method.uppercased(), path, timestamp, nonce, client, Hex.encode(Crypto.sha256(body))].enumerated() {
             if i > 0 { message.append(0x0A) }
             message.append(contentsOf: part.utf8)
         }
@@ -137,7 +138,7 @@ public struct HMACVerification: Sendable {
         for raw in text.utf8.split(separator: 0x2C, omittingEmptySubsequences: false) {
             let item = raw.drop { $0 == 0x20 }
             let trimmed = item.reversed().drop { $0 == 0x20 }.reversed()
-            guard trimmed.starts(with: "v2=".utf8), let mac = decodeHex(String(decoding: trimmed.dropFirst(3), as: UTF8.self)) else {
+            guard trimmed.starts(with: "v2=".utf8), let mac = Hex.decode(trimmed.dropFirst(3)), mac.count == 32 else {
                 throw EnvelopeError(.unauthorized, "Invalid signature.")
             }
             out.append(mac)
@@ -152,32 +153,9 @@ public struct HMACVerification: Sendable {
             && nonce.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }
     }
 
-    private static func isTokenByte(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7F }
-
     /// Decimal Unix milliseconds: 1 to 16 ASCII digits, nothing else.
     static func parseTimestamp(_ text: String) -> Int64? {
         guard (1...16).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int64(text)
-    }
-
-    /// 64 hex digits (either case) to 32 bytes.
-    static func decodeHex(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 64 else { return nil }
-        var out = [UInt8](repeating: 0, count: 32)
-        for i in 0..<32 {
-            guard let h = nibble(utf8[2 * i]), let l = nibble(utf8[2 * i + 1]) else { return nil }
-            out[i] = h << 4 | l
-        }
-        return out
-    }
-
-    private static func nibble(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: b - 0x30
-        case 0x61...0x66: b - 0x61 + 10
-        case 0x41...0x46: b - 0x41 + 10
-        default: nil
-        }
     }
 }

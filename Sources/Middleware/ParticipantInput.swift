@@ -1,4 +1,4 @@
-internal import Auth
+internal import Bytes
 public import WardenJSON
 
 /// Validation of the participant API's inputs (functions/participants): bodies, path ids and the list's cursor.
@@ -17,7 +17,7 @@ public enum ParticipantInput {
             if required { throw EnvelopeError(.invalidInput, "\(name) is required.") }
             return nil
         case .string(let text)?:
-            guard text.utf8.count <= maxStringBytes, !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            guard text.utf8.count <= maxStringBytes, !text.utf8.contains(where: { $0.isASCIIControl }) else {
                 throw EnvelopeError(.invalidInput, "\(name) must be a single-line string of at most 500 bytes.")
             }
             if required, text.utf8.allSatisfy({ $0 == 0x20 }) { throw EnvelopeError(.invalidInput, "\(name) is required.") }
@@ -45,7 +45,7 @@ public enum ParticipantInput {
             throw value == nil || value == .null ? EnvelopeError(.invalidInput, "email is required.") : invalid
         }
         let bytes = Array(text.utf8)
-        guard bytes.count <= maxEmailBytes, !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }),
+        guard bytes.count <= maxEmailBytes, !bytes.contains(where: { $0.isASCIIControl || $0 == UInt8(ascii: " ") }),
             bytes.lazy.filter({ $0 == 0x40 }).count == 1, let at = bytes.firstIndex(of: 0x40)
         else { throw invalid }
         let local = bytes[..<at], domain = bytes[(at + 1)...]
@@ -176,12 +176,12 @@ public struct ParticipantChange: Sendable {
 public enum Cursor {
     /// The cursor continuing after `id`.
     public static func encode(_ id: Int64) -> String {
-        Base64URL.encode(Array(String(id).utf8))
+        Base64.urlUnpadded.encode(Array(String(id).utf8))
     }
 
     /// The id a cursor continues after, or `nil` when it is not one of ours.
     public static func decode(_ text: String) -> Int64? {
-        guard text.utf8.count <= 32, let bytes = Base64URL.decode(text),
+        guard text.utf8.count <= 32, let bytes = Base64.urlUnpadded.decode(text),
             let id = ParticipantInput.decimal(String(decoding: bytes, as: UTF8.self)), id > 0
         else { return nil }
         return id

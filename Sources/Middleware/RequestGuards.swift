@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Platform
 public import Postgres
 
@@ -94,12 +95,8 @@ public struct RequestGuards: Sendable {
 
     /// The decimal number following `label` in `text` (our own function's message), if any.
     private static func number(after label: String, in text: String) -> Int64? {
-        let bytes = Array(text.utf8), pin = Array(label.utf8)
-        guard bytes.count >= pin.count else { return nil }
-        for start in 0...(bytes.count - pin.count) where bytes[start..<(start + pin.count)].elementsEqual(pin) {
-            let digits = bytes[(start + pin.count)...].prefix { $0 >= 0x30 && $0 <= 0x39 }
-            return Int64(String(decoding: digits, as: UTF8.self))
-        }
-        return nil
+        guard let found = text.utf8.firstRange(ofBytes: label.utf8) else { return nil }
+        let digits = text.utf8[found.upperBound...].prefix { $0 >= 0x30 && $0 <= 0x39 }
+        return Int64(String(decoding: digits, as: UTF8.self))
     }
 }

@@ -1,3 +1,5 @@
+internal import Bytes
+
 /// libpq connection parameters parsed from a `DATABASE_URL` (`postgresql://user:pass@host:port/db?sslmode=…`).
 ///
 /// `sslmode` defaults to `require`, as the copilot's deployments expect; every other query parameter libpq knows
@@ -235,20 +237,11 @@ private func percentDecode(_ s: Substring) -> String? {
     var it = Array(s.utf8)[...]
     while let b = it.popFirst() {
         if b == 0x25 {
-            guard let h = it.popFirst(), let l = it.popFirst(), let hv = hexValue(h), let lv = hexValue(l) else { return nil }
+            guard let h = it.popFirst(), let l = it.popFirst(), let hv = Hex.value(ofDigit: h), let lv = Hex.value(ofDigit: l) else { return nil }
             out.append(hv << 4 | lv)
         } else {
             out.append(b)
         }
     }
     return String(validating: out, as: UTF8.self)
-}
-
-private func hexValue(_ b: UInt8) -> UInt8? {
-    switch b {
-    case 0x30...0x39: b - 0x30
-    case 0x41...0x46: b - 0x41 + 10
-    case 0x61...0x66: b - 0x61 + 10
-    default: nil
-    }
 }

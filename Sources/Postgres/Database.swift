@@ -1,4 +1,4 @@
-internal import Platform
+internal import Bytes
 
 /// The function's database: one connection, opened lazily on first use (never at init) and reused across
 /// invocations. A connection that died (server restart, idle cut) is replaced before a batch is sent to it; a
@@ -298,6 +298,6 @@ extension PostgresError {
             ":  28P01: ", ":  28000: ", "password authentication failed", "no pg_hba.conf entry",
             "pg_hba.conf rejects connection",
         ]
-        return markers.contains { detail.containsBytes($0) }
+        return markers.contains { detail.utf8.containsBytes($0.utf8) }
     }
 }

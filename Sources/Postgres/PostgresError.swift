@@ -1,4 +1,4 @@
-internal import Platform
+internal import Bytes
 
 /// An error from the database layer. `description` is deliberately generic: server messages may quote data, so
 /// they stay in `detail`, which only goes to operators' logs after redaction.
@@ -61,6 +61,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// was required"), else `.connectionFailed` (`no pg_hba.conf entry …` is an authentication failure, not TLS).
     static func classifyConnectionFailure(_ message: String) -> Code {
         let tls = ["certificate", "SSL error", "SSL SYSCALL error", "does not support SSL"]
-        return tls.contains { message.containsBytes($0) } ? .tlsFailed : .connectionFailed
+        return tls.contains { message.utf8.containsBytes($0.utf8) } ? .tlsFailed : .connectionFailed
     }
 }

@@ -1,3 +1,5 @@
+internal import Bytes
+
 /// The tenant every data access is scoped to. The copilot's tenant is the Clerk user id of the owner (its
 /// `owner_user_id` column); guests use `public`. No query API accepts a call without one.
 public struct TenantID: Sendable, Hashable, CustomStringConvertible {
@@ -13,7 +15,7 @@ public struct TenantID: Sendable, Hashable, CustomStringConvertible {
     /// Validates an identifier: non-empty, at most 256 bytes, no control characters.
     public init?(_ rawValue: String) {
         guard !rawValue.isEmpty, rawValue.utf8.count <= Self.maxLength,
-            !rawValue.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+            !rawValue.utf8.contains(where: { $0.isASCIIControl })
         else { return nil }
         self.rawValue = rawValue
     }

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Curl
 internal import Platform
 internal import WardenJSON
@@ -110,7 +111,7 @@ struct AWSJSONService {
         }
         let rest = value.utf8.dropFirst(scheme)
         guard let first = rest.first, first != UInt8(ascii: "/"),
-            !rest.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+            !rest.contains(where: { $0.isASCIIControl || $0 == UInt8(ascii: " ") })
         else { return nil }
         return rest.contains(UInt8(ascii: "/")) ? value : value + "/"
     }
@@ -191,21 +192,9 @@ struct AWSJSONService {
 
     /// The text of the first `<Code>` element (query-protocol and IAM-style XML errors).
     private static func xmlCode(_ body: [UInt8]) -> String? {
-        let open = Array("<Code>".utf8)
-        let close = Array("</Code>".utf8)
-        guard let start = firstRange(of: open, in: body[...]) else { return nil }
+        guard let start = body.firstRange(ofBytes: "<Code>".utf8) else { return nil }
         let rest = body[start.upperBound...]
-        guard let end = firstRange(of: close, in: rest) else { return nil }
+        guard let end = rest.firstRange(ofBytes: "</Code>".utf8) else { return nil }
         return String(decoding: body[start.upperBound..<end.lowerBound], as: UTF8.self)
-    }
-
-    private static func firstRange(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Range<Int>? {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        var i = haystack.startIndex
-        while i + needle.count <= haystack.endIndex {
-            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
-            i += 1
-        }
-        return nil
     }
 }

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import WardenJSON
 
 /// The JSON that RDS secret rotation keeps in Secrets Manager (`{"username", "password", "host", "port", "dbname",
@@ -126,7 +127,6 @@ extension DatabaseSecret: CustomStringConvertible, CustomReflectable {
 
 /// `text` with every byte outside RFC 3986's unreserved set (`A–Z a–z 0–9 - . _ ~`) written as `%XX`.
 func percentEncoded(_ text: String) -> String {
-    let hex = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count)
     for b in text.utf8 {
@@ -136,8 +136,8 @@ func percentEncoded(_ text: String) -> String {
             out.append(b)
         default:
             out.append(UInt8(ascii: "%"))
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0x0F)])
+            out.append(Hex.uppercaseDigit(b >> 4))
+            out.append(Hex.uppercaseDigit(b))
         }
     }
     return String(decoding: out, as: UTF8.self)

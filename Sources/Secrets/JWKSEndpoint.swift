@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Curl
 
 /// An issuer's JWKS URL (`JWT_JWKS_URL`), read with libcurl: a `GET` bounded by a timeout and 1 MiB, without
@@ -33,7 +34,7 @@ public final class JWKSEndpoint {
     /// no spaces or control characters anywhere.
     public static func isAllowed(_ url: String) -> Bool {
         let bytes = Array(url.utf8)
-        guard !bytes.isEmpty, bytes.count <= 2048, !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else { return false }
+        guard !bytes.isEmpty, bytes.count <= 2048, !bytes.contains(where: { $0.isASCIIControl || $0 == UInt8(ascii: " ") }) else { return false }
         let lower = url.lowercased()
         let secure: Bool
         let schemeLength: Int

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import Curl
 internal import WardenJSON
 
@@ -51,7 +52,7 @@ public struct SecretsManagerClient {
             "GetSecretValue", payload: writer.bytes, subject: subject, timeoutMilliseconds: timeoutMilliseconds
         )
         if let value = answer["SecretString"]?.stringValue { return value }
-        if let encoded = answer["SecretBinary"]?.stringValue, let bytes = Base64.decode(encoded),
+        if let encoded = answer["SecretBinary"]?.stringValue, let bytes = Base64.standard.decode(encoded),
             let text = String(validating: bytes, as: UTF8.self)
         {
             return text

@@ -1,3 +1,5 @@
+internal import Bytes
+
 /// Limits and checks applied by `JSON.parse`.
 public struct JSONParseOptions: Sendable, Hashable {
     /// Maximum nesting of arrays and objects; a container opened deeper throws `.tooDeep`. A value of 0 allows only a
@@ -463,14 +465,7 @@ struct JSONParser {
         var value: UInt32 = 0
         for offset in index..<(index + 4) {
             guard offset < input.count else { throw JSONError(.unexpectedEnd, offset: input.count) }
-            let byte = input[offset]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw JSONError(.invalidEscape, offset: escapeOffset)
-            }
+            guard let digit = Hex.value(ofDigit: input[offset]) else { throw JSONError(.invalidEscape, offset: escapeOffset) }
             value = value << 4 | UInt32(digit)
         }
         return value

@@ -1,3 +1,5 @@
+internal import Bytes
+
 /// A fast streaming writer producing compact JSON into a byte buffer, without building a `JSON` tree.
 ///
 /// Commas are inserted automatically: call `key(_:)` before each member value inside an object, and the value
@@ -195,8 +197,6 @@ public struct JSONWriter: Sendable {
         bytes[start...].reverse()
     }
 
-    private static let hexDigits: StaticString = "0123456789abcdef"
-
     /// Writes a quoted string: escapes `"`, `\` and control characters; everything else (including `/` and
     /// non-ASCII) is copied as UTF-8.
     private mutating func writeEscaped(_ string: String) {
@@ -220,10 +220,8 @@ public struct JSONWriter: Sendable {
                 case 0x09: bytes.append(UInt8(ascii: "t"))
                 default:
                     appendLiteral("u00")
-                    Self.hexDigits.withUTF8Buffer { hex in
-                        bytes.append(hex[Int(byte >> 4)])
-                        bytes.append(hex[Int(byte & 0x0F)])
-                    }
+                    bytes.append(Hex.lowercaseDigit(byte >> 4))
+                    bytes.append(Hex.lowercaseDigit(byte))
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))

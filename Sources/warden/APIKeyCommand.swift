@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 import Foundation
 import HTTPAPI
 import Middleware
@@ -20,7 +21,7 @@ struct APIKeyCommand: ParsableCommand {
         func run() throws {
             guard let tenant = TenantID(tenant) else { throw ValidationError("--tenant is not a valid identifier.") }
             let list = roles.split(separator: ",").map { String($0) }
-            guard !list.isEmpty, list.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x2C && $0 != 0x22 && $0 != 0x7B && $0 != 0x7D } }) else {
+            guard !list.isEmpty, list.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0.isASCIIGraphic && $0 != 0x2C && $0 != 0x22 && $0 != 0x7B && $0 != 0x7D } }) else {
                 throw ValidationError("--roles must be a comma-separated list of plain names.")
             }
             let generated = try APIKeyAuthenticator.generate()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 import Curl
 import Emulator
 import Foundation
@@ -47,7 +48,7 @@ struct CallCommand: ParsableCommand {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: bodyObject, options: [.sortedKeys]), as: UTF8.self)
         let key = Array((secret ?? ProcessInfo.processInfo.environment["HMAC_SECRET"] ?? EventSigner.defaultSecret).utf8)
         let timestamp = String(Int64(Date().timeIntervalSince1970 * 1000))
-        let signature = Crypto.hex(Crypto.hmacSHA256(key: key, message: Array("\(timestamp).\(client).\(body)".utf8)))
+        let signature = Hex.encode(Crypto.hmacSHA256(key: key, message: Array("\(timestamp).\(client).\(body)".utf8)))
         let headers = ["Content-Type": "application/json", "X-Client": client, "X-Timestamp": timestamp, "X-Signature": signature]
 
         let url = try endpoint ?? defaultEndpoint()

@@ -1,4 +1,5 @@
 import Auth
+import Bytes
 import Testing
 import WardenCrypto
 
@@ -9,11 +10,11 @@ struct CryptoVerifyTests {
     static func split(_ token: String) throws -> (message: [UInt8], signature: [UInt8]) {
         let parts = TestSupport.segments(token)
         try #require(parts.count == 3)
-        return (Array((parts[0] + "." + parts[1]).utf8), try #require(Base64URL.decode(parts[2])))
+        return (Array((parts[0] + "." + parts[1]).utf8), try #require(Base64.urlUnpadded.decode(parts[2])))
     }
 
     static let exponent: [UInt8] = [0x01, 0x00, 0x01]
-    static func modulus() throws -> [UInt8] { try #require(Base64URL.decode(Vectors.rsaAModulus)) }
+    static func modulus() throws -> [UInt8] { try #require(Base64.urlUnpadded.decode(Vectors.rsaAModulus)) }
 
     @Test func rs256AcceptsValidSignatureAndRejectsAnyChange() throws {
         let (message, signature) = try Self.split(Vectors.rs256Valid)
@@ -39,7 +40,7 @@ struct CryptoVerifyTests {
     @Test func rs256RefusesA1024BitKeyEvenWithAValidSignature() throws {
         let (message, signature) = try Self.split(Vectors.rs256Weak)
         let jwk = try #require(JSONObjectFixture.object(Vectors.rsaWeakJWK))
-        let n = try #require(jwk["n"]?.stringValue.flatMap(Base64URL.decode))
+        let n = try #require(jwk["n"]?.stringValue.flatMap(Base64.urlUnpadded.decode))
         #expect(n.count == 128)
         #expect(!Crypto.verifyRS256(modulus: n, exponent: Self.exponent, message: message, signature: signature))
     }
@@ -60,7 +61,7 @@ struct CryptoVerifyTests {
 
     @Test func es256AcceptsRawSignatureOnly() throws {
         let (message, signature) = try Self.split(Vectors.es256Valid)
-        let x = try #require(Base64URL.decode(Vectors.ecX)), y = try #require(Base64URL.decode(Vectors.ecY))
+        let x = try #require(Base64.urlUnpadded.decode(Vectors.ecX)), y = try #require(Base64.urlUnpadded.decode(Vectors.ecY))
         #expect(signature.count == 64)
         #expect(Crypto.verifyES256(x: x, y: y, message: message, signature: signature))
 
@@ -81,8 +82,8 @@ struct CryptoVerifyTests {
 
     @Test func es256RefusesAPointOffTheCurve() throws {
         let (message, signature) = try Self.split(Vectors.es256Valid)
-        let x = try #require(Base64URL.decode(Vectors.ecX))
-        var y = try #require(Base64URL.decode(Vectors.ecY))
+        let x = try #require(Base64.urlUnpadded.decode(Vectors.ecX))
+        var y = try #require(Base64.urlUnpadded.decode(Vectors.ecY))
         y[31] ^= 1
         #expect(!Crypto.verifyES256(x: x, y: y, message: message, signature: signature))
         let zero = [UInt8](repeating: 0, count: 32)

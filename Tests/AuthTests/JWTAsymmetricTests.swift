@@ -1,4 +1,5 @@
 import Auth
+import Bytes
 import Testing
 import WardenCrypto
 
@@ -109,9 +110,9 @@ struct JWTAsymmetricTests {
             let parts = T.segments(token)
             let forged = T.segment(T.text(parts[1]).replacingASCII("user-123", with: "user-999"))
             #expect(T.rejection(verifier, T.join([parts[0], forged, parts[2]])) == .badSignature)
-            var signature = try #require(Base64URL.decode(parts[2]))
+            var signature = try #require(Base64.urlUnpadded.decode(parts[2]))
             signature[signature.count / 2] ^= 0x10
-            #expect(T.rejection(verifier, T.join([parts[0], parts[1], Base64URL.encode(signature)])) == .badSignature)
+            #expect(T.rejection(verifier, T.join([parts[0], parts[1], Base64.urlUnpadded.encode(signature)])) == .badSignature)
             #expect(T.rejection(verifier, T.join([parts[0], parts[1], ""])) == .badSignature)
         }
     }
@@ -121,7 +122,7 @@ struct JWTAsymmetricTests {
         #expect(T.rejection(try Self.jwksVerifier(), Vectors.rs256Weak) == .unknownKey)
         let json = try #require(JSONObjectFixture.object(Vectors.rsaWeakJWK))
         #expect(JWK(json: json) == nil)
-        let n = try #require(json["n"]?.stringValue.flatMap(Base64URL.decode))
+        let n = try #require(json["n"]?.stringValue.flatMap(Base64.urlUnpadded.decode))
         let weak = JWK(keyID: "rsa-weak", algorithm: "RS256", material: .rsa(modulus: n, exponent: [1, 0, 1]))
         #expect(T.rejection(JWTVerifier(keySet: JWKSet(keys: [weak])), Vectors.rs256Weak) == .badSignature)
     }
@@ -131,7 +132,7 @@ struct JWTAsymmetricTests {
     /// HMAC keys an attacker could derive from the published RSA key (or the JWKS's symmetric entry).
     static func publicKeyDerivedSecrets() throws -> [[UInt8]] {
         let pem = Vectors.rsaAPublicPEM
-        let n = try #require(Base64URL.decode(Vectors.rsaAModulus))
+        let n = try #require(Base64.urlUnpadded.decode(Vectors.rsaAModulus))
         return [
             Array(pem.utf8), Array(pem.utf8.dropLast()), Array(Vectors.rsaAModulus.utf8), n,
             Array("an-hmac-key-that-must-never-be-used!!".utf8), Array(Vectors.jwks.utf8),

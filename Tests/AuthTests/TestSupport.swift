@@ -1,4 +1,5 @@
 import Auth
+import Bytes
 import WardenCrypto
 
 /// Builds tokens in the tests (HS256 is deterministic, so Swift-built tokens are as good as fixed vectors) and reads
@@ -31,12 +32,12 @@ enum TestSupport {
         return text + "}"
     }
 
-    static func segment(_ json: String) -> String { Base64URL.encode(Array(json.utf8)) }
+    static func segment(_ json: String) -> String { Base64.urlUnpadded.encode(Array(json.utf8)) }
 
     /// `header.payload.signature` with an HMAC-SHA256 signature under `key`.
     static func hs256(header: String = hsHeader, payload: String = payload(), key: [UInt8] = secret) -> String {
         let input = segment(header) + "." + segment(payload)
-        return input + "." + Base64URL.encode(Crypto.hmacSHA256(key: key, message: Array(input.utf8)))
+        return input + "." + Base64.urlUnpadded.encode(Crypto.hmacSHA256(key: key, message: Array(input.utf8)))
     }
 
     /// The HS256-only verifier most tests use.
@@ -77,6 +78,6 @@ enum TestSupport {
 
     /// Decodes a base64url segment as text (for building variants of fixed tokens).
     static func text(_ segment: String) -> String {
-        String(decoding: Base64URL.decode(segment) ?? [], as: UTF8.self)
+        String(decoding: Base64.urlUnpadded.decode(segment) ?? [], as: UTF8.self)
     }
 }

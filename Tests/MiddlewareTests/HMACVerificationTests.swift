@@ -1,7 +1,6 @@
+import Bytes
 import LambdaHTTP
 import Testing
-import Platform
-import WardenCrypto
 
 @testable import Middleware
 
@@ -190,7 +189,7 @@ import WardenCrypto
     @Test func schemesAreEnforcedPerClientAndUnknownClientsLookLikeBadSignatures() throws {
         let ts = String(now), body = Array(#"{"customerId":"acme"}"#.utf8)
         // reports-job is configured for v2 only: its key signing v1 is refused.
-        let v1 = Crypto_hex(HMACVerification.macV1(key: keyA, timestamp: ts, client: "reports-job", body: body))
+        let v1 = Hex.encode(HMACVerification.macV1(key: keyA, timestamp: ts, client: "reports-job", body: body))
         let v1Request = try HTTPRequest(event: Fixtures.restEvent(headers: ["X-Timestamp": ts, "X-Client": "reports-job", "X-Signature": v1]))
         #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) { try verifier.verify(v1Request, nowMilliseconds: now) }
         // legacy is v1 only.
@@ -209,9 +208,7 @@ import WardenCrypto
             _ = try ClientKeyring.parse(#"{"c": {"keys": ["secret-but-short"]}, "d": {"keys": [1]}}"#)
             Issue.record("a keyring with a short key was accepted")
         } catch {
-            #expect(!error.message.containsBytes("secret-but-short"))
+            #expect(!error.message.utf8.containsBytes("secret-but-short".utf8))
         }
     }
 }
-
-private func Crypto_hex(_ bytes: [UInt8]) -> String { WardenCrypto.Crypto.hex(bytes) }

@@ -1,3 +1,4 @@
+import Bytes
 import Testing
 import WardenJSON
 
@@ -45,7 +46,7 @@ import WardenJSON
 
     func bodyEvent(base64 bytes: [UInt8]) -> [UInt8] {
         Array(
-            #"{"version":"2.0","rawPath":"/api/x","requestContext":{"http":{"method":"POST"}},"body":"\#(Base64.encode(bytes))","isBase64Encoded":true}"#
+            #"{"version":"2.0","rawPath":"/api/x","requestContext":{"http":{"method":"POST"}},"body":"\#(Base64.standard.encode(bytes))","isBase64Encoded":true}"#
                 .utf8
         )
     }

@@ -1,4 +1,4 @@
-internal import Auth
+internal import Bytes
 internal import Middleware
 
 /// The export's continuation cursor: base64url without padding of `export:<id>`, the id of the last participant a
@@ -8,13 +8,13 @@ enum ExportCursor {
 
     /// The cursor continuing after participant `id`.
     static func encode(after id: Int64) -> String {
-        Base64URL.encode(prefix + Array(String(id).utf8))
+        Base64.urlUnpadded.encode(prefix + Array(String(id).utf8))
     }
 
     /// The id a cursor continues after, or `nil` unless `text` is exactly what `encode` makes for an id ≥ 1 (so no
     /// padding, no other alphabet, no leading zeros, no second spelling of the same cursor).
     static func decode(_ text: String) -> Int64? {
-        guard !text.utf8.isEmpty, text.utf8.count <= 64, let bytes = Base64URL.decode(text), bytes.count > prefix.count,
+        guard !text.utf8.isEmpty, text.utf8.count <= 64, let bytes = Base64.urlUnpadded.decode(text), bytes.count > prefix.count,
             bytes.starts(with: prefix),
             let id = ParticipantInput.decimal(String(decoding: bytes[prefix.count...], as: UTF8.self)), id > 0,
             encode(after: id) == text

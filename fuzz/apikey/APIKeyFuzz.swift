@@ -1,3 +1,4 @@
+internal import Bytes
 internal import FuzzSupport
 internal import LambdaHTTP
 @testable internal import HTTPAPI
@@ -89,7 +90,7 @@ enum APIKeyFuzz {
 
     static func mutatedKey(_ material: [UInt8], _ change: [UInt8]) {
         let padded = Array((material + [UInt8](repeating: 0, count: 30)).prefix(30))
-        let hex = Crypto.hex(padded)
+        let hex = Hex.encode(padded)
         let key = "wk_" + hex.prefix(12) + "_" + hex.dropFirst(12)
         Fuzz.check(APIKeyAuthenticator.prefix(of: key) == String(hex.prefix(12)), "a well-formed key was not parsed")
         for (name, value) in [("X-API-Key", key), ("Authorization", "Bearer " + key)] {

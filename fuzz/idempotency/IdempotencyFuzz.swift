@@ -1,3 +1,4 @@
+internal import Bytes
 internal import FuzzSupport
 internal import LambdaHTTP
 @testable internal import HTTPAPI
@@ -190,7 +191,7 @@ enum IdempotencyFuzz {
             let text = String(decoding: body, as: UTF8.self)
             bodyMembers = Array(text.utf8) == body
                 ? [("body", .string(text)), ("isBase64Encoded", .bool(false))]
-                : [("body", .string(Base64.encode(body))), ("isBase64Encoded", .bool(true))]
+                : [("body", .string(Base64.standard.encode(body))), ("isBase64Encoded", .bool(true))]
         }
         var event = JSONObject()
         if v2 {

@@ -1,4 +1,5 @@
 internal import Auth
+internal import Bytes
 internal import FuzzSupport
 internal import WardenCrypto
 internal import WardenJSON
@@ -89,7 +90,7 @@ enum JWTFuzz {
         }
         if case .success(let claims) = laxResult { checkClaims(claims, token: token, verifier: lax) }
         if case .failure(let error) = strictResult {
-            Fuzz.check(token.utf8.count < 8 || !error.description.containsToken(token), "error text includes the token")
+            Fuzz.check(token.utf8.count < 8 || !error.description.utf8.containsBytes(token.utf8), "error text includes the token")
         }
         if token.utf8.count <= 4096, !token.isEmpty, !token.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) {
             Fuzz.check(JWTVerifier.bearerToken(authorizationHeader: "Bearer " + token) == token, "bearer round trip")
@@ -115,11 +116,11 @@ enum JWTFuzz {
         }
         var decoded: [[UInt8]] = []
         for segment in segments {
-            guard let bytes = Base64URL.decode(segment) else {
+            guard let bytes = Base64.urlUnpadded.decode(segment) else {
                 Fuzz.check(false, "accepted a segment that is not base64url")
                 return
             }
-            Fuzz.check(Base64URL.encode(bytes).utf8.elementsEqual(segment), "accepted a non-canonical segment")
+            Fuzz.check(Base64.urlUnpadded.encode(bytes).utf8.elementsEqual(segment), "accepted a non-canonical segment")
             decoded.append(bytes)
         }
         guard case .object(let header)? = try? JSON.parse(decoded[0], options: parseOptions),
@@ -147,9 +148,9 @@ enum JWTFuzz {
     /// HS256-signs `header` and `payload` (line feed between) with the configured secret and verifies.
     static func harnessSigned(_ data: [UInt8]) {
         let parts = Fuzz.fields(data, count: 2)
-        let input = Base64URL.encode(parts[0]) + "." + Base64URL.encode(parts[1])
+        let input = Base64.urlUnpadded.encode(parts[0]) + "." + Base64.urlUnpadded.encode(parts[1])
         var mac = Crypto.hmacSHA256(key: secret, message: Array(input.utf8))
-        let signed = input + "." + Base64URL.encode(mac)
+        let signed = input + "." + Base64.urlUnpadded.encode(mac)
         let outcome = token(signed)
         let headerAlgorithm = (try? JSON.parse(parts[0], options: parseOptions))?["alg"]?.stringValue
         if case .failure(let error) = outcome, headerAlgorithm == "HS256" {
@@ -158,7 +159,7 @@ enum JWTFuzz {
         if case .success = outcome {
             Fuzz.check(headerAlgorithm == "HS256", "a harness-signed token verified under another algorithm")
             mac[Int(parts[1].count % 32)] ^= 0x01
-            let tampered = input + "." + Base64URL.encode(mac)
+            let tampered = input + "." + Base64.urlUnpadded.encode(mac)
             guard case .failure(let error) = verify(strict, tampered) else {
                 Fuzz.check(false, "a token with a flipped signature bit verified")
                 return
@@ -182,14 +183,14 @@ enum JWTFuzz {
                 Fuzz.check(bits >= Crypto.minimumRSAModulusBits && bits <= Crypto.maximumRSAModulusBits, "RSA modulus size")
                 Fuzz.check(!exponent.isEmpty, "empty RSA exponent")
                 member["kty"] = "RSA"
-                member["n"] = .string(Base64URL.encode(modulus))
-                member["e"] = .string(Base64URL.encode(exponent))
+                member["n"] = .string(Base64.urlUnpadded.encode(modulus))
+                member["e"] = .string(Base64.urlUnpadded.encode(exponent))
             case .p256(let x, let y):
                 Fuzz.check(x.count == 32 && y.count == 32, "P-256 coordinate size")
                 member["kty"] = "EC"
                 member["crv"] = "P-256"
-                member["x"] = .string(Base64URL.encode(x))
-                member["y"] = .string(Base64URL.encode(y))
+                member["x"] = .string(Base64.urlUnpadded.encode(x))
+                member["y"] = .string(Base64.urlUnpadded.encode(y))
             }
             if let kid = key.keyID {
                 member["kid"] = .string(kid)
@@ -233,10 +234,10 @@ enum JWTFuzz {
 
     /// Strict base64url: what decodes is the canonical encoding of its bytes, and every byte string round-trips.
     static func base64url(_ data: [UInt8]) {
-        if let bytes = Base64URL.decode(data) {
-            Fuzz.check(Base64URL.encode(bytes).utf8.elementsEqual(data), "base64url accepted a non-canonical text")
+        if let bytes = Base64.urlUnpadded.decode(data) {
+            Fuzz.check(Base64.urlUnpadded.encode(bytes).utf8.elementsEqual(data), "base64url accepted a non-canonical text")
         }
-        Fuzz.check(Base64URL.decode(Base64URL.encode(data)) == data, "base64url round trip")
+        Fuzz.check(Base64.urlUnpadded.decode(Base64.urlUnpadded.encode(data)) == data, "base64url round trip")
     }
 
     /// Arbitrary signature bytes against the fixed keys: they never verify the fixed message (unless they are the
@@ -251,15 +252,6 @@ enum JWTFuzz {
                 Fuzz.check(!Crypto.verifyES256(x: x, y: y, message: message, signature: data), "ES256 forged")
             }
         }
-    }
-}
-
-extension String {
-    /// Whether `needle` (non-empty) occurs in this string, comparing UTF-8 bytes.
-    func containsToken(_ needle: String) -> Bool {
-        let haystack = Array(utf8), n = Array(needle.utf8)
-        guard !n.isEmpty, haystack.count >= n.count else { return false }
-        return (0...(haystack.count - n.count)).contains { haystack[$0..<($0 + n.count)].elementsEqual(n) }
     }
 }
 

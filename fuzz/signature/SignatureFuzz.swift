@@ -1,3 +1,4 @@
+internal import Bytes
 internal import FuzzSupport
 internal import LambdaHTTP
 internal import Middleware
@@ -66,11 +67,11 @@ enum SignatureFuzz {
         } else {
             key = strangerKey
         }
-        let v1 = Crypto.hex(Crypto.hmacSHA256(key: key, message: Array(timestamp.utf8) + [0x2E] + Array(client.utf8) + [0x2E] + body))
+        let v1 = Hex.encode(Crypto.hmacSHA256(key: key, message: Array(timestamp.utf8) + [0x2E] + Array(client.utf8) + [0x2E] + body))
         let eventMethod = method.isEmpty ? "POST" : method
-        let canonical = ["WARDEN-HMAC-SHA256-V2", eventMethod.uppercased(), path.isEmpty ? "/" : path, timestamp, nonce, client, Crypto.hex(Crypto.sha256(body))]
+        let canonical = ["WARDEN-HMAC-SHA256-V2", eventMethod.uppercased(), path.isEmpty ? "/" : path, timestamp, nonce, client, Hex.encode(Crypto.sha256(body))]
             .joined(separator: "\n")
-        let v2 = Crypto.hex(Crypto.hmacSHA256(key: key, message: Array(canonical.utf8)))
+        let v2 = Hex.encode(Crypto.hmacSHA256(key: key, message: Array(canonical.utf8)))
 
         let signature: String
         var mustFail = false
@@ -225,7 +226,7 @@ enum RequestBuilder {
             "resource": .string(path), "path": .string(path), "httpMethod": .string(method),
             "headers": .object(single), "multiValueHeaders": .object(multi),
             "requestContext": ["stage": "prod", "requestId": "fuzz"],
-            "body": .string(isText ? text : Base64.encode(body)), "isBase64Encoded": .bool(!isText),
+            "body": .string(isText ? text : Base64.standard.encode(body)), "isBase64Encoded": .bool(!isText),
         ]
         return event.serialized()
     }

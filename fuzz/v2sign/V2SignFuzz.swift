@@ -1,3 +1,4 @@
+internal import Bytes
 internal import FuzzSupport
 internal import LambdaHTTP
 internal import Middleware
@@ -107,7 +108,7 @@ enum V2SignFuzz {
             header = "v2=" + sign(parts, key: rotatingKeys[1])
             valid = true
         case UInt8(ascii: "L"):
-            let decoys = (0..<Int(f[5].last ?? 0) % 5).map { "v2=" + Crypto.hex(Crypto.sha256([UInt8($0)])) }
+            let decoys = (0..<Int(f[5].last ?? 0) % 5).map { "v2=" + Hex.encode(Crypto.sha256([UInt8($0)])) }
             var list = decoys
             list.insert("v2=" + signature, at: Int(f[5].first ?? 0) % (decoys.count + 1))
             header = list.joined(separator: Int(f[5].count) % 2 == 0 ? "," : " , ")
@@ -159,7 +160,7 @@ enum V2SignFuzz {
             "resource": .string(p.path), "path": .string(p.path), "httpMethod": .string(p.method),
             "headers": .object(single), "multiValueHeaders": .object(multi),
             "requestContext": ["stage": "prod", "requestId": "fuzz"],
-            "body": .string(isText ? text : Base64.encode(p.body)), "isBase64Encoded": .bool(!isText),
+            "body": .string(isText ? text : Base64.standard.encode(p.body)), "isBase64Encoded": .bool(!isText),
         ]
         do {
             let request = try HTTPRequest(event: event.serialized())
