@@ -30,7 +30,7 @@ struct NewCommand: ParsableCommand {
     @Argument(help: "The tool's snake_case name, e.g. churn_risk.")
     var name: String
 
-    @Option(help: "The repository to scaffold into (default: the current directory).")
+    @Option(help: "The repository to scaffold into.")
     var root = "."
 
     @Flag(name: .customLong("dry-run"), help: "Print what would be created and edited, and change nothing.")
@@ -795,13 +795,15 @@ struct ToolScaffold {
             cur = db.cursor()
             for owner, name in ((OWNER, "Acme Corp"), (OTHER, "Globex")):
                 cur.execute("DELETE FROM companies WHERE owner_user_id = %s AND external_id = %s", (owner, CUSTOMER))
-                cur.execute("INSERT INTO companies (external_id, name, owner_user_id) VALUES (%s, %s, %s)", (CUSTOMER, name, owner))
+                cur.execute("INSERT INTO companies (external_id, name, owner_user_id) VALUES (%s, %s, %s)",
+                            (CUSTOMER, name, owner))
             tmp = tmp_path_factory.mktemp(TOOL)
             (tmp / "dist").mkdir()  # only this tool runs: the template's other functions have no bootstrap here
             env = dict(os.environ, DATABASE_URL=function_url, HMAC_SECRET=SECRET)
-            g = GatewayProcess(tmp / "gateway.log", ["--template", str(ROOT / "template" / "template.yaml"), "--dist", str(tmp / "dist"),
-                                                     "--bootstrap", f"{TOOL}={ROOT / 'dist' / TOOL / 'bootstrap'}",
-                                                     "--parameter-overrides", f"AllowedOrigin={ORIGIN}"], env=env)
+            args = ["--template", str(ROOT / "template" / "template.yaml"), "--dist", str(tmp / "dist"),
+                    "--bootstrap", f"{TOOL}={ROOT / 'dist' / TOOL / 'bootstrap'}",
+                    "--parameter-overrides", f"AllowedOrigin={ORIGIN}"]
+            g = GatewayProcess(tmp / "gateway.log", args, env=env)
             yield g
             g.stop()
 

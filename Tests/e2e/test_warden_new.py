@@ -161,6 +161,7 @@ def test_every_place_gets_the_new_tool_and_nothing_else_changes(scaffolded):
     assert set(doc["components"]["schemas"][TYPE]["required"]) == {"companyName", "missingData"}
 
 
+@pytest.mark.timeout(900, method="signal")
 def test_the_copys_own_consistency_checks_pass_with_the_new_tool(scaffolded):
     root, _, _ = scaffolded
     lint = subprocess.run(["bash", "scripts/lint.sh"], cwd=root, capture_output=True, text=True, timeout=600,
@@ -207,6 +208,7 @@ def test_the_new_product_builds_from_scratch_and_its_generated_test_passes(scaff
     finally:
         pg_superuser(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     assert run.returncode == 0 and " passed" in run.stdout, run.stdout[-4000:] + run.stderr[-2000:]
+    print(f"Tests/e2e/test_{NAME}.py in the copy: {run.stdout.strip().splitlines()[-1]}")
 
 
 REFUSED_NAMES = [
