@@ -5,10 +5,6 @@ public protocol ByteHandler: SendableMetatype {
     /// Handles one invocation, buffered or streamed. The runtime loop calls only this; the default answers
     /// ``handle(_:context:)``'s bytes as a buffered response.
     mutating func respond(to event: [UInt8], context: LambdaContext) throws -> LambdaResponse
-    /// Finishes what the invocation left in flight once its answer has been posted (a write sent ahead of the
-    /// response, whose confirmation is read here); the default does nothing. The runtime calls it after every
-    /// invocation, before it asks for the next one.
-    mutating func afterResponse(context: LambdaContext)
     /// Releases what the handler holds open (database connections) at shutdown; the default does nothing. The
     /// runtime calls it once, after the worker's last invocation, on the worker's own thread.
     mutating func shutdown()
@@ -18,8 +14,6 @@ extension ByteHandler {
     public mutating func respond(to event: [UInt8], context: LambdaContext) throws -> LambdaResponse {
         .buffered(try handle(event, context: context))
     }
-
-    public mutating func afterResponse(context: LambdaContext) {}
 
     public mutating func shutdown() {}
 }

@@ -200,7 +200,6 @@ public enum LambdaRuntime {
         let context = context(for: meta, logger: base)
         let logger = context.logger
         let response: LambdaResponse
-        defer { handler.afterResponse(context: context) }
         do {
             response = try handler.respond(to: invocation.event, context: context)
         } catch {

@@ -1,12 +1,9 @@
 public import LambdaHTTP
-public import LambdaRuntime
 public import Postgres
 
 /// Appends one row to `audit_events` for every call — refused ones included, preflights excepted — once its answer
 /// is complete: who (client or principal), for which tenant, what (`invoke`, or the method and path), and how it
-/// ended. The row is sent before the answer is posted and its commit confirmed after (`Database.sendAhead`), so it
-/// costs the caller no round trip and is on the server before the caller can look. A row that cannot be written is
-/// logged, never shown to the caller.
+/// ended. A row that cannot be written is logged, never shown to the caller.
 public final class AuditMiddleware: RequestMiddleware {
     /// What the audit row's action says.
     public enum Action: Sendable {
@@ -41,14 +38,8 @@ public final class AuditMiddleware: RequestMiddleware {
             tenant: context.tenant, tool: function, action: context.action, outcome: end.outcome, status: end.status
         )
         do {
-            try database.appendAhead(event, deadline: context.deadline.minus(end.auditReserveMilliseconds))
+            try database.append(event, deadline: context.deadline.minus(end.auditReserveMilliseconds))
         } catch {
-            context.logger.error("audit write failed", metadata: ErrorMetadata.describe(error))
-        }
-    }
-
-    public func afterResponse(context: LambdaContext) {
-        if let error = database.settle() {
             context.logger.error("audit write failed", metadata: ErrorMetadata.describe(error))
         }
     }

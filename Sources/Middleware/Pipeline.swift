@@ -38,10 +38,8 @@ public struct Pipeline: ByteHandler {
     }
 
     /// The whole answer at once: the result document, or the stream's bytes (prelude, NUL bytes, body) — what a
-    /// buffered invocation would carry — with what it sent ahead confirmed. The runtime calls
-    /// ``respond(to:context:)`` and, once the answer is posted, ``afterResponse(context:)``.
+    /// buffered invocation would carry. The runtime calls ``respond(to:context:)``.
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
-        defer { afterResponse(context: context) }
         switch try respond(to: event, context: context) {
         case .buffered(let bytes):
             return bytes
@@ -51,8 +49,6 @@ public struct Pipeline: ByteHandler {
             return bytes
         }
     }
-
-    public mutating func afterResponse(context: LambdaContext) { chain.afterResponse(context: context) }
 
     public mutating func shutdown() { database?.close() }
 

@@ -1,5 +1,4 @@
 public import LambdaHTTP
-public import LambdaRuntime
 public import Logging
 
 /// One step of the request pipeline: looks at the request and its context, then answers itself or calls `next`
@@ -12,14 +11,10 @@ public protocol RequestMiddleware: AnyObject {
     /// Called once the answer is complete — at once for a buffered answer, at the end of a stream — innermost
     /// middleware first. The default does nothing.
     func finish(_ end: RequestEnd, context: RequestContext)
-    /// Called once the answer has been posted (before the worker asks for its next invocation): confirms what
-    /// `finish` sent ahead. The default does nothing.
-    func afterResponse(context: LambdaContext)
 }
 
 extension RequestMiddleware {
     public func finish(_ end: RequestEnd, context: RequestContext) {}
-    public func afterResponse(context: LambdaContext) {}
 }
 
 /// The end of the pipeline: produces the answer of a request that every middleware let through.
@@ -71,10 +66,5 @@ final class MiddlewareChain {
     /// Tells every middleware, innermost first, how the request ended.
     func finish(_ end: RequestEnd, context: RequestContext) {
         for middleware in middlewares.reversed() { middleware.finish(end, context: context) }
-    }
-
-    /// Tells every middleware, innermost first, that the answer has been posted.
-    func afterResponse(context: LambdaContext) {
-        for middleware in middlewares.reversed() { middleware.afterResponse(context: context) }
     }
 }

@@ -37,19 +37,13 @@ extension Database {
 
     /// Appends `event` to `audit_events` (the functions' role may only insert there).
     public func append(_ event: AuditEvent, deadline: Int64? = nil) throws(PostgresError) {
-        _ = try run([Self.appendStatement(event)], deadline: deadline)
-    }
-
-    /// Sends `event` to `audit_events` ahead of the response (`sendAhead`): `settle()` tells how it ended.
-    public func appendAhead(_ event: AuditEvent, deadline: Int64? = nil) throws(PostgresError) {
-        try sendAhead([Self.appendStatement(event)], deadline: deadline)
-    }
-
-    static func appendStatement(_ event: AuditEvent) -> (SQL, [PGValue]) {
-        (Self.appendAudit, [
-            .text(event.requestID), event.clientID.map { .text($0) } ?? .null,
-            event.tenant.map { .text($0.rawValue) } ?? .null, .text(event.tool), .text(event.action),
-            .text(event.outcome), .int(Int64(event.status)),
-        ])
+        _ = try run(
+            [(Self.appendAudit, [
+                .text(event.requestID), event.clientID.map { .text($0) } ?? .null,
+                event.tenant.map { .text($0.rawValue) } ?? .null, .text(event.tool), .text(event.action),
+                .text(event.outcome), .int(Int64(event.status)),
+            ])],
+            deadline: deadline
+        )
     }
 }

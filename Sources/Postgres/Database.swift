@@ -22,8 +22,6 @@ public final class Database {
     private var preamble: [(SQL, [PGValue])] = []
     /// The connection of the transaction `withTransaction` holds open, while it runs.
     private var held: PGConnection?
-    /// A batch sent ahead (`sendAhead`) whose results have not been read yet, on this connection.
-    private var ahead: (connection: PGConnection, batch: PGConnection.SentBatch, deadline: Int64?)?
 
     /// Time kept back from the invocation's deadline for answering the caller after a cancelled statement.
     public static let deadlineReserveMilliseconds: Int64 = 250
@@ -62,44 +60,8 @@ public final class Database {
     /// Closes the connection, if one is open (libpq's `PQfinish` sends Postgres the Terminate message, so the server
     /// sees a clean disconnect): the runtime calls it at shutdown. A later use connects again.
     public func close() {
-        _ = settle()
         held = nil
         connection = nil
-    }
-
-    /// Sends `statements` as one committed batch and returns without waiting for the server: for a write whose
-    /// outcome the caller does not wait on (the audit row, sent before the response is posted and confirmed after it,
-    /// by `settle()`). When the batch cannot be sent ahead (no open connection, a dead one, a held transaction), it
-    /// runs at once instead, as `run` would. A batch that fails on its way out is not sent again: the error says so.
-    public func sendAhead(_ statements: [(SQL, [PGValue])], deadline: Int64?) throws(PostgresError) {
-        _ = settle()
-        if held == nil, preamble.isEmpty, let connection, connection.isAlive() {
-            do {
-                ahead = (connection, try connection.send(statements), deadline)
-                return
-            } catch {
-                // Part of it may have gone out (even the synchronisation point): never sent again.
-                self.connection = nil
-                throw error
-            }
-        }
-        _ = try run(statements, deadline: deadline)
-    }
-
-    /// Reads the results of the batch sent ahead, if any: `nil` when it committed (or there was none), else its
-    /// failure. Every other use of the database settles first; the owner of the batch settles it to learn how it
-    /// ended.
-    @discardableResult
-    public func settle() -> PostgresError? {
-        guard let pending = ahead else { return nil }
-        ahead = nil
-        do {
-            _ = try pending.connection.collect(pending.batch, deadline: pending.deadline)
-            return nil
-        } catch {
-            if !pending.connection.isOpen { connection = nil }
-            return error
-        }
     }
 
     /// Longest wait for the credentials' store when no deadline bounds it.
@@ -134,7 +96,6 @@ public final class Database {
 
     /// Runs a literal multi-statement script (migrations). Not tenant-scoped: for the `warden migrate` tool.
     public func runScript(_ script: StaticString) throws(PostgresError) {
-        if ahead != nil { _ = settle() }
         try open(deadline: nil).executeScript(script)
     }
 
@@ -156,7 +117,6 @@ public final class Database {
         closing: (T) -> [(SQL, [PGValue])]
     ) throws -> T {
         precondition(held == nil, "transactions do not nest")
-        if ahead != nil { _ = settle() }
         let session = TenantSession(tenant: tenant, database: self, deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds })
         let conn = try open(deadline: deadline)
         held = conn
@@ -194,7 +154,6 @@ public final class Database {
     /// Runs `statements` (after any pending preamble) in one pipelined transaction; returns their own results.
     /// Inside `withTransaction` they join its open transaction instead.
     func run(_ statements: [(SQL, [PGValue])], deadline: Int64?) throws(PostgresError) -> [PGRows] {
-        if ahead != nil { _ = settle() }
         if let deadline, deadline <= nowMilliseconds() {
             throw PostgresError(.timeout, detail: "no time left before the invocation deadline")
         }

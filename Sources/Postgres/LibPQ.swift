@@ -90,19 +90,6 @@ public final class PGConnection {
     /// A lost connection is `.connectionLost`; `outcomeUnknown` tells whether the server may have committed the
     /// transaction all the same (the synchronisation point had gone out and no statement had failed).
     public func pipeline(_ statements: [(SQL, [PGValue])], deadline: Int64? = nil, commit: Bool = true) throws(PostgresError) -> [PGRows] {
-        try collect(try send(statements, commit: commit), deadline: deadline)
-    }
-
-    /// A batch sent by ``send(_:commit:)`` whose results are still on the way.
-    public struct SentBatch: Sendable {
-        let count: Int
-        let commit: Bool
-    }
-
-    /// The first half of ``pipeline(_:deadline:commit:)``: sends `statements` and the synchronisation point (or a
-    /// flush request) without waiting. Nothing else may use the connection until ``collect(_:deadline:)`` has read
-    /// the batch's results.
-    public func send(_ statements: [(SQL, [PGValue])], commit: Bool = true) throws(PostgresError) -> SentBatch {
         guard PQenterPipelineMode(conn) == 1 else { throw lost("could not enter pipeline mode") }
         for (sql, binds) in statements {
             let texts = binds.map { $0.textForm.map { strdup($0) } ?? nil }
@@ -119,16 +106,11 @@ public final class PGConnection {
         } else {
             guard PQsendFlushRequest(conn) == 1, PQflush(conn) == 0 else { throw lost(String(cString: PQerrorMessage(conn))) }
         }
-        return SentBatch(count: statements.count, commit: commit)
-    }
 
-    /// The second half of ``pipeline(_:deadline:commit:)``: reads the results of `batch`, bounded by `deadline`.
-    public func collect(_ batch: SentBatch, deadline: Int64?) throws(PostgresError) -> [PGRows] {
-        let commit = batch.commit
         var results: [PGRows] = []
         var failure: PostgresError?
         do throws(PostgresError) {
-            for index in 0..<batch.count {
+            for index in statements.indices {
                 let result = try nextResult(deadline: deadline)
                 // Each statement's results end with a NULL.
                 let terminator = try nextResult(deadline: deadline)
