@@ -7,9 +7,12 @@
 #
 # Result in .deps/prefix:
 #   include/  openssl/*.h curl/*.h libpq-fe.h libpq-events.h postgres_ext.h pg_config_ext.h
-#   lib/      libssl.a libcrypto.a                             (built here, -Os, function sections)
-#             libcurl.a libpq.a libpgcommon.a libpgport.a      (built here against them, -O2 -fPIC)
+#   lib/      libssl.a libcrypto.a                             (built here)
+#             libcurl.a libpq.a libpgcommon.a libpgport.a      (built here against them)
 #             libcares.a libz.a                                (copied from Debian)
+#   All built with $SIZE_CFLAGS (below): optimised for size, one section per
+#   function and object (the link's --gc-sections drops what is unused), and
+#   no unwind tables.
 #
 # Link order (static archives: users before the libraries they use):
 #   -L.deps/prefix/lib -lcurl -lpq -lpgcommon -lpgport -lcares -lssl -lcrypto -lz
@@ -182,6 +185,14 @@ say "sources: openssl $(deb_version "$OPENSSL_SRC"), curl $(deb_version "$CURL_S
 # The hash above saw .deps/src before any fetch: store the one that names the sources now there.
 hash=$(source_hash)
 
+# C flags for everything built here. -Os: the hot paths of TLS and hashing are
+# OpenSSL's assembly either way. Function/data sections: the static link's
+# --gc-sections keeps only what is reached. No unwind tables (.eh_frame): C
+# code neither throws nor is unwound through (no pthread_cancel, no C++
+# exceptions crossing it); glibc's forced unwinding and _Unwind_Backtrace stop
+# cleanly at a frame without unwind data, and OpenSSL's assembly keeps its CFI.
+SIZE_CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+
 # ------------------------------------------------------------------- OpenSSL
 # Only what our users need: libcurl (HTTPS to AWS endpoints, TLS 1.2/1.3,
 # certificate verification against the bundle Sources/Curl/CABundle.swift
@@ -191,10 +202,10 @@ hash=$(source_hash)
 # verification through EVP/OSSL_PARAM). Statically linked, the default
 # provider's dispatch tables name every algorithm that is built, so each
 # `no-` below is code that no longer reaches a bootstrap; function and data
-# sections let the link's --gc-sections drop unreferenced functions inside
-# the objects that remain. Kept on purpose: the error strings (curl and libpq
-# put them in their messages), ChaCha20-Poly1305 (a TLS 1.3 suite servers may
-# pick), X25519/X448 and Ed25519/Ed448 (no separate switch from EC in 3.0),
+# sections (SIZE_CFLAGS) let the link's --gc-sections drop unreferenced
+# functions inside the objects that remain. Kept on purpose: the error
+# strings (curl and libpq put them in their messages), ChaCha20-Poly1305 (a
+# TLS 1.3 suite servers may pick), X25519/X448 and Ed25519/Ed448 (no separate switch from EC in 3.0),
 # SHA-1/MD5 (certificate chains, libpq), the deprecated API level (CCrypto's
 # SHA256_Init, curl, libpq), config-file loading (curl asks for it, as before)
 # and not no-autoalginit (libpq's channel binding looks digests up by NID).
@@ -216,10 +227,9 @@ OPENSSL_OPTIONS=(
     no-rc5 no-rmd160 no-scrypt no-seed no-siphash no-siv no-sm2 no-sm3 no-sm4
     no-whirlpool
 )
-OPENSSL_CFLAGS="-Os -ffunction-sections -fdata-sections -Wall"
 say "[openssl] configure"
 mkdir -p "$BUILD/openssl"
-(cd "$BUILD/openssl" && run openssl-configure env CFLAGS="$OPENSSL_CFLAGS" \
+(cd "$BUILD/openssl" && run openssl-configure env CFLAGS="$SIZE_CFLAGS -Wall" \
     "$OPENSSL_SRC/Configure" linux-x86_64 --prefix=/usr --openssldir=/usr/lib/ssl \
     --libdir=lib/x86_64-linux-gnu "${OPENSSL_OPTIONS[@]}")
 say "[openssl] make build_libs"
@@ -235,7 +245,7 @@ done
 OPENSSL_VERSION=$(sed -n 's/^# *define OPENSSL_FULL_VERSION_STR "\(.*\)"$/\1/p' "$PREFIX/include/openssl/opensslv.h")
 say "[openssl] $OPENSSL_VERSION: libcrypto.a $(stat -c %s "$PREFIX/lib/libcrypto.a") bytes, libssl.a $(stat -c %s "$PREFIX/lib/libssl.a") bytes"
 
-export CFLAGS="-O2 -fPIC"
+export CFLAGS="$SIZE_CFLAGS -fPIC"
 
 # ------------------------------------------------------------------- libcurl
 # HTTP(S) only, our OpenSSL (its headers and archives in .deps/prefix; with
