@@ -10,9 +10,9 @@
 #   lib/      libssl.a libcrypto.a                             (built here)
 #             libcurl.a libpq.a libpgcommon.a libpgport.a      (built here against them)
 #             libcares.a libz.a                                (copied from Debian)
-#   All built with $SIZE_CFLAGS (below): optimised for size, one section per
-#   function and object (the link's --gc-sections drops what is unused), and
-#   no unwind tables.
+#   All built with one section per function and object (the link's
+#   --gc-sections drops what is unused) and without unwind tables; OpenSSL
+#   optimised for size (-Os), curl and libpq for speed (-O2).
 #
 # Link order (static archives: users before the libraries they use):
 #   -L.deps/prefix/lib -lcurl -lpq -lpgcommon -lpgport -lcares -lssl -lcrypto -lz
@@ -185,13 +185,17 @@ say "sources: openssl $(deb_version "$OPENSSL_SRC"), curl $(deb_version "$CURL_S
 # The hash above saw .deps/src before any fetch: store the one that names the sources now there.
 hash=$(source_hash)
 
-# C flags for everything built here. -Os: the hot paths of TLS and hashing are
-# OpenSSL's assembly either way. Function/data sections: the static link's
-# --gc-sections keeps only what is reached. No unwind tables (.eh_frame): C
-# code neither throws nor is unwound through (no pthread_cancel, no C++
-# exceptions crossing it); glibc's forced unwinding and _Unwind_Backtrace stop
-# cleanly at a frame without unwind data, and OpenSSL's assembly keeps its CFI.
-SIZE_CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+# C flags for everything built here. Function/data sections: the static
+# link's --gc-sections keeps only what is reached. No unwind tables
+# (.eh_frame): this C code neither throws nor is unwound through (no
+# pthread_cancel, no C++ exceptions crossing it); glibc's forced unwinding and
+# _Unwind_Backtrace stop cleanly at a frame without unwind data (libc's and
+# libgcc's own are kept), and OpenSSL's assembly keeps its CFI. OpenSSL gets
+# -Os (its hot paths are assembly either way: no measurable change in
+# instructions per warm invocation, bench/compare-commits.sh), curl and libpq
+# -O2: at -Os they cost +0.6-0.8 % instructions per warm invocation for 26 KB
+# of zip.
+SECTION_CFLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 
 # ------------------------------------------------------------------- OpenSSL
 # Only what our users need: libcurl (HTTPS to AWS endpoints, TLS 1.2/1.3,
@@ -202,13 +206,14 @@ SIZE_CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-ta
 # verification through EVP/OSSL_PARAM). Statically linked, the default
 # provider's dispatch tables name every algorithm that is built, so each
 # `no-` below is code that no longer reaches a bootstrap; function and data
-# sections (SIZE_CFLAGS) let the link's --gc-sections drop unreferenced
+# sections (SECTION_CFLAGS) let the link's --gc-sections drop unreferenced
 # functions inside the objects that remain. Kept on purpose: the error
 # strings (curl and libpq put them in their messages), ChaCha20-Poly1305 (a
-# TLS 1.3 suite servers may pick), X25519/X448 and Ed25519/Ed448 (no separate switch from EC in 3.0),
-# SHA-1/MD5 (certificate chains, libpq), the deprecated API level (CCrypto's
-# SHA256_Init, curl, libpq), config-file loading (curl asks for it, as before)
-# and not no-autoalginit (libpq's channel binding looks digests up by NID).
+# TLS 1.3 suite servers may pick), X25519/X448 and Ed25519/Ed448 (no switch
+# apart from EC in 3.0), SHA-1/MD5 (certificate chains, libpq), the
+# deprecated API level (CCrypto's SHA256_Init, curl, libpq), config-file
+# loading (curl asks for it, as before), and no no-autoalginit (libpq's
+# channel binding looks digests up by NID).
 # --prefix/--openssldir/--libdir are Debian's, so the compiled-in directories
 # (openssl.cnf, unused engine/module dirs) behave as with Debian's libcrypto
 # and no checkout path ends up in a bootstrap; `make install_dev` goes to a
@@ -229,7 +234,7 @@ OPENSSL_OPTIONS=(
 )
 say "[openssl] configure"
 mkdir -p "$BUILD/openssl"
-(cd "$BUILD/openssl" && run openssl-configure env CFLAGS="$SIZE_CFLAGS -Wall" \
+(cd "$BUILD/openssl" && run openssl-configure env CFLAGS="-Os $SECTION_CFLAGS -Wall" \
     "$OPENSSL_SRC/Configure" linux-x86_64 --prefix=/usr --openssldir=/usr/lib/ssl \
     --libdir=lib/x86_64-linux-gnu "${OPENSSL_OPTIONS[@]}")
 say "[openssl] make build_libs"
@@ -245,11 +250,12 @@ done
 OPENSSL_VERSION=$(sed -n 's/^# *define OPENSSL_FULL_VERSION_STR "\(.*\)"$/\1/p' "$PREFIX/include/openssl/opensslv.h")
 say "[openssl] $OPENSSL_VERSION: libcrypto.a $(stat -c %s "$PREFIX/lib/libcrypto.a") bytes, libssl.a $(stat -c %s "$PREFIX/lib/libssl.a") bytes"
 
-export CFLAGS="$SIZE_CFLAGS -fPIC"
+export CFLAGS="-O2 $SECTION_CFLAGS -fPIC"
 
 # ------------------------------------------------------------------- libcurl
 # HTTP(S) only, our OpenSSL (its headers and archives in .deps/prefix; with
-# no openssl.pc there, configure uses -I/-L of that prefix), c-ares resolver (no glibc NSS), zlib. SigV4
+# no openssl.pc there, configure uses -I/-L of that prefix), c-ares resolver
+# (no glibc NSS), zlib. SigV4
 # (CURLOPT_AWS_SIGV4) is always built in 7.88 when HTTP and crypto auth are on;
 # there is no --enable-aws switch before curl 8.x. No CA bundle/path is
 # compiled in: callers set CURLOPT_CAINFO.
