@@ -44,7 +44,11 @@ var targets: [Target] = [
         cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])],
         linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lpq", "-lpgcommon", "-lpgport", "-lssl", "-lcrypto"])]
     ),
-    .target(name: "CCrypto", linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcrypto"])]),
+    // Compiled against the headers of the OpenSSL it links (scripts/deps.sh builds it), not the system's.
+    .target(
+        name: "CCrypto", cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])],
+        linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcrypto"])]
+    ),
     .target(name: "CWardenSystem"),
     .target(name: "CResolver", cSettings: [.unsafeFlags(["-I\(depsPrefix)/include"])], linkerSettings: [.unsafeFlags(["-L\(depsPrefix)/lib", "-lcares"])]),
 

@@ -12,10 +12,11 @@ done
 mapfile -t fns < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else warden_functions "$root"; fi)
 scratch="${WARDEN_STATIC_SCRATCH:-.build-static}"
 dist="${WARDEN_DIST:-dist}"
-# Fully static (glibc), optimised for size, without the implicit _StringProcessing import (regex tables ~1 MB),
-# identical code folded, no build id (reproducible bytes).
+# Fully static (glibc), optimised for size, without the implicit _StringProcessing import (regex tables ~1 MB), one
+# section per Swift function (so the link's --gc-sections drops the unused ones, as it does for the C libraries
+# scripts/deps.sh builds), identical code folded, no build id (reproducible bytes).
 flags=(-c release --scratch-path "$scratch"
-    -Xswiftc -static-executable -Xswiftc -Osize
+    -Xswiftc -static-executable -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections
     -Xswiftc -Xfrontend -Xswiftc -disable-implicit-string-processing-module-import
     -Xlinker --icf=safe -Xlinker --build-id=none)
 source scripts/progress.sh
