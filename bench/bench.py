@@ -170,6 +170,14 @@ def signed_event(customer="acme", tenant="public", tool="calculate_health", ts=N
     return json.dumps(event).encode()
 
 
+def preflight_event(tool="calculate_health"):
+    """The CORS preflight of `tool`'s route from the allowed origin, as a REST (v1) event: no body, no signature."""
+    event = json.loads((ROOT / "events" / tool / "public-acme.json").read_text())
+    headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    event.update(httpMethod="OPTIONS", body=None, headers=headers, multiValueHeaders={k: [v] for k, v in headers.items()})
+    return json.dumps(event).encode()
+
+
 def function_env(handler=None, name="bench"):
     """The environment a function starts with under rapi (a Lambda-like one; under the emulator it adds its own)."""
     env = {
@@ -848,17 +856,20 @@ def figure_gateway():
 # ------------------------------------------------------------------------------------- figure 8 (callgrind)
 
 VALGRIND = shutil.which("valgrind")
+# What a preflight's answer holds: the 204 of the copilot pipeline's OriginMiddleware.
+PREFLIGHT_MARK = '"statusCode":204'
 # Figure 8: every run serves CALLGRIND_WARMUP invocations, then one of CALLGRIND_COUNTS (a run of its own for each);
 # the difference of the two runs' totals ÷ the difference of the counts is what one more warm invocation costs.
 CALLGRIND_WARMUP, CALLGRIND_COUNTS, CALLGRIND_ROUNDS = (50, (50, 150), 1) if QUICK else (100, (100, 500), 3)
 
 
-def callgrind_total(cmd, expect, count, tag):
+def callgrind_total(cmd, expect, count, tag, make_event=None):
     """Total user-space instructions (callgrind's Ir, every thread) of one run of `cmd` through `rapi overhead`:
     start-up, CALLGRIND_WARMUP + `count` invocations (each with its own signed event, every answer checked) and the
     exit (rapi SIGTERMs the function when it asks for the next one, so valgrind writes its data)."""
     events = WORK / f"callgrind-{tag}-events.jsonl"
-    events.write_bytes(b"\n".join(signed_event() for _ in range(CALLGRIND_WARMUP + count + 1)))
+    make_event = make_event or signed_event
+    events.write_bytes(b"\n".join(make_event() for _ in range(CALLGRIND_WARMUP + count + 1)))
     out = WORK / f"callgrind-{tag}-{count}.out"
     out.unlink(missing_ok=True)
     args = ["--event", str(events), "--warmup", str(CALLGRIND_WARMUP), "--count", str(count), "--deadline", "170"]
@@ -873,18 +884,18 @@ def callgrind_total(cmd, expect, count, tag):
 
 
 def instructions_per_invocation(subjects):
-    """subjects: (key, command, expected answer text or None). For each: CALLGRIND_ROUNDS rounds of two runs (the
+    """subjects: (key, command, expected answer text or None[, event maker: signed_event by default]). For each: CALLGRIND_ROUNDS rounds of two runs (the
     two counts); per round, Ir per warm invocation = (total B − total A) ÷ (count B − count A), which start-up,
     warm-up and exit cancel out of, and the rest of run A (start-up, the warm-up's extra over steady state, exit)."""
     if not VALGRIND:
         raise Failed("valgrind is missing (bench/run.sh installs it: apt-get install valgrind)")
     a, b = CALLGRIND_COUNTS
     out = {}
-    for key, cmd, expect in subjects:
+    for key, cmd, expect, *maker in subjects:
         rounds = []
         for _ in range(CALLGRIND_ROUNDS):
-            ta = callgrind_total(cmd, expect, a, key)
-            tb = callgrind_total(cmd, expect, b, key)
+            ta = callgrind_total(cmd, expect, a, key, *maker)
+            tb = callgrind_total(cmd, expect, b, key, *maker)
             per = (tb - ta) / (b - a)
             rounds.append({"totals": (ta, tb), "per": per, "rest": ta - (CALLGRIND_WARMUP + a) * per})
         out[key] = {"per": statistics.median(r["per"] for r in rounds),
@@ -900,7 +911,8 @@ def figure_instructions():
     Postgres), the middleware path without a database, and the C floor; AWS_LAMBDA_MAX_CONCURRENCY unset (N = 1)."""
     ok = OK_MARK.decode()
     return instructions_per_invocation([("floor", [str(FLOOR)], None), ("echo", [str(ECHO)], ok),
-                                        ("middleware", [str(MIDDLEWARE)], ok)])
+                                        ("middleware", [str(MIDDLEWARE)], ok),
+                                        ("preflight", [str(ECHO)], PREFLIGHT_MARK, preflight_event)])
 
 
 # --------------------------------------------------------------------------- figure 9 (Managed Instances)
@@ -1028,7 +1040,9 @@ def figure_compare(base_dir, base_label, after_dir, after_label):
     subjects = [("floor", [str(FLOOR)], None)]
     for key, (directory, _) in sides.items():
         subjects += [(f"echo-{key}", [str(directory / "warden-bench-echo" / "bootstrap")], ok),
-                     (f"middleware-{key}", [str(directory / "warden-bench-middleware" / "bootstrap")], ok)]
+                     (f"middleware-{key}", [str(directory / "warden-bench-middleware" / "bootstrap")], ok),
+                     (f"preflight-{key}", [str(directory / "warden-bench-echo" / "bootstrap")], PREFLIGHT_MARK,
+                      preflight_event)]
     instructions = instructions_per_invocation(subjects)
     cold = {"before": [], "after": []}
     for r in range(COMPARE_COLD_ROUNDS):
@@ -1249,7 +1263,9 @@ def instructions_section(f8):
     floor = f8["floor"]["per"]
     rows = [("C floor (`bench/floor`: libcurl loop, GET next, POST the event back)", "floor"),
             ("echo: the full copilot middleware path with its 2 Postgres round trips (`dist/warden-bench-echo`)", "echo"),
-            ("middleware path, no database (`dist/warden-bench-middleware`)", "middleware")]
+            ("middleware path, no database (`dist/warden-bench-middleware`)", "middleware"),
+            ("OPTIONS preflight through the copilot pipeline (`dist/warden-bench-echo`: no signature, no database)",
+             "preflight")]
     text = (f"**Figure 8, instructions per warm invocation** (callgrind: user-space instructions of every thread of "
             f"the function process; N = 1, `AWS_LAMBDA_MAX_CONCURRENCY` unset; through `rapi overhead`, "
             f"{CALLGRIND_WARMUP} warm-up invocations, then runs of {a} and {b}: (total of {b} − total of {a}) ÷ "
@@ -1258,6 +1274,8 @@ def instructions_section(f8):
             "| Subject | Instructions per warm invocation | × floor | Rest of the shorter run: start-up, warm-up's "
             "extra, exit (M instructions) | Per round |\n|---|---|---|---|---|\n")
     for label, key in rows:
+        if key not in f8:
+            continue
         r = f8[key]
         text += (f"| {label} | {r['per']:,.0f} | {r['per'] / floor:.2f}× | {r['rest'] / 1e6:.1f} | "
                  f"{r['per_round']} |\n")
@@ -1324,7 +1342,8 @@ def compare_section(fc, started, elapsed, load):
     a, b = CALLGRIND_COUNTS
     rows = []
     for key, label in (("echo", "echo: full middleware path with Postgres (`warden-bench-echo`)"),
-                       ("middleware", "middleware path, no database (`warden-bench-middleware`)")):
+                       ("middleware", "middleware path, no database (`warden-bench-middleware`)"),
+                       ("preflight", "OPTIONS preflight through the copilot pipeline (`warden-bench-echo`)")):
         before, after = ins[f"{key}-before"], ins[f"{key}-after"]
         rows.append((f"Instructions per warm invocation, {label}",
                      f"{before['per']:,.0f} = {before['per'] / floor:.2f}× floor",
