@@ -92,7 +92,10 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .target(name: "Auth", dependencies: ["Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
-    .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
+    .target(
+        name: "Participants", dependencies: ["Bytes", "LambdaRuntime", "Middleware", "Platform", "Postgres", "WardenJSON"],
+        swiftSettings: strictSwift
+    ),
     // The schema and its migrations: only the `warden` tool applies them, so no bootstrap carries them.
     .target(name: "WardenSchema", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .target(name: "Intent", dependencies: ["Bytes", "Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
@@ -183,6 +186,8 @@ var targets: [Target] = [
 let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
 let functionDependencies: [String: [Target.Dependency]] = [
     "intent": ["HTTPAPI", "Intent", "Middleware"],
+    "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants", "WardenJSON"],
+    "participant_export": ["HTTPAPI", "Middleware", "Participants"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [
     "Bytes", "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
@@ -208,7 +213,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("event", ["Bytes", "Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
     ("signature", ["Bytes", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "Bytes", "WardenCrypto", "WardenJSON"]),
-    ("validation", ["Copilot", "Intent", "Middleware", "Postgres", "WardenJSON"]),
+    ("validation", ["Copilot", "Intent", "Middleware", "Participants", "Postgres", "WardenJSON"]),
     ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
     ("apikey", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("idempotency", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),

@@ -1,8 +1,7 @@
 internal import Enrichment
 internal import Middleware
-internal import Postgres
-internal import WardenJSON
 internal import Participants
+internal import WardenJSON
 
 /// The enrichment routes: one participant or a batch of at most 50, the job's state, the organization's budget.
 /// A request creates a job and runs its first attempt at once when the organization has a free job slot (200);
@@ -27,13 +26,13 @@ struct EnrichmentRoutes {
         if call.request.body?.isEmpty == false {
             guard try call.jsonBody().isEmpty else { throw EnvelopeError(.invalidInput, "The request body has an unknown field.") }
         }
-        guard let status = try call.session.query(ParticipantSQL.status, [.int(id)]).first else { throw ParticipantRoutes.notFound }
-        guard status.first != "deleted" else {
+        guard let erased = try ParticipantRoutes.isErased(id, session: call.session) else { throw ParticipantRoutes.notFound }
+        guard !erased else {
             throw EnvelopeError(.conflict, "This participant was erased and can no longer be enriched.")
         }
         let (job, result) = try run(call, participants: [id])
-        guard let row = try call.session.query(ParticipantSQL.select, [.int(id)]).first else { throw ParticipantRoutes.notFound }
-        var response = RouteResponse(status: result.attempt > 0 ? 200 : 202, data: ["participant": ParticipantRow.json(row), "job": job])
+        guard let participant = try ParticipantRoutes.participant(id, session: call.session) else { throw ParticipantRoutes.notFound }
+        var response = RouteResponse(status: result.attempt > 0 ? 200 : 202, data: ["participant": participant, "job": job])
         response.budgetSpentCents = result.spentCents
         return response
     }

@@ -5,6 +5,7 @@
 import Enrichment
 import HTTPAPI
 import Middleware
+import Participants
 
 APIHandler.main(name: "participants") { _, secrets in
     let enrichment = EnrichmentRoutes(enricher: Enricher(settings: .fromEnvironment(), secrets: secrets))
