@@ -22,12 +22,12 @@ public enum ParticipantExport {
             after = id
         }
         let pageSize = Int64(settings.pageSize)
-        let first = try call.session.query(ExportSQL.page, [.int(after), .int(pageSize)])
+        let first = try call.session.query(ParticipantSQL.exportPage, [.int(after), .int(pageSize)])
         let context = call.context
         let stream = ExportStream(
             first: first.rows, after: after, settings: settings,
             readPage: { last in
-                try call.sessions.withSession { session in try session.query(ExportSQL.page, [.int(last), .int(pageSize)]).rows }
+                try call.sessions.withSession { session in try session.query(ParticipantSQL.exportPage, [.int(last), .int(pageSize)]).rows }
             },
             remainingMilliseconds: { context.remainingMilliseconds }
         )
