@@ -174,6 +174,9 @@ var targets: [Target] = [
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
     .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(
+        name: "ParticipantsTests", dependencies: ["Bytes", "Middleware", "Participants", "Postgres", "WardenJSON"], swiftSettings: strictSwift
+    ),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", .product(name: "Logging", package: "swift-log")],
