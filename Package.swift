@@ -88,7 +88,10 @@ var targets: [Target] = [
     ),
     .target(
         name: "Enrichment",
-        dependencies: ["Bytes", "Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        dependencies: [
+            "Bytes", "Curl", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "Secrets", "WardenJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ],
         swiftSettings: strictSwift
     ),
     .target(name: "Auth", dependencies: ["Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
@@ -189,7 +192,8 @@ var targets: [Target] = [
 let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
 let functionDependencies: [String: [Target.Dependency]] = [
     "intent": ["HTTPAPI", "Intent", "Middleware"],
-    "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants", "WardenJSON"],
+    "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants"],
+    "enrichment_worker": ["Enrichment"],
     "participant_export": ["HTTPAPI", "Middleware", "Participants"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [

@@ -1,27 +1,24 @@
-internal import Enrichment
-internal import Middleware
+public import Middleware
 internal import Participants
 internal import WardenJSON
 
-/// The enrichment routes: one participant or a batch of at most 50, the job's state, the organization's budget.
-/// A request creates a job and runs its first attempt at once when the organization has a free job slot (200);
-/// otherwise the job waits for the scheduled worker (202). Every provider call is paid for from the budgets first.
-struct EnrichmentRoutes {
+/// The enrichment route handlers (functions/participants declares the routes): one participant or a batch of at
+/// most 50, the job's state, the organization's budget. A request creates a job and runs its first attempt at once
+/// when the organization has a free job slot (200); otherwise the job waits for the scheduled worker (202). Every
+/// provider call is paid for from the budgets first.
+///
+/// The two enrich routes must be declared `atomic: false`: a request may call the provider between its statements,
+/// and no transaction stays open while it does.
+public struct EnrichmentRoutes {
     let enricher: Enricher
 
-    var all: [APIRoute] {
-        [
-            // Not atomic: a request may call the provider between its statements, and no transaction stays open
-            // while it does.
-            APIRoute("POST", "/api/participants/{id}/enrich", .user, mutates: true, atomic: false, handler: enrichOne),
-            APIRoute("POST", "/api/participants/enrich", .user, mutates: true, atomic: false, handler: enrichBatch),
-            APIRoute("GET", "/api/enrichment-jobs/{id}", .user, handler: job),
-            APIRoute("GET", "/api/enrichment/budget", .user, handler: budget),
-        ]
+    /// Handlers sharing `enricher` (one per worker: it keeps the provider's connection).
+    public init(enricher: Enricher) {
+        self.enricher = enricher
     }
 
     /// `POST /api/participants/{id}/enrich` (no body, or `{}`): `{participant, job}`.
-    func enrichOne(_ call: RouteRequest) throws -> RouteResponse {
+    public func enrichOne(_ call: RouteRequest) throws -> RouteResponse {
         let id = try ParticipantRoutes.participantID(call)
         if call.request.body?.isEmpty == false {
             guard try call.jsonBody().isEmpty else { throw EnvelopeError(.invalidInput, "The request body has an unknown field.") }
@@ -38,15 +35,24 @@ struct EnrichmentRoutes {
     }
 
     /// `POST /api/participants/enrich` with `{"participantIds": [id, …]}` (1–50 distinct ids): `{job}`.
-    func enrichBatch(_ call: RouteRequest) throws -> RouteResponse {
-        let body = try call.jsonBody()
+    public func enrichBatch(_ call: RouteRequest) throws -> RouteResponse {
+        let ids = try Self.participantIDs(try call.jsonBody(), maxBatch: enricher.settings.maxBatch)
+        let (job, result) = try run(call, participants: ids)
+        var response = RouteResponse(status: result.attempt > 0 ? 200 : 202, data: ["job": job])
+        response.budgetSpentCents = result.spentCents
+        return response
+    }
+
+    /// The ids of a batch body, `{"participantIds": [id, …]}`: 1 to `maxBatch` distinct positive integers, and no
+    /// other member; `INVALID_INPUT` names the first rule broken.
+    static func participantIDs(_ body: JSONObject, maxBatch: Int) throws(EnvelopeError) -> [Int64] {
         try ParticipantInput.onlyKnown(body, ["participantIds"])
         guard let list = body["participantIds"]?.arrayValue else {
             throw EnvelopeError(.invalidInput, "participantIds must be an array of participant ids.")
         }
         guard !list.isEmpty else { throw EnvelopeError(.invalidInput, "participantIds must not be empty.") }
-        guard list.count <= enricher.settings.maxBatch else {
-            throw EnvelopeError(.invalidInput, "A batch holds at most \(enricher.settings.maxBatch) participants.")
+        guard list.count <= maxBatch else {
+            throw EnvelopeError(.invalidInput, "A batch holds at most \(maxBatch) participants.")
         }
         var ids: [Int64] = []
         for item in list {
@@ -56,14 +62,11 @@ struct EnrichmentRoutes {
             ids.append(id)
         }
         guard Set(ids).count == ids.count else { throw EnvelopeError(.invalidInput, "participantIds must be distinct.") }
-        let (job, result) = try run(call, participants: ids)
-        var response = RouteResponse(status: result.attempt > 0 ? 200 : 202, data: ["job": job])
-        response.budgetSpentCents = result.spentCents
-        return response
+        return ids
     }
 
     /// `GET /api/enrichment-jobs/{id}`: `{job}`; another organization's job is "not found".
-    func job(_ call: RouteRequest) throws -> RouteResponse {
+    public func job(_ call: RouteRequest) throws -> RouteResponse {
         let notFound = EnvelopeError(.notFound, "No such enrichment job.")
         guard let text = call.pathParameters["id"], let id = ParticipantInput.decimal(text), id > 0 else { throw notFound }
         guard let job = try enricher.jobJSON(id, session: call.session) else { throw notFound }
@@ -71,8 +74,21 @@ struct EnrichmentRoutes {
     }
 
     /// `GET /api/enrichment/budget`: today's and this month's spending and limits.
-    func budget(_ call: RouteRequest) throws -> RouteResponse {
+    public func budget(_ call: RouteRequest) throws -> RouteResponse {
         RouteResponse(data: try enricher.budgetJSON(session: call.session))
+    }
+
+    /// Whether one call costing `cost` cents fits in both of `spending`'s periods (`Enricher.budgetJSON`): spent plus
+    /// the cost at most the limit, the day's and the month's. A period without figures does not refuse.
+    static func canPay(_ cost: Int64, from spending: JSON) -> Bool {
+        for period in ["day", "month"] {
+            if let spent = spending[period]?["spentCents"]?.int64Value, let limit = spending[period]?["limitCents"]?.int64Value,
+                spent + cost > limit
+            {
+                return false
+            }
+        }
+        return true
     }
 
     /// Refuses at once when the budget cannot pay for a single call, else creates the job and tries its first
@@ -80,14 +96,7 @@ struct EnrichmentRoutes {
     private func run(_ call: RouteRequest, participants: [Int64]) throws -> (JSON, Enricher.AttemptResult) {
         let exceeded = EnvelopeError(.budgetExceeded, "The organization's enrichment budget is spent; try again in the next period.")
         let spending = try enricher.budgetJSON(session: call.session)
-        let cost = Int64(enricher.settings.costCents)
-        for period in ["day", "month"] {
-            if let spent = spending[period]?["spentCents"]?.int64Value, let limit = spending[period]?["limitCents"]?.int64Value,
-                spent + cost > limit
-            {
-                throw exceeded
-            }
-        }
+        guard Self.canPay(Int64(enricher.settings.costCents), from: spending) else { throw exceeded }
         let requester: String
         switch call.principal {
         case .user(let user): requester = "user:" + user.subject
