@@ -174,7 +174,7 @@ var targets: [Target] = [
     ),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
-    .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
+    .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
