@@ -102,6 +102,13 @@ var targets: [Target] = [
     // The schema and its migrations: only the `warden` tool applies them, so no bootstrap carries them.
     .target(name: "WardenSchema", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .target(name: "Intent", dependencies: ["Bytes", "Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(
+        name: "Retention",
+        dependencies: [
+            "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSwift
+    ),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -194,6 +201,7 @@ let functionDependencies: [String: [Target.Dependency]] = [
     "intent": ["HTTPAPI", "Intent", "Middleware"],
     "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants"],
     "enrichment_worker": ["Enrichment"],
+    "retention": ["Retention"],
     "participant_export": ["HTTPAPI", "Middleware", "Participants"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [
