@@ -184,6 +184,7 @@ var targets: [Target] = [
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "RetentionTests", dependencies: ["Middleware", "Retention", "Secrets"], swiftSettings: strictSwift),
     .testTarget(
         name: "ParticipantsTests", dependencies: ["Bytes", "Middleware", "Participants", "Postgres", "WardenJSON"], swiftSettings: strictSwift
     ),
