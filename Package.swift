@@ -199,11 +199,11 @@ var targets: [Target] = [
 /// Functions not listed link `defaultFunctionDependencies`.
 let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
 let functionDependencies: [String: [Target.Dependency]] = [
-    "intent": ["HTTPAPI", "Intent", "Middleware"],
     "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants"],
+    "participant_export": ["HTTPAPI", "Middleware", "Participants"],
+    "intent": ["HTTPAPI", "Intent", "Middleware"],
     "enrichment_worker": ["Enrichment"],
     "retention": ["Retention"],
-    "participant_export": ["HTTPAPI", "Middleware", "Participants"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [
     "Bytes", "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
