@@ -92,14 +92,27 @@ var targets: [Target] = [
     ),
     .target(
         name: "Enrichment",
-        dependencies: ["Bytes", "Curl", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log")],
+        dependencies: [
+            "Bytes", "Curl", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "Secrets", "WardenJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ],
         swiftSettings: strictSwift
     ),
     .target(name: "Auth", dependencies: ["Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
-    .target(name: "Participants", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
+    .target(
+        name: "Participants", dependencies: ["Bytes", "LambdaRuntime", "Middleware", "Platform", "Postgres", "WardenJSON"],
+        swiftSettings: strictSwift
+    ),
     // The schema and its migrations: only the `warden` tool applies them, so no bootstrap carries them.
     .target(name: "WardenSchema", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .target(name: "Intent", dependencies: ["Bytes", "Middleware", "Platform", "Postgres", "WardenJSON"], swiftSettings: strictSwift),
+    .target(
+        name: "Retention",
+        dependencies: [
+            "LambdaRuntime", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON", .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSwift
+    ),
 
     // MARK: Local tools (never in a bootstrap)
     .target(
@@ -172,9 +185,13 @@ var targets: [Target] = [
     ),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
-    .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment"], swiftSettings: strictSwift),
+    .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "IntentTests", dependencies: ["Intent", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "RetentionTests", dependencies: ["Middleware", "Retention", "Secrets"], swiftSettings: strictSwift),
+    .testTarget(
+        name: "ParticipantsTests", dependencies: ["Bytes", "Middleware", "Participants", "Postgres", "WardenJSON"], swiftSettings: strictSwift
+    ),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", .product(name: "Logging", package: "swift-log")],
@@ -186,7 +203,11 @@ var targets: [Target] = [
 /// Functions not listed link `defaultFunctionDependencies`.
 let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
 let functionDependencies: [String: [Target.Dependency]] = [
+    "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants"],
+    "participant_export": ["HTTPAPI", "Middleware", "Participants"],
     "intent": ["HTTPAPI", "Intent", "Middleware"],
+    "enrichment_worker": ["Enrichment"],
+    "retention": ["Retention"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 let defaultFunctionDependencies: [Target.Dependency] = [
     "Bytes", "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
@@ -212,7 +233,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("event", ["Bytes", "Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
     ("signature", ["Bytes", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "Bytes", "WardenCrypto", "WardenJSON"]),
-    ("validation", ["Copilot", "Intent", "Middleware", "Postgres", "WardenJSON"]),
+    ("validation", ["Copilot", "Intent", "Middleware", "Participants", "Postgres", "WardenJSON"]),
     ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
     ("apikey", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("idempotency", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),

@@ -6,6 +6,7 @@
 // participant API (`APIHandler` in `.streamed` mode).
 import HTTPAPI
 import Middleware
+import Participants
 
 APIHandler.main(name: "participant_export", mode: .streamed) { _, _ in
     let settings = try ExportSettings.fromEnvironment()

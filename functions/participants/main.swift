@@ -1,10 +1,11 @@
 // The participant API (CONTRACTS.md §2): meeting participants of the caller's organization, with GDPR
 // rectification, erasure and export, and enrichment through an HTTP provider within budgets. Every route takes a
 // bearer JWT; the user's organization is the tenant. The routes that change data (`mutates: true`) honour
-// `Idempotency-Key`.
+// `Idempotency-Key`. The handlers are the Participants and Enrichment libraries'.
 import Enrichment
 import HTTPAPI
 import Middleware
+import Participants
 
 APIHandler.main(name: "participants") { _, secrets in
     let enrichment = EnrichmentRoutes(enricher: Enricher(settings: .fromEnvironment(), secrets: secrets))
@@ -14,5 +15,11 @@ APIHandler.main(name: "participants") { _, secrets in
         APIRoute("PUT", "/api/participants/{id}", .user, mutates: true, handler: ParticipantRoutes.update),
         APIRoute("POST", "/api/participants/{id}/erase", .user, mutates: true, handler: ParticipantRoutes.erase),
         APIRoute("GET", "/api/participants/{id}/export", .user, handler: ParticipantRoutes.export),
-    ] + enrichment.all
+        // Not atomic: a request may call the provider between its statements, and no transaction stays open while
+        // it does.
+        APIRoute("POST", "/api/participants/{id}/enrich", .user, mutates: true, atomic: false, handler: enrichment.enrichOne),
+        APIRoute("POST", "/api/participants/enrich", .user, mutates: true, atomic: false, handler: enrichment.enrichBatch),
+        APIRoute("GET", "/api/enrichment-jobs/{id}", .user, handler: enrichment.job),
+        APIRoute("GET", "/api/enrichment/budget", .user, handler: enrichment.budget),
+    ]
 }

@@ -3,6 +3,7 @@ internal import FuzzSupport
 internal import Intent
 internal import LambdaHTTP
 internal import Middleware
+internal import Participants
 internal import Postgres
 internal import WardenJSON
 

@@ -1,4 +1,4 @@
-internal import LambdaRuntime
+public import LambdaRuntime
 internal import Logging
 internal import Middleware
 internal import Platform
@@ -9,7 +9,8 @@ internal import Secrets
 /// `RetentionCategory`) is swept in batches of at most `RETENTION_BATCH_SIZE` rows, one statement and one
 /// transaction each, until a batch comes back short (nothing left) or the invocation's time runs low; the run is
 /// audited (`audit_events`, tool `retention`, counts only) and logged as one line, and the counts are the reply.
-struct RetentionHandler: ByteHandler {
+/// functions/retention runs it (`main()`).
+public struct RetentionHandler: ByteHandler {
     /// The function's name in audit rows and logs.
     static let name = "retention"
     static let defaultBatchSize = 500
@@ -38,12 +39,12 @@ struct RetentionHandler: ByteHandler {
     }
 
     /// Runs the function. Its logs are JSON unless `AWS_LAMBDA_LOG_FORMAT` says otherwise: they are for machines.
-    static func main() -> Never {
+    public static func main() -> Never {
         if Platform.environment("AWS_LAMBDA_LOG_FORMAT") == nil { Platform.setEnvironment("AWS_LAMBDA_LOG_FORMAT", "JSON") }
         LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, _ in try RetentionHandler(secrets: secrets) }
     }
 
-    mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+    public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let started = Platform.monotonicNanoseconds()
         var audit = AuditEvent(
             requestID: context.requestID, clientID: nil, tenant: nil, tool: Self.name, action: "sweep", outcome: "ok", status: 200

@@ -1,8 +1,13 @@
 internal import Postgres
 
-/// Every statement of the participant API. `$1` is always the caller's organization (bound by `TenantSession`);
-/// row-level security enforces the same scope again. Each statement returning participants selects the columns
-/// `ParticipantRow` reads, in its order; timestamps are ISO 8601 in UTC with milliseconds.
+/// Every statement of the participant API and the export. `$1` is always the caller's organization (bound by
+/// `TenantSession`); row-level security enforces the same scope again.
+///
+/// Six statements return participants — `list`, `select`, `insert`, `update`, `erase` and `exportPage` — and each
+/// selects `ParticipantRow.columns`, in that order (timestamps as ISO 8601 in UTC with milliseconds). Their select
+/// lists are written out in each: a statement is a literal (`SQL` takes a `StaticString`, so no statement is ever
+/// built from strings), Swift cannot join literals at compile time, and a view or function sharing the list would
+/// be a schema change. `ParticipantsTests` checks the six against `ParticipantRow.columns`.
 enum ParticipantSQL {
     /// A page, newest first: `$2` the id to continue below (or NULL), `$3` the page size plus one.
     static let list = SQL(
@@ -95,6 +100,24 @@ enum ParticipantSQL {
                to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                to_char(p.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+        """#
+    )
+
+    /// The export's page after id `$2` (0 for the first), in id order, at most `$3` rows (keyset on the primary key;
+    /// the index on (organization_id, id) serves it).
+    static let exportPage = SQL(
+        #"""
+        SELECT id, organization_id, meeting_id, meeting_title,
+               to_char(meeting_date_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), meeting_platform,
+               email, display_name, response_status, is_organizer, is_optional, contact_id, enrichment_status,
+               enrichment_source, auto_match_confidence,
+               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               to_char(last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+        FROM meeting_participants
+        WHERE organization_id = $1 AND id > $2::bigint
+        ORDER BY id
+        LIMIT $3::int
         """#
     )
 

@@ -1,9 +1,9 @@
-internal import Middleware
+public import Middleware
 internal import Platform
 
 /// The export's settings, read once at initialization; an invalid value fails initialization with a message naming
 /// the variable (never its value), and never falls back to a default.
-struct ExportSettings: Sendable {
+public struct ExportSettings: Sendable {
     /// Rows per page, read in one statement and sent as one chunk at most (`EXPORT_PAGE_SIZE`).
     var pageSize = 500
     /// Bytes of NDJSON one response may carry, final line included (`EXPORT_RESPONSE_BUDGET_BYTES`). Lambda ends a
@@ -19,10 +19,13 @@ struct ExportSettings: Sendable {
     static let responseBudgets = 1024...(16 * 1024 * 1024)
     static let timeReserves: ClosedRange<Int64> = 0...900_000
 
+    /// The settings from the process environment (see `fromEnvironment(_:)`).
+    public static func fromEnvironment() throws(InitializationError) -> ExportSettings {
+        try fromEnvironment(Platform.environment)
+    }
+
     /// The settings from `environment`; unset or empty variables keep their defaults.
-    static func fromEnvironment(
-        _ environment: (String) -> String? = Platform.environment
-    ) throws(InitializationError) -> ExportSettings {
+    static func fromEnvironment(_ environment: (String) -> String?) throws(InitializationError) -> ExportSettings {
         var settings = ExportSettings()
         let sizes = Int64(pageSizes.lowerBound)...Int64(pageSizes.upperBound)
         if let value = try integer(environment, "EXPORT_PAGE_SIZE", in: sizes) {

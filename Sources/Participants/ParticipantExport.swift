@@ -1,34 +1,33 @@
 internal import LambdaRuntime
-internal import Middleware
+public import Middleware
 internal import Postgres
 internal import WardenJSON
-internal import Participants
 
 /// `GET /api/participants/export[?cursor=…]`: the caller's organization's participants as NDJSON, in id order, then
 /// one final line. An export that fits in one response (`EXPORT_RESPONSE_BUDGET_BYTES`, and the invocation's time)
 /// ends with `{"exportComplete":true,"participants":N}`; a larger one ends, at a row boundary, with
 /// `{"exportComplete":false,"participants":N,"nextCursor":"…"}`, and `?cursor=` that value continues it after the
 /// last row sent. `N` counts the participant lines of this response. A response without a final line was cut short.
-enum ParticipantExport {
+public enum ParticipantExport {
     /// `Content-Type` of the export.
     static let contentType = "application/x-ndjson"
     static let invalidCursor = EnvelopeError(.invalidInput, "The cursor is not valid.")
 
     /// Validates the cursor, reads the first page in the route's session (with the tenant's rate limit, before
     /// anything is sent: a failure here is still a status and an envelope), then hands the rest to the stream.
-    static func start(_ call: RouteRequest, settings: ExportSettings) throws -> RouteResponse {
+    public static func start(_ call: RouteRequest, settings: ExportSettings) throws -> RouteResponse {
         var after: Int64 = 0
         if let text = call.request.queryParameters["cursor"] {
             guard let id = ExportCursor.decode(text) else { throw invalidCursor }
             after = id
         }
         let pageSize = Int64(settings.pageSize)
-        let first = try call.session.query(ExportSQL.page, [.int(after), .int(pageSize)])
+        let first = try call.session.query(ParticipantSQL.exportPage, [.int(after), .int(pageSize)])
         let context = call.context
         let stream = ExportStream(
             first: first.rows, after: after, settings: settings,
             readPage: { last in
-                try call.sessions.withSession { session in try session.query(ExportSQL.page, [.int(last), .int(pageSize)]).rows }
+                try call.sessions.withSession { session in try session.query(ParticipantSQL.exportPage, [.int(last), .int(pageSize)]).rows }
             },
             remainingMilliseconds: { context.remainingMilliseconds }
         )

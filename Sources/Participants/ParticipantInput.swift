@@ -1,17 +1,17 @@
 internal import Bytes
+public import Middleware
 public import WardenJSON
 
-/// Validation of the participant API's inputs (functions/participants): bodies, path ids and the list's cursor.
-/// Messages name the field, never the value received. It lives here, not in the function, so the fuzz targets
-/// (fuzz/validation) run the very code the function runs.
+/// Validation of the participant API's inputs: bodies, path ids and the list's cursor. Messages name the field,
+/// never the value received. The fuzz targets (fuzz/validation) run this very code.
 public enum ParticipantInput {
     /// Longest accepted string field, in bytes.
-    public static let maxStringBytes = 500
+    static let maxStringBytes = 500
     /// Longest accepted email address, in bytes (RFC 5321 path limit).
-    public static let maxEmailBytes = 254
+    static let maxEmailBytes = 254
 
     /// A required or optional single-line string: at most 500 bytes, no control characters.
-    public static func string(_ value: JSON?, _ name: String, required: Bool = false) throws(EnvelopeError) -> String? {
+    static func string(_ value: JSON?, _ name: String, required: Bool = false) throws(EnvelopeError) -> String? {
         switch value {
         case nil, .null?:
             if required { throw EnvelopeError(.invalidInput, "\(name) is required.") }
@@ -28,7 +28,7 @@ public enum ParticipantInput {
     }
 
     /// An optional boolean.
-    public static func bool(_ value: JSON?, _ name: String) throws(EnvelopeError) -> Bool? {
+    static func bool(_ value: JSON?, _ name: String) throws(EnvelopeError) -> Bool? {
         switch value {
         case nil, .null?: return nil
         case .bool(let flag)?: return flag
@@ -56,7 +56,7 @@ public enum ParticipantInput {
 
     /// An ISO 8601 date and time with a zone: `YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|±HH:MM|±HHMM)`. PostgreSQL
     /// parses it; its own range check (e.g. 30 February) answers 400 too.
-    public static func dateTime(_ value: JSON?) throws(EnvelopeError) -> String? {
+    static func dateTime(_ value: JSON?) throws(EnvelopeError) -> String? {
         guard let text = try string(value, "meetingDateTime") else { return nil }
         guard isISO8601(Array(text.utf8)) else {
             throw EnvelopeError(.invalidInput, "meetingDateTime must be an ISO 8601 date and time with a time zone.")

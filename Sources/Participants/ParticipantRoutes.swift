@@ -1,17 +1,17 @@
-internal import Middleware
-internal import Postgres
-internal import WardenJSON
-internal import Participants
+public import Middleware
+public import Postgres
+public import WardenJSON
 
-/// The route handlers. Each runs in a session scoped to the caller's organization: `$1` is the organization and
-/// row-level security hides every other organization's rows, so another organization's id is simply "not found".
-enum ParticipantRoutes {
+/// The route handlers of the participant API (functions/participants declares the routes). Each runs in a session
+/// scoped to the caller's organization: `$1` is the organization and row-level security hides every other
+/// organization's rows, so another organization's id is simply "not found".
+public enum ParticipantRoutes {
     /// Default and largest page size of the list.
     static let defaultLimit = 20
     static let maxLimit = 100
 
     /// `GET /api/participants?limit=&cursor=`: newest first, keyset pagination on the id.
-    @Sendable static func list(_ call: RouteRequest) throws -> RouteResponse {
+    @Sendable public static func list(_ call: RouteRequest) throws -> RouteResponse {
         let query = call.request.queryParameters
         var limit = defaultLimit
         if let text = query["limit"] {
@@ -38,7 +38,7 @@ enum ParticipantRoutes {
 
     /// `POST /api/participants`: 201 with the new row; 409 when the meeting already has this email (compared up to
     /// Unicode case and normalization).
-    @Sendable static func create(_ call: RouteRequest) throws -> RouteResponse {
+    @Sendable public static func create(_ call: RouteRequest) throws -> RouteResponse {
         let input = try NewParticipant(try call.jsonBody())
         let rows: PGRows
         do {
@@ -62,7 +62,7 @@ enum ParticipantRoutes {
 
     /// `PUT /api/participants/{id}`: rectifies display name, email, response status, optional flag; an email that
     /// another live participant of the meeting has (up to Unicode case and normalization) is a unique violation: 409.
-    @Sendable static func update(_ call: RouteRequest) throws -> RouteResponse {
+    @Sendable public static func update(_ call: RouteRequest) throws -> RouteResponse {
         let id = try participantID(call)
         let change = try ParticipantChange(try call.jsonBody())
         let rows: PGRows
@@ -87,14 +87,14 @@ enum ParticipantRoutes {
 
     /// `POST /api/participants/{id}/erase` (GDPR Art. 17): personal data replaced by `[deleted]`, row kept for
     /// aggregates. Erasing again changes nothing and answers the same.
-    @Sendable static func erase(_ call: RouteRequest) throws -> RouteResponse {
+    @Sendable public static func erase(_ call: RouteRequest) throws -> RouteResponse {
         let id = try participantID(call)
         guard let row = try call.session.query(ParticipantSQL.erase, [.int(id)]).first else { throw notFound }
         return RouteResponse(data: ParticipantRow.json(row))
     }
 
     /// `GET /api/participants/{id}/export` (GDPR Art. 20): the participant row and its enrichment history.
-    @Sendable static func export(_ call: RouteRequest) throws -> RouteResponse {
+    @Sendable public static func export(_ call: RouteRequest) throws -> RouteResponse {
         let id = try participantID(call)
         guard let row = try call.session.query(ParticipantSQL.select, [.int(id)]).first else { throw notFound }
         let history = try call.session.query(ParticipantSQL.history, [.int(id)])
@@ -104,11 +104,12 @@ enum ParticipantRoutes {
         ])
     }
 
-    static let notFound = EnvelopeError(.notFound, "No such participant.")
+    /// The answer for an id that names none of the organization's participants.
+    public static let notFound = EnvelopeError(.notFound, "No such participant.")
     static let duplicate = EnvelopeError(.conflict, "This meeting already has a participant with this email.")
 
     /// The `{id}` path parameter: a positive decimal id, else "not found" (it cannot name a row).
-    static func participantID(_ call: RouteRequest) throws(EnvelopeError) -> Int64 {
+    public static func participantID(_ call: RouteRequest) throws(EnvelopeError) -> Int64 {
         guard let text = call.pathParameters["id"], let id = ParticipantInput.decimal(text), id > 0 else { throw notFound }
         return id
     }
@@ -121,5 +122,18 @@ enum ParticipantRoutes {
         // The failed batch also rolled back the rate-limit preamble; charge it with an empty statement.
         _ = try? call.session.query(ParticipantSQL.nothing)
         return state == "23505" ? duplicate : EnvelopeError(.invalidInput, "A value is out of range.")
+    }
+
+    // MARK: For the enrichment routes
+
+    /// Whether participant `id` was erased; `nil` when it is not one of the session organization's participants.
+    public static func isErased(_ id: Int64, session: TenantSession) throws(PostgresError) -> Bool? {
+        guard let row = try session.query(ParticipantSQL.status, [.int(id)]).first else { return nil }
+        return row.first == "deleted"
+    }
+
+    /// Participant `id` as the API's JSON; `nil` when it is not one of the session organization's participants.
+    public static func participant(_ id: Int64, session: TenantSession) throws(PostgresError) -> JSON? {
+        try session.query(ParticipantSQL.select, [.int(id)]).first.map(ParticipantRow.json)
     }
 }

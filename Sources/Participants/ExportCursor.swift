@@ -1,5 +1,4 @@
 internal import Bytes
-internal import Middleware
 
 /// The export's continuation cursor: base64url without padding of `export:<id>`, the id of the last participant a
 /// partial answer carried. Opaque to clients, and distinct from the list's cursor (which counts downwards).
