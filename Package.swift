@@ -200,7 +200,7 @@ var targets: [Target] = [
 ]
 
 /// What each tool function links: its feature library and the framework modules its `main.swift` wires it with.
-/// Functions not listed link `defaultFunctionDependencies`.
+/// A function missing here links nothing of ours, and its build says which module it lacks.
 let copilotTools = ["get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email", "generate_qbr_outline"]
 let functionDependencies: [String: [Target.Dependency]] = [
     "participants": ["Enrichment", "HTTPAPI", "Middleware", "Participants"],
@@ -209,15 +209,12 @@ let functionDependencies: [String: [Target.Dependency]] = [
     "enrichment_worker": ["Enrichment"],
     "retention": ["Retention"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
-let defaultFunctionDependencies: [Target.Dependency] = [
-    "Bytes", "Enrichment", "HTTPAPI", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "WardenJSON",
-]
 
 for tool in toolFunctions {
     targets.append(
         .executableTarget(
             name: tool,
-            dependencies: functionDependencies[tool] ?? defaultFunctionDependencies,
+            dependencies: functionDependencies[tool] ?? [],
             path: "functions/\(tool)",
             exclude: ["README.md"],
             swiftSettings: strictSwift

@@ -69,6 +69,12 @@ public struct Pipeline: ByteHandler {
             context.outcome = ErrorCode.toolFailure.rawValue
             response = .failure(.toolFailure, headers: context.responseHeaders)
         }
+        if case .stream = response.body, mode != .streamed {
+            // A buffered function cannot send a stream: a wiring mistake, never half an answer.
+            lambda.logger.error("stream from a buffered function")
+            context.outcome = ErrorCode.toolFailure.rawValue
+            response = .failure(.toolFailure, headers: context.responseHeaders)
+        }
         switch response.body {
         case .bytes:
             chain.finish(
@@ -79,18 +85,6 @@ public struct Pipeline: ByteHandler {
                 context: context
             )
         case .stream(let body):
-            guard mode == .streamed else {
-                // A buffered function cannot send a stream: a wiring mistake, never half an answer.
-                lambda.logger.error("stream from a buffered function")
-                context.outcome = ErrorCode.toolFailure.rawValue
-                response = .failure(.toolFailure, headers: context.responseHeaders)
-                chain.finish(
-                    RequestEnd(status: response.status, outcome: ErrorCode.toolFailure.rawValue,
-                               auditReserveMilliseconds: Database.deadlineReserveMilliseconds, logMetadata: context.logMetadata),
-                    context: context
-                )
-                return response
-            }
             response.body = .stream(FinishingStream(body: body, chain: chain, context: context, status: response.status))
         }
         return response
