@@ -175,7 +175,7 @@ var targets: [Target] = [
     .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strictSwift),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
-        name: "MiddlewareTests", dependencies: ["Bytes", "LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "WardenJSON", "WardenCrypto"],
+        name: "MiddlewareTests", dependencies: ["Bytes", "LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON", "WardenCrypto"],
         swiftSettings: strictSwift
     ),
     .testTarget(

@@ -36,7 +36,7 @@ public enum APIHandler {
         let guards = RequestGuards(tenantLimitPerMinute: settings.tenantRateLimitPerMinute, clientLimitPerMinute: 0)
         return Pipeline(
             [
-                MetricsMiddleware(function: name, nameKey: "function", logsPreflight: false),
+                MetricsMiddleware(function: name, nameKey: "function", logsPreflight: false, database: database),
                 AuditMiddleware(database: database, function: name, action: .methodAndPath),
                 EnvelopeMiddleware(failureMessage: "route failure"),
                 OriginMiddleware(cors: settings.cors),

@@ -35,10 +35,17 @@ public struct RequestContext {
     public var guardStatements: [(SQL, [PGValue])] = []
     /// The audit row's action (`invoke`, or the method and path).
     public var action: String
+    /// The audit row's tool (the function's name), once `AuditMiddleware` has seen the request.
+    public var auditTool: String?
+    /// What the request's audit row recorded when it committed together with the request's own statements (see
+    /// `auditEvent(outcome:status:)`): `AuditMiddleware` then writes a row only if the request ended otherwise.
+    public var auditRecorded: AuditRecorded?
     /// How the request ended, when not `ok`: an error code, or `replayed`.
     public var outcome: String?
     /// What the request spent from the organization's enrichment budget, in cents.
     public var budgetSpentCents: Int64 = 0
+    /// `Database.roundTrips` when the request began (set by `MetricsMiddleware` when it knows the database).
+    public var databaseRoundTripsAtStart: Int?
     /// Extra fields of the request's log line.
     public var logMetadata: Logger.Metadata = [:]
 
@@ -54,6 +61,15 @@ public struct RequestContext {
     public var logger: Logger { lambda.logger }
     /// The Lambda request id.
     public var requestID: String { lambda.requestID }
+
+    /// The audit row of this request if it ends with `outcome` and `status` (`nil` without an `AuditMiddleware`).
+    public func auditEvent(outcome: String, status: Int) -> AuditEvent? {
+        guard let auditTool else { return nil }
+        return AuditEvent(
+            requestID: requestID, clientID: principal?.auditID ?? client?.clientID, tenant: tenant, tool: auditTool,
+            action: action, outcome: outcome, status: status
+        )
+    }
 
     /// The decoded request of type `T`, or `TOOL_FAILURE` when the pipeline did not decode one (a wiring mistake).
     public func input<T>(as type: T.Type) throws(EnvelopeError) -> T {

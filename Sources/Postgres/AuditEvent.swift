@@ -37,13 +37,21 @@ extension Database {
 
     /// Appends `event` to `audit_events` (the functions' role may only insert there).
     public func append(_ event: AuditEvent, deadline: Int64? = nil) throws(PostgresError) {
-        _ = try run(
-            [(Self.appendAudit, [
-                .text(event.requestID), event.clientID.map { .text($0) } ?? .null,
-                event.tenant.map { .text($0.rawValue) } ?? .null, .text(event.tool), .text(event.action),
-                .text(event.outcome), .int(Int64(event.status)),
-            ])],
-            deadline: deadline
-        )
+        _ = try run([event.appendStatement], deadline: deadline)
+    }
+}
+
+extension AuditEvent {
+    /// The row as one statement of a batch (`Database.withTenant(…trailing:…)`): `$1`…`$7` are the request id,
+    /// client, tenant, tool, action, outcome and status.
+    public var appendStatement: (SQL, [PGValue]) { (Database.appendAudit, binds) }
+
+    /// The row's values as `$1`…`$7` (request id, client, tenant, tool, action, outcome, status) of a statement
+    /// that appends it.
+    public var binds: [PGValue] {
+        [
+            .text(requestID), clientID.map { .text($0) } ?? .null, tenant.map { .text($0.rawValue) } ?? .null,
+            .text(tool), .text(action), .text(outcome), .int(Int64(status)),
+        ]
     }
 }

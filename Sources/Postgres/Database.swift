@@ -20,6 +20,10 @@ public final class Database {
     private var credentialsGeneration: Int
     /// The leading statements of `withTenant(_:deadline:leading:_:)` not yet sent: they join the next statement.
     private var preamble: [(SQL, [PGValue])] = []
+    /// The trailing statements of `withTenant(_:deadline:leading:trailing:trailingResults:_:)` not yet sent: they
+    /// follow the next statement that commits by itself, and their results land in `postscriptResults`.
+    private var postscript: [(SQL, [PGValue])] = []
+    private var postscriptResults: [PGRows]?
     /// The connection of the transaction `withTransaction` holds open, while it runs.
     private var held: PGConnection?
 
@@ -86,11 +90,31 @@ public final class Database {
     public func withTenant<T>(
         _ tenant: TenantID, deadline: Int64?, leading: [(SQL, [PGValue])], _ body: (TenantSession) throws -> T
     ) throws -> T {
-        guard !leading.isEmpty else { return try withTenant(tenant, deadline: deadline, body) }
+        var ignored: [PGRows]?
+        return try withTenant(tenant, deadline: deadline, leading: leading, trailing: [], trailingResults: &ignored, body)
+    }
+
+    /// As `withTenant(_:deadline:leading:_:)`, and `trailing` follows the first statement that commits by itself, in
+    /// the same pipeline and transaction (so it commits with it, or not at all): a request's audit row, written
+    /// without a round trip of its own. Its binds are its own (no tenant `$1`). `trailingResults` are its results
+    /// once committed — also when `body` throws afterwards — and `nil` when it never committed (a refused guard, a
+    /// failed statement, `body` throwing first): the caller then writes what it must some other way.
+    public func withTenant<T>(
+        _ tenant: TenantID, deadline: Int64?, leading: [(SQL, [PGValue])], trailing: [(SQL, [PGValue])],
+        trailingResults: inout [PGRows]?, _ body: (TenantSession) throws -> T
+    ) throws -> T {
+        guard !leading.isEmpty || !trailing.isEmpty else { return try withTenant(tenant, deadline: deadline, body) }
         preamble = leading
-        defer { preamble = [] }
+        postscript = trailing
+        postscriptResults = nil
+        defer {
+            preamble = []
+            postscript = []
+            trailingResults = postscriptResults
+            postscriptResults = nil
+        }
         let result = try withTenant(tenant, deadline: deadline, body)
-        if !preamble.isEmpty { _ = try run([], deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds }) }
+        if !preamble.isEmpty || !postscript.isEmpty { _ = try run([], deadline: deadline.map { $0 - Self.deadlineReserveMilliseconds }) }
         return result
     }
 
@@ -125,7 +149,7 @@ public final class Database {
         do {
             value = try body(session)
             let statements = closing(value).map { sql, binds in (sql, [PGValue.text(tenant.rawValue)] + binds) }
-            _ = try conn.pipeline(preamble + [session.scopeStatement()] + statements, deadline: session.deadline, commit: true)
+            _ = try send(preamble + [session.scopeStatement()] + statements, on: conn, deadline: session.deadline, commit: true)
             preamble = []
         } catch {
             rollBack(conn)
@@ -143,7 +167,7 @@ public final class Database {
             return
         }
         do {
-            _ = try conn.pipeline([(SQL("ROLLBACK"), [])], deadline: nowMilliseconds() + 1000, commit: true)
+            _ = try send([(SQL("ROLLBACK"), [])], on: conn, deadline: nowMilliseconds() + 1000, commit: true)
         } catch where error.code == .queryFailed && error.detail == PostgresError.pipelineAborted {
             // The transaction had failed already: the synchronisation point rolled it back.
         } catch {
@@ -151,32 +175,47 @@ public final class Database {
         }
     }
 
-    /// Runs `statements` (after any pending preamble) in one pipelined transaction; returns their own results.
-    /// Inside `withTransaction` they join its open transaction instead.
+    /// Runs `statements` (after any pending preamble, before any pending postscript) in one pipelined transaction;
+    /// returns their own results. Inside `withTransaction` they join its open transaction instead (without the
+    /// postscript, which must commit with them).
     func run(_ statements: [(SQL, [PGValue])], deadline: Int64?) throws(PostgresError) -> [PGRows] {
         if let deadline, deadline <= nowMilliseconds() {
             throw PostgresError(.timeout, detail: "no time left before the invocation deadline")
         }
-        let batch = preamble + statements
         if let held {
-            let results = try held.pipeline(batch, deadline: deadline, commit: false)
+            let batch = preamble + statements
+            let results = try send(batch, on: held, deadline: deadline, commit: false)
             let prefix = preamble.count
             preamble = []
             return Array(results.dropFirst(prefix))
         }
+        let batch = preamble + statements + postscript
         let conn = try open(deadline: deadline)
         let results: [PGRows]
         do {
-            results = try conn.pipeline(batch, deadline: deadline)
+            results = try send(batch, on: conn, deadline: deadline)
         } catch where error.code == .connectionLost && !error.outcomeUnknown {
             // The server dropped us after our last look (restart, failover, idle cut) and before it could commit
             // anything of the batch: send it again, preamble included, on a fresh connection.
             connection = nil
-            results = try open(deadline: deadline).pipeline(batch, deadline: deadline)
+            results = try send(batch, on: try open(deadline: deadline), deadline: deadline)
         }
         let prefix = preamble.count
         preamble = []
-        return Array(results.dropFirst(prefix))
+        if !postscript.isEmpty {
+            postscriptResults = Array(results.suffix(postscript.count))
+            postscript = []
+        }
+        return Array(results.dropFirst(prefix).prefix(statements.count))
+    }
+
+    /// Round trips to the server so far: pipelined batches sent (connecting and logging in not counted). The
+    /// request's log line reports how many it took (`MetricsMiddleware`).
+    public private(set) var roundTrips = 0
+
+    private func send(_ batch: [(SQL, [PGValue])], on conn: PGConnection, deadline: Int64?, commit: Bool = true) throws(PostgresError) -> [PGRows] {
+        roundTrips += 1
+        return try conn.pipeline(batch, deadline: deadline, commit: commit)
     }
 
     private func open(deadline: Int64?) throws(PostgresError) -> PGConnection {
