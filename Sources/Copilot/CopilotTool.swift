@@ -12,6 +12,17 @@ public protocol CopilotTool: Sendable {
     /// Produces the envelope's `data` for a validated request, reading only through the tenant's session.
     /// Throw `EnvelopeError` for caller-visible outcomes such as `MISSING_DATA`.
     func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON
+
+    /// How the call's audit row is written together with the tool's own statement, in its transaction: one
+    /// alternative per outcome the tool can still answer once that statement committed, exactly one of which
+    /// appends the row. `event` says `ok` and 200; the default writes that.
+    func auditAlternatives(_ event: AuditEvent, request: CopilotRequest) -> [AuditAlternative]
+}
+
+extension CopilotTool {
+    public func auditAlternatives(_ event: AuditEvent, request: CopilotRequest) -> [AuditAlternative] {
+        [AuditAlternative(outcome: event.outcome, status: event.status, statement: event.appendStatement)]
+    }
 }
 
 extension CopilotTool {
@@ -41,7 +52,7 @@ extension CopilotTool {
         )
         return Pipeline(
             [
-                MetricsMiddleware(function: name, nameKey: "tool", logsPreflight: true),
+                MetricsMiddleware(function: name, nameKey: "tool", logsPreflight: true, database: database),
                 AuditMiddleware(database: database, function: name, action: .fixed("invoke")),
                 EnvelopeMiddleware(failureMessage: "tool failure"),
                 OriginMiddleware(cors: settings.cors),

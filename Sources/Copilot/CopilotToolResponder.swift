@@ -3,7 +3,8 @@ public import Middleware
 public import Postgres
 
 /// The end of a copilot tool's pipeline: runs the tool in a session scoped to the request's tenant, whose first
-/// statement carries the guards, and answers its `data` in the envelope.
+/// statement carries the guards before it and the audit row after it — one round trip, one transaction — and
+/// answers its `data` in the envelope.
 public final class CopilotToolResponder<Tool: CopilotTool>: Responder {
     let tool: Tool
     let database: Database
@@ -16,7 +17,13 @@ public final class CopilotToolResponder<Tool: CopilotTool>: Responder {
     public func respond(to request: HTTPRequest, context: inout RequestContext) throws -> HTTPResponse {
         let input = try context.input(as: CopilotRequest.self)
         let lambda = context.lambda
-        let data = try database.withTenant(input.tenant, deadline: context.deadline.milliseconds, leading: context.guardStatements) { session in
+        let audit = context.auditEvent(outcome: "ok", status: 200).map { tool.auditAlternatives($0, request: input) } ?? []
+        var results: [PGRows]?
+        defer { context.auditRecorded = AuditRecorded(audit, results: results) }
+        let data = try database.withTenant(
+            input.tenant, deadline: context.deadline.milliseconds, leading: context.guardStatements,
+            trailing: audit.map(\.statement), trailingResults: &results
+        ) { session in
             try tool.run(input, session: session, context: lambda)
         }
         return .success(data: data, headers: context.responseHeaders)

@@ -1,0 +1,202 @@
+"""Issue 17, point 5: a warm copilot call reaches Postgres once. The request guards, the tool's query and its audit
+row go in one pipelined batch and one transaction, counted here by a TCP proxy between the packaged bootstrap and
+Postgres that reads the frontend protocol (one `Sync` per batch), not by anything the function says about itself.
+Paths that cannot know their end before the batch (a refused guard, a failed statement) take a second round trip
+for the audit row: still exactly one row per call."""
+import json
+import select
+import socket
+import struct
+import threading
+import urllib.parse
+import uuid
+
+import pytest
+
+from conftest import ROOT, SECRET, Emulator, rest_event, sign, snapshot, wait_for
+
+TOOLS = ["calculate_health", "get_customer_usage", "get_recent_tickets", "get_contract_info", "generate_email",
+         "generate_qbr_outline"]
+# Frontend messages that end a batch and wait for the server: Sync (a committed batch) and Flush.
+ROUND_TRIP_MESSAGES = {b"S", b"H"}
+UNTYPED_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest: answered by one byte, then the startup
+
+
+class CountingProxy:
+    """Forwards 127.0.0.1:<port> to Postgres and counts the frontend messages of every connection by type."""
+
+    def __init__(self, target_port):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.counts = {}
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def round_trips(self):
+        with self.lock:
+            return sum(n for t, n in self.counts.items() if t in ROUND_TRIP_MESSAGES)
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+            server = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+
+    def _count(self, buffer, started):
+        """Counts the complete messages at the start of `buffer`; returns what is left and whether the startup
+        message has been seen."""
+        while True:
+            if not started:
+                if len(buffer) < 8:
+                    return buffer, started
+                length, code = struct.unpack("!II", buffer[:8])
+                if len(buffer) < length:
+                    return buffer, started
+                buffer = buffer[length:]
+                started = code not in UNTYPED_REQUESTS
+                continue
+            if len(buffer) < 5:
+                return buffer, started
+            length = struct.unpack("!I", buffer[1:5])[0]
+            if len(buffer) < 1 + length:
+                return buffer, started
+            with self.lock:
+                self.counts[buffer[:1]] = self.counts.get(buffer[:1], 0) + 1
+            buffer = buffer[1 + length:]
+
+    def _pump(self, client, server):
+        pending, started = b"", False
+        try:
+            while True:
+                readable, _, _ = select.select([client, server], [], [])
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    if sock is client:
+                        pending, started = self._count(pending + data, started)
+                        server.sendall(data)
+                    else:
+                        client.sendall(data)
+        except OSError:
+            return
+        finally:
+            client.close()
+            server.close()
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.fixture
+def proxy(function_url):
+    p = CountingProxy(urllib.parse.urlsplit(function_url).port)
+    yield p
+    p.close()
+
+
+def proxied(url, port):
+    parts = urllib.parse.urlsplit(url)
+    return parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{port}").geturl()
+
+
+@pytest.fixture
+def owner(db):
+    """A tenant with one fully known customer (`known`) and nothing about any other."""
+    tenant = f"rt_{uuid.uuid4().hex[:10]}"
+    cur = db.cursor()
+    cur.execute("INSERT INTO companies (external_id, name, owner_user_id) VALUES ('known', 'Known Co', %s)", (tenant,))
+    cur.execute("INSERT INTO contracts (company_external_id, owner_user_id, renewal_date, arr) "
+                "VALUES ('known', %s, now() + interval '90 days', 1200)", (tenant,))
+    cur.execute("INSERT INTO usage_summaries (company_external_id, owner_user_id, trend, avg_daily_users, sparkline) "
+                "VALUES ('known', %s, 'up', 12, '[1,2,3]')", (tenant,))
+    cur.execute("INSERT INTO ticket_summaries (company_external_id, owner_user_id, open_tickets, recent_tickets) "
+                "VALUES ('known', %s, 1, '[{\"id\": \"T-1\", \"severity\": \"low\"}]')", (tenant,))
+    return tenant
+
+
+def audit_rows(db, request_id):
+    cur = db.cursor()
+    cur.execute("SELECT tenant, tool, outcome, status FROM audit_events WHERE request_id = %s ORDER BY id", (request_id,))
+    return [tuple(r) for r in cur.fetchall()]
+
+
+def logged_round_trips(e, request_id):
+    """`db.roundTrips` of the invocation's `request` log line (what the function reports about itself; text format:
+    time, request id, level, then the message and its `key=value` fields)."""
+    messages = [l.split("\t", 3)[3].split(" ") for l in e.output().splitlines()
+                if l.count("\t") >= 3 and l.split("\t")[1] == request_id]
+    return [int(dict(f.split("=", 1) for f in m[1:] if "=" in f)["db.roundTrips"]) for m in messages if m[0] == "request"]
+
+
+def call(e, proxy, tool, body, signature=None):
+    """One invocation; returns (envelope, request id, round trips the proxy saw for it)."""
+    before = proxy.round_trips()
+    status, headers, out = e.invoke(rest_event(tool, body, signature or sign(body)))
+    assert status == 200, out
+    envelope = json.loads(json.loads(out)["body"])
+    return envelope, headers["X-Amzn-RequestId"], proxy.round_trips() - before
+
+
+def start(tmp_path, proxy, function_url, tool, **env):
+    return Emulator(ROOT / "dist" / tool / "bootstrap", tmp_path=tmp_path, name=tool,
+                    env={"HMAC_SECRET": SECRET, "DATABASE_URL": proxied(function_url, proxy.port), **env})
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_warm_call_is_one_round_trip_with_its_audit_row(db, proxy, function_url, owner, tmp_path, tool):
+    e = start(tmp_path, proxy, function_url, tool)
+    try:
+        body = json.dumps({"customerId": "known", "params": {"ownerUserId": owner}})
+        first, _, _ = call(e, proxy, tool, body)  # connects
+        assert first["ok"] is True, first
+        envelope, rid, trips = call(e, proxy, tool, body)
+        assert envelope["ok"] is True, envelope
+        assert trips == 1
+        assert audit_rows(db, rid) == [(owner, tool, "ok", 200)]
+        assert proxy.connections == 1
+    finally:
+        e.stop()
+
+
+def test_missing_data_is_recorded_by_the_same_round_trip(db, proxy, function_url, owner, tmp_path):
+    e = start(tmp_path, proxy, function_url, "generate_email")
+    try:
+        call(e, proxy, "generate_email", json.dumps({"customerId": "known", "params": {"ownerUserId": owner}}))
+        before = snapshot(db)
+        body = json.dumps({"customerId": "nobody", "params": {"ownerUserId": owner}})
+        envelope, rid, trips = call(e, proxy, "generate_email", body)
+        assert envelope["error"]["code"] == "MISSING_DATA"
+        assert trips == 1
+        assert audit_rows(db, rid) == [(owner, "generate_email", "MISSING_DATA", 404)]
+        # Only the guards' own bookkeeping moved (the signature's replay record, the tenant's rate-limit bucket).
+        changed = {t for t in before if snapshot(db, [t])[t] != before[t]}
+        assert changed <= {"request_nonces", "rate_buckets"}
+        wait_for(lambda: logged_round_trips(e, rid), "the request's log line")
+        assert logged_round_trips(e, rid) == [1]
+    finally:
+        e.stop()
+
+
+def test_a_refused_guard_costs_a_second_round_trip_for_its_one_audit_row(db, proxy, function_url, owner, tmp_path):
+    e = start(tmp_path, proxy, function_url, "calculate_health")
+    try:
+        body = json.dumps({"customerId": "known", "params": {"ownerUserId": owner}})
+        signature = sign(body)
+        envelope, _, _ = call(e, proxy, "calculate_health", body, signature)
+        assert envelope["ok"] is True
+        before = snapshot(db)
+        replayed, rid, trips = call(e, proxy, "calculate_health", body, signature)
+        assert replayed["ok"] is False and replayed["error"]["code"] == "UNAUTHORIZED"
+        assert trips == 2  # the refused batch, then the audit row alone
+        assert [row[2:] for row in audit_rows(db, rid)] == [("UNAUTHORIZED", 401)]
+        assert snapshot(db) == before
+    finally:
+        e.stop()
