@@ -28,7 +28,7 @@ test: ## Install what is missing, start Postgres, run every test
 lint: ## Check the Swift style against .swift-format (swift format lint; also make test's first step)
 	@bash scripts/lint.sh
 
-security: ## Secret scan, audit of the tests' Python packages, advisories for OpenSSL/curl/libpq (also in make test)
+security: deps ## Secret scan, audit of the tests' Python packages, advisories for OpenSSL/curl/libpq (also in make test)
 	@bash scripts/ensure-tools.sh && bash scripts/security.sh
 
 schemathesis: package ## Long schemathesis run of docs/openapi.yaml through warden gateway (EXAMPLES=, MAX_TIME=)

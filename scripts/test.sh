@@ -27,11 +27,12 @@ step() {
 bash scripts/ensure-tools.sh
 # The style check first: seconds, where the build takes minutes.
 step lint 'warning:|error:|^lint:' '' bash scripts/lint.sh
-# Secret scanning, the audit of the tests' Python packages and the native libraries' advisories (scripts/security.sh):
-# its findings and NOT AUDITED / ADVISORY lines are printed as they come.
-step security '^security:|^secrets:|^python:|^native:' '' bash scripts/security.sh
 # scripts/deps.sh's own steps ("deps: [curl] make …"), and a line now and then while one of them runs long.
 bash scripts/deps.sh | progress_filter "deps:" '.'
+# Secret scanning, the audit of the tests' Python packages and the native libraries against Debian's security suite
+# (scripts/security.sh; after deps, whose .deps/src the native check compares with scripts/deps-versions): findings,
+# NOT AUDITED and ADVISORY lines are printed as they come.
+step security '^security:|^secrets:|^python:|^native:' '' bash scripts/security.sh
 started_pg=0
 if ! bash scripts/pg.sh status >/dev/null 2>&1; then started_pg=1; fi
 bash scripts/pg.sh start
