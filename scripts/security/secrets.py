@@ -11,7 +11,8 @@ detector type, SHA-1 of the secret). A finding that is not in the baseline fails
 `file:line: type` (with the commit for the history) and never with its value. Every baseline entry must be justified
 by a line of scripts/security/secrets-allowed.txt (`path glob | detector type or * | why this is not a secret`);
 `--update` rewrites the baseline from a new scan, refusing findings that no justification covers. No detector checks
-a secret over the network (detect-secrets' verification filter is off).
+a secret over the network (detect-secrets' verification filter is off), and inline `pragma: allowlist secret`
+comments allow nothing.
 
 Usage: python secrets.py [--root DIR] [--update]
 """
@@ -30,8 +31,11 @@ from detect_secrets.settings import default_settings, get_settings, transient_se
 
 BASELINE = "scripts/security/secrets.baseline"
 ALLOWED = "scripts/security/secrets-allowed.txt"
-# Network verification of candidate secrets (a detector calling the service the key belongs to): never from here.
+# Filters left out of the baseline's settings: network verification of candidate secrets (a detector calling the
+# service the key belongs to: never from here), and inline `pragma: allowlist secret` comments (the reasons live in
+# secrets-allowed.txt, in one place, not beside the values).
 VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+INLINE_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 PROCESSES = 2
 
 
@@ -150,10 +154,11 @@ def run(stack):
         known = SecretsCollection()
         with default_settings() as settings:
             config = settings.json()
-        config["filters_used"] = [f for f in config["filters_used"] if f["path"] != VERIFY_FILTER]
+        config["filters_used"] = [f for f in config["filters_used"] if f["path"] not in (VERIFY_FILTER, INLINE_FILTER)]
         stack.enter_context(transient_settings(config))
-    if VERIFY_FILTER in get_settings().filters:
-        sys.exit(f"secrets: {BASELINE} enables network verification ({VERIFY_FILTER}); remove it from filters_used")
+    for name in (VERIFY_FILTER, INLINE_FILTER):
+        if name in get_settings().filters:
+            sys.exit(f"secrets: {BASELINE} enables {name}; remove it from filters_used")
 
     files = tracked_files(root)
     tree = scan_tree(root, files)
