@@ -97,7 +97,7 @@ def test_a_key_removed_by_a_later_commit_is_still_found_in_the_history(tools, re
     assert f"secrets: NEW app/config.py:2: AWS Access Key (history: added by commit {leaked[:12]}" in out
 
 
-def test_baseline_pins_values_and_update_needs_a_justification(tools, repo):
+def test_baseline_pins_values_and_update_needs_a_justification(tools, repo, tmp_path):
     # A test secret where secrets-allowed.txt justifies test secrets (`Tests/e2e/*.py | Secret Keyword`).
     (repo / "Tests" / "e2e").mkdir(parents=True)
     (repo / "Tests" / "e2e" / "test_x.py").write_text('SECRET = "x-test-secret-0123456789"\n')
@@ -108,8 +108,11 @@ def test_baseline_pins_values_and_update_needs_a_justification(tools, repo):
     assert rc == 0 and "secrets: wrote scripts/security/secrets.baseline" in out, out
     rc, out = scan(tools, repo)
     assert rc == 0, out
-    baseline = json.loads((repo / "scripts/security/secrets.baseline").read_text())
+    text = (repo / "scripts/security/secrets.baseline").read_text()
+    assert str(tmp_path) not in text  # nothing of this checkout: the baseline holds on any other
+    baseline = json.loads(text)
     assert [s["is_secret"] for s in baseline["results"]["Tests/e2e/test_x.py"]] == [False]
+    assert [s["filename"] for s in baseline["results"]["Tests/e2e/test_x.py"]] == ["Tests/e2e/test_x.py"]
     assert not {f["path"] for f in baseline["filters_used"]} & {
         "detect_secrets.filters.common.is_ignored_due_to_verification_policies",
         "detect_secrets.filters.allowlist.is_line_allowlisted"}
@@ -124,6 +127,14 @@ def test_baseline_pins_values_and_update_needs_a_justification(tools, repo):
     rc, out = scan(tools, repo, "--update")
     assert rc != 0 and "app/config.py:1: AWS Access Key: no line of scripts/security/secrets-allowed.txt" in out, out
     assert (repo / "scripts/security/secrets.baseline").read_bytes() == before
+
+
+def test_the_committed_baseline_names_files_of_the_repository_only():
+    baseline = json.loads((ROOT / "scripts/security/secrets.baseline").read_text())
+    assert baseline["results"]
+    for path, entries in baseline["results"].items():
+        assert not path.startswith("/") and all(e["filename"] == path and e["is_secret"] is False for e in entries)
+    assert not [v for f in baseline["filters_used"] for v in f.values() if str(v).startswith("/")]
 
 
 # ------------------------------------------------------------------------------------------- Python packages

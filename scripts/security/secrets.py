@@ -78,8 +78,14 @@ def history_lines(root, files):
 
 
 def scan_tree(root, files):
-    secrets = SecretsCollection(root=root)
-    secrets.scan_files(*files, num_processors=PROCESSES)
+    scanned = SecretsCollection(root=root)
+    scanned.scan_files(*files, num_processors=PROCESSES)
+    # detect-secrets keys the findings by relative path but keeps the absolute one in each finding (which its baseline
+    # would then record, and compare): relative everywhere, so the baseline holds on any checkout.
+    secrets = SecretsCollection()
+    for path, secret in scanned:
+        secret.filename = path
+        secrets[path].add(secret)
     return secrets
 
 
@@ -148,7 +154,12 @@ def run(stack):
     rules = load_allowed(root)
 
     if os.path.exists(baseline_path):
-        known = ds_baseline.load(ds_baseline.load_from_file(baseline_path), baseline_path)
+        data = ds_baseline.load_from_file(baseline_path)
+        # (detect-secrets' own baseline-file filter would record this checkout's absolute path: the baseline and the
+        # justifications are left out of the scan by tracked_files instead.)
+        data["filters_used"] = [f for f in data["filters_used"]
+                                if f["path"] != "detect_secrets.filters.common.is_baseline_file"]
+        known = ds_baseline.load(data)
     else:
         # The first baseline: every detector and filter that detect-secrets enables by default, less verification.
         known = SecretsCollection()
