@@ -5,7 +5,7 @@ FN ?= calculate_health
 EVENT ?= events/$(FN)/public-acme.json
 FUZZ_SECONDS ?= 600
 
-.PHONY: help deps build package run test lint bench invoke migrate clean schemathesis fuzz
+.PHONY: help deps build package run test lint security bench invoke migrate clean schemathesis fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ test: ## Install what is missing, start Postgres, run every test
 
 lint: ## Check the Swift style against .swift-format (swift format lint; also make test's first step)
 	@bash scripts/lint.sh
+
+security: deps ## Secret scan, audit of the tests' Python packages, advisories for OpenSSL/curl/libpq (also in make test)
+	@bash scripts/ensure-tools.sh && bash scripts/security.sh
 
 schemathesis: package ## Long schemathesis run of docs/openapi.yaml through warden gateway (EXAMPLES=, MAX_TIME=)
 	@bash scripts/ensure-tools.sh && bash scripts/pg.sh start >/dev/null && PATH="/opt/swift/usr/bin:$$PATH" swift build -q --product warden

@@ -12,19 +12,40 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get install -y -q "${need_apt[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null; apt-get install -y -q "${need_apt[@]}" >/dev/null; }
 fi
 py=python3
-need_pip=()
-# docs/openapi.yaml: PyYAML and openapi-spec-validator for the document's checks, schemathesis 4 (its CLI and
-# auth API changed from 3.x; `schemathesis.engine` exists from 4.0 on) for Tests/e2e/test_schemathesis.py.
-# template/ (Tests/e2e/test_templates.py): sam (aws-sam-cli), cfn-lint, checkov and python-hcl2; sam and checkov are
-# large, installed once (the import check keeps this idempotent). Terraform itself is not on PyPI: the test fails
-# clearly when `terraform` or /opt/tf-plugins is missing. pytest-timeout gives every end-to-end test its time limit
-# (Tests/e2e/conftest.py refuses to run without it).
-for mod in pytest:pytest pytest_timeout:pytest-timeout awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3 \
-           yaml:pyyaml requests:requests openapi_spec_validator:openapi-spec-validator 'schemathesis.engine:schemathesis>=4,<5' \
-           samcli:aws-sam-cli cfnlint:cfn-lint checkov:checkov hcl2:python-hcl2; do
-    "$py" -c "import ${mod%%:*}" >/dev/null 2>&1 || need_pip+=("${mod##*:}")
-done
-if [ ${#need_pip[@]} -gt 0 ]; then
-    echo "tools: pip install ${need_pip[*]}"
-    "$py" -m pip install -q --disable-pip-version-check "${need_pip[@]}" 2>&1 | grep -vi 'running pip as the' || true
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The Python packages of the tests and the benchmarks, pinned in Tests/requirements.txt and bench/requirements.txt
+# (what each is for is said there); installed from them when one is missing or at another version. sam and checkov
+# are large: the version check keeps this idempotent and quick.
+reqs=("$root/Tests/requirements.txt" "$root/bench/requirements.txt")
+if ! "$py" - "${reqs[@]}" <<'PY'
+import importlib.metadata as md, re, sys
+bad = []
+for path in sys.argv[1:]:
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = re.fullmatch(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", line).groups()
+            try:
+                if md.version(name) != version:
+                    bad.append(line)
+            except md.PackageNotFoundError:
+                bad.append(line)
+sys.exit(1 if bad else 0)
+PY
+then
+    echo "tools: pip install -r Tests/requirements.txt -r bench/requirements.txt"
+    "$py" -m pip install -q --disable-pip-version-check -r "${reqs[0]}" -r "${reqs[1]}" 2>&1 | grep -vi 'running pip as the' || true
+fi
+# The security jobs' tools (scripts/security.sh): detect-secrets and pip-audit in a virtual environment of their own,
+# pinned by scripts/security/requirements.txt (why apart: see there); re-created when that file changes.
+venv="$root/.local/security-tools"
+want="$(sha256sum "$root/scripts/security/requirements.txt" | cut -d' ' -f1)"
+if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$want" ]; then
+    echo "tools: security tools (detect-secrets, pip-audit) into .local/security-tools"
+    rm -rf "$venv"
+    "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/scripts/security/requirements.txt" 2>&1 |
+        grep -vi 'running pip as the' || true
+    "$venv/bin/detect-secrets" --version >/dev/null && "$venv/bin/pip-audit" --version >/dev/null
+    echo "$want" >"$venv/.requirements"
 fi

@@ -29,6 +29,10 @@ bash scripts/ensure-tools.sh
 step lint 'warning:|error:|^lint:' '' bash scripts/lint.sh
 # scripts/deps.sh's own steps ("deps: [curl] make …"), and a line now and then while one of them runs long.
 bash scripts/deps.sh | progress_filter "deps:" '.'
+# Secret scanning, the audit of the tests' Python packages and the native libraries against Debian's security suite
+# (scripts/security.sh; after deps, whose .deps/src the native check compares with scripts/deps-versions): findings,
+# NOT AUDITED and ADVISORY lines are printed as they come.
+step security '^security:|^secrets:|^python:|^native:' '' bash scripts/security.sh
 started_pg=0
 if ! bash scripts/pg.sh status >/dev/null 2>&1; then started_pg=1; fi
 bash scripts/pg.sh start
