@@ -72,29 +72,31 @@ public struct CustomerSnapshot: Sendable, Equatable {
 
     /// Reads the snapshot of `customerId` for the session's tenant.
     public static func load(_ customerId: String, session: TenantSession) throws(PostgresError) -> CustomerSnapshot {
-        let rows = try session.query(query, [.text(customerId)])
-        guard let row = rows.first, row.count == 11 else {
+        let rows = try session.query(query, [.text(customerId)]).decode { (row) throws(PostgresError) in try CustomerSnapshot(reading: &row) }
+        guard let snapshot = rows.first, rows.count == 1 else {
             throw PostgresError(.unexpectedResult, detail: "customer snapshot shape")
         }
-        return CustomerSnapshot(row: row)
+        return snapshot
     }
 
-    init(row: [String?]) {
-        companyName = row[0]
-        if row[1] == "t" {
-            let trend = row[2] ?? "flat"
-            usage = Usage(
-                trend: ["up", "down", "flat"].contains(trend) ? trend : "flat",
-                avgDailyUsers: row[3].flatMap { Int($0) } ?? 0,
-                sparkline: Self.numbers(row[4])
-            )
+    /// One row of `query`, column by column.
+    init(reading row: inout PGRowReader) throws(PostgresError) {
+        companyName = try row.text()
+        let hasUsage = try row.bool() ?? false
+        let trend = try row.text() ?? "flat"
+        let avgDailyUsers = try row.int() ?? 0
+        let sparkline = try row.text()
+        if hasUsage {
+            usage = Usage(trend: ["up", "down", "flat"].contains(trend) ? trend : "flat", avgDailyUsers: avgDailyUsers, sparkline: Self.numbers(sparkline))
         }
-        if row[5] == "t" {
-            tickets = Tickets(openTickets: row[6].flatMap { Int($0) } ?? 0, recent: Self.ticketList(row[7]))
-        }
-        if row[8] == "t" {
-            contract = Contract(renewal: row[9].flatMap(RenewalDate.init(epochText:)), arr: row[10].flatMap { Int($0) } ?? 0)
-        }
+        let hasTickets = try row.bool() ?? false
+        let openTickets = try row.int() ?? 0
+        let recent = try row.text()
+        if hasTickets { tickets = Tickets(openTickets: openTickets, recent: Self.ticketList(recent)) }
+        let hasContract = try row.bool() ?? false
+        let renewal = try row.text()
+        let arr = try row.int() ?? 0
+        if hasContract { contract = Contract(renewal: renewal.flatMap(RenewalDate.init(epochText:)), arr: arr) }
     }
 
     init(companyName: String?, usage: Usage?, tickets: Tickets?, contract: Contract?) {

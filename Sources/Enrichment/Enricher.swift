@@ -201,8 +201,8 @@ public final class Enricher {
     /// Jobs due now across organizations (for the worker; runs as the functions' role without a tenant).
     public static func dueJobs(_ database: Database, limit: Int, deadline: Int64) throws -> [(job: Int64, tenant: TenantID)] {
         let rows = try database.administrativeExecute(EnrichmentSQL.dueJobs, [.int(Int64(limit))], deadline: deadline)
-        return rows.rows.compactMap { row in
-            guard row.count == 2, let job = row[0].flatMap({ Int64($0) }), let tenant = row[1].flatMap(TenantID.init) else { return nil }
+        return try rows.decode { (row) throws(PostgresError) in (job: try row.int64(), tenant: try row.text()) }.compactMap { row in
+            guard let job = row.job, let tenant = row.tenant.flatMap(TenantID.init) else { return nil }
             return (job, tenant)
         }
     }

@@ -52,11 +52,19 @@ public enum APIKeyAuthenticator {
             throw EnvelopeError.toolFailure
         }
         let presented = Crypto.sha256(Array(key.utf8))
-        guard let row = rows.first, row.count == 5, let id = row[0], let stored = row[1].flatMap({ Hex.decode($0.utf8) }),
-            let tenantText = row[2], let tenant = TenantID(tenantText),
-            Crypto.constantTimeEqual(presented, stored), row[4] == "f"
+        typealias Stored = (id: String?, hash: String?, tenant: String?, roles: String?, revoked: Bool?)
+        let stored: Stored?
+        do {
+            stored = try rows.decode { (row) throws(PostgresError) -> Stored in
+                (try row.text(), try row.text(), try row.text(), try row.text(), try row.bool())
+            }.first
+        } catch {
+            throw EnvelopeError.toolFailure
+        }
+        guard let stored, let id = stored.id, let hash = stored.hash.flatMap({ Hex.decode($0.utf8) }),
+            let tenant = stored.tenant.flatMap(TenantID.init), Crypto.constantTimeEqual(presented, hash), stored.revoked == false
         else { throw refused }
-        return APIKeyPrincipal(keyID: id, tenant: tenant, roles: parseTextArray(row[3] ?? "{}"))
+        return APIKeyPrincipal(keyID: id, tenant: tenant, roles: parseTextArray(stored.roles ?? "{}"))
     }
 
     /// A `text[]` in PostgreSQL's output form with simple elements (role names: no quotes, commas or braces).

@@ -118,13 +118,13 @@ public final class IdempotencyMiddleware: RequestMiddleware {
     ) throws -> HTTPResponse {
         let tenant = try context.requireTenant()
         let rows = try database.withTenant(tenant, deadline: context.deadline.milliseconds, leading: checks) { session in
-            try session.query(Idempotency.fetch, [.text(key), .text(fingerprint)])
+            try session.query(Idempotency.fetch, [.text(key), .text(fingerprint)]).decode { (row) throws(PostgresError) in
+                (status: try row.int(), body: try row.text(), headers: try row.text())
+            }
         }
         // Gone since the reservation was refused (expired that very moment): the caller may simply retry.
-        guard let row = rows.first, row.count >= 3, let status = row[0].flatMap({ Int($0) }), let body = row[1] else {
-            throw Idempotency.inProgress
-        }
-        let headers = Idempotency.merged(context.responseHeaders, Idempotency.decode(row[2]) + [(Idempotency.replayedHeader, "true")])
+        guard let row = rows.first, let status = row.status, let body = row.body else { throw Idempotency.inProgress }
+        let headers = Idempotency.merged(context.responseHeaders, Idempotency.decode(row.headers) + [(Idempotency.replayedHeader, "true")])
         context.outcome = Idempotency.replayedOutcome
         context.budgetSpentCents = 0
         return answered(HTTPResponse(status: status, headers: headers, body: .bytes(Array(body.utf8))), outcome: Idempotency.replayedOutcome, context: &context)

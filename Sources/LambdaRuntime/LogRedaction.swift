@@ -1,5 +1,6 @@
 internal import Bytes
 public import Logging
+internal import Synchronization
 
 /// Decides which logged values are sensitive. Applied by `LambdaLogHandler` to every record, so callers
 /// cannot forget it: values under sensitive keys are replaced, and e-mail addresses are masked anywhere.
@@ -22,8 +23,20 @@ public enum LogRedaction {
     /// `sensitiveKeyParts` as bytes, made once.
     private static let sensitiveNeedles: [[UInt8]] = sensitiveKeyParts.map { Array($0.utf8) }
 
-    /// `true` when values under `key` must not be logged. On every log line, so it allocates once per key.
+    /// The verdicts of `isSensitive(key:)` so far: a function logs the same few keys on every line. Bounded, so
+    /// keys made from input cannot grow it without limit (past the bound, verdicts are computed every time).
+    private static let verdicts = Mutex<[String: Bool]>([:])
+    static let maxRememberedKeys = 512
+
+    /// `true` when values under `key` must not be logged. On every log line: each key is judged once.
     public static func isSensitive(key: String) -> Bool {
+        if let known = verdicts.withLock({ $0[key] }) { return known }
+        let verdict = judge(key: key)
+        verdicts.withLock { if $0.count < maxRememberedKeys { $0[key] = verdict } }
+        return verdict
+    }
+
+    private static func judge(key: String) -> Bool {
         let lower = key.utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }
         if personalKeys.contains(String(decoding: lower, as: UTF8.self)) { return true }
         return sensitiveNeedles.contains { lower.containsBytes($0) }

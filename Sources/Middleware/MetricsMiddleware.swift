@@ -6,7 +6,8 @@ internal import Platform
 /// The request's log line (`request`, with the function, status, duration and error code) and its CloudWatch
 /// embedded-metric line (`Metrics`), once the answer is complete. A preflight is logged only when
 /// `logsPreflight` (the copilot tools log theirs; the HTTP APIs do not), and never counted. Given the function's
-/// database, the line says how many round trips to it the request took (`db.roundTrips`, audit row included).
+/// database, the line says how many round trips to it the request took (`db.roundTrips`, audit row included; absent
+/// when none).
 public final class MetricsMiddleware: RequestMiddleware {
     let function: String
     /// The log line's key for the function name (`tool` for the copilot tools, `function` for the HTTP APIs).
@@ -33,7 +34,9 @@ public final class MetricsMiddleware: RequestMiddleware {
             "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- context.started) / 1000),
         ]
         if end.outcome != "ok", end.outcome != RequestEnd.replayed { metadata["error.code"] = .string(end.outcome) }
-        if let database, let start = context.databaseRoundTripsAtStart { metadata["db.roundTrips"] = .stringConvertible(database.roundTrips - start) }
+        if let database, let start = context.databaseRoundTripsAtStart, database.roundTrips > start {
+            metadata["db.roundTrips"] = .stringConvertible(database.roundTrips - start)
+        }
         metadata.merge(end.logMetadata) { $1 }
         context.logger.info("request", metadata: metadata)
         guard !context.isPreflight else { return }

@@ -83,6 +83,17 @@ import Testing
         }
     }
 
+    /// Verdicts are remembered per key (a function logs the same keys on every line), and stay right when asked
+    /// again and past the bound of remembered keys.
+    @Test func rememberedVerdictsStayRightPastTheBound() {
+        for round in 0..<2 {
+            for i in 0..<(LogRedaction.maxRememberedKeys + 50) {
+                #expect(LogRedaction.isSensitive(key: "k\(i)-Secret") == true, "round \(round)")
+                #expect(LogRedaction.isSensitive(key: "k\(i)-count") == false, "round \(round)")
+            }
+        }
+    }
+
     @Test func ordinaryKeysStay() {
         for key in Self.ordinaryKeys {
             #expect(!LogRedaction.isSensitive(key: key), "\(key) must stay")
