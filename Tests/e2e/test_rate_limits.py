@@ -149,8 +149,9 @@ def test_concurrency_limit_per_tenant_across_instances(function_url, database_ur
 
 def test_the_participant_api_defaults_to_100_calls_a_minute_per_organization(db, function_url, tmp_path):
     """Seed 003's figure, 100 requests a minute per organization, is the participant API's default: with
-    `RATE_LIMIT_PER_MINUTE` unset (empty) a new organization's bucket holds 100 tokens, the first call takes one, and
-    once they are spent a call is `429 RATE_LIMITED` naming the limit 100, changing nothing (docs/SECURITY.md, S3-07)."""
+    `RATE_LIMIT_PER_MINUTE` unset (empty) a new organization's bucket holds 100 tokens, the first call takes one,
+    and once they are spent a call is `429 RATE_LIMITED` naming the limit 100, changing nothing (docs/SECURITY.md,
+    S3-07)."""
     from test_participants import BOOTSTRAP, JWT_SECRET, call
     org, user = f"org_rl100_{uuid.uuid4().hex[:6]}", f"user_rl100_{uuid.uuid4().hex[:6]}"
     db.cursor().execute("INSERT INTO organization_members (user_id, organization_id) VALUES (%s, %s)", (user, org))

@@ -128,7 +128,8 @@ def test_the_check_finds_what_is_wrong(tmp_path):
     (tmp_path / "docs" / "OTHER.md").write_text("")
     header = "| ID | Threat | Control | Tests |\n| --- | --- | --- | --- |\n"
     good = header + (
-        "| S0-01 | t | `docs/OTHER.md` | `Tests/e2e/test_a.py::test_one[1]`, `Tests/e2e/test_a.py::TestGroup::test_two` |\n"
+        "| S0-01 | t | `docs/OTHER.md` | `Tests/e2e/test_a.py::test_one[1]`, "
+        "`Tests/e2e/test_a.py::TestGroup::test_two` |\n"
         "| S0-02 | t (S0-01) | c | `Tests/ATests/A.swift::parametrized`, `Tests/ATests/A.swift::plain` |\n"
         "| S0-03 | t | c | no test yet |\n"
         "| P-01 | t | c | no test yet: pending, `Tests/e2e/test_later.py` |\n"
