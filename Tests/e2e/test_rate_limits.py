@@ -145,3 +145,32 @@ def test_concurrency_limit_per_tenant_across_instances(function_url, database_ur
         locker.close()
         for f in fns:
             f.stop()
+
+
+def test_the_participant_api_defaults_to_100_calls_a_minute_per_organization(db, function_url, tmp_path):
+    """Seed 003's figure, 100 requests a minute per organization, is the participant API's default: with
+    `RATE_LIMIT_PER_MINUTE` unset (empty) a new organization's bucket holds 100 tokens, the first call takes one,
+    and once they are spent a call is `429 RATE_LIMITED` naming the limit 100, changing nothing (docs/SECURITY.md,
+    S3-07)."""
+    from test_participants import BOOTSTRAP, JWT_SECRET, call
+    org, user = f"org_rl100_{uuid.uuid4().hex[:6]}", f"user_rl100_{uuid.uuid4().hex[:6]}"
+    db.cursor().execute("INSERT INTO organization_members (user_id, organization_id) VALUES (%s, %s)", (user, org))
+    # conftest sets RATE_LIMIT_PER_MINUTE=0 for the suite, which the function would inherit: empty means the default.
+    fn = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="participants",
+                  env={"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "RATE_LIMIT_PER_MINUTE": ""})
+    try:
+        status, env = call(fn, "GET", "/api/participants", user)
+        assert status == 200 and env["data"] == [], env
+        cur = db.cursor()
+        cur.execute("SELECT tokens FROM rate_buckets WHERE key = %s", (f"tenant:{org}",))
+        [(tokens,)] = cur.fetchall()
+        assert 99 <= tokens < 99.1, tokens  # 100 less the call's token, plus what trickled back since (1 per 0.6 s)
+        # The bucket empty (set so, rather than spending a hundred calls against the clock): refused, nothing changed.
+        cur.execute("UPDATE rate_buckets SET tokens = 0, updated_at = now() WHERE key = %s", (f"tenant:{org}",))
+        before = snapshot(db)
+        status, env = call(fn, "GET", "/api/participants", user)
+        assert (status, env["error"]["code"]) == (429, "RATE_LIMITED"), env
+        assert env["meta"]["rateLimit"]["limit"] == 100 and env["meta"]["rateLimit"]["remaining"] == 0
+        assert snapshot(db) == before
+    finally:
+        fn.stop()

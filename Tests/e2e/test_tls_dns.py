@@ -14,9 +14,12 @@ import os
 import random
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
+import threading
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -296,6 +299,74 @@ def test_require_without_a_root_certificate_connects_encrypted(tls_cluster, tmp_
 def test_disable_is_refused_by_a_tls_only_server(tls_cluster, tmp_path):
     status, env, log = call_function(tmp_path, url(tls_cluster, "127.0.0.1", "sslmode=disable"))
     assert_refused(status, env, log, "connectionFailed")
+
+
+class CappedTLSServer:
+    """Stands in for a PostgreSQL server that speaks TLS up to `maximum` only: it answers libpq's SSLRequest with
+    `S`, shakes hands with Python's own OpenSSL (which still offers TLS 1.0 and 1.1 when told to), records each
+    handshake's outcome (the version agreed, or the error) and hangs up."""
+
+    def __init__(self, pki, maximum):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.0/1.1 are what this server is for
+            self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.context.load_cert_chain(pki["cert"], pki["key"])
+            self.context.set_ciphers("DEFAULT:@SECLEVEL=0")
+            self.context.minimum_version = ssl.TLSVersion.TLSv1
+            self.context.maximum_version = maximum
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.outcomes, self.stopping = [], threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    code = struct.unpack(">ii", conn.recv(8, socket.MSG_WAITALL))[1]
+                    if code == 80877104:  # GSSENCRequest: not here
+                        conn.sendall(b"N")
+                        code = struct.unpack(">ii", conn.recv(8, socket.MSG_WAITALL))[1]
+                    if code != 80877103:
+                        self.outcomes.append(f"no SSLRequest ({code})")
+                        continue
+                    conn.sendall(b"S")
+                    with self.context.wrap_socket(conn, server_side=True) as tls:
+                        self.outcomes.append(tls.version())
+                except (ssl.SSLError, OSError, struct.error) as e:
+                    self.outcomes.append(f"refused: {getattr(e, 'reason', None) or e}")
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_the_bootstraps_speak_no_tls_below_1_2(pki, tmp_path):
+    """The bootstraps' OpenSSL is built without TLS 1.0 and 1.1 (scripts/deps.sh): a server that offers at most TLS
+    1.1 gets no handshake and the call is a TOOL_FAILURE; the same server allowing TLS 1.2 gets a TLS 1.2 handshake
+    (after which it hangs up, so that call fails too, for another reason). docs/SECURITY.md, S0-26."""
+    outcomes = {}
+    for maximum in (ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1_2):
+        server = CappedTLSServer(pki, maximum)
+        try:
+            status, env, log = call_function(
+                tmp_path, f"postgresql://warden_app:{APP_PW}@127.0.0.1:{server.port}/{DB}?sslmode=require")
+        finally:
+            server.stop()
+        assert (status, env["error"]["code"]) == (500, "TOOL_FAILURE"), env
+        assert APP_PW not in log
+        outcomes[maximum.name] = (set(server.outcomes), failure_codes(log))
+    refused, codes = outcomes["TLSv1_1"]
+    assert refused == {"refused: UNSUPPORTED_PROTOCOL"} and codes == ["tlsFailed"], outcomes
+    assert outcomes["TLSv1_2"][0] == {"TLSv1.2"}, outcomes["TLSv1_2"]
 
 
 # ---------------------------------------------------------------------------------------- DNS in a chroot (C)
