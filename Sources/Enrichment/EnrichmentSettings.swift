@@ -1,3 +1,4 @@
+public import Middleware
 internal import Platform
 
 /// The enrichment limits and the provider's location, from the environment. The limits default to the seed
@@ -32,25 +33,23 @@ public struct EnrichmentSettings: Sendable, Equatable {
     )
 
     /// The settings from the process environment.
-    public static func fromEnvironment() -> EnrichmentSettings { fromEnvironment(Platform.environment) }
+    public static func fromEnvironment() throws(InitializationError) -> EnrichmentSettings { try fromEnvironment(Platform.environment) }
 
-    /// The settings from `environment`; malformed numbers fall back to the defaults.
-    public static func fromEnvironment(_ environment: (String) -> String?) -> EnrichmentSettings {
+    /// The settings from `environment`. Unset or empty values keep their defaults; any invalid value fails the
+    /// initialization (`SettingsReader`): a budget must never silently become another.
+    public static func fromEnvironment(_ environment: @escaping (String) -> String?) throws(InitializationError) -> EnrichmentSettings {
+        let reader = SettingsReader(environment)
         var settings = defaults
-        func number(_ name: String, _ range: ClosedRange<Int>) -> Int? {
-            environment(name).flatMap { Int($0) }.flatMap { range.contains($0) ? $0 : nil }
-        }
-        if let url = environment("ENRICHMENT_URL"), !url.isEmpty {
-            settings.baseURL = url.utf8.last == UInt8(ascii: "/") ? String(url.dropLast()) : url
-        }
-        if let name = environment("ENRICHMENT_PROVIDER_NAME"), !name.isEmpty, name.utf8.count <= 64 { settings.providerName = name }
-        settings.timeoutMilliseconds = number("ENRICHMENT_TIMEOUT_MS", 100...60_000) ?? settings.timeoutMilliseconds
-        settings.costCents = number("ENRICHMENT_COST_CENTS", 0...100_000) ?? settings.costCents
-        settings.dailyBudgetCents = number("ENRICHMENT_DAILY_BUDGET_CENTS", 0...100_000_000) ?? settings.dailyBudgetCents
-        settings.monthlyBudgetCents = number("ENRICHMENT_MONTHLY_BUDGET_CENTS", 0...1_000_000_000) ?? settings.monthlyBudgetCents
-        settings.maxRunningJobs = number("ENRICHMENT_MAX_JOBS", 1...100) ?? settings.maxRunningJobs
-        settings.maxAttempts = number("ENRICHMENT_MAX_ATTEMPTS", 1...10) ?? settings.maxAttempts
-        settings.retryBaseMilliseconds = number("ENRICHMENT_RETRY_BASE_MS", 0...3_600_000) ?? settings.retryBaseMilliseconds
+        settings.baseURL = try reader.secureURL("ENRICHMENT_URL")
+        settings.providerName = try reader.text("ENRICHMENT_PROVIDER_NAME", maxBytes: 64) ?? settings.providerName
+        settings.timeoutMilliseconds = try reader.integer("ENRICHMENT_TIMEOUT_MS", in: 100...60_000) ?? settings.timeoutMilliseconds
+        settings.costCents = try reader.integer("ENRICHMENT_COST_CENTS", in: 0...100_000) ?? settings.costCents
+        settings.dailyBudgetCents = try reader.integer("ENRICHMENT_DAILY_BUDGET_CENTS", in: 0...100_000_000) ?? settings.dailyBudgetCents
+        settings.monthlyBudgetCents =
+            try reader.integer("ENRICHMENT_MONTHLY_BUDGET_CENTS", in: 0...1_000_000_000) ?? settings.monthlyBudgetCents
+        settings.maxRunningJobs = try reader.integer("ENRICHMENT_MAX_JOBS", in: 1...100) ?? settings.maxRunningJobs
+        settings.maxAttempts = try reader.integer("ENRICHMENT_MAX_ATTEMPTS", in: 1...10) ?? settings.maxAttempts
+        settings.retryBaseMilliseconds = try reader.integer("ENRICHMENT_RETRY_BASE_MS", in: 0...3_600_000) ?? settings.retryBaseMilliseconds
         return settings
     }
 }

@@ -18,8 +18,8 @@ public struct EnrichmentWorker: ByteHandler {
 
     init(secrets: FunctionSecrets) throws(InitializationError) {
         database = try InitializationError.database(from: secrets)
-        enricher = Enricher(settings: .fromEnvironment(), secrets: secrets)
-        batch = Self.batchSize(Platform.environment)
+        enricher = Enricher(settings: try .fromEnvironment(), secrets: secrets)
+        batch = try Self.batchSize(Platform.environment)
     }
 
     /// Runs the worker as a Lambda function.
@@ -27,9 +27,10 @@ public struct EnrichmentWorker: ByteHandler {
         LambdaRuntime.run(shared: FunctionSecrets.forFunction) { secrets, _ in try EnrichmentWorker(secrets: secrets) }
     }
 
-    /// `ENRICHMENT_WORKER_BATCH`: a whole number from 1 to 1000; anything else (or unset) is 100.
-    static func batchSize(_ environment: (String) -> String?) -> Int {
-        environment("ENRICHMENT_WORKER_BATCH").flatMap { Int($0) }.flatMap { (1...1000).contains($0) ? $0 : nil } ?? 100
+    /// `ENRICHMENT_WORKER_BATCH`: a whole number from 1 to 1000 (unset or empty: 100); anything else fails the
+    /// initialization.
+    static func batchSize(_ environment: @escaping (String) -> String?) throws(InitializationError) -> Int {
+        try SettingsReader(environment).integer("ENRICHMENT_WORKER_BATCH", in: 1...1000) ?? 100
     }
 
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {

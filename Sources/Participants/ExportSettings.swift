@@ -25,32 +25,12 @@ public struct ExportSettings: Sendable {
     }
 
     /// The settings from `environment`; unset or empty variables keep their defaults.
-    static func fromEnvironment(_ environment: (String) -> String?) throws(InitializationError) -> ExportSettings {
+    static func fromEnvironment(_ environment: @escaping (String) -> String?) throws(InitializationError) -> ExportSettings {
+        let reader = SettingsReader(environment)
         var settings = ExportSettings()
-        let sizes = Int64(pageSizes.lowerBound)...Int64(pageSizes.upperBound)
-        if let value = try integer(environment, "EXPORT_PAGE_SIZE", in: sizes) {
-            settings.pageSize = Int(value)
-        }
-        let budgets = Int64(responseBudgets.lowerBound)...Int64(responseBudgets.upperBound)
-        if let value = try integer(environment, "EXPORT_RESPONSE_BUDGET_BYTES", in: budgets) {
-            settings.responseBudgetBytes = Int(value)
-        }
-        if let value = try integer(environment, "EXPORT_TIME_RESERVE_MS", in: timeReserves) {
-            settings.timeReserveMilliseconds = value
-        }
+        settings.pageSize = try reader.integer("EXPORT_PAGE_SIZE", in: pageSizes) ?? settings.pageSize
+        settings.responseBudgetBytes = try reader.integer("EXPORT_RESPONSE_BUDGET_BYTES", in: responseBudgets) ?? settings.responseBudgetBytes
+        settings.timeReserveMilliseconds = try reader.integer("EXPORT_TIME_RESERVE_MS", in: timeReserves) ?? settings.timeReserveMilliseconds
         return settings
-    }
-
-    /// A whole number in `range` written in ASCII digits, `nil` when unset or empty.
-    private static func integer(
-        _ environment: (String) -> String?, _ name: String, in range: ClosedRange<Int64>
-    ) throws(InitializationError) -> Int64? {
-        guard let setting = environment(name), !setting.isEmpty else { return nil }
-        guard let value = ParticipantInput.decimal(setting), range.contains(value) else {
-            throw InitializationError(
-                "Configuration error: \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)"
-            )
-        }
-        return value
     }
 }

@@ -1,3 +1,4 @@
+import Middleware
 import Testing
 import WardenJSON
 
@@ -6,17 +7,21 @@ import WardenJSON
 /// The worker's batch setting, its audit action and its answer.
 @Suite struct EnrichmentWorkerTests {
     @Test(arguments: [("1", 1), ("250", 250), ("1000", 1000)])
-    func batchSizes(_ setting: String, _ size: Int) {
-        #expect(EnrichmentWorker.batchSize { $0 == "ENRICHMENT_WORKER_BATCH" ? setting : nil } == size)
+    func batchSizes(_ setting: String, _ size: Int) throws {
+        #expect(try EnrichmentWorker.batchSize { $0 == "ENRICHMENT_WORKER_BATCH" ? setting : nil } == size)
     }
 
-    @Test(arguments: ["", "0", "1001", "-5", "ten", "2.5", " 5"])
-    func anythingElseIsTheDefault(_ setting: String) {
-        #expect(EnrichmentWorker.batchSize { $0 == "ENRICHMENT_WORKER_BATCH" ? setting : nil } == 100)
+    /// Anything but a whole number from 1 to 1000 fails the initialization (never a silent default).
+    @Test(arguments: ["0", "1001", "-5", "ten", "2.5", " 5"])
+    func anythingElseFailsTheInitialization(_ setting: String) {
+        #expect(throws: InitializationError.self) {
+            try EnrichmentWorker.batchSize { $0 == "ENRICHMENT_WORKER_BATCH" ? setting : nil }
+        }
     }
 
-    @Test func unsetIsTheDefault() {
-        #expect(EnrichmentWorker.batchSize { _ in nil } == 100)
+    @Test func unsetOrEmptyIsTheDefault() throws {
+        #expect(try EnrichmentWorker.batchSize { _ in nil } == 100)
+        #expect(try EnrichmentWorker.batchSize { _ in "" } == 100)
     }
 
     @Test func theRunsAuditActionListsTheCountsInNameOrder() {

@@ -439,3 +439,28 @@ def test_the_worker_takes_over_an_attempt_whose_lease_expired(api, worker, db, o
     assert out["data"]["attempted"] >= 1
     assert rows(db, "SELECT status, attempts FROM enrichment_jobs WHERE id = %s", job) == [["retry", 2]]
     assert len(provider.calls_for("fail.lease@acme.example")) == 2
+
+
+@pytest.mark.parametrize("bootstrap,name,value,rule", [
+    (PARTICIPANTS, "ENRICHMENT_MAX_JOBS", "0", "must be a whole number from 1 to 100"),
+    (PARTICIPANTS, "ENRICHMENT_DAILY_BUDGET_CENTS", "50 cents", "must be a whole number from 0 to 100000000"),
+    (PARTICIPANTS, "ENRICHMENT_URL", "http://provider.example", "must be an https:// URL (http:// only to a loopback host)"),
+    (WORKER, "ENRICHMENT_MAX_ATTEMPTS", "99", "must be a whole number from 1 to 10"),
+    (WORKER, "ENRICHMENT_WORKER_BATCH", "all", "must be a whole number from 1 to 1000"),
+], ids=["jobs", "budget", "plain-http", "attempts", "batch"])
+def test_an_invalid_enrichment_setting_fails_initialization(db, tmp_path_factory, function_url, provider, bootstrap, name,
+                                                             value, rule):
+    """An invalid budget, limit or provider URL is never replaced by its default: the function does not start, and
+    says which setting (never its value)."""
+    fn = start(tmp_path_factory, function_url, provider, name=bootstrap.parent.name, bootstrap=bootstrap, **{name: value})
+    try:
+        before = snapshot(db)
+        event_bytes = (json.dumps(SCHEDULED) if bootstrap == WORKER else
+                       json.dumps(event("GET", "/api/enrichment/budget", headers={"Authorization": "Bearer x"})))
+        _, _, out = fn.invoke(event_bytes.encode())
+        error = json.loads(out)
+        assert error["errorType"] == "Runtime.ConfigurationError", error
+        assert error["errorMessage"] == f"Configuration error: {name} {rule}"
+        assert snapshot(db) == before
+    finally:
+        fn.stop()

@@ -8,7 +8,7 @@ import Middleware
 import Participants
 
 APIHandler.main(name: "participants") { _, secrets in
-    let enrichment = EnrichmentRoutes(enricher: Enricher(settings: .fromEnvironment(), secrets: secrets))
+    let enrichment = EnrichmentRoutes(enricher: Enricher(settings: try .fromEnvironment(), secrets: secrets))
     return [
         APIRoute("GET", "/api/participants", .user, handler: ParticipantRoutes.list),
         APIRoute("POST", "/api/participants", .user, mutates: true, handler: ParticipantRoutes.create),
