@@ -57,7 +57,7 @@ var targets: [Target] = [
     .target(name: "WardenJSON", dependencies: ["Bytes"], swiftSettings: strictSwift),
     .target(name: "WardenCrypto", dependencies: ["CCrypto"], swiftSettings: strictSwift),
     .target(name: "Platform", dependencies: ["CWardenSystem"], swiftSettings: strictSwift),
-    .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: strictSwift + cImports),
+    .target(name: "Curl", dependencies: ["Bytes", "CCurl"], swiftSettings: strictSwift + cImports),
     .target(
         name: "LambdaRuntime",
         dependencies: ["Bytes", "Curl", "Platform", "WardenCrypto", "WardenJSON", .product(name: "Logging", package: "swift-log")],

@@ -179,7 +179,7 @@ public struct JWTVerifier: Sendable {
         // Names are case-sensitive (RFC 7515 §4.1.1), so "none", "None", "NONE" and "hs256" all end up here.
         guard let algorithm = JWTAlgorithm(rawValue: name) else { throw JWTError(.unsupportedAlgorithm) }
         if let type = header["typ"] {
-            guard let text = type.stringValue, asciiCaseInsensitiveEqual(text, "JWT") else { throw JWTError(.malformed) }
+            guard let text = type.stringValue, text.equalsIgnoringASCIICase("JWT") else { throw JWTError(.malformed) }
         }
         // No extension is understood, so any critical one must be refused (RFC 7515 §4.1.11).
         guard header["crit"] == nil else { throw JWTError(.malformed) }
@@ -285,14 +285,6 @@ public struct JWTVerifier: Sendable {
 
     private static func saturating(_ result: (partialValue: Int64, overflow: Bool), overflowTo limit: Int64) -> Int64 {
         result.overflow ? limit : result.partialValue
-    }
-
-    private static func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8) { x, y in
-            let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
-            let ly = (y >= 0x41 && y <= 0x5A) ? y | 0x20 : y
-            return lx == ly
-        }
     }
 }
 

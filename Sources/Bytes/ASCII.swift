@@ -9,3 +9,32 @@ extension UInt8 {
     @inlinable
     public var isASCIIGraphic: Bool { self &- 0x21 < 0x5E }
 }
+
+extension UInt8 {
+    /// This byte with ASCII `A–Z` mapped to `a–z` (every other byte unchanged).
+    @inlinable
+    public var asciiLowercased: UInt8 { self &- 65 < 26 ? self | 0x20 : self }
+}
+
+extension String {
+    /// Whether this string equals `other` when ASCII letters are compared without case (header and field names),
+    /// without allocating: over the contiguous UTF-8 of both when they have it, as native strings do.
+    @inlinable
+    public func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        let a = utf8
+        let b = other.utf8
+        guard a.count == b.count else { return false }
+        let fast = a.withContiguousStorageIfAvailable { pa in
+            b.withContiguousStorageIfAvailable { pb in
+                var i = 0
+                while i < pa.count {
+                    if pa[i].asciiLowercased != pb[i].asciiLowercased { return false }
+                    i += 1
+                }
+                return true
+            }
+        }
+        if let fast, let equal = fast { return equal }
+        return zip(a, b).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
+    }
+}

@@ -1,3 +1,4 @@
+internal import Bytes
 internal import CCurl
 
 #if canImport(Glibc)
@@ -64,16 +65,10 @@ public struct HTTPResponse: Sendable {
 
     /// The first value of header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        let wanted = name.utf8
-        for h in headers where h.name.utf8.count == wanted.count {
-            if zip(h.name.utf8, wanted).allSatisfy({ asciiLower($0) == asciiLower($1) }) { return h.value }
-        }
+        for h in headers where h.name.equalsIgnoringASCIICase(name) { return h.value }
         return nil
     }
 }
-
-@inline(__always)
-private func asciiLower(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
 
 /// One reusable libcurl easy handle. Reusing it keeps the connection alive across requests.
 ///

@@ -95,7 +95,7 @@ public enum PersonalData {
     /// Whether a member name looks like personal data: it contains `email` or `phone`, starts with `personal`, or
     /// is `name`, `firstName` or `lastName` (ignoring case, `_` and `-`).
     public static func isPersonalFieldName(_ name: String) -> Bool {
-        let folded = name.utf8.filter { $0 != 0x5F && $0 != 0x2D }.map(lower)
+        let folded = name.utf8.filter { $0 != 0x5F && $0 != 0x2D }.map(\.asciiLowercased)
         func has(_ word: String) -> Bool { folded.containsBytes(word.utf8) }
         return has("email") || has("phone") || folded.starts(with: "personal".utf8)
             || ["name", "firstname", "lastname"].contains { folded.elementsEqual($0.utf8) }
@@ -109,7 +109,7 @@ public enum PersonalData {
             var domain: [UInt8] = []
             var i = at + 1
             while i < bytes.count, isDomainByte(bytes[i]) {
-                domain.append(lower(bytes[i]))
+                domain.append(bytes[i].asciiLowercased)
                 i += 1
             }
             while domain.last == 0x2E { domain.removeLast() }
@@ -117,8 +117,6 @@ public enum PersonalData {
         }
         return false
     }
-
-    private static func lower(_ byte: UInt8) -> UInt8 { byte &- 0x41 < 26 ? byte | 0x20 : byte }
 
     private static func isDomainByte(_ byte: UInt8) -> Bool {
         switch byte {

@@ -114,17 +114,11 @@ public struct HTTPRequest: Sendable {
     /// values make it ambiguous: `.conflict`.
     public func header(_ name: String) -> HeaderValue {
         var found: String?
-        for field in headerFields where Self.equalsLowercased(field.name, name) {
+        for field in headerFields where field.name.equalsIgnoringASCIICase(name) {
             if let found, found != field.value { return .conflict }
             found = field.value
         }
         return found.map { .value($0) } ?? .absent
-    }
-
-    /// ASCII case-insensitive comparison of `name` with the lower-case `lower`, without allocating.
-    private static func equalsLowercased(_ name: String, _ lower: String) -> Bool {
-        guard name.utf8.count == lower.utf8.count else { return false }
-        return zip(name.utf8, lower.utf8).allSatisfy { ($0 &- 65 < 26 ? $0 | 0x20 : $0) == $1 }
     }
 
     /// The outcome of a header lookup.

@@ -37,7 +37,7 @@ public enum LogRedaction {
     }
 
     private static func judge(key: String) -> Bool {
-        let lower = key.utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }
+        let lower = key.utf8.map(\.asciiLowercased)
         if personalKeys.contains(String(decoding: lower, as: UTF8.self)) { return true }
         return sensitiveNeedles.contains { lower.containsBytes($0) }
     }

@@ -51,7 +51,7 @@ public enum ParticipantInput {
         let local = bytes[..<at], domain = bytes[(at + 1)...]
         guard !local.isEmpty, let dot = domain.firstIndex(of: 0x2E), dot != domain.startIndex, domain.last != 0x2E
         else { throw invalid }
-        return String(decoding: bytes.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+        return String(decoding: bytes.map(\.asciiLowercased), as: UTF8.self)
     }
 
     /// An ISO 8601 date and time with a zone: `YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|±HH:MM|±HHMM)`. PostgreSQL
