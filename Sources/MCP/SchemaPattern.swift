@@ -164,9 +164,15 @@ public struct SchemaPattern: Sendable, Equatable {
         mutating func quantifier() -> (Int, Int?)? {
             guard index < scalars.count else { return nil }
             switch scalars[index] {
-            case "?": index += 1; return (0, 1)
-            case "*": index += 1; return (0, nil)
-            case "+": index += 1; return (1, nil)
+            case "?":
+                index += 1
+                return (0, 1)
+            case "*":
+                index += 1
+                return (0, nil)
+            case "+":
+                index += 1
+                return (1, nil)
             case "{":
                 var cursor = index + 1
                 func number() -> Int? {

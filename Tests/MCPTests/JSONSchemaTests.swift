@@ -40,7 +40,11 @@ import WardenJSON
 }
 
 @Suite struct JSONSchemaTests {
-    static let usage = #"{"type": "object", "required": ["trend", "avgDailyUsers", "sparkline", "missingData"], "additionalProperties": false, "properties": {"trend": {"enum": ["up", "down", "flat"]}, "avgDailyUsers": {"type": "integer"}, "sparkline": {"type": "array", "items": {"type": "number"}}, "missingData": {"type": "boolean"}}}"#
+    static let usage = #"""
+        {"type": "object", "required": ["trend", "avgDailyUsers", "sparkline", "missingData"], "additionalProperties": false,
+         "properties": {"trend": {"enum": ["up", "down", "flat"]}, "avgDailyUsers": {"type": "integer"},
+                        "sparkline": {"type": "array", "items": {"type": "number"}}, "missingData": {"type": "boolean"}}}
+        """#
 
     func violation(_ schema: String, _ value: String) throws -> JSONSchema.Violation? {
         try JSONSchema(text: schema).violation(in: JSON.parse(value))
