@@ -20,7 +20,7 @@ need_pip=()
 # (Tests/e2e/conftest.py refuses to run without it).
 for mod in pytest:pytest pytest_timeout:pytest-timeout awslambdaric:awslambdaric pg8000:pg8000 jsonschema:jsonschema moto.server:moto[server] boto3:boto3 \
            yaml:pyyaml requests:requests openapi_spec_validator:openapi-spec-validator 'schemathesis.engine:schemathesis>=4,<5' \
-           samcli:aws-sam-cli cfnlint:cfn-lint checkov:checkov hcl2:python-hcl2; do
+           samcli:aws-sam-cli cfnlint:cfn-lint checkov:checkov hcl2:python-hcl2 'mcp.client._probe:mcp>=2.3,<3'; do
     "$py" -c "import ${mod%%:*}" >/dev/null 2>&1 || need_pip+=("${mod##*:}")
 done
 if [ ${#need_pip[@]} -gt 0 ]; then

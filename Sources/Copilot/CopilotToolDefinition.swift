@@ -39,7 +39,8 @@ public struct CopilotToolDefinition: Sendable {
               "pattern": "^[^\\x00-\\x1F\\x7F]*$",
               "description": "The customer (companies.external_id): 1–256 bytes in UTF-8, no control characters."
             }
-          }
+          },
+          "description": "The arguments of every copilot tool over MCP (`inputSchema` of `tools/list`); the tenant is the token's subject, never an argument."
         }
         """#
 

@@ -19,10 +19,12 @@ public enum MCPHandler {
         }
     }
 
-    /// CORS for the MCP client headers and the metadata `GET`.
+    /// CORS for the MCP client headers and the metadata `GET`; the copilot tools' default tenant rate limit (the
+    /// tenants are theirs).
     public static func settings() throws(InitializationError) -> FunctionConfiguration {
         try .fromEnvironment(
-            allowMethods: "GET,POST", allowHeaders: "Authorization,Content-Type,Accept,Mcp-Protocol-Version,Mcp-Method,Mcp-Name"
+            allowMethods: "GET,POST", allowHeaders: "Authorization,Content-Type,Accept,Mcp-Protocol-Version,Mcp-Method,Mcp-Name",
+            tenantRateLimitPerMinute: FunctionConfiguration.copilotTenantRateLimitPerMinute
         )
     }
 

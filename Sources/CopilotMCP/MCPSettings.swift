@@ -5,8 +5,11 @@ public import Middleware
 /// setting, never its value.
 public struct MCPSettings: Sendable, Equatable {
     /// `MCP_RESOURCE_URL`: the endpoint's public URL (`https://…/prod/mcp`), the protected resource of RFC 9728.
-    /// Unset: derived per request from `X-Forwarded-Proto` and `Host` (`https://host/mcp`).
+    /// Unset: derived per request from `X-Forwarded-Proto`, `Host` and `MCP_STAGE` (`https://host/prod/mcp`).
     public var resourceURL: String?
+    /// `MCP_STAGE`: the API stage in front of the routes (the template sets it to its `StageName`), for the derived
+    /// resource URL.
+    public var stage: String?
     /// `MCP_AUTHORIZATION_SERVERS`: comma-separated issuer URLs for the metadata (default: `JWT_ISSUER`, if set).
     public var authorizationServers: [String]
     /// `MCP_ALLOW_GUESTS` (`true` / `false`, default `false`): whether a request without a token is served as the
@@ -18,8 +21,9 @@ public struct MCPSettings: Sendable, Equatable {
 
     public static let defaultToolCallsPerMinute = 60
 
-    public init(resourceURL: String?, authorizationServers: [String], allowGuests: Bool, toolCallsPerMinute: Int) {
+    public init(resourceURL: String?, stage: String? = nil, authorizationServers: [String], allowGuests: Bool, toolCallsPerMinute: Int) {
         self.resourceURL = resourceURL
+        self.stage = stage
         self.authorizationServers = authorizationServers
         self.allowGuests = allowGuests
         self.toolCallsPerMinute = toolCallsPerMinute
@@ -35,6 +39,12 @@ public struct MCPSettings: Sendable, Equatable {
         if let url = value("MCP_RESOURCE_URL") {
             guard isHTTPURL(url) else { throw InitializationError("Configuration error: MCP_RESOURCE_URL must be an http(s) URL") }
             resource = url
+        }
+        var stage: String?
+        if let name = value("MCP_STAGE") {
+            guard name.utf8.count <= 128, name.utf8.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
+            else { throw InitializationError("Configuration error: MCP_STAGE must be an API stage name") }
+            stage = name
         }
         var servers: [String] = []
         if let list = value("MCP_AUTHORIZATION_SERVERS") {
@@ -58,7 +68,7 @@ public struct MCPSettings: Sendable, Equatable {
             }
             budget = n
         }
-        return MCPSettings(resourceURL: resource, authorizationServers: servers, allowGuests: guests, toolCallsPerMinute: budget)
+        return MCPSettings(resourceURL: resource, stage: stage, authorizationServers: servers, allowGuests: guests, toolCallsPerMinute: budget)
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

@@ -11,12 +11,13 @@ public struct ProtectedResource: Sendable {
     /// The path of the metadata route (within the API's stage, next to `/mcp`).
     public static let metadataPath = "/.well-known/oauth-protected-resource"
 
-    /// The endpoint's URL: `MCP_RESOURCE_URL`, else `https://<Host>/mcp` from the request.
+    /// The endpoint's URL: `MCP_RESOURCE_URL`, else `https://<Host>/<MCP_STAGE>/mcp` from the request.
     public func resourceURL(for request: HTTPRequest) -> String {
         if let url = settings.resourceURL { return url }
         let host = request.header("host").value.flatMap { MCPSettings.isHTTPURL("https://\($0)") ? $0 : nil } ?? "localhost"
         let scheme = request.header("x-forwarded-proto").value == "http" ? "http" : "https"
-        return "\(scheme)://\(host)/mcp"
+        let stage = settings.stage.map { $0 == "$default" ? "" : "/\($0)" } ?? ""
+        return "\(scheme)://\(host)\(stage)/mcp"
     }
 
     /// Where the metadata is served: the resource URL with its last segment (`mcp`) replaced by the well-known path
