@@ -205,6 +205,7 @@ var targets: [Target] = [
         name: "ParticipantsTests", dependencies: ["Bytes", "Middleware", "Participants", "Postgres", "WardenJSON"], swiftSettings: strictSwift
     ),
     .testTarget(name: "MCPTests", dependencies: ["MCP", "LambdaHTTP", "WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "CopilotMCPTests", dependencies: ["CopilotMCP", "LambdaHTTP", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", .product(name: "Logging", package: "swift-log")],
