@@ -427,3 +427,29 @@ def test_a_forced_failure_reveals_nothing(tmp_path, db):
                 assert leak not in text
     finally:
         fn.stop()
+
+
+def test_the_tenants_http_rate_limit_applies_to_every_request(tmp_path, function_url, db):
+    """`RATE_LIMIT_PER_MINUTE` (the tenant's bucket, shared with the copilot's REST tools) counts every answered
+    request: once it is spent, `tools/list` is JSON-RPC -32029 (`429`) and `tools/call` a RATE_LIMITED tool error,
+    and neither changes anything."""
+    tenant = f"user_mcp_dave_{RUN}"
+    env = {"DATABASE_URL": function_url, "JWT_SECRET": JWT_SECRET, "JWT_AUDIENCE": AUDIENCE, "ALLOWED_ORIGIN": ORIGIN,
+           "RATE_LIMIT_PER_MINUTE": "3", "MCP_TOOL_CALLS_PER_MINUTE": "0"}
+    fn = Emulator(ROOT / "dist" / "mcp" / "bootstrap", tmp_path=tmp_path, name="mcp", env=env)
+    try:
+        auth = {"content-type": "application/json", "authorization": "Bearer " + token(tenant)}
+        listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        for _ in range(3):
+            status, _, body = invoke(fn, api_event("POST", "/mcp", auth, listing))
+            assert status == 200 and len(body["result"]["tools"]) == 6
+        before = snapshot(db)
+        status, _, body = invoke(fn, api_event("POST", "/mcp", auth, listing))
+        assert status == 429 and body["error"]["code"] == -32029 and body["error"]["data"] == {"code": "RATE_LIMITED"}
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "calculate_health", "arguments": {"customerId": "acme-mcp"}}}
+        status, _, body = invoke(fn, api_event("POST", "/mcp", auth, call))
+        assert status == 200 and body["result"]["_meta"]["dev.warden/error"]["code"] == "RATE_LIMITED"
+        assert snapshot_changes(before, snapshot(db)) == []
+    finally:
+        fn.stop()
