@@ -95,7 +95,7 @@ public struct MCPServer: Sendable {
                 return unsupportedVersion(nil, requested: version, action: method)
             }
             if versionHeader == .conflict { return rpcError(nil, MCPProtocol.headerMismatch, "MCP-Protocol-Version appears more than once", status: 400, outcome: "INVALID_INPUT", action: method) }
-            return Reply(status: 202, body: [], outcome: nil, action: String(method.prefix(64)))
+            return Reply(status: 202, body: [], outcome: nil, action: Self.label(method))
         }
         switch id {
         case .string, .int: break
@@ -117,12 +117,12 @@ public struct MCPServer: Sendable {
             } else if MCPProtocol.modernVersions.contains(version) || meta?[MCPProtocol.protocolVersionMetaKey] != nil {
                 modern = true
             } else {
-                return unsupportedVersion(id, requested: version, action: String(method.prefix(64)))
+                return unsupportedVersion(id, requested: version, action: Self.label(method))
             }
         case .absent: modern = meta?[MCPProtocol.protocolVersionMetaKey] != nil || method == "server/discover"
         case .conflict: return rpcError(id, MCPProtocol.headerMismatch, "MCP-Protocol-Version appears more than once", status: 400, outcome: "INVALID_INPUT", action: method)
         }
-        let action = method == "tools/call" ? "tools/call \(params["name"]?.stringValue.map { String($0.prefix(64)) } ?? "?")" : String(method.prefix(64))
+        let action = method == "tools/call" ? "tools/call \(params["name"]?.stringValue.map(Self.label) ?? "?")" : Self.label(method)
         if modern {
             if let rejection = modernLadder(id: id, method: method, params: params, header: header, action: action) { return rejection }
             switch method {
@@ -165,6 +165,12 @@ public struct MCPServer: Sendable {
         default:
             return rpcError(id, MCPProtocol.methodNotFound, "Method not found", status: 200, outcome: "NOT_FOUND", action: action)
         }
+    }
+
+    /// A caller's method or tool name as the audit row records it: at most 64 characters, anything but visible ASCII
+    /// replaced by `?`.
+    static func label(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix(64).map { $0.value > 0x20 && $0.value < 0x7F ? $0 : "?" }))
     }
 
     /// The 2026-07-28 checks of the official SDK (`classify_inbound_request`), first failure wins.
@@ -312,7 +318,7 @@ public struct MCPServer: Sendable {
             id, MCPProtocol.unsupportedProtocolVersion, "Unsupported protocol version", status: 400, outcome: "INVALID_INPUT", action: action,
             data: [
                 "supported": .array((MCPProtocol.modernVersions + MCPProtocol.handshakeVersions).map { .string($0) }),
-                "requested": .string(String(requested.prefix(64))),
+                "requested": .string(Self.label(requested)),
             ]
         )
     }

@@ -152,6 +152,15 @@ import WardenJSON
         #expect(calls == 0)
     }
 
+    @Test func theAuditLabelKeepsVisibleASCIIOnly() {
+        #expect(MCPServer.label("tools/list") == "tools/list")
+        #expect(MCPServer.label("a\u{0}b\nc é") == "a?b?c??")
+        #expect(MCPServer.label(String(repeating: "x", count: 100)).count == 64)
+        var calls = 0
+        let reply = post(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bad\u0000name\n","arguments":{}}}"#, calls: &calls)
+        #expect(reply.reply.action == "tools/call bad?name?")
+    }
+
     @Test func headerValuesInTheSDKsBase64Form() {
         #expect(MCPServer.decodeHeaderValue("plain") == "plain")
         #expect(MCPServer.decodeHeaderValue("=?base64?ZWNobw==?=") == "echo")
