@@ -92,9 +92,14 @@ public struct MCPServer: Sendable {
             // A notification: acknowledged and dropped (nothing here keeps state for one to act on).
             guard case .string(let method)? = message["method"] else { return invalidRequest(nil) }
             if case .value(let version) = versionHeader, !(MCPProtocol.modernVersions + MCPProtocol.handshakeVersions).contains(version) {
-                return unsupportedVersion(nil, requested: version, action: method)
+                return unsupportedVersion(nil, requested: version, action: Self.label(method))
             }
-            if versionHeader == .conflict { return rpcError(nil, MCPProtocol.headerMismatch, "MCP-Protocol-Version appears more than once", status: 400, outcome: "INVALID_INPUT", action: method) }
+            if versionHeader == .conflict {
+                return rpcError(
+                    nil, MCPProtocol.headerMismatch, "MCP-Protocol-Version appears more than once", status: 400, outcome: "INVALID_INPUT",
+                    action: Self.label(method)
+                )
+            }
             return Reply(status: 202, body: [], outcome: nil, action: Self.label(method))
         }
         switch id {
@@ -120,7 +125,11 @@ public struct MCPServer: Sendable {
                 return unsupportedVersion(id, requested: version, action: Self.label(method))
             }
         case .absent: modern = meta?[MCPProtocol.protocolVersionMetaKey] != nil || method == "server/discover"
-        case .conflict: return rpcError(id, MCPProtocol.headerMismatch, "MCP-Protocol-Version appears more than once", status: 400, outcome: "INVALID_INPUT", action: method)
+        case .conflict:
+            return rpcError(
+                id, MCPProtocol.headerMismatch, "MCP-Protocol-Version appears more than once", status: 400, outcome: "INVALID_INPUT",
+                action: Self.label(method)
+            )
         }
         let action = method == "tools/call" ? "tools/call \(params["name"]?.stringValue.map(Self.label) ?? "?")" : Self.label(method)
         if modern {
@@ -142,9 +151,7 @@ public struct MCPServer: Sendable {
                 return rpcError(id, MCPProtocol.methodNotFound, "Method not found", status: 404, outcome: "NOT_FOUND", action: action)
             }
         }
-        if case .value(let version) = versionHeader, !MCPProtocol.handshakeVersions.contains(version) {
-            return unsupportedVersion(id, requested: version, action: action)
-        }
+        // The handshake era: no header (a first `initialize`) or one of its revisions.
         switch method {
         case "initialize":
             if let refusal = admit() { return refused(id, refusal, modern: false, action: action) }
