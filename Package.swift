@@ -27,7 +27,7 @@ let cImports: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(depsPrefix)/include"]
 
 let toolFunctions = [
     "get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
-    "generate_qbr_outline", "participants", "participant_export", "intent", "enrichment_worker", "retention",
+    "generate_qbr_outline", "participants", "participant_export", "intent", "enrichment_worker", "retention", "mcp",
 ]
 
 var targets: [Target] = [
@@ -94,6 +94,18 @@ var targets: [Target] = [
         name: "Enrichment",
         dependencies: [
             "Bytes", "Curl", "LambdaRuntime", "Middleware", "Participants", "Platform", "Postgres", "Secrets", "WardenJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSwift
+    ),
+    // MCP (Model Context Protocol) over Streamable HTTP: JSON-RPC, both protocol eras, the JSON Schema subset.
+    // Knows nothing of the copilot.
+    .target(name: "MCP", dependencies: ["Bytes", "LambdaHTTP", "WardenJSON"], swiftSettings: strictSwift),
+    // The copilot tools served over MCP: bearer JWT (subject = tenant), RFC 9728 metadata, the tool-call budget.
+    .target(
+        name: "CopilotMCP",
+        dependencies: [
+            "Copilot", "HTTPAPI", "LambdaHTTP", "LambdaRuntime", "MCP", "Middleware", "Platform", "Postgres", "Secrets", "WardenJSON",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSwift
@@ -192,6 +204,8 @@ var targets: [Target] = [
     .testTarget(
         name: "ParticipantsTests", dependencies: ["Bytes", "Middleware", "Participants", "Postgres", "WardenJSON"], swiftSettings: strictSwift
     ),
+    .testTarget(name: "MCPTests", dependencies: ["MCP", "LambdaHTTP", "WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "CopilotMCPTests", dependencies: ["CopilotMCP", "LambdaHTTP", "Middleware"], swiftSettings: strictSwift),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Bytes", "WardenCrypto", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", .product(name: "Logging", package: "swift-log")],
@@ -208,6 +222,7 @@ let functionDependencies: [String: [Target.Dependency]] = [
     "intent": ["HTTPAPI", "Intent", "Middleware"],
     "enrichment_worker": ["Enrichment"],
     "retention": ["Retention"],
+    "mcp": ["CopilotMCP", "Middleware"],
 ].merging(copilotTools.map { ($0, ["Copilot"]) }) { $1 }
 
 for tool in toolFunctions {
@@ -230,7 +245,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("event", ["Bytes", "Copilot", "LambdaHTTP", "LambdaRuntime", .product(name: "Logging", package: "swift-log"), "Middleware", "Postgres", "WardenCrypto", "WardenJSON"]),
     ("signature", ["Bytes", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("jwt", ["Auth", "Bytes", "WardenCrypto", "WardenJSON"]),
-    ("validation", ["Copilot", "Intent", "Middleware", "Participants", "Postgres", "WardenJSON"]),
+    ("validation", ["Copilot", "Intent", "LambdaHTTP", "MCP", "Middleware", "Participants", "Postgres", "WardenJSON"]),
     ("route", ["LambdaHTTP", "Middleware", "WardenJSON"]),
     ("apikey", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),
     ("idempotency", ["Bytes", "HTTPAPI", "LambdaHTTP", "Middleware", "WardenCrypto", "WardenJSON"]),

@@ -233,6 +233,22 @@ def validation_seeds():
     }
     for name, body in copilot.items():
         write("validation", f"copilot-{name}", "c\n" + body)
+    for path in sorted((ROOT / "events" / "mcp").glob("*.json")):
+        event = json.loads(path.read_text())
+        if event.get("body"):
+            write("validation", f"mcp-{path.stem}", "m\n" + event["headers"].get("mcp-protocol-version", "") + "\n"
+                  + event["body"])
+    call = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"generate_email","arguments":%s}}'
+    mcp = {
+        "call-legacy": ("2025-06-18", call % '{"customerId":"acme"}'),
+        "call-extra": ("", call % '{"customerId":"acme","ownerUserId":"x"}'),
+        "call-control": ("", call % '{"customerId":"a\\u0000b"}'),
+        "batch": ("", "[" + call % '{"customerId":"a"}' + "," + call % '{"customerId":"b"}' + "]"),
+        "notification": ("2025-11-25", '{"jsonrpc":"2.0","method":"notifications/initialized"}'),
+        "future-version": ("2099-01-01", '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'),
+    }
+    for name, (version, body) in mcp.items():
+        write("validation", f"mcp-{name}", f"m\n{version}\n{body}")
     for path in sorted((ROOT / "events" / "participants").glob("*.json")):
         event = json.loads(path.read_text())
         body = event.get("body")

@@ -47,7 +47,10 @@ if [ -z "${ENRICHMENT_URL:-}" ]; then
     export ENRICHMENT_API_KEY="${ENRICHMENT_API_KEY:-fake-provider-key-0123456789}"
 fi
 
-overrides=("AllowedOrigin=$ALLOWED_ORIGIN")
+# The MCP endpoint's public URL (RFC 9728 metadata and the 401 challenge name it); tokens need aud McpAudience
+# (default warden-mcp, what scripts/sign-request.py --jwt puts in).
+overrides=("AllowedOrigin=$ALLOWED_ORIGIN" "McpResourceUrl=http://127.0.0.1:$port/prod/mcp")
+[ -z "${MCP_AUDIENCE:-}" ] || overrides+=("McpAudience=$MCP_AUDIENCE")
 [ -z "${RATE_LIMIT_PER_MINUTE:-}" ] || overrides+=("RateLimitPerMinute=$RATE_LIMIT_PER_MINUTE" "CopilotRateLimitPerMinute=$RATE_LIMIT_PER_MINUTE")
 echo
 .build/debug/warden gateway --template template/template.yaml --dist dist --warm 1 --host 127.0.0.1 \
@@ -68,6 +71,10 @@ or:  .build/debug/warden call calculate_health --customer acme --owner user_demo
 
 The participant API (HTTP API, bearer JWT signed with JWT_SECRET; user_demo_owner is in org_demo):
   curl -s http://127.0.0.1:$port/prod/api/participants -H "Authorization: Bearer \$(python3 scripts/sign-request.py --jwt user_demo_owner)"
+
+The copilot tools over MCP (Streamable HTTP; the token's subject is the copilot tenant, its aud warden-mcp):
+  URL http://127.0.0.1:$port/prod/mcp, header "Authorization: Bearer \$(python3 scripts/sign-request.py --jwt user_demo_owner)"
+  (an example with the official Python SDK is in README.md, "MCP")
 
 The streamed participant export (Function URL, RESPONSE_STREAM):
   curl -sN http://127.0.0.1:$url_port/api/participants/export -H "Authorization: Bearer \$(python3 scripts/sign-request.py --jwt user_demo_owner)"

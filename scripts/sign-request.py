@@ -2,7 +2,8 @@
 """Credentials for calling the functions through `warden gateway` (what `make run` serves) with curl.
 
     python3 scripts/sign-request.py BODY          # copilot v1 signature headers for exactly these body bytes
-    python3 scripts/sign-request.py --jwt USER    # a bearer token (HS256, 10 minutes) for a participant-API user
+    python3 scripts/sign-request.py --jwt USER    # a bearer token (HS256, 10 minutes) for a participant-API user,
+                                                  # also accepted by the MCP endpoint for the copilot tenant USER
 
 The headers are printed one per line, for curl's `-H @file`:
 
@@ -12,7 +13,9 @@ The headers are printed one per line, for curl's `-H @file`:
 
 The HMAC secret is --secret, else $HMAC_SECRET, else `local-dev-secret`; the JWT secret --secret, else $JWT_SECRET,
 else `local-dev-jwt-secret-0123456789abcdef` (both what `make run` configures). A signature is accepted once (replays
-are refused) and for five minutes."""
+are refused) and for five minutes. A token carries `aud` --audience (default `warden-mcp`, the template's McpAudience
+that `make run` uses): the MCP endpoint requires it, the participant API checks no audience unless JWT_AUDIENCE is
+set."""
 import argparse
 import base64
 import hashlib
@@ -33,12 +36,15 @@ def main():
     parser.add_argument("--jwt", metavar="USER", help="print a bearer token for USER instead")
     parser.add_argument("--secret", help="HMAC or JWT secret")
     parser.add_argument("--client", default="copilot-frontend", help="X-Client id (default copilot-frontend)")
+    parser.add_argument("--audience", default=os.environ.get("MCP_AUDIENCE") or "warden-mcp",
+                        help="the token's aud (default $MCP_AUDIENCE, else warden-mcp: what make run's MCP endpoint requires)")
     args = parser.parse_args()
     if args.jwt:
         secret = args.secret or os.environ.get("JWT_SECRET") or "local-dev-jwt-secret-0123456789abcdef"
         now = int(time.time())
         head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        claims = b64url(json.dumps({"sub": args.jwt, "iat": now, "exp": now + 600, "role": "authenticated"}).encode())
+        claims = b64url(json.dumps({"sub": args.jwt, "iat": now, "exp": now + 600, "role": "authenticated",
+                                    "aud": args.audience}).encode())
         sig = b64url(hmac.new(secret.encode(), f"{head}.{claims}".encode(), hashlib.sha256).digest())
         print(f"{head}.{claims}.{sig}")
         return

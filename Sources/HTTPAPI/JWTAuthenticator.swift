@@ -127,6 +127,22 @@ public struct JWTAuthenticator {
 
     /// Verifies the bearer token and finds the user's organization. Every token problem gets the same `401`.
     public func authenticate(_ request: HTTPRequest, database: Database, deadline: Int64) throws(EnvelopeError) -> UserPrincipal {
+        let claims = try verifiedClaims(request, deadline: deadline)
+        let rows: PGRows
+        do {
+            rows = try database.administrativeExecute(Self.organization, [.text(claims.subject)], deadline: deadline)
+        } catch {
+            throw EnvelopeError.toolFailure
+        }
+        guard let org = rows.first?.first ?? nil, let tenant = TenantID(org) else {
+            throw EnvelopeError(.forbidden, "The user belongs to no organization.")
+        }
+        return UserPrincipal(subject: claims.subject, organization: tenant)
+    }
+
+    /// The claims of the request's bearer token once verified (signature, `exp`/`nbf`/`iat`, and `iss`/`aud` when
+    /// configured); every token problem, a missing token included, is the same `401`.
+    public func verifiedClaims(_ request: HTTPRequest, deadline: Int64) throws(EnvelopeError) -> JWTClaims {
         let refused = EnvelopeError(.unauthorized, "Missing, invalid or expired token.")
         guard case .value(let header) = request.header("authorization"), let token = JWTVerifier.bearerToken(authorizationHeader: header)
         else { throw refused }
@@ -145,15 +161,6 @@ public struct JWTAuthenticator {
         } catch {
             throw refused
         }
-        let rows: PGRows
-        do {
-            rows = try database.administrativeExecute(Self.organization, [.text(claims.subject)], deadline: deadline)
-        } catch {
-            throw EnvelopeError.toolFailure
-        }
-        guard let org = rows.first?.first ?? nil, let tenant = TenantID(org) else {
-            throw EnvelopeError(.forbidden, "The user belongs to no organization.")
-        }
-        return UserPrincipal(subject: claims.subject, organization: tenant)
+        return claims
     }
 }

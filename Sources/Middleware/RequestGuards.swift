@@ -26,6 +26,13 @@ public struct RequestGuards: Sendable {
         return [(Self.takeTokens, [.textArray(["tenant:\(tenant.rawValue)"]), .doubleArray([limit]), .doubleArray([limit / 60])])]
     }
 
+    /// A token bucket of its own (`key`, e.g. `mcp:<subject>`) holding `perMinute` tokens and refilled at that rate:
+    /// one token taken by `warden_take_tokens`, refused with `WR429` like the tenant's (see `envelopeError`).
+    public static func bucketStatement(key: String, perMinute: Int) -> (SQL, [PGValue]) {
+        let limit = Double(perMinute)
+        return (takeTokens, [.textArray([key]), .doubleArray([limit]), .doubleArray([limit / 60])])
+    }
+
     /// The statements for one verified request of `tenant` to `function` (its replay record is scoped by
     /// `VerifiedRequest.replayKey(function:)`); `sweep` adds a bounded clean-up of expired nonces.
     public func statements(for request: VerifiedRequest, function: String, tenant: TenantID, sweep: Bool) -> [(SQL, [PGValue])] {

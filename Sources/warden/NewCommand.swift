@@ -12,13 +12,15 @@ struct NewCommand: ParsableCommand {
             (demo_tool: DemoTool).
 
             Created: Sources/Copilot/<Type>.swift (the logic: it answers the customer's company name from the tenant's \
-            companies table, a placeholder to replace), functions/NAME/main.swift and README.md, events/NAME/*.json, \
+            companies table, a placeholder to replace; and its definition for MCP's tools/list, whose output schema \
+            is the data schema it writes into docs/openapi.yaml), functions/NAME/main.swift and README.md, events/NAME/*.json, \
             Tests/CopilotTests/<Type>Tests.swift (its pure part) and Tests/e2e/test_NAME.py (signed calls through \
             `warden gateway`). Edited next to calculate_health's entries: Package.swift (toolFunctions, copilotTools), \
             template/template.yaml (function, log group, REST API events, the tenant-isolation API's route and \
             permission, the copilot role), template/Makefile, template/terraform/main.tf (functions and rest_routes), \
             docs/openapi.yaml (tag, POST and OPTIONS /NAME, reply, envelope and data schema), the copilot tool lists of \
-            Tests/e2e/test_templates.py, test_events.py and test_openapi.py, and `warden call`'s list; then \
+            Tests/e2e/test_templates.py, test_events.py and test_openapi.py, `warden call`'s list, and the MCP \
+            endpoint's tools (Sources/CopilotMCP/CopilotMCPTools.swift, after calculate_health); then \
             fuzz/corpus is regenerated (python3 fuzz/make_corpus.py).
 
             Nothing is changed when the name is invalid or taken (a file, a route, a resource, a schema or a Swift \
@@ -265,6 +267,7 @@ struct ToolScaffold {
                 "the copilot tools test_every_declared_route_is_documented_and_nothing_more expects"
             ),
             ("Sources/warden/CallCommand.swift", { try self.insertIntoList($0, "Sources/warden/CallCommand.swift", anchor: "static let tools = [", close: "]", sorted: true) }, "warden call's tools"),
+            ("Sources/CopilotMCP/CopilotMCPTools.swift", editMCPTools, "the tools the mcp function serves"),
         ]
         for (path, edit, what) in edits {
             let original = try read(path)
@@ -273,6 +276,21 @@ struct ToolScaffold {
             changes.append(Change(path: path, contents: edited, original: original, what: what))
         }
         return changes
+    }
+
+    /// Adds the new tool to `CopilotMCPTool.all()`, after the reference tool's line, so the `mcp` function serves it.
+    func editMCPTools(_ text: String) throws -> String {
+        let path = "Sources/CopilotMCP/CopilotMCPTools.swift"
+        let reference = "try make(\(ref.pascal)(), \(ref.pascal).definition),"
+        guard !text.contains("try make(\(new.pascal)(),") else { throw ScaffoldError("the tool \(new.snake) exists: \(path) lists it") }
+        var lines = text.components(separatedBy: "\n")
+        let found = lines.indices.filter { lines[$0].trimmingCharacters(in: .whitespaces) == reference }
+        guard found.count == 1, let index = found.first else {
+            throw ScaffoldError("\(path): `\(reference)` is \(found.isEmpty ? "missing" : "there \(found.count) times")")
+        }
+        let indent = String(lines[index].prefix { $0 == " " })
+        lines.insert("\(indent)try make(\(new.pascal)(), \(new.pascal).definition),", at: index + 1)
+        return lines.joined(separator: "\n")
     }
 
     /// The sample events of the reference tool (the new tool gets the same ones, on its own path).
@@ -715,6 +733,22 @@ struct ToolScaffold {
                     "missingData": .bool(snapshot.companyName == nil),
                 ]
             }
+        }
+
+        extension \(new.pascal) {
+            /// `\(new.snake)` for tool discovery (the `mcp` function serves it): replace the output schema along with
+            /// `answer(for:)`; it must stay equal to docs/openapi.yaml's `\(new.pascal)`.
+            public static let definition = CopilotToolDefinition(
+                name: name, title: "\(new.snake)",
+                description: "The customer's company name (made by warden new: describe what the tool does)." + CopilotToolDefinition.dataNotice,
+                inputSchema: CopilotToolDefinition.customerArguments,
+                outputSchema: #\"""
+                    {"type": "object", "required": ["companyName", "missingData"], "additionalProperties": false,
+                     "description": "`\(new.snake)` (made by `warden new`: replace with what the tool answers): the customer's \\#
+                    `companies.name`; no company row: `{companyName: null, missingData: true}`.",
+                     "properties": {"companyName": {"type": ["string", "null"]}, "missingData": {"type": "boolean"}}}
+                    \"""#
+            )
         }
 
         """

@@ -4,7 +4,8 @@
 
 - `SigningAuth`, registered as schemathesis' auth: signs every copilot call with HMAC v1 over the exact body bytes
   schemathesis sends (a fresh `X-Timestamp` per request, so no call is a replay of another), and adds the bearer JWT
-  (participant API, participant export) or the API key (intent scoring) the document's security asks for.
+  (participant API, participant export; for the MCP endpoint one whose subject is the copilot tenant and whose
+  audience is McpAudience) or the API key (intent scoring) the document's security asks for.
   Preflights (`OPTIONS`) go out as generated.
 - `warden_openapi_check`, a check: every response is validated against docs/openapi.yaml by openapi_check (the same
   validation conftest's `Emulator.invoke` applies in-process to the other tests' responses) when template/template.yaml
@@ -196,10 +197,19 @@ class SigningAuth(_AuthBase):
             r.headers.pop("X-Nonce", None)
         elif "bearerJWT" in schemes and self.jwt_secret:
             r.headers["Authorization"] = f"Bearer {hs256_token(self.jwt_secret, self.jwt_subject)}"
+        elif "mcpBearer" in schemes and self.jwt_secret:
+            # The MCP endpoint: the token's subject is the copilot tenant, its audience the template's McpAudience.
+            token = warden_harness.hs256_token(MCP_SUBJECT, self.jwt_secret, 3600, aud=MCP_AUDIENCE)
+            r.headers["Authorization"] = f"Bearer {token}"
         elif schemes & {"apiKeyHeader", "apiKeyBearer"} and self.api_key:
             r.headers["X-API-Key"] = self.api_key
             r.headers.pop("Authorization", None)
         return r
+
+
+# The copilot tenant of the document's examples, and the template's default McpAudience.
+MCP_SUBJECT = "user_demo_owner"
+MCP_AUDIENCE = "warden-mcp"
 
 
 def auth_from_environment():

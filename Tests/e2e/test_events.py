@@ -295,10 +295,45 @@ def test_enrichment_worker_event(sample_db):
                                     "error": None}
 
 
+def test_mcp_events(sample_db, tmp_path):
+    """With an HS256 token for `user_demo_owner` whose `aud` is the function's audience (functions/mcp/README.md; the
+    events hold a placeholder): the tool list names the six tools, calculate_health of hooli is the REST tool's `data`
+    for the owner, initialize answers the 2025-06-18 handshake; without a token: `401` with the RFC 9728 challenge;
+    the metadata route needs none. Nothing but audit rows is written."""
+    _, fn_url, conn = sample_db
+    env = {"DATABASE_URL": fn_url, "ALLOWED_ORIGIN": ORIGIN, "RATE_LIMIT_PER_MINUTE": "0", "JWT_SECRET": JWT_SECRET,
+           "JWT_AUDIENCE": "warden-mcp", "MCP_RESOURCE_URL": "https://api.example.com/mcp"}
+    bearer = "Bearer " + hs256_token("user_demo_owner", JWT_SECRET, role=None, aud="warden-mcp")
+    answers = {}
+    for name in ["tools-list", "call-health-hooli", "initialize", "no-token", "resource-metadata"]:
+        event = json.loads((EVENTS / "mcp" / f"{name}.json").read_text())
+        if "authorization" in event["headers"]:
+            assert event["headers"]["authorization"].startswith("Bearer REPLACE")
+            event["headers"]["authorization"] = bearer
+        code, answer, raw = invoke("mcp", tmp_path / f"{name}.json", env, event=event)
+        assert code == 0, answer
+        answers[name] = proxy("mcp", raw, answer)
+    status, _, listed = answers["tools-list"]
+    assert status == 200 and [t["name"] for t in listed["result"]["tools"]] == [
+        "get_customer_usage", "get_recent_tickets", "get_contract_info", "calculate_health", "generate_email",
+        "generate_qbr_outline"]
+    status, _, called = answers["call-health-hooli"]
+    assert status == 200 and called["result"]["isError"] is False
+    assert called["result"]["structuredContent"] == HEALTH["owner-hooli"]
+    status, _, init = answers["initialize"]
+    assert status == 200 and init["result"]["protocolVersion"] == "2025-06-18"
+    status, headers, refused = answers["no-token"]
+    assert (status, refused["error"]["code"]) == (401, "UNAUTHORIZED")
+    assert headers["WWW-Authenticate"] == 'Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"'
+    status, _, metadata = answers["resource-metadata"]
+    assert status == 200 and metadata["resource"] == "https://api.example.com/mcp"
+
+
 EXPECTED = ({f"{tool}/{sample}" for tool, sample in copilot_cases()}
             | {f"participants/{n}" for n in PARTICIPANT_ORDER}
             | {"intent/score", "intent/score-personal-data", "retention/scheduled", "retention/no-time",
-               "enrichment_worker/scheduled"})
+               "enrichment_worker/scheduled"}
+            | {f"mcp/{n}" for n in ["tools-list", "call-health-hooli", "initialize", "no-token", "resource-metadata"]})
 
 
 def test_every_event_has_an_expectation():

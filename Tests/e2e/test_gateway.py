@@ -634,6 +634,10 @@ def test_every_template_route_answers_through_the_gateway(real_gateway, db):
             continue
         body = b'{"customerId":"acme"}' if method in ("POST", "PUT") else b""
         status, headers, out = request(real_gateway.port, method, target, [("Content-Type", "application/json")], body)
+        if path == "/.well-known/oauth-protected-resource":
+            # The MCP endpoint's RFC 9728 metadata is public by design (a client reads it after the 401 challenge).
+            assert status == 200 and json.loads(out)["resource"].endswith("/prod/mcp"), (path, status, out)
+            continue
         assert status == 401, (logical_id, method, path, status, out)
         envelope = json.loads(out)
         assert envelope["ok"] is False and envelope["error"]["code"] == "UNAUTHORIZED", (path, envelope)

@@ -261,8 +261,10 @@ def functions(seeded, function_url, tmp_path_factory):
         if fn not in started:
             bootstrap = ROOT / "dist" / fn / "bootstrap"
             assert bootstrap.exists(), f"{bootstrap} is missing: bash scripts/package.sh {fn}"
+            # The MCP endpoint does not start without the audience its tokens must name (functions/mcp/README.md).
+            audience = {"JWT_AUDIENCE": "warden-mcp"} if fn == "mcp" else {}
             started[fn] = Emulator(bootstrap, tmp_path=tmp, name=fn, env={
-                "DATABASE_URL": function_url, "HMAC_SECRET": SECRET, "JWT_SECRET": JWT_SECRET})
+                "DATABASE_URL": function_url, "HMAC_SECRET": SECRET, "JWT_SECRET": JWT_SECRET, **audience})
         return started[fn]
 
     yield get
@@ -345,6 +347,11 @@ def run_cases(db, emulator, cases, direct=False, route_path=None):
         request_id, reply = invoke(emulator, event, direct=direct, route_path=route_path)
         if expected == "preflight":
             expect_preflight(reply, label)
+        elif expected == "public":
+            # A route that needs no credentials by design: the MCP endpoint's RFC 9728 metadata.
+            status, _, body = reply
+            assert status == 200 and json.loads(body)["resource"].endswith("/mcp"), f"{label}: {status} {body[:500]}"
+            audited[request_id] = (label, "ok", 200)
         else:
             audited[request_id] = (label, expect_envelope(reply, expected, label), reply[0])
         if direct:
@@ -364,6 +371,12 @@ def run_cases(db, emulator, cases, direct=False, route_path=None):
 
 
 UNAUTHORIZED = {"UNAUTHORIZED": 401}
+PUBLIC_ROUTES = {("mcp", "GET", "/.well-known/oauth-protected-resource")}
+
+
+def expected_answer(fn, method, path):
+    """A route's answer without credentials: the preflight, the public metadata, or the 401 envelope."""
+    return "preflight" if method == "OPTIONS" else "public" if (fn, method, path) in PUBLIC_ROUTES else UNAUTHORIZED
 NOT_FOUND_OR_UNAUTHORIZED = {"UNAUTHORIZED": 401, "NOT_FOUND": 404}
 
 
@@ -388,7 +401,7 @@ def test_generated_events_are_answered_with_the_401_envelope(functions, db, fn, 
     generated = adapt(kind, events["generated"], method, path)
     with_json = adapt(kind, events["json"], method, path)
     assert generated["isBase64Encoded"] is True and base64.b64decode(generated["body"])
-    expected = "preflight" if method == "OPTIONS" else UNAUTHORIZED
+    expected = expected_answer(fn, method, path)
     run_cases(db, functions(fn), [
         ("generated", generated, expected),
         ("json body, base64", with_json, expected),
@@ -410,7 +423,7 @@ def test_a_named_stage_in_raw_path_is_routed(functions, db, fn, kind, method, pa
                   method, path, stage_prefix=stage)
     assert event["requestContext"]["stage"] == stage and event["rawPath"].startswith(f"/{stage}/")
     label = f"named stage {stage}: rawPath {event['rawPath']} must be routed as {path}"
-    run_cases(db, functions(fn), [(label, event, "preflight" if method == "OPTIONS" else UNAUTHORIZED)],
+    run_cases(db, functions(fn), [(label, event, expected_answer(fn, method, path))],
               direct=True, route_path=concrete_path(path)[0])
 
 

@@ -61,6 +61,24 @@ def test_make_run_serves_the_template_through_the_gateway(tmp_path):
             listed = json.loads(r.read())
         assert listed["ok"] is True and isinstance(listed["data"], list)
 
+        # The same printed token is accepted by the MCP endpoint for the copilot tenant user_demo_owner (its default
+        # audience is the one make run configures), through the official MCP SDK.
+        import anyio
+        import httpx2
+        from mcp.client.client import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        async def mcp_call():
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+                async with Client(streamable_http_client(f"http://127.0.0.1:{port}/prod/mcp", http_client=http),
+                                  mode="auto") as client:
+                    return await client.call_tool("calculate_health", {"customerId": "hooli"})
+
+        result = anyio.run(mcp_call)
+        # Seeded hooli of user_demo_owner: up (45), 1 open ticket (28), no renewal date (180 days: 14) → 87.
+        assert result.is_error is False and result.structured_content == {
+            "score": 87, "riskLevel": "low", "signals": ["usage_up", "few_tickets"]}
+
         def instructions():
             text = (tmp_path / "run.log").read_text(errors="replace")
             return text if "Ctrl-C stops everything" in text else None
@@ -68,6 +86,7 @@ def test_make_run_serves_the_template_through_the_gateway(tmp_path):
         printed = wait_for(instructions, lambda: "make run printing its instructions:\n"
                                                  + (tmp_path / "run.log").read_text(errors="replace")[-3000:])
         assert f"http://127.0.0.1:{port}/prod/calculate_health" in printed and "sign-request.py" in printed
+        assert f"http://127.0.0.1:{port}/prod/mcp" in printed
         assert "warden gateway: ready" in printed
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

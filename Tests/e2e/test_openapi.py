@@ -30,7 +30,7 @@ def declared_routes():
     routes = set()
     for directory in sorted(p for p in FUNCTIONS.iterdir() if (p / "main.swift").exists()):
         sources = "\n".join(f.read_text() for f in sorted(directory.glob("*.swift")))
-        api = re.search(r'\b(?:Streaming)?APIHandler\.main\(\s*name:\s*"([^"]+)"', sources)
+        api = re.search(r'\b(?:Streaming)?(?:APIHandler|MCPHandler)\.main\(\s*name:\s*"([^"]+)"', sources)
         if api:
             for method, path in re.findall(r'\b(?:Streaming)?APIRoute\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"', sources):
                 routes |= {(api.group(1), method, path), (api.group(1), "OPTIONS", path)}
@@ -61,10 +61,13 @@ def test_the_document_is_valid_openapi_3_1():
 
 def test_every_declared_route_is_documented_and_nothing_more():
     declared, documented = declared_routes(), documented_routes()
-    copilot = {r for r in declared if not r[2].startswith(("/api/", "/v1/"))}
+    copilot = {r for r in declared if not r[2].startswith(("/api/", "/v1/")) and r[0] != "mcp"}
     assert {r[0] for r in copilot} == {"get_customer_usage", "get_recent_tickets", "get_contract_info",
                                        "calculate_health", "generate_email", "generate_qbr_outline"}
     assert any(r[0] == "participants" for r in declared) and any(r[0] == "intent" for r in declared)
+    assert {r for r in declared if r[0] == "mcp"} == {("mcp", "POST", "/mcp"), ("mcp", "OPTIONS", "/mcp"),
+                                                     ("mcp", "GET", "/.well-known/oauth-protected-resource"),
+                                                     ("mcp", "OPTIONS", "/.well-known/oauth-protected-resource")}
     assert declared - documented == set(), "routes the functions declare but docs/openapi.yaml does not describe"
     assert documented - declared == set(), "operations in docs/openapi.yaml no function declares"
 
@@ -86,9 +89,16 @@ def test_the_error_codes_are_the_swift_ones_with_their_statuses():
                 continue
             resolved, _ = doc.resolve(response, "")
             schema, _ = doc.resolve(resolved["content"]["application/json"]["schema"], "")
-            codes = json.dumps(schema["allOf"][1]["properties"]["error"])
-            named = set(re.findall(r'"([A-Z_]{5,})"', codes))
-            assert named and all(statuses[c] == int(status) for c in named), (op.operation_id, status, named)
+            # The MCP endpoint answers some errors as JSON-RPC errors (their codes are JSON-RPC's), others in the
+            # envelope: each envelope alternative must name codes of its status.
+            branches = [doc.resolve(b, "")[0] for b in schema["oneOf"]] if "oneOf" in schema else [schema]
+            envelopes = [b for b in branches if "allOf" in b]
+            assert envelopes or (op.function == "mcp" and branches == [DOC["components"]["schemas"]["JsonRpcError"]]), \
+                (op.operation_id, status)
+            for branch in envelopes:
+                codes = json.dumps(branch["allOf"][1]["properties"]["error"])
+                named = set(re.findall(r'"([A-Z_]{5,})"', codes))
+                assert named and all(statuses[c] == int(status) for c in named), (op.operation_id, status, named)
 
 
 def test_every_operation_documents_the_errors_of_the_shared_chain():

@@ -16,6 +16,7 @@ dist, the static dependencies linked from .deps), never on the repository itself
 and refuses, changing no file, a bad name, an existing tool (a second run), a name whose Swift type is taken, a
 missing anchor, and a template that names calculate_health where `warden new` does not know how to follow."""
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ CREATED = {f"Sources/Copilot/{TYPE}.swift", f"functions/{NAME}/main.swift", f"fu
            *(f"events/{NAME}/{e}" for e in REFERENCE_EVENTS)}
 EDITED = {"Package.swift", "template/template.yaml", "template/Makefile", "template/terraform/main.tf",
           "docs/openapi.yaml", "Tests/e2e/test_templates.py", "Tests/e2e/test_events.py", "Tests/e2e/test_openapi.py",
-          "Sources/warden/CallCommand.swift"}
+          "Sources/warden/CallCommand.swift", "Sources/CopilotMCP/CopilotMCPTools.swift"}
 # The copy's consistency checks that need no packaged bootstrap and no database.
 CONSISTENCY = ["Tests/e2e/test_templates.py", "Tests/e2e/test_openapi.py",
                "Tests/e2e/test_events.py::test_every_event_has_an_expectation",
@@ -159,6 +160,14 @@ def test_every_place_gets_the_new_tool_and_nothing_else_changes(scaffolded):
     assert path["post"]["responses"]["200"] == {"$ref": f"#/components/responses/{TYPE}Reply"}
     assert doc["components"]["schemas"][f"{TYPE}Envelope"]["properties"]["data"] == {"$ref": f"#/components/schemas/{TYPE}"}
     assert set(doc["components"]["schemas"][TYPE]["required"]) == {"companyName", "missingData"}
+
+    # MCP: the tool's definition (its output schema is the document's), served by the mcp function.
+    match = re.search(r'outputSchema: #"""\n(.*?)\n\s*"""#', source, re.S)
+    assert match and f"public static let definition = CopilotToolDefinition(" in source
+    schema = json.loads(re.sub(r'\\#\n\s*', "", match.group(1)))
+    assert schema == doc["components"]["schemas"][TYPE]
+    tools = (root / "Sources/CopilotMCP/CopilotMCPTools.swift").read_text()
+    assert f"try make({TYPE}(), {TYPE}.definition)," in tools
 
 
 @pytest.mark.timeout(900, method="signal")

@@ -16,7 +16,8 @@ internal import WardenJSON
 ///   `POST /v1/intent/score` body — parsed as the routes parse them (`RouteRequest.jsonBody`: depth 16, duplicate
 ///   members refused) and validated;
 /// - `q` a list query: `limit` line, `cursor` line (as `GET /api/participants` reads them);
-/// - `j` any JSON text, for the parser and writer.
+/// - `j` any JSON text, for the parser and writer;
+/// - `m` an MCP request (`ValidationFuzz+MCP.swift`).
 ///
 /// Invariants: every refusal is `INVALID_INPUT` with a message that quotes nothing of the input; what is accepted
 /// obeys the documented rules; validated values rebuilt into a body validate again to the same values; cursors and
@@ -34,6 +35,7 @@ enum ValidationFuzz {
         case UInt8(ascii: "i"): withBody(data, score)
         case UInt8(ascii: "q"): listQuery(data)
         case UInt8(ascii: "j"): json(data)
+        case UInt8(ascii: "m"): mcp(data)
         default: break
         }
     }

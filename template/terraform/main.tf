@@ -64,6 +64,20 @@ locals {
   retention_env = {
     RETENTION_BATCH_SIZE = "500"
   }
+  # The copilot tools over MCP: bearer JWTs whose sub is the copilot tenant, with their own audience.
+  mcp_env = {
+    ALLOWED_ORIGIN            = var.allowed_origin
+    RATE_LIMIT_PER_MINUTE     = tostring(var.copilot_rate_limit_per_minute)
+    JWT_SECRET                = try(data.aws_secretsmanager_secret_version.jwt[0].secret_string, "")
+    JWT_JWKS                  = var.jwt_jwks
+    JWT_JWKS_URL              = var.jwt_jwks_url
+    JWT_ISSUER                = var.jwt_issuer
+    JWT_AUDIENCE              = var.mcp_audience
+    MCP_RESOURCE_URL          = var.mcp_resource_url
+    MCP_STAGE                 = var.stage_name
+    MCP_ALLOW_GUESTS          = var.mcp_allow_guests ? "true" : "false"
+    MCP_TOOL_CALLS_PER_MINUTE = tostring(var.mcp_tool_calls_per_minute)
+  }
 
   # name => settings. role: the IAM role (and so the permissions) it runs with.
   functions = {
@@ -78,6 +92,7 @@ locals {
     intent               = { timeout = 10, memory_size = 512, role = "intent", api = "http", environment = local.intent_env }
     enrichment_worker    = { timeout = 60, memory_size = 256, role = "enrichment_worker", api = "schedule", environment = local.enrichment_env }
     retention            = { timeout = 300, memory_size = 256, role = "retention", api = "schedule", environment = local.retention_env }
+    mcp                  = { timeout = 10, memory_size = 512, role = "mcp", api = "http", environment = local.mcp_env }
   }
 
   reserved_concurrency = {
@@ -114,27 +129,31 @@ locals {
     "OPTIONS /generate_qbr_outline" = "generate_qbr_outline"
   }
 
-  # HTTP API (payload 2.0): every route of docs/openapi.yaml served by participants and intent.
+  # HTTP API (payload 2.0): every route of docs/openapi.yaml served by participants, intent and mcp.
   http_routes = {
-    "GET /api/participants"                 = "participants"
-    "POST /api/participants"                = "participants"
-    "OPTIONS /api/participants"             = "participants"
-    "PUT /api/participants/{id}"            = "participants"
-    "OPTIONS /api/participants/{id}"        = "participants"
-    "POST /api/participants/{id}/erase"     = "participants"
-    "OPTIONS /api/participants/{id}/erase"  = "participants"
-    "GET /api/participants/{id}/export"     = "participants"
-    "OPTIONS /api/participants/{id}/export" = "participants"
-    "POST /api/participants/{id}/enrich"    = "participants"
-    "OPTIONS /api/participants/{id}/enrich" = "participants"
-    "POST /api/participants/enrich"         = "participants"
-    "OPTIONS /api/participants/enrich"      = "participants"
-    "GET /api/enrichment-jobs/{id}"         = "participants"
-    "OPTIONS /api/enrichment-jobs/{id}"     = "participants"
-    "GET /api/enrichment/budget"            = "participants"
-    "OPTIONS /api/enrichment/budget"        = "participants"
-    "POST /v1/intent/score"                 = "intent"
-    "OPTIONS /v1/intent/score"              = "intent"
+    "GET /api/participants"                         = "participants"
+    "POST /api/participants"                        = "participants"
+    "OPTIONS /api/participants"                     = "participants"
+    "PUT /api/participants/{id}"                    = "participants"
+    "OPTIONS /api/participants/{id}"                = "participants"
+    "POST /api/participants/{id}/erase"             = "participants"
+    "OPTIONS /api/participants/{id}/erase"          = "participants"
+    "GET /api/participants/{id}/export"             = "participants"
+    "OPTIONS /api/participants/{id}/export"         = "participants"
+    "POST /api/participants/{id}/enrich"            = "participants"
+    "OPTIONS /api/participants/{id}/enrich"         = "participants"
+    "POST /api/participants/enrich"                 = "participants"
+    "OPTIONS /api/participants/enrich"              = "participants"
+    "GET /api/enrichment-jobs/{id}"                 = "participants"
+    "OPTIONS /api/enrichment-jobs/{id}"             = "participants"
+    "GET /api/enrichment/budget"                    = "participants"
+    "OPTIONS /api/enrichment/budget"                = "participants"
+    "POST /v1/intent/score"                         = "intent"
+    "OPTIONS /v1/intent/score"                      = "intent"
+    "POST /mcp"                                     = "mcp"
+    "OPTIONS /mcp"                                  = "mcp"
+    "GET /.well-known/oauth-protected-resource"     = "mcp"
+    "OPTIONS /.well-known/oauth-protected-resource" = "mcp"
   }
 
   rest_paths = toset([for route, fn in local.rest_routes : trimprefix(split(" ", route)[1], "/")])

@@ -27,3 +27,8 @@ output "function_arns" {
   description = "Every function's ARN by name."
   value       = { for name, fn in aws_lambda_function.fn : name => fn.arn }
 }
+
+output "mcp_url" {
+  description = "The MCP endpoint (Streamable HTTP; bearer JWT with aud mcp_audience whose sub is the copilot tenant)."
+  value       = var.mcp_resource_url != "" ? var.mcp_resource_url : "${aws_apigatewayv2_stage.http.invoke_url}/mcp"
+}

@@ -93,6 +93,34 @@ variable "jwt_audience" {
   default     = ""
 }
 
+variable "mcp_audience" {
+  description = "Required aud of the MCP endpoint's bearer tokens (the mcp function's JWT_AUDIENCE; the token's sub is the copilot tenant)."
+  type        = string
+  default     = "warden-mcp"
+  validation {
+    condition     = length(var.mcp_audience) > 0
+    error_message = "The MCP endpoint needs an audience."
+  }
+}
+
+variable "mcp_resource_url" {
+  description = "Public URL of the MCP endpoint (MCP_RESOURCE_URL, the RFC 9728 resource); empty - https://<Host of the request>/<stage_name>/mcp."
+  type        = string
+  default     = ""
+}
+
+variable "mcp_allow_guests" {
+  description = "Whether the MCP endpoint serves requests without a token as the guest tenant public (MCP_ALLOW_GUESTS)."
+  type        = bool
+  default     = false
+}
+
+variable "mcp_tool_calls_per_minute" {
+  description = "Tool calls per minute per token subject over MCP (MCP_TOOL_CALLS_PER_MINUTE, 0 off), apart from rate_limit_per_minute."
+  type        = number
+  default     = 60
+}
+
 variable "allowed_origin" {
   description = "Comma-separated exact browser origins allowed (ALLOWED_ORIGIN)."
   type        = string
