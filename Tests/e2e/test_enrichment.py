@@ -395,7 +395,8 @@ def test_worker_refuses_a_malformed_event_and_changes_nothing(worker, db):
 
 def test_the_provider_key_can_come_from_secrets_manager(tmp_path_factory, function_url, provider, db, org):
     """`ENRICHMENT_SECRET_ARN` names a Secrets Manager secret (JSON with `apiKey`), read with libcurl's SigV4 against
-    moto with authentication enforced; the key never appears in the function's output."""
+    moto with authentication enforced; the key never appears in the function's output. A rotated key is used once
+    the secrets cache's TTL has passed, without a restart, and it never appears in the output either."""
     from test_secrets import Moto
     from moto import settings as moto_settings
     moto = Moto()
@@ -403,7 +404,8 @@ def test_the_provider_key_can_come_from_secrets_manager(tmp_path_factory, functi
         sm = moto.client("secretsmanager")
         arn = moto.admin(lambda: sm.create_secret(Name=f"warden/enrichment-{uuid.uuid4().hex[:6]}",
                                                   SecretString=json.dumps({"apiKey": API_KEY}))["ARN"])
-        env = moto.function_env(DATABASE_URL=function_url, ENRICHMENT_SECRET_ARN=arn, ENRICHMENT_API_KEY="")
+        env = moto.function_env(DATABASE_URL=function_url, ENRICHMENT_SECRET_ARN=arn, ENRICHMENT_API_KEY="",
+                                SECRETS_TTL_SECONDS="1")
         fn = start(tmp_path_factory, function_url, provider, name="smkey", **env)
         try:
             org_id, user = org()
@@ -412,6 +414,17 @@ def test_the_provider_key_can_come_from_secrets_manager(tmp_path_factory, functi
             assert status == 200 and env_["data"]["participant"]["enrichmentStatus"] == "enriched"
             assert provider.calls_for("sm.key@acme.example")[0]["authorization"] == f"Bearer {API_KEY}"
             assert API_KEY not in fn.output()
+            # The key is rotated in Secrets Manager: the same process picks it up after the TTL (the fake provider
+            # refuses it, which is beside the point: what matters is which key was sent).
+            rotated = f"rotated-provider-key-{uuid.uuid4().hex}"
+            sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"apiKey": rotated}))
+
+            def sent_rotated():
+                email = f"sm.rotated.{uuid.uuid4().hex[:6]}@acme.example"
+                call(fn, "POST", f"/api/participants/{participant(fn, user, email)}/enrich", user)
+                return any(c["authorization"] == f"Bearer {rotated}" for c in provider.calls_for(email))
+            wait_for(sent_rotated, "the rotated provider key in use", timeout=30, interval=0.3)
+            assert rotated not in fn.output() and API_KEY not in fn.output()
         finally:
             fn.stop()
     finally:
