@@ -32,15 +32,15 @@ public struct SettingsReader {
         return text
     }
 
-    /// An `https://` URL, or `http://` to a loopback host (`127.0.0.1`, `localhost`, `[::1]`: local fakes and
-    /// `make run`), without a trailing slash.
+    /// An `https://` URL, or `http://` to a loopback address (`127.0.0.1`, `[::1]`: local fakes and `make run`; no
+    /// name, which a resolver could answer otherwise), without a trailing slash — the rule of `JWT_JWKS_URL` too.
     public func secureURL(_ name: String) throws(InitializationError) -> String? {
         guard let url = try text(name, maxBytes: 2048) else { return nil }
-        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { prefix in
+        let loopback = ["http://127.0.0.1", "http://[::1]"].contains { prefix in
             url.hasPrefix(prefix) && (url.utf8.count == prefix.utf8.count || [":", "/"].contains(url.dropFirst(prefix.count).first))
         }
         guard url.hasPrefix("https://") && url.utf8.count > 8 || loopback, !url.contains(" ") else {
-            throw InitializationError("Configuration error: \(name) must be an https:// URL (http:// only to a loopback host)")
+            throw InitializationError("Configuration error: \(name) must be an https:// URL (http:// only to 127.0.0.1 or [::1])")
         }
         return url.utf8.last == UInt8(ascii: "/") ? String(url.dropLast()) : url
     }

@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func aLoopbackProviderMayUsePlainHTTP() throws {
-        for url in ["http://127.0.0.1:8080", "http://localhost/v1/", "http://[::1]:9"] {
+        for url in ["http://127.0.0.1:8080", "http://127.0.0.1/v1/", "http://[::1]:9"] {
             #expect(try EnrichmentSettings.fromEnvironment { $0 == "ENRICHMENT_URL" ? url : nil }.baseURL != nil, "\(url)")
         }
     }
@@ -77,9 +77,10 @@ import Testing
         ("ENRICHMENT_MAX_ATTEMPTS", "11", "must be a whole number from 1 to 10"),
         ("ENRICHMENT_RETRY_BASE_MS", "5s", "must be a whole number from 0 to 3600000"),
         ("ENRICHMENT_PROVIDER_NAME", String(repeating: "p", count: 65), "must be text of at most 64 bytes"),
-        ("ENRICHMENT_URL", "http://provider.example", "must be an https:// URL (http:// only to a loopback host)"),
-        ("ENRICHMENT_URL", "http://127.0.0.1.evil.example", "must be an https:// URL (http:// only to a loopback host)"),
-        ("ENRICHMENT_URL", "ftp://x", "must be an https:// URL (http:// only to a loopback host)"),
+        ("ENRICHMENT_URL", "http://provider.example", "must be an https:// URL (http:// only to 127.0.0.1 or [::1])"),
+        ("ENRICHMENT_URL", "http://127.0.0.1.evil.example", "must be an https:// URL (http:// only to 127.0.0.1 or [::1])"),
+        ("ENRICHMENT_URL", "http://localhost:8080", "must be an https:// URL (http:// only to 127.0.0.1 or [::1])"),
+        ("ENRICHMENT_URL", "ftp://x", "must be an https:// URL (http:// only to 127.0.0.1 or [::1])"),
     ])
     func anInvalidValueFailsTheInitialization(_ name: String, _ value: String, _ rule: String) {
         do {

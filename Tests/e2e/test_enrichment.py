@@ -457,7 +457,7 @@ def test_the_worker_takes_over_an_attempt_whose_lease_expired(api, worker, db, o
 @pytest.mark.parametrize("bootstrap,name,value,rule", [
     (PARTICIPANTS, "ENRICHMENT_MAX_JOBS", "0", "must be a whole number from 1 to 100"),
     (PARTICIPANTS, "ENRICHMENT_DAILY_BUDGET_CENTS", "50 cents", "must be a whole number from 0 to 100000000"),
-    (PARTICIPANTS, "ENRICHMENT_URL", "http://provider.example", "must be an https:// URL (http:// only to a loopback host)"),
+    (PARTICIPANTS, "ENRICHMENT_URL", "http://provider.example", "must be an https:// URL (http:// only to 127.0.0.1 or [::1])"),
     (WORKER, "ENRICHMENT_MAX_ATTEMPTS", "99", "must be a whole number from 1 to 10"),
     (WORKER, "ENRICHMENT_WORKER_BATCH", "all", "must be a whole number from 1 to 1000"),
 ], ids=["jobs", "budget", "plain-http", "attempts", "batch"])

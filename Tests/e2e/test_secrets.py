@@ -134,6 +134,21 @@ def test_wrong_keys_give_a_clear_init_error(moto, secrets, tmp_path):
         e.stop()
 
 
+@pytest.mark.parametrize("ttl", ["5m", "-1", "315360001"])
+def test_an_invalid_secrets_ttl_fails_initialization(moto, secrets, tmp_path, ttl):
+    """A TTL that is not a whole number of seconds (0 to ten years) is refused at init: it never silently becomes the
+    default of 300 s, and the function fetches no secret with it."""
+    e = Emulator(BOOTSTRAP, tmp_path=tmp_path, name="calculate_health",
+                 env=moto.function_env(DATABASE_URL_PARAM_NAME=DB_PARAM, SECRETS_TTL_SECONDS=ttl))
+    try:
+        _, _, out = e.invoke(rest_event("calculate_health", "{}", {}))
+        err = json.loads(out)
+        assert err["errorType"] == "Runtime.ConfigurationError", err
+        assert err["errorMessage"] == "Configuration error: SECRETS_TTL_SECONDS must be a whole number from 0 to 315360000"
+    finally:
+        e.stop()
+
+
 def test_a_rotated_hmac_secret_is_picked_up_after_the_ttl(moto, secrets, tmp_path):
     """The cached HMAC secret is refetched once its TTL has run out: polled with a deadline, the new one starts to
     verify, and from then on the old one never does. (That the cached value holds *within* the TTL is shown with a
