@@ -78,7 +78,7 @@ public struct LambdaLogHandler: LogHandler {
         }
         w.key("message")
         w.string(message)
-        for key in metadata.keys.sorted() where key != "requestId" {
+        for key in Self.sortedKeys(metadata) where key != "requestId" {
             guard let value = metadata[key] else { continue }
             w.key(key)
             Self.write(LogRedaction.redact(key: key, value: value), to: &w)
@@ -98,14 +98,33 @@ public struct LambdaLogHandler: LogHandler {
         line.append(contentsOf: Self.levelName(level).utf8)
         line.append(0x09)
         line.append(contentsOf: message.utf8)
-        for key in metadata.keys.sorted() where key != "requestId" {
+        for key in Self.sortedKeys(metadata) where key != "requestId" {
             guard let value = metadata[key] else { continue }
-            line.append(contentsOf: " \(key)=\(LogRedaction.redact(key: key, value: value))".utf8)
+            line.append(0x20)
+            line.append(contentsOf: key.utf8)
+            line.append(0x3D)
+            Self.appendText(LogRedaction.redact(key: key, value: value), to: &line)
         }
         // One record is one line: newlines inside values would let input forge records.
         for i in line.indices where line[i] == 0x0A || line[i] == 0x0D { line[i] = 0x20 }
         line.append(0x0A)
         return line
+    }
+
+    /// The keys in byte order of their UTF-8 (String's own order for the ASCII keys logs use, without its Unicode
+    /// comparison).
+    static func sortedKeys(_ metadata: Logger.Metadata) -> [String] {
+        metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// `value` as the text format writes it (its `description`), appended without building an intermediate string
+    /// for the common cases: text and numbers.
+    private static func appendText(_ value: Logger.Metadata.Value, to line: inout [UInt8]) {
+        switch value {
+        case .string(let s): line.append(contentsOf: s.utf8)
+        case .stringConvertible(let c): line.append(contentsOf: c.description.utf8)
+        case .array, .dictionary: line.append(contentsOf: value.description.utf8)
+        }
     }
 
     private static func write(_ value: Logger.Metadata.Value, to w: inout JSONWriter) {
