@@ -4,8 +4,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need_apt=()
 # chromium: the headless browser of Tests/e2e/test_browser_cors.py (CORS as a real browser enforces it);
-# python3-venv: the security tools' own environment (below).
-for pkg in build-essential zip unzip advancecomp file openssl dnsmasq-base binutils libssl-dev zlib1g-dev libc-ares-dev postgresql-15 postgresql-client-15 python3-pip python3-venv util-linux chromium; do
+# python3-venv: the security tools' own environment (below); valgrind: Tests/e2e/test_constant_time.py counts instructions.
+for pkg in build-essential zip unzip advancecomp file openssl dnsmasq-base binutils libssl-dev zlib1g-dev libc-ares-dev postgresql-15 postgresql-client-15 python3-pip python3-venv util-linux chromium valgrind; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
