@@ -204,6 +204,31 @@ def test_a_flaky_provider_succeeds_on_the_worker_retry(api, worker, db, org):
     assert outcomes == [["failed: status 503"], ["enriched"]]
 
 
+def test_one_worker_run_serves_each_organizations_job_in_its_own_session(api, worker, db, org):
+    """Two organizations' retries fall due together; one worker run (the functions' role, no service key) finishes
+    both. Row-level security lets a statement see only the organization its session is scoped to, so each job's
+    participant could only be enriched, its history written and its ledger charged in its own organization's
+    session; nothing of one organization lands in the other's."""
+    jobs = {}
+    for n in range(2):
+        org_id, user = org()
+        pid = participant(api, user, f"flaky.org{n}.{uuid.uuid4().hex[:6]}@acme.example")
+        _, env = call(api, "POST", f"/api/participants/{pid}/enrich", user)
+        assert env["data"]["job"]["status"] == "retry"
+        jobs[org_id] = (user, pid, env["data"]["job"]["id"])
+        db.cursor().execute("UPDATE enrichment_jobs SET next_attempt_at = now() WHERE id = %s", (env["data"]["job"]["id"],))
+    run_worker(worker)
+    for org_id, (user, pid, job) in jobs.items():
+        _, env = call(api, "GET", f"/api/enrichment-jobs/{job}", user)
+        assert env["data"]["job"]["status"] == "succeeded", env
+        assert rows(db, "SELECT organization_id, enrichment_status FROM meeting_participants WHERE id = %s", pid) == [
+            [org_id, "enriched"]]
+        assert rows(db, "SELECT DISTINCT organization_id FROM participant_enrichment_history WHERE participant_id = %s",
+                    pid) == [[org_id]]
+        other_user = next(u for o, (u, _, _) in jobs.items() if o != org_id)
+        assert call(api, "GET", f"/api/enrichment-jobs/{job}", other_user)[0] == 404
+
+
 def budget_metric(fn, call, marker_event=b"{}"):
     """Runs `call`; returns its result, the BudgetSpentCents of each EMF line it made `fn` write (all of them: see
     test_metrics.emf_of), and those lines."""
