@@ -418,7 +418,7 @@ def test_copilot_rest_api_passes_json_bodies_as_binary():
 
 # --- alarms (issue 8: the functions' EMF metrics, namespace Warden) --------------------------------------------------
 
-ALARMS = {"unauthorized-burst": ("Unauthorized", 60), "errors": ("Errors", 300)}
+ALARMS = {"unauthorized-burst": ("Unauthorized", 60), "rate-limited-burst": ("RateLimited", 60), "errors": ("Errors", 300)}
 
 
 def sam_alarms():
@@ -490,12 +490,13 @@ def _without_ids(alarms):
 def test_alarms_watch_the_emf_metrics():
     alarms = sam_alarms()
     assert sorted(alarms) == sorted(ALARMS)
-    assert {a["logical"] for a in alarms.values()} == {"UnauthorizedBurstAlarm", "ErrorsAlarm"}
+    assert {a["logical"] for a in alarms.values()} == {"UnauthorizedBurstAlarm", "RateLimitedBurstAlarm", "ErrorsAlarm"}
     for name, (metric, period) in ALARMS.items():
         a = alarms[name]
         assert (a["namespace"], a["metric"], a["statistic"], a["period"]) == ("Warden", metric, "Sum", period), name
         assert a["comparison"] == "GreaterThanOrEqualToThreshold", name
     assert alarms["unauthorized-burst"]["threshold"] == {"param": "UnauthorizedAlarmThreshold", "default": 50}
+    assert alarms["rate-limited-burst"]["threshold"] == {"param": "RateLimitedAlarmThreshold", "default": 100}
     assert alarms["errors"]["threshold"] == 1
     doc = sam_template()
     sub = doc["Resources"]["AlarmEmailSubscription"]
@@ -505,7 +506,7 @@ def test_alarms_watch_the_emf_metrics():
 
 def test_terraform_alarms_match_sam():
     sam, terraform = sam_alarms(), terraform_alarms()
-    assert {a["resource"] for a in terraform.values()} == {"unauthorized_burst", "errors"}
+    assert {a["resource"] for a in terraform.values()} == {"unauthorized_burst", "rate_limited_burst", "errors"}
     assert _without_ids(terraform) == _without_ids(sam)
 
 

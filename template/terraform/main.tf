@@ -527,6 +527,20 @@ resource "aws_cloudwatch_metric_alarm" "unauthorized_burst" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
 }
 
+resource "aws_cloudwatch_metric_alarm" "rate_limited_burst" {
+  alarm_name          = "${var.name_prefix}-rate-limited-burst"
+  alarm_description   = "Unusual access volume - a burst of calls refused by the rate limits or the MCP tool-call budgets"
+  namespace           = "Warden"
+  metric_name         = "RateLimited"
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = var.rate_limited_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
 resource "aws_cloudwatch_metric_alarm" "errors" {
   alarm_name          = "${var.name_prefix}-errors"
   alarm_description   = "An HTTP function answered with a server error (5xx, TOOL_FAILURE)"

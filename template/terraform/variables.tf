@@ -181,6 +181,12 @@ variable "unauthorized_alarm_threshold" {
   default     = 50
 }
 
+variable "rate_limited_alarm_threshold" {
+  description = "Calls refused by a rate limit or a tool-call budget (all HTTP functions) within one minute that raise the rate-limited-burst alarm (unusual access volume)."
+  type        = number
+  default     = 100
+}
+
 variable "alarm_email" {
   description = "Optional address subscribed to the alarm topic (empty - no subscription)."
   type        = string
