@@ -1,3 +1,5 @@
+internal import Bytes
+
 /// Reads a function's settings from its environment, one rule for every setting: unset or empty is `nil` (the
 /// default applies); anything else that is not valid fails the initialization with a message naming the setting and
 /// what it must be — never its value, and never a silent fallback to the default.
@@ -26,7 +28,7 @@ public struct SettingsReader {
     /// Text of at most `maxBytes` bytes without control characters.
     public func text(_ name: String, maxBytes: Int) throws(InitializationError) -> String? {
         guard let text = environment(name), !text.isEmpty else { return nil }
-        guard text.utf8.count <= maxBytes, !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+        guard text.utf8.count <= maxBytes, !text.utf8.contains(where: \.isASCIIControl) else {
             throw InitializationError("Configuration error: \(name) must be text of at most \(maxBytes) bytes")
         }
         return text

@@ -30,19 +30,9 @@ public struct PGRowReader {
         try parsed("not an integer") { Int64($0) }
     }
 
-    /// The next column as a double (`double precision`, `numeric`).
-    public mutating func double() throws(PostgresError) -> Double? {
-        try parsed("not a number") { Double($0) }
-    }
-
     /// The next column as a boolean (`t` or `f`).
     public mutating func bool() throws(PostgresError) -> Bool? {
         try parsed("not a boolean") { $0 == "t" ? true : $0 == "f" ? false : nil }
-    }
-
-    /// Skips the next column.
-    public mutating func skip() throws(PostgresError) {
-        _ = try text()
     }
 
     private mutating func parsed<T>(_ what: String, _ parse: (String) -> T?) throws(PostgresError) -> T? {

@@ -32,6 +32,8 @@ public final class FunctionSecrets: Sendable {
     public static let defaultHMACParameterName = "/copilot/hmac/v1"
     /// Cache lifetime when `SECRETS_TTL_SECONDS` is unset or invalid.
     public static let defaultTTLSeconds = 300
+    /// Longest `SECRETS_TTL_SECONDS`: ten years, so twice the TTL cannot overflow.
+    public static let maxTTLSeconds: Int64 = 315_360_000
     /// Bound on one AWS request when the caller gives none.
     public static let defaultTimeoutMilliseconds = 2000
     /// Longest wait between two refresh attempts while a stale value is served.
@@ -65,8 +67,7 @@ public final class FunctionSecrets: Sendable {
         self.clock = clock
         self.warning = warning
         let seconds = nonEmpty(environment("SECRETS_TTL_SECONDS")).flatMap { Int64($0) }.flatMap { $0 >= 0 ? $0 : nil }
-        // At most ten years, so twice the TTL cannot overflow.
-        ttlMilliseconds = min(seconds ?? Int64(Self.defaultTTLSeconds), 315_360_000) * 1000
+        ttlMilliseconds = min(seconds ?? Int64(Self.defaultTTLSeconds), Self.maxTTLSeconds) * 1000
         state = Mutex(CacheState())
         clients = Mutex(AWSClients())
     }

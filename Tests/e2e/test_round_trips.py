@@ -4,16 +4,14 @@ Postgres that reads the frontend protocol (one `Sync` per batch), not by anythin
 Paths that cannot know their end before the batch (a refused guard, a failed statement) take a second round trip
 for the audit row: still exactly one row per call."""
 import json
-import select
-import socket
 import struct
-import threading
 import urllib.parse
 import uuid
 
 import pytest
 
 from conftest import ROOT, SECRET, Emulator, rest_event, sign, snapshot, wait_for
+from test_runtime_shutdown import RecordingRelay
 
 TOOLS = ["calculate_health", "get_customer_usage", "get_recent_tickets", "get_contract_info", "generate_email",
          "generate_qbr_outline"]
@@ -22,82 +20,36 @@ ROUND_TRIP_MESSAGES = {b"S", b"H"}
 UNTYPED_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest: answered by one byte, then the startup
 
 
-class CountingProxy:
-    """Forwards 127.0.0.1:<port> to Postgres and counts the frontend messages of every connection by type."""
+def round_trip_messages(stream):
+    """The Sync and Flush messages among the complete frontend messages of one connection's client bytes."""
+    count, i, started = 0, 0, False
+    while True:
+        if not started:  # untyped: length, then a code (SSL/GSSENC requests, then the startup message)
+            if len(stream) < i + 8:
+                return count
+            length, code = struct.unpack("!II", stream[i:i + 8])
+            i, started = i + length, code not in UNTYPED_REQUESTS
+            continue
+        if len(stream) < i + 5:
+            return count
+        length = struct.unpack("!I", stream[i + 1:i + 5])[0]
+        if len(stream) < i + 1 + length:
+            return count
+        count += stream[i:i + 1] in ROUND_TRIP_MESSAGES
+        i += 1 + length
 
-    def __init__(self, target_port):
-        self.target = ("127.0.0.1", target_port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.lock = threading.Lock()
-        self.counts = {}
-        self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+
+class CountingProxy(RecordingRelay):
+    """test_runtime_shutdown's relay between the function and Postgres, counting the batches each connection sent
+    (one Sync or Flush per batch)."""
 
     def round_trips(self):
-        with self.lock:
-            return sum(n for t, n in self.counts.items() if t in ROUND_TRIP_MESSAGES)
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-            server = socket.create_connection(self.target)
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
-
-    def _count(self, buffer, started):
-        """Counts the complete messages at the start of `buffer`; returns what is left and whether the startup
-        message has been seen."""
-        while True:
-            if not started:
-                if len(buffer) < 8:
-                    return buffer, started
-                length, code = struct.unpack("!II", buffer[:8])
-                if len(buffer) < length:
-                    return buffer, started
-                buffer = buffer[length:]
-                started = code not in UNTYPED_REQUESTS
-                continue
-            if len(buffer) < 5:
-                return buffer, started
-            length = struct.unpack("!I", buffer[1:5])[0]
-            if len(buffer) < 1 + length:
-                return buffer, started
-            with self.lock:
-                self.counts[buffer[:1]] = self.counts.get(buffer[:1], 0) + 1
-            buffer = buffer[1 + length:]
-
-    def _pump(self, client, server):
-        pending, started = b"", False
-        try:
-            while True:
-                readable, _, _ = select.select([client, server], [], [])
-                for sock in readable:
-                    data = sock.recv(65536)
-                    if not data:
-                        return
-                    if sock is client:
-                        pending, started = self._count(pending + data, started)
-                        server.sendall(data)
-                    else:
-                        client.sendall(data)
-        except OSError:
-            return
-        finally:
-            client.close()
-            server.close()
-
-    def close(self):
-        self.listener.close()
+        return sum(round_trip_messages(bytes(sent)) for sent, _ in self.connections())
 
 
 @pytest.fixture
 def proxy(function_url):
-    p = CountingProxy(urllib.parse.urlsplit(function_url).port)
+    p = CountingProxy(("127.0.0.1", urllib.parse.urlsplit(function_url).port))
     yield p
     p.close()
 
@@ -161,7 +113,7 @@ def test_a_warm_call_is_one_round_trip_with_its_audit_row(db, proxy, function_ur
         assert envelope["ok"] is True, envelope
         assert trips == 1
         assert audit_rows(db, rid) == [(owner, tool, "ok", 200)]
-        assert proxy.connections == 1
+        assert len(proxy.connections()) == 1
     finally:
         e.stop()
 

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 
 import pytest
 import yaml
@@ -96,9 +95,7 @@ def scaffolded(tmp_path_factory):
     """A copy of the repository in which `warden new demo_tool` ran: (root, hashes before, its output)."""
     root = copy_repository(tmp_path_factory.mktemp("scaffolded"))
     before = tree(root)
-    started = time.monotonic()
     out = warden_new(root, NAME)
-    print(f"warden new {NAME}: {time.monotonic() - started:.1f} s")
     assert out.returncode == 0, out.stdout + out.stderr
     return root, before, out.stdout
 
@@ -195,13 +192,10 @@ def test_the_copys_own_consistency_checks_pass_with_the_new_tool(scaffolded):
 def test_the_new_product_builds_from_scratch_and_its_generated_test_passes(scaffolded, database_url, tmp_path):
     root, _, _ = scaffolded
     scratch = tmp_path / "scratch"
-    started = time.monotonic()
     for what in (["--product", NAME], ["--target", "CopilotTests"]):
         build = subprocess.run(["nice", "-n", "10", "swift", "build", *what, "--scratch-path", str(scratch)], cwd=root,
                                capture_output=True, text=True, timeout=1100, env=inner_env())
         assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
-    print(f"swift build --product {NAME} and --target CopilotTests from an empty scratch path: "
-          f"{time.monotonic() - started:.0f} s")
 
     # The generated end-to-end test, in the copy: its bootstrap is the build above, the gateway this run's warden.
     (root / "dist" / NAME).mkdir(parents=True)
