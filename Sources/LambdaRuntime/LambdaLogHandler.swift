@@ -53,35 +53,61 @@ public struct LambdaLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let fields = Self.fields(metadata, event.metadata)
         let now = Platform.nowMilliseconds()
         let message = LogRedaction.scrub(event.message.description)
         switch format {
-        case .json: sink(jsonLine(now, event.level, message, merged))
-        case .text: sink(textLine(now, event.level, message, merged))
+        case .json: sink(jsonLine(now, event.level, message, fields))
+        case .text: sink(textLine(now, event.level, message, fields))
         }
     }
 
-    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> [UInt8] {
-        var w = JSONWriter()
+    /// One record's metadata field.
+    typealias Field = (key: String, value: Logger.Metadata.Value)
+
+    /// The handler's metadata overridden by the record's, in byte order of the keys' UTF-8 (String's own order for
+    /// the ASCII keys logs use, without its Unicode comparison): an array rather than a merged dictionary, since a
+    /// line holds a handful of fields.
+    static func fields(_ handler: Logger.Metadata, _ record: Logger.Metadata?) -> [Field] {
+        var fields: [Field] = []
+        fields.reserveCapacity(handler.count + (record?.count ?? 0))
+        if let record {
+            for (key, value) in handler where record[key] == nil { fields.append((key, value)) }
+            for (key, value) in record { fields.append((key, value)) }
+        } else {
+            for (key, value) in handler { fields.append((key, value)) }
+        }
+        fields.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        return fields
+    }
+
+    /// The request id, which leads the line rather than standing among the fields.
+    private static func requestID(_ fields: [Field]) -> String? {
+        for field in fields where field.key == "requestId" {
+            if case .string(let id) = field.value { return id }
+        }
+        return nil
+    }
+
+    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [Field]) -> [UInt8] {
+        var w = JSONWriter(capacity: 256)
         w.beginObject()
         var ts: [UInt8] = []
+        ts.reserveCapacity(24)
         Timestamp.appendISO8601(milliseconds: now, to: &ts)
         w.key("timestamp")
         w.string(String(decoding: ts, as: UTF8.self))
         w.key("level")
         w.string(Self.levelName(level))
-        if case .string(let id)? = metadata["requestId"] {
+        if let id = Self.requestID(fields) {
             w.key("requestId")
             w.string(id)
         }
         w.key("message")
         w.string(message)
-        for key in Self.sortedKeys(metadata) where key != "requestId" {
-            guard let value = metadata[key] else { continue }
-            w.key(key)
-            Self.write(LogRedaction.redact(key: key, value: value), to: &w)
+        for field in fields where field.key != "requestId" {
+            w.key(field.key)
+            Self.write(LogRedaction.redact(key: field.key, value: field.value), to: &w)
         }
         w.endObject()
         var line = w.bytes
@@ -89,21 +115,21 @@ public struct LambdaLogHandler: LogHandler {
         return line
     }
 
-    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> [UInt8] {
+    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [Field]) -> [UInt8] {
         var line: [UInt8] = []
+        line.reserveCapacity(192)
         Timestamp.appendISO8601(milliseconds: now, to: &line)
         line.append(0x09)
-        if case .string(let id)? = metadata["requestId"] { line.append(contentsOf: id.utf8) } else { line.append(contentsOf: "-".utf8) }
+        if let id = Self.requestID(fields) { line.append(contentsOf: id.utf8) } else { line.append(contentsOf: "-".utf8) }
         line.append(0x09)
         line.append(contentsOf: Self.levelName(level).utf8)
         line.append(0x09)
         line.append(contentsOf: message.utf8)
-        for key in Self.sortedKeys(metadata) where key != "requestId" {
-            guard let value = metadata[key] else { continue }
+        for field in fields where field.key != "requestId" {
             line.append(0x20)
-            line.append(contentsOf: key.utf8)
+            line.append(contentsOf: field.key.utf8)
             line.append(0x3D)
-            Self.appendText(LogRedaction.redact(key: key, value: value), to: &line)
+            Self.appendText(LogRedaction.redact(key: field.key, value: field.value), to: &line)
         }
         // One record is one line: newlines inside values would let input forge records.
         for i in line.indices where line[i] == 0x0A || line[i] == 0x0D { line[i] = 0x20 }
@@ -111,19 +137,33 @@ public struct LambdaLogHandler: LogHandler {
         return line
     }
 
-    /// The keys in byte order of their UTF-8 (String's own order for the ASCII keys logs use, without its Unicode
-    /// comparison).
-    static func sortedKeys(_ metadata: Logger.Metadata) -> [String] {
-        metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-
     /// `value` as the text format writes it (its `description`), appended without building an intermediate string
     /// for the common cases: text and numbers.
     private static func appendText(_ value: Logger.Metadata.Value, to line: inout [UInt8]) {
         switch value {
         case .string(let s): line.append(contentsOf: s.utf8)
-        case .stringConvertible(let c): line.append(contentsOf: c.description.utf8)
+        case .stringConvertible(let c):
+            if let i = c as? Int {
+                appendDecimal(negative: i < 0, i.magnitude, to: &line)
+            } else if let u = c as? UInt64 {
+                appendDecimal(negative: false, UInt(u), to: &line)
+            } else {
+                line.append(contentsOf: c.description.utf8)
+            }
         case .array, .dictionary: line.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    /// `value` in decimal, as its `description` reads, without making that string.
+    static func appendDecimal(negative: Bool, _ value: UInt, to line: inout [UInt8]) {
+        if negative { line.append(0x2D) }
+        var magnitude = value
+        var scale: UInt = 1
+        while scale <= magnitude / 10 { scale *= 10 }
+        while scale > 0 {
+            line.append(UInt8(truncatingIfNeeded: 0x30 + magnitude / scale))
+            magnitude %= scale
+            scale /= 10
         }
     }
 

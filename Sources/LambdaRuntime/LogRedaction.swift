@@ -28,15 +28,22 @@ public enum LogRedaction {
     private static let verdicts = Mutex<[String: Bool]>([:])
     static let maxRememberedKeys = 512
 
+    /// Keys the runtime and the middlewares put on every line, judged harmless here once and for all: compared
+    /// before the remembered verdicts, as comparing short strings costs less than hashing them.
+    static let everyLineKeys: [String] = [
+        "status", "durationUs", "tool", "function", "error.code", "db.roundTrips", "method", "route", "outcome",
+    ]
+
     /// `true` when values under `key` must not be logged. On every log line: each key is judged once.
     public static func isSensitive(key: String) -> Bool {
+        for known in everyLineKeys where known == key { return false }
         if let known = verdicts.withLock({ $0[key] }) { return known }
         let verdict = judge(key: key)
         verdicts.withLock { if $0.count < maxRememberedKeys { $0[key] = verdict } }
         return verdict
     }
 
-    private static func judge(key: String) -> Bool {
+    static func judge(key: String) -> Bool {
         let lower = key.utf8.map(\.asciiLowercased)
         if personalKeys.contains(String(decoding: lower, as: UTF8.self)) { return true }
         return sensitiveNeedles.contains { lower.containsBytes($0) }

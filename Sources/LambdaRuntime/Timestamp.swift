@@ -48,15 +48,23 @@ public enum Timestamp {
         return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
+    /// `value` in decimal, zero-padded to `width` digits (a minus sign first when negative), appended without
+    /// building an intermediate array: a log line has seven of these.
     private static func appendDigits(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
-        var digits: [UInt8] = []
-        var v = value < 0 ? -value : value
-        repeat {
-            digits.append(UInt8(truncatingIfNeeded: 0x30 + v % 10))
-            v /= 10
-        } while v > 0
         if value < 0 { out.append(0x2D) }
-        if digits.count < width { out.append(contentsOf: repeatElement(0x30, count: width - digits.count)) }
-        out.append(contentsOf: digits.reversed())
+        let magnitude = value.magnitude
+        var digits = 1
+        var scale: UInt64 = 1
+        while scale <= magnitude / 10 {
+            scale *= 10
+            digits += 1
+        }
+        if digits < width { out.append(contentsOf: repeatElement(0x30, count: width - digits)) }
+        var rest = magnitude
+        while scale > 0 {
+            out.append(UInt8(truncatingIfNeeded: 0x30 + rest / scale))
+            rest %= scale
+            scale /= 10
+        }
     }
 }

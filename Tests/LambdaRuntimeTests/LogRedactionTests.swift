@@ -63,6 +63,14 @@ import Testing
         #expect(LogRedaction.personalKeys == Set(Self.wholeKeyRules.map(\.rule)))
     }
 
+    @Test func theKeysJudgedHarmlessOnceAndForAllPassTheRules() {
+        // The fast path must never let through what the rules would redact.
+        for key in LogRedaction.everyLineKeys {
+            #expect(!LogRedaction.judge(key: key), "\(key)")
+            #expect(!LogRedaction.isSensitive(key: key))
+        }
+    }
+
     @Test func substringRulesRedactEveryKeyHoldingThem() {
         for (rule, keys) in Self.substringRules {
             for key in keys {
