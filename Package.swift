@@ -196,6 +196,7 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSwift),
+    .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: strictSwift),
     .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Curl"], swiftSettings: strictSwift),
     .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "Middleware", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Middleware"], swiftSettings: strictSwift),

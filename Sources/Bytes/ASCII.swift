@@ -21,10 +21,18 @@ extension String {
     /// without allocating: over the contiguous UTF-8 of both when they have it, as native strings do.
     @inlinable
     public func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        let a = utf8
+        utf8.equalsIgnoringASCIICase(other)
+    }
+}
+
+extension Collection where Element == UInt8 {
+    /// Whether these bytes equal the UTF-8 of `other` when ASCII letters are compared without case (a header name
+    /// read off the wire against a known one), without allocating when both are contiguous.
+    @inlinable
+    public func equalsIgnoringASCIICase(_ other: String) -> Bool {
         let b = other.utf8
-        guard a.count == b.count else { return false }
-        let fast = a.withContiguousStorageIfAvailable { pa in
+        guard count == b.count else { return false }
+        let fast = withContiguousStorageIfAvailable { pa in
             b.withContiguousStorageIfAvailable { pb in
                 var i = 0
                 while i < pa.count {
@@ -35,6 +43,6 @@ extension String {
             }
         }
         if let fast, let equal = fast { return equal }
-        return zip(a, b).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
+        return zip(self, b).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
     }
 }

@@ -51,22 +51,79 @@ public struct HTTPHeader: Sendable, Equatable {
 public struct HTTPResponse: Sendable {
     /// HTTP status code.
     public var status: Int
-    /// Response headers of the final response, in order received.
-    public var headers: [HTTPHeader]
     /// Response body.
     public var body: [UInt8]
+    /// The final response's header fields as received, `Name: value` lines (after any 1xx response's): fields are
+    /// read from it on demand, so a caller that wants two of them makes two strings, not one per field.
+    private let headerBlock: [UInt8]
 
     /// A response given field by field (for tests and stand-ins).
     public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+        var block: [UInt8] = []
+        for field in headers {
+            block += field.name.utf8
+            block += ": ".utf8
+            block += field.value.utf8
+            block += "\r\n".utf8
+        }
+        self.init(status: status, headerBlock: block, body: body)
+    }
+
+    init(status: Int, headerBlock: [UInt8], body: [UInt8]) {
         self.status = status
-        self.headers = headers
+        self.headerBlock = headerBlock
         self.body = body
+    }
+
+    /// Response headers of the final response, in order received.
+    public var headers: [HTTPHeader] {
+        var result: [HTTPHeader] = []
+        forEachField { name, value in
+            result.append(HTTPHeader(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            return true
+        }
+        return result
     }
 
     /// The first value of header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        for h in headers where h.name.equalsIgnoringASCIICase(name) { return h.value }
-        return nil
+        var found: String?
+        forEachField { field, value in
+            guard field.equalsIgnoringASCIICase(name) else { return true }
+            found = String(decoding: value, as: UTF8.self)
+            return false
+        }
+        return found
+    }
+
+    /// The first value of each of `names` (compared case-insensitively), in one pass over the fields.
+    public func headers(named names: [String]) -> [String?] {
+        var found = [String?](repeating: nil, count: names.count)
+        forEachField { field, value in
+            for (i, name) in names.enumerated() where found[i] == nil && field.equalsIgnoringASCIICase(name) {
+                found[i] = String(decoding: value, as: UTF8.self)
+            }
+            return true
+        }
+        return found
+    }
+
+    /// Calls `body` with each field's name and value (leading blanks skipped, line end removed) until it returns
+    /// `false`. Lines without a colon are not fields and are skipped.
+    private func forEachField(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Bool) {
+        let raw = headerBlock
+        var lineStart = 0
+        while lineStart < raw.count {
+            var end = raw[lineStart...].firstIndex(of: 0x0A) ?? raw.count
+            let next = end + 1
+            if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
+            if let colon = raw[lineStart..<end].firstIndex(of: 0x3A) {
+                var v = colon + 1
+                while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
+                if !body(raw[lineStart..<colon], raw[v..<end]) { return }
+            }
+            lineStart = next
+        }
     }
 }
 
@@ -87,6 +144,9 @@ public final class CurlEasy {
     private var signingOptionsSet = false
     /// The `CURLOPT_CAINFO` value currently set (`nil`: libcurl's built-in default).
     private var caInfo: String?
+    /// The header list of the last unsigned request and the fields it was made of, kept for the next request with
+    /// the same fields (the Runtime API loop sends the same few on every call) and freed when replaced.
+    private var unsignedHeaders: (fields: [HTTPHeader], list: UnsafeMutablePointer<curl_slist>?)?
 
     /// Creates a handle. Throws when libcurl cannot allocate one. With `multi`, a transfer made with `stoppable: true`
     /// runs on it, and ends when the multi's stop descriptor becomes readable before its response begins.
@@ -144,6 +204,7 @@ public final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(easy)
+        if let unsignedHeaders { curl_slist_free_all(unsignedHeaders.list) }
         curl_share_cleanup(share)
         warden_buf_free(bodyBuffer)
         warden_buf_free(headerBuffer)
@@ -191,24 +252,28 @@ public final class CurlEasy {
             try setCAInfo(caBundlePath ?? CABundle.path)
         }
 
-        var list: UnsafeMutablePointer<curl_slist>?
         if let signing {
             // Set first so a failure below still leads to the options being cleared.
             signingOptionsSet = true
             try check(warden_curl_setopt_string(easy, CURLOPT_AWS_SIGV4, signing.provider))
             try check(warden_curl_setopt_string(easy, CURLOPT_USERNAME, signing.accessKeyID))
             try check(warden_curl_setopt_string(easy, CURLOPT_PASSWORD, signing.secretAccessKey))
-            if let token = signing.sessionToken, !token.isEmpty {
-                list = curl_slist_append(list, "X-Amz-Security-Token: \(token)")
-            }
-        } else {
-            if signingOptionsSet { try clearSigning() }
-            list = curl_slist_append(list, "Expect:")
+        } else if signingOptionsSet {
+            try clearSigning()
         }
         defer { if signing != nil { try? clearSigning() } }
-        for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
-        defer { curl_slist_free_all(list) }
-        try check(warden_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+        // A signed request's list holds its session token: made for it alone and freed after it.
+        var signedList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(signedList) }
+        if let signing {
+            if let token = signing.sessionToken, !token.isEmpty {
+                signedList = curl_slist_append(signedList, "X-Amz-Security-Token: \(token)")
+            }
+            for header in headers { signedList = curl_slist_append(signedList, "\(header.name): \(header.value)") }
+            try check(warden_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, signedList))
+        } else {
+            try check(warden_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, unsignedList(headers)))
+        }
 
         let code: CURLcode
         if method == "GET" {
@@ -237,7 +302,18 @@ public final class CurlEasy {
         }
         var status = 0
         _ = warden_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
+        return HTTPResponse(status: status, headerBlock: finalHeaderBlock(), body: bytes(of: bodyBuffer))
+    }
+
+    /// The list for an unsigned request with `headers`: `Expect:` (suppressed) and the fields, reused from the last
+    /// unsigned request when its fields were the same.
+    private func unsignedList(_ headers: [HTTPHeader]) -> UnsafeMutablePointer<curl_slist>? {
+        if let unsignedHeaders, unsignedHeaders.fields == headers { return unsignedHeaders.list }
+        var list = curl_slist_append(nil, "Expect:")
+        for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        if let unsignedHeaders { curl_slist_free_all(unsignedHeaders.list) }
+        unsignedHeaders = (headers, list)
+        return list
     }
 
     /// The transfer proper: on the multi handle when it is stoppable, else `curl_easy_perform`.
@@ -313,7 +389,7 @@ public final class CurlEasy {
         guard code == CURLE_OK else {
             throw CurlError(code: .transfer, curlCode: Int(code.rawValue), detail: String(cString: curl_easy_strerror(code)))
         }
-        return HTTPResponse(status: status, headers: parseHeaders(), body: bytes(of: bodyBuffer))
+        return HTTPResponse(status: status, headerBlock: finalHeaderBlock(), body: bytes(of: bodyBuffer))
     }
 
     /// Removes the signing provider and the credentials from the handle and restores Basic (inactive without a
@@ -336,30 +412,23 @@ public final class CurlEasy {
         return Array(UnsafeBufferPointer(start: data, count: buffer.pointee.len))
     }
 
-    /// Splits the captured header block into fields, keeping only those of the final response (after any 1xx).
-    private func parseHeaders() -> [HTTPHeader] {
-        let raw = bytes(of: headerBuffer)
-        var result: [HTTPHeader] = []
-        var lineStart = 0
-        var i = 0
-        while i < raw.count {
-            if raw[i] == 0x0A {
-                var end = i
-                if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
-                let line = raw[lineStart..<end]
-                if line.starts(with: "HTTP/".utf8) {
-                    result.removeAll(keepingCapacity: true)
-                } else if let colon = line.firstIndex(of: 0x3A) {
-                    let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
-                    var v = colon + 1
-                    while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
-                    result.append(HTTPHeader(name, String(decoding: raw[v..<end], as: UTF8.self)))
-                }
-                lineStart = i + 1
-            }
-            i += 1
+    /// The captured header lines of the final response.
+    private func finalHeaderBlock() -> [UInt8] {
+        guard let data = headerBuffer.pointee.data, headerBuffer.pointee.len > 0 else { return [] }
+        return Self.finalHeaderBlock(UnsafeBufferPointer(start: data, count: headerBuffer.pointee.len))
+    }
+
+    /// What follows the last status line of `raw` (the header lines libcurl passed on, any 1xx response's first),
+    /// without the status line itself.
+    static func finalHeaderBlock<Raw: RandomAccessCollection<UInt8>>(_ raw: Raw) -> [UInt8] where Raw.Index == Int {
+        var start = raw.startIndex
+        var lineStart = raw.startIndex
+        while lineStart < raw.endIndex {
+            let end = raw[lineStart...].firstIndex(of: 0x0A) ?? raw.endIndex
+            if raw[lineStart..<end].starts(with: "HTTP/".utf8) { start = end + 1 }
+            lineStart = end + 1
         }
-        return result
+        return start < raw.endIndex ? Array(raw[start...]) : []
     }
 
     private func check(_ code: CURLcode) throws(CurlError) {

@@ -6,6 +6,8 @@ internal import WardenJSON
 public struct CurlRuntimeClient: RuntimeAPIClient {
     private let curl: CurlEasy
     private let base: String
+    /// `base` + `/invocation/next`, made once.
+    private let nextURL: String
     /// Whether `/next` stops when the multi handle's stop descriptor becomes readable (shutdown).
     private let stoppable: Bool
 
@@ -26,12 +28,20 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }
         base = "http://\(trimmed)/2018-06-01/runtime"
+        nextURL = base + "/invocation/next"
     }
+
+    /// The headers `/next` answers with that an invocation carries, in the order ``next()`` reads them.
+    private static let invocationHeaders = [
+        "Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Deadline-Ms", "Lambda-Runtime-Invoked-Function-Arn",
+        "Lambda-Runtime-Trace-Id", "Lambda-Runtime-Client-Context", "Lambda-Runtime-Cognito-Identity",
+        "Lambda-Runtime-Aws-Tenant-Id", "Lambda-Runtime-Invocation-Id",
+    ]
 
     public mutating func next() throws(LambdaRuntimeError) -> Invocation {
         let response: HTTPResponse
         do {
-            response = try curl.perform(method: "GET", url: base + "/invocation/next", stoppable: stoppable)
+            response = try curl.perform(method: "GET", url: nextURL, stoppable: stoppable)
         } catch where error.code == .interrupted {
             throw LambdaRuntimeError(.interrupted)
         } catch {
@@ -40,18 +50,18 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         guard response.status == 200 else {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: "next answered \(response.status)")
         }
-        guard let requestID = response.header("Lambda-Runtime-Aws-Request-Id"), !requestID.isEmpty,
-            let deadlineText = response.header("Lambda-Runtime-Deadline-Ms"), let deadline = Int64(deadlineText)
+        let fields = response.headers(named: Self.invocationHeaders)
+        guard let requestID = fields[0], !requestID.isEmpty, let deadlineText = fields[1], let deadline = Int64(deadlineText)
         else { throw LambdaRuntimeError(.invalidInvocation) }
         let metadata = InvocationMetadata(
             requestID: requestID,
             deadlineMilliseconds: deadline,
-            invokedFunctionARN: response.header("Lambda-Runtime-Invoked-Function-Arn") ?? "",
-            traceID: nonEmpty(response.header("Lambda-Runtime-Trace-Id")),
-            clientContext: nonEmpty(response.header("Lambda-Runtime-Client-Context")),
-            cognitoIdentity: nonEmpty(response.header("Lambda-Runtime-Cognito-Identity")),
-            tenantID: nonEmpty(response.header("Lambda-Runtime-Aws-Tenant-Id")),
-            invocationID: nonEmpty(response.header("Lambda-Runtime-Invocation-Id"))
+            invokedFunctionARN: fields[2] ?? "",
+            traceID: nonEmpty(fields[3]),
+            clientContext: nonEmpty(fields[4]),
+            cognitoIdentity: nonEmpty(fields[5]),
+            tenantID: nonEmpty(fields[6]),
+            invocationID: nonEmpty(fields[7])
         )
         return Invocation(event: response.body, metadata: metadata)
     }

@@ -12,6 +12,9 @@ import Testing
     func comparesOnlyASCIILettersWithoutCase(_ a: String, _ b: String, _ equal: Bool) {
         #expect(a.equalsIgnoringASCIICase(b) == equal)
         #expect(b.equalsIgnoringASCIICase(a) == equal)
+        // Bytes against a string: contiguous (an array slice) and not (a lazy view).
+        #expect(Array(a.utf8)[...].equalsIgnoringASCIICase(b) == equal)
+        #expect(a.utf8.lazy.map { $0 }.equalsIgnoringASCIICase(b) == equal)
     }
 
     @Test func lowercasesOnlyASCIILetters() {

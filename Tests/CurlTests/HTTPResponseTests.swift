@@ -1,0 +1,52 @@
+import Testing
+
+@testable import Curl
+
+/// Header fields read from a response's header block on demand.
+@Suite struct HTTPResponseTests {
+    private static let block = Array(
+        ("Content-Type: application/json\r\nLambda-Runtime-Aws-Request-Id:   abc-1 \r\nX-Empty:\r\nno colon here\r\n"
+            + "x-dup: first\r\nX-DUP: second\r\nLambda-Runtime-Deadline-Ms:\t1700000000000\nlast-line: unterminated").utf8
+    )
+
+    @Test func fieldsAreFoundWithoutCaseAndTheFirstValueWins() {
+        let response = HTTPResponse(status: 200, headerBlock: Self.block, body: [])
+        #expect(response.header("content-type") == "application/json")
+        // Leading blanks go; the value keeps what follows them up to the line end (trailing space included).
+        #expect(response.header("LAMBDA-RUNTIME-AWS-REQUEST-ID") == "abc-1 ")
+        #expect(response.header("x-dup") == "first")
+        #expect(response.header("x-empty") == "")
+        #expect(response.header("Lambda-Runtime-Deadline-Ms") == "1700000000000")
+        #expect(response.header("last-line") == "unterminated")
+        #expect(response.header("no colon here") == nil)
+        #expect(response.header("x-missing") == nil)
+        #expect(response.header("x-du") == nil)
+    }
+
+    @Test func severalFieldsInOnePassMatchOneByOneLookups() {
+        let response = HTTPResponse(status: 200, headerBlock: Self.block, body: [])
+        let names = ["x-dup", "Lambda-Runtime-Deadline-Ms", "x-missing", "CONTENT-TYPE", "x-empty", "x-dup"]
+        #expect(response.headers(named: names) == names.map { response.header($0) })
+    }
+
+    @Test func allFieldsInOrder() {
+        let response = HTTPResponse(status: 200, headerBlock: Self.block, body: [])
+        #expect(response.headers.map { $0.name } == [
+            "Content-Type", "Lambda-Runtime-Aws-Request-Id", "X-Empty", "x-dup", "X-DUP", "Lambda-Runtime-Deadline-Ms", "last-line",
+        ])
+        let given = [HTTPHeader("A", "1"), HTTPHeader("b", "two words")]
+        #expect(HTTPResponse(status: 204, headers: given).headers == given)
+        #expect(HTTPResponse(status: 204).headers.isEmpty)
+    }
+
+    @Test func onlyTheFinalResponsesFieldsAreKept() {
+        let raw = Array(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nX-Final: yes\r\n\r\n".utf8
+        )
+        let block = CurlEasy.finalHeaderBlock(raw)
+        let response = HTTPResponse(status: 200, headerBlock: block, body: [])
+        #expect(response.headers == [HTTPHeader("X-Final", "yes")])
+        #expect(CurlEasy.finalHeaderBlock(Array("HTTP/1.1 204 No Content\r\n".utf8)).isEmpty)
+        #expect(CurlEasy.finalHeaderBlock([UInt8]()).isEmpty)
+    }
+}
