@@ -96,12 +96,28 @@ public struct HTTPResponse: Sendable {
         return found
     }
 
+    /// Header names to look up together (``headers(named:)``), prepared once: lower-cased bytes.
+    public struct FieldNames: Sendable {
+        let lowercased: [[UInt8]]
+        /// `names`, matched without ASCII case.
+        public init(_ names: [String]) { lowercased = names.map { $0.utf8.map(\.asciiLowercased) } }
+    }
+
     /// The first value of each of `names` (compared case-insensitively), in one pass over the fields.
-    public func headers(named names: [String]) -> [String?] {
-        var found = [String?](repeating: nil, count: names.count)
+    public func headers(named names: FieldNames) -> [String?] {
+        let wanted = names.lowercased
+        var found = [String?](repeating: nil, count: wanted.count)
+        let raw = headerBlock
         forEachField { field, value in
-            for (i, name) in names.enumerated() where found[i] == nil && field.equalsIgnoringASCIICase(name) {
-                found[i] = String(decoding: value, as: UTF8.self)
+            for i in wanted.indices where found[i] == nil && wanted[i].count == field.count {
+                let name = wanted[i]
+                var k = 0
+                var at = field.startIndex
+                while k < name.count, raw[at].asciiLowercased == name[k] {
+                    k += 1
+                    at += 1
+                }
+                if k == name.count { found[i] = String(decoding: value, as: UTF8.self) }
             }
             return true
         }
@@ -114,16 +130,28 @@ public struct HTTPResponse: Sendable {
         let raw = headerBlock
         var lineStart = 0
         while lineStart < raw.count {
-            var end = raw[lineStart...].firstIndex(of: 0x0A) ?? raw.count
-            let next = end + 1
+            let (newline, colon) = raw.withUnsafeBufferPointer { Self.lineEnd(in: $0, from: lineStart) }
+            var end = newline
             if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
-            if let colon = raw[lineStart..<end].firstIndex(of: 0x3A) {
+            if colon < end {
                 var v = colon + 1
                 while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
                 if !body(raw[lineStart..<colon], raw[v..<end]) { return }
             }
-            lineStart = next
+            lineStart = newline + 1
         }
+    }
+
+    /// The index of the line feed ending the line that starts at `start` (or the end of `bytes`) and of the line's
+    /// first colon (or that same end when it has none), found with `memchr`.
+    private static func lineEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (newline: Int, colon: Int) {
+        guard let base = bytes.baseAddress, start < bytes.count else { return (bytes.count, bytes.count) }
+        let origin = UnsafeRawPointer(base)
+        var newline = bytes.count
+        if let found = memchr(origin + start, 0x0A, bytes.count - start) { newline = UnsafeRawPointer(found) - origin }
+        var colon = newline
+        if let found = memchr(origin + start, 0x3A, newline - start) { colon = UnsafeRawPointer(found) - origin }
+        return (newline, colon)
     }
 }
 

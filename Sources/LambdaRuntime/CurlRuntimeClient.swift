@@ -32,11 +32,11 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     }
 
     /// The headers `/next` answers with that an invocation carries, in the order ``next()`` reads them.
-    private static let invocationHeaders = [
+    private static let invocationHeaders = HTTPResponse.FieldNames([
         "Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Deadline-Ms", "Lambda-Runtime-Invoked-Function-Arn",
         "Lambda-Runtime-Trace-Id", "Lambda-Runtime-Client-Context", "Lambda-Runtime-Cognito-Identity",
         "Lambda-Runtime-Aws-Tenant-Id", "Lambda-Runtime-Invocation-Id",
-    ]
+    ])
 
     public mutating func next() throws(LambdaRuntimeError) -> Invocation {
         let response: HTTPResponse
