@@ -144,7 +144,7 @@ public struct HTTPResponse: Sendable {
 
     /// The index of the line feed ending the line that starts at `start` (or the end of `bytes`) and of the line's
     /// first colon (or that same end when it has none), found with `memchr`.
-    private static func lineEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (newline: Int, colon: Int) {
+    static func lineEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (newline: Int, colon: Int) {
         guard let base = bytes.baseAddress, start < bytes.count else { return (bytes.count, bytes.count) }
         let origin = UnsafeRawPointer(base)
         var newline = bytes.count
@@ -448,15 +448,15 @@ public final class CurlEasy {
 
     /// What follows the last status line of `raw` (the header lines libcurl passed on, any 1xx response's first),
     /// without the status line itself.
-    static func finalHeaderBlock<Raw: RandomAccessCollection<UInt8>>(_ raw: Raw) -> [UInt8] where Raw.Index == Int {
-        var start = raw.startIndex
-        var lineStart = raw.startIndex
-        while lineStart < raw.endIndex {
-            let end = raw[lineStart...].firstIndex(of: 0x0A) ?? raw.endIndex
+    static func finalHeaderBlock(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var start = 0
+        var lineStart = 0
+        while lineStart < raw.count {
+            let end = HTTPResponse.lineEnd(in: raw, from: lineStart).newline
             if raw[lineStart..<end].starts(with: "HTTP/".utf8) { start = end + 1 }
             lineStart = end + 1
         }
-        return start < raw.endIndex ? Array(raw[start...]) : []
+        return start < raw.count ? Array(raw[start...]) : []
     }
 
     private func check(_ code: CURLcode) throws(CurlError) {

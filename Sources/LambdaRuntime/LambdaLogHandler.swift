@@ -1,3 +1,4 @@
+internal import Bytes
 public import Logging
 internal import Platform
 internal import WardenJSON
@@ -144,26 +145,13 @@ public struct LambdaLogHandler: LogHandler {
         case .string(let s): line.append(contentsOf: s.utf8)
         case .stringConvertible(let c):
             if let i = c as? Int {
-                appendDecimal(negative: i < 0, i.magnitude, to: &line)
+                line.appendDecimal(Int64(i))
             } else if let u = c as? UInt64 {
-                appendDecimal(negative: false, UInt(u), to: &line)
+                line.appendDecimal(u)
             } else {
                 line.append(contentsOf: c.description.utf8)
             }
         case .array, .dictionary: line.append(contentsOf: value.description.utf8)
-        }
-    }
-
-    /// `value` in decimal, as its `description` reads, without making that string.
-    static func appendDecimal(negative: Bool, _ value: UInt, to line: inout [UInt8]) {
-        if negative { line.append(0x2D) }
-        var magnitude = value
-        var scale: UInt = 1
-        while scale <= magnitude / 10 { scale *= 10 }
-        while scale > 0 {
-            line.append(UInt8(truncatingIfNeeded: 0x30 + magnitude / scale))
-            magnitude %= scale
-            scale /= 10
         }
     }
 

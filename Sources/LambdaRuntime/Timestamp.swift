@@ -1,3 +1,5 @@
+internal import Bytes
+
 /// RFC 3339 / ISO 8601 UTC timestamps without Foundation.
 public enum Timestamp {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for `milliseconds` since the Unix epoch.
@@ -12,19 +14,19 @@ public enum Timestamp {
     public static func appendISO8601(milliseconds: Int64, to out: inout [UInt8]) {
         let (seconds, millis) = floorDivide(milliseconds, 1000)
         let c = civil(seconds: seconds)
-        appendDigits(c.year, 4, &out)
+        out.appendDecimal(c.year, minimumDigits: 4)
         out.append(0x2D)
-        appendDigits(c.month, 2, &out)
+        out.appendDecimal(c.month, minimumDigits: 2)
         out.append(0x2D)
-        appendDigits(c.day, 2, &out)
+        out.appendDecimal(c.day, minimumDigits: 2)
         out.append(0x54)
-        appendDigits(c.hour, 2, &out)
+        out.appendDecimal(c.hour, minimumDigits: 2)
         out.append(0x3A)
-        appendDigits(c.minute, 2, &out)
+        out.appendDecimal(c.minute, minimumDigits: 2)
         out.append(0x3A)
-        appendDigits(c.second, 2, &out)
+        out.appendDecimal(c.second, minimumDigits: 2)
         out.append(0x2E)
-        appendDigits(millis, 3, &out)
+        out.appendDecimal(millis, minimumDigits: 3)
         out.append(0x5A)
     }
 
@@ -46,25 +48,5 @@ public enum Timestamp {
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let q = a / b, r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    /// `value` in decimal, zero-padded to `width` digits (a minus sign first when negative), appended without
-    /// building an intermediate array: a log line has seven of these.
-    private static func appendDigits(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
-        if value < 0 { out.append(0x2D) }
-        let magnitude = value.magnitude
-        var digits = 1
-        var scale: UInt64 = 1
-        while scale <= magnitude / 10 {
-            scale *= 10
-            digits += 1
-        }
-        if digits < width { out.append(contentsOf: repeatElement(0x30, count: width - digits)) }
-        var rest = magnitude
-        while scale > 0 {
-            out.append(UInt8(truncatingIfNeeded: 0x30 + rest / scale))
-            rest %= scale
-            scale /= 10
-        }
     }
 }

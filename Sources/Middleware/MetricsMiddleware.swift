@@ -10,6 +10,7 @@ internal import Platform
 /// when none).
 public final class MetricsMiddleware: RequestMiddleware {
     let function: String
+    let metrics: Metrics.Emitter
     /// The log line's key for the function name (`tool` for the copilot tools, `function` for the HTTP APIs).
     let nameKey: String
     let logsPreflight: Bool
@@ -17,6 +18,7 @@ public final class MetricsMiddleware: RequestMiddleware {
 
     public init(function: String, nameKey: String, logsPreflight: Bool, database: Database? = nil) {
         self.function = function
+        metrics = Metrics.Emitter(function: function)
         self.nameKey = nameKey
         self.logsPreflight = logsPreflight
         self.database = database
@@ -40,6 +42,6 @@ public final class MetricsMiddleware: RequestMiddleware {
         metadata.merge(end.logMetadata) { $1 }
         context.logger.info("request", metadata: metadata)
         guard !context.isPreflight else { return }
-        Metrics.emit(function: function, status: end.status, outcome: end.outcome, started: context.started, budgetSpentCents: context.budgetSpentCents)
+        metrics.emit(status: end.status, outcome: end.outcome, started: context.started, budgetSpentCents: context.budgetSpentCents)
     }
 }

@@ -43,10 +43,11 @@ import Testing
         let raw = Array(
             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nX-Final: yes\r\n\r\n".utf8
         )
-        let block = CurlEasy.finalHeaderBlock(raw)
-        let response = HTTPResponse(status: 200, headerBlock: block, body: [])
+        func finalBlock(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBufferPointer { CurlEasy.finalHeaderBlock($0) } }
+        let response = HTTPResponse(status: 200, headerBlock: finalBlock(raw), body: [])
         #expect(response.headers == [HTTPHeader("X-Final", "yes")])
-        #expect(CurlEasy.finalHeaderBlock(Array("HTTP/1.1 204 No Content\r\n".utf8)).isEmpty)
-        #expect(CurlEasy.finalHeaderBlock([UInt8]()).isEmpty)
+        #expect(finalBlock(Array("HTTP/1.1 204 No Content\r\n".utf8)).isEmpty)
+        #expect(finalBlock(Array("HTTP/1.1 200 OK\r\nA: 1".utf8)) == Array("A: 1".utf8))
+        #expect(finalBlock([]).isEmpty)
     }
 }
