@@ -56,6 +56,9 @@ def _warden():
 WARDEN, WARDEN_BUILD = _warden()
 RAPI = WORK / "rapi"
 FLOOR = WORK / "floor"
+# The floor with URL strings (libcurl parses and re-writes each one): what issue 17's targets were first measured
+# against (bench/floor/floor.c built with -DFLOOR_STRING_URLS).
+FLOOR_STRINGS = WORK / "floor-strings"
 ECHO = ROOT / "dist" / "warden-bench-echo" / "bootstrap"
 # The in-process middleware path only (event decode, signature check, validation, envelope, log line; no database):
 # what the runtime-overhead target of figure 1 describes.
@@ -910,7 +913,8 @@ def figure_instructions():
     """Figure 8: user-space instructions per warm invocation (callgrind) of the echo (full middleware path with
     Postgres), the middleware path without a database, and the C floor; AWS_LAMBDA_MAX_CONCURRENCY unset (N = 1)."""
     ok = OK_MARK.decode()
-    return instructions_per_invocation([("floor", [str(FLOOR)], None), ("echo", [str(ECHO)], ok),
+    return instructions_per_invocation([("floor", [str(FLOOR)], None), ("floor-strings", [str(FLOOR_STRINGS)], None),
+                                        ("echo", [str(ECHO)], ok),
                                         ("middleware", [str(MIDDLEWARE)], ok),
                                         ("preflight", [str(ECHO)], PREFLIGHT_MARK, preflight_event)])
 
@@ -1037,7 +1041,7 @@ def figure_compare(base_dir, base_label, after_dir, after_label):
             copy.chmod(0o755)
         sides[key] = (target, label)
     ok = OK_MARK.decode()
-    subjects = [("floor", [str(FLOOR)], None)]
+    subjects = [("floor", [str(FLOOR)], None), ("floor-strings", [str(FLOOR_STRINGS)], None)]
     for key, (directory, _) in sides.items():
         subjects += [(f"echo-{key}", [str(directory / "warden-bench-echo" / "bootstrap")], ok),
                      (f"middleware-{key}", [str(directory / "warden-bench-middleware" / "bootstrap")], ok),
@@ -1261,7 +1265,10 @@ def instructions_section(f8):
     """Figure 8's table."""
     a, b = CALLGRIND_COUNTS
     floor = f8["floor"]["per"]
-    rows = [("C floor (`bench/floor`: libcurl loop, GET next, POST the event back)", "floor"),
+    strings = f8.get("floor-strings", {}).get("per")
+    rows = [("C floor (`bench/floor`: libcurl loop, GET next, POST the event back; URLs parsed once, as our runtime "
+             "does)", "floor"),
+            ("C floor with URL strings (`-DFLOOR_STRING_URLS`: the floor of issue 17's first figures)", "floor-strings"),
             ("echo: the full copilot middleware path with its Postgres work: guards, audit row (`dist/warden-bench-echo`)", "echo"),
             ("middleware path, no database (`dist/warden-bench-middleware`)", "middleware"),
             ("OPTIONS preflight through the copilot pipeline (`dist/warden-bench-echo`: no signature, no database)",
@@ -1271,13 +1278,14 @@ def instructions_section(f8):
             f"{CALLGRIND_WARMUP} warm-up invocations, then runs of {a} and {b}: (total of {b} − total of {a}) ÷ "
             f"{b - a}; median of {CALLGRIND_ROUNDS} round(s)). Deterministic up to a few hundred instructions, unlike "
             f"figure 1's CPU time, so it compares across runs and commits (`bench/compare-commits.sh`).\n\n"
-            "| Subject | Instructions per warm invocation | × floor | Rest of the shorter run: start-up, warm-up's "
-            "extra, exit (M instructions) | Per round |\n|---|---|---|---|---|\n")
+            "| Subject | Instructions per warm invocation | × floor | × floor with URL strings | Rest of the shorter "
+            "run: start-up, warm-up's extra, exit (M instructions) | Per round |\n|---|---|---|---|---|---|\n")
     for label, key in rows:
         if key not in f8:
             continue
         r = f8[key]
-        text += (f"| {label} | {r['per']:,.0f} | {r['per'] / floor:.2f}× | {r['rest'] / 1e6:.1f} | "
+        versus_strings = f"{r['per'] / strings:.2f}×" if strings else "–"
+        text += (f"| {label} | {r['per']:,.0f} | {r['per'] / floor:.2f}× | {versus_strings} | {r['rest'] / 1e6:.1f} | "
                  f"{r['per_round']} |\n")
     return text
 
@@ -1336,6 +1344,11 @@ def compare_section(fc, started, elapsed, load):
     labels = fc["labels"]
     ins = fc["instructions"]
     floor = ins["floor"]["per"]
+    strings = ins.get("floor-strings", {}).get("per")
+
+    def ratios(per):
+        return f"{per / floor:.2f}× floor" + (f", {per / strings:.2f}× floor with URL strings" if strings else "")
+
     title = (f"Before/after, {started:%Y-%m-%d %H:%M} UTC — before: {labels['before']}, after: {labels['after']}; "
              f"{os.cpu_count()} CPUs, {elapsed:.0f} s, 1-min load average {load[0]:.1f} at start / "
              f"{os.getloadavg()[0]:.1f} at end{' (BENCH_QUICK smoke run)' if QUICK else ''}")
@@ -1346,13 +1359,16 @@ def compare_section(fc, started, elapsed, load):
                        ("preflight", "OPTIONS preflight through the copilot pipeline (`warden-bench-echo`)")):
         before, after = ins[f"{key}-before"], ins[f"{key}-after"]
         rows.append((f"Instructions per warm invocation, {label}",
-                     f"{before['per']:,.0f} = {before['per'] / floor:.2f}× floor",
-                     f"{after['per']:,.0f} = {after['per'] / floor:.2f}× floor",
+                     f"{before['per']:,.0f} = {ratios(before['per'])}",
+                     f"{after['per']:,.0f} = {ratios(after['per'])}",
                      f"{after['per'] / before['per']:.4f}× ({after['per'] - before['per']:+,.0f})"))
         rows.append((f"… rest of the shorter run ({CALLGRIND_WARMUP} + {a} invocations): start-up, warm-up's extra, "
                      f"exit, M instructions", f"{before['rest'] / 1e6:.2f}", f"{after['rest'] / 1e6:.2f}",
                      f"{after['rest'] / before['rest']:.3f}× ({(after['rest'] - before['rest']) / 1e6:+.2f} M)"))
-    rows.append(("C floor, instructions per warm invocation", f"{floor:,.0f}", "(same)", ""))
+    rows.append(("C floor, instructions per warm invocation (URLs parsed once, as our runtime does)", f"{floor:,.0f}",
+                 "(same)", ""))
+    if strings:
+        rows.append(("C floor with URL strings (issue 17's first figures)", f"{strings:,.0f}", "(same)", ""))
     cold = {k: [x for rnd in v for x in rnd] for k, v in fc["cold"].items()}
     med = {k: statistics.median(v) / 1000 for k, v in cold.items()}
     p90 = {k: percentile(v, 90) / 1000 for k, v in cold.items()}

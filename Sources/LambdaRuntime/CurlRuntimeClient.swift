@@ -5,9 +5,14 @@ internal import WardenJSON
 /// The Runtime API over one reused libcurl handle (one keep-alive connection for the process's life).
 public struct CurlRuntimeClient: RuntimeAPIClient {
     private let curl: CurlEasy
-    private let base: String
-    /// `base` + `/invocation/next`, made once.
-    private let nextURL: String
+    /// `http://host:port`.
+    private let origin: String
+    /// The path every Runtime API call's starts with: the prefix, if any, and `/2018-06-01/runtime`.
+    private let basePath: String
+    /// `/invocation/next`, parsed once by libcurl (`nil` when it would not parse it: then the string goes each time).
+    private let nextURL: CurlURL?
+    /// The answers' URL, whose path each answer replaces (`nil` as for `nextURL`).
+    private let answerURL: CurlURL?
     /// Whether `/next` stops when the multi handle's stop descriptor becomes readable (shutdown).
     private let stoppable: Bool
 
@@ -27,8 +32,11 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         } catch {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }
-        base = "http://\(trimmed)/2018-06-01/runtime"
-        nextURL = base + "/invocation/next"
+        let slash = trimmed.utf8.firstIndex(of: UInt8(ascii: "/")) ?? trimmed.utf8.endIndex
+        origin = "http://" + String(decoding: trimmed.utf8[..<slash], as: UTF8.self)
+        basePath = String(decoding: trimmed.utf8[slash...], as: UTF8.self) + "/2018-06-01/runtime"
+        nextURL = try? CurlURL(origin + basePath + "/invocation/next")
+        answerURL = try? CurlURL(origin + basePath + "/invocation/next")
     }
 
     /// The headers `/next` answers with that an invocation carries, in the order ``next()`` reads them.
@@ -41,7 +49,11 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     public mutating func next() throws(LambdaRuntimeError) -> Invocation {
         let response: HTTPResponse
         do {
-            response = try curl.perform(method: "GET", url: nextURL, stoppable: stoppable)
+            if let nextURL {
+                response = try curl.perform(method: "GET", url: nextURL, stoppable: stoppable)
+            } else {
+                response = try curl.perform(method: "GET", url: origin + basePath + "/invocation/next", stoppable: stoppable)
+            }
         } catch where error.code == .interrupted {
             throw LambdaRuntimeError(.interrupted)
         } catch {
@@ -67,7 +79,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     }
 
     public mutating func respond(_ target: InvocationTarget, body: [UInt8]) throws(LambdaRuntimeError) {
-        let response = try send("POST", base + "/invocation/\(target.requestID)/response", body: body, headers: Self.identifying(target))
+        let response = try send("POST", "/invocation/\(target.requestID)/response", body: body, headers: Self.identifying(target))
         try expectAccepted(response)
     }
 
@@ -81,7 +93,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         ] + Self.identifying(target)
         let response: HTTPResponse
         do {
-            response = try curl.performStreamingUpload(url: base + "/invocation/\(target.requestID)/response", headers: headers) {
+            response = try curl.performStreamingUpload(url: origin + basePath + "/invocation/\(target.requestID)/response", headers: headers) {
                 switch next() {
                 case .chunk(let bytes):
                     return .data(bytes)
@@ -102,7 +114,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
 
     public mutating func reportError(_ target: InvocationTarget, _ report: ErrorReport) throws(LambdaRuntimeError) {
         let response = try send(
-            "POST", base + "/invocation/\(target.requestID)/error", body: Self.errorBody(report),
+            "POST", "/invocation/\(target.requestID)/error", body: Self.errorBody(report),
             headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)] + Self.identifying(target)
         )
         try expectAccepted(response)
@@ -118,7 +130,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     public mutating func reportInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
         // Bounded: the process exits right after it, and must not hang in init on a Runtime API that never answers.
         let response = try send(
-            "POST", base + "/init/error", body: Self.errorBody(report),
+            "POST", "/init/error", body: Self.errorBody(report),
             headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)], timeoutMilliseconds: 5000
         )
         try expectAccepted(response)
@@ -139,13 +151,20 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         return writer.bytes
     }
 
+    /// Sends `method` to `path` (below `basePath`): through the parsed answer URL when the path needs no encoding,
+    /// as a string URL otherwise.
     private func send(
-        _ method: String, _ url: String, body: [UInt8]?, headers: [HTTPHeader], timeoutMilliseconds: Int = 0
+        _ method: String, _ path: String, body: [UInt8]?, headers: [HTTPHeader], timeoutMilliseconds: Int = 0
     ) throws(LambdaRuntimeError) -> HTTPResponse {
         var all = headers
         if body != nil { all.append(HTTPHeader("Content-Type", "application/json")) }
+        let fullPath = basePath + path
         do {
-            return try curl.perform(method: method, url: url, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
+            if let answerURL, CurlURL.isPlainPath(fullPath) {
+                try answerURL.setPath(fullPath)
+                return try curl.perform(method: method, url: answerURL, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
+            }
+            return try curl.perform(method: method, url: origin + fullPath, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
         } catch {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }

@@ -51,3 +51,21 @@ import Testing
         #expect(finalBlock([]).isEmpty)
     }
 }
+
+/// Which paths a parsed URL takes as they are.
+@Suite struct CurlURLTests {
+    @Test func plainPathsAreUnreservedCharactersAndSlashes() {
+        for path in ["/", "/2018-06-01/runtime/invocation/8f5e3a4c-0000-4000-8000-000000000001/response", "/a_b.c~d/E9"] {
+            #expect(CurlURL.isPlainPath(path), "\(path)")
+        }
+        for path in ["", "x/y", "/a b", "/a?b", "/a#b", "/a%20b", "/a@b", "/é", "/a\r\nb", "/[x]", "/a{b}", "/a`b"] {
+            #expect(!CurlURL.isPlainPath(path), "\(path)")
+        }
+    }
+
+    @Test func aURLLibcurlRefusesIsAnError() throws {
+        #expect(throws: CurlError.self) { try CurlURL("http://[not-a-host/next") }
+        let url = try CurlURL("http://127.0.0.1:9001/2018-06-01/runtime/invocation/next")
+        try url.setPath("/2018-06-01/runtime/invocation/abc/response")
+    }
+}

@@ -24,8 +24,10 @@ class ScriptedRuntimeAPI:
     invocation, `/next` answers `next_status_after` (a failure: the process must end; "drop" closes the connection
     without any answer) or holds."""
 
-    def __init__(self, invocations, answer_statuses=(), next_status_after=None):
+    def __init__(self, invocations, answer_statuses=(), next_status_after=None, prefix=""):
         self.invocations = list(invocations)
+        # A path prefix the Runtime API is served under (AWS_LAMBDA_RUNTIME_API = host:port/prefix).
+        self.prefix = prefix
         self.answer_statuses = list(answer_statuses)
         self.next_status_after = next_status_after
         self.requests = queue.Queue()
@@ -38,7 +40,7 @@ class ScriptedRuntimeAPI:
 
             def do_GET(self):
                 outer.requests.put(("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
-                if self.path != NEXT:
+                if self.path != outer.prefix + NEXT:
                     return self.reply(404)
                 if not outer.invocations:
                     if outer.next_status_after == "drop":
@@ -59,7 +61,7 @@ class ScriptedRuntimeAPI:
 
             def do_POST(self):
                 body = self.read_body()
-                if self.path.startswith("/2020-01-01/extension/"):
+                if self.path.startswith(outer.prefix + "/2020-01-01/extension/"):
                     # No Extensions API here (like an older emulator): the runtime must carry on without it.
                     outer.extension_requests.put(("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     return self.reply(404)
@@ -86,7 +88,7 @@ def runtime():
     started = []
 
     def start(api, **env):
-        e = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}", **env)
+        e = {**os.environ, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.port}{api.prefix}", **env}
         proc = subprocess.Popen([str(TESTFN)], env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         started.append((api, proc))
         return proc
@@ -113,6 +115,28 @@ def test_the_invocation_id_is_echoed_on_every_answer(runtime):
                                      "/2018-06-01/runtime/invocation/req-3/response",
                                      "/2018-06-01/runtime/invocation/req-4/response"]
     assert [p[2].get("lambda-runtime-invocation-id") for p in posts] == ["inv-0001", "inv-0002", "inv-0003", None]
+
+
+def test_a_path_prefix_and_request_ids_with_characters_a_path_must_encode(runtime):
+    # Plain ids go through the URL libcurl parsed once (only its path replaced); an id with other characters as a
+    # URL string, as before: either way the answer reaches /{prefix}/2018-06-01/runtime/invocation/{id}/....
+    api = ScriptedRuntimeAPI([
+        ("req-1", {"action": "echo"}, {}),
+        ("req+2:x", {"action": "echo"}, {}),
+        ("req_3.~", {"action": "error"}, {}),
+        ("req-4", {"action": "echo"}, {}),
+    ], prefix="/lambda/rapi")
+    runtime(api)
+    requests = api.take(8)
+    assert [r[1] for r in requests if r[0] == "GET"] == ["/lambda/rapi/2018-06-01/runtime/invocation/next"] * 4
+    posts = [r for r in requests if r[0] == "POST"]
+    assert [p[1] for p in posts] == ["/lambda/rapi/2018-06-01/runtime/invocation/req-1/response",
+                                     "/lambda/rapi/2018-06-01/runtime/invocation/req+2:x/response",
+                                     "/lambda/rapi/2018-06-01/runtime/invocation/req_3.~/error",
+                                     "/lambda/rapi/2018-06-01/runtime/invocation/req-4/response"]
+    bodies = [json.loads(p[3]) for p in posts]
+    assert [b.get("requestId") for b in bodies] == ["req-1", "req+2:x", None, "req-4"]
+    assert bodies[2]["errorType"] and [b["invocations"] for b in bodies if "invocations" in b] == [1, 2, 4]
 
 
 def test_the_tenant_id_reaches_the_context_and_every_log_record(runtime):
