@@ -107,19 +107,25 @@ public struct HTTPResponse: Sendable {
     public func headers(named names: FieldNames) -> [String?] {
         let wanted = names.lowercased
         var found = [String?](repeating: nil, count: wanted.count)
-        let raw = headerBlock
-        forEachField { field, value in
-            for i in wanted.indices where found[i] == nil && wanted[i].count == field.count {
-                let name = wanted[i]
-                var k = 0
-                var at = field.startIndex
-                while k < name.count, raw[at].asciiLowercased == name[k] {
-                    k += 1
-                    at += 1
+        headerBlock.withUnsafeBufferPointer { raw in
+            var lineStart = 0
+            while lineStart < raw.count {
+                let (newline, colon) = Self.lineEnd(in: raw, from: lineStart)
+                var end = newline
+                if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
+                if colon < end {
+                    let length = colon - lineStart
+                    for i in wanted.indices where found[i] == nil && wanted[i].count == length {
+                        var k = 0
+                        while k < length, raw[lineStart + k].asciiLowercased == wanted[i][k] { k += 1 }
+                        guard k == length else { continue }
+                        var v = colon + 1
+                        while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
+                        found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[v..<end]), as: UTF8.self)
+                    }
                 }
-                if k == name.count { found[i] = String(decoding: value, as: UTF8.self) }
+                lineStart = newline + 1
             }
-            return true
         }
         return found
     }
@@ -545,13 +551,15 @@ public final class CurlURL {
     /// Whether `path` starts with `/` and holds only RFC 3986 unreserved characters and `/`: a path that needs no
     /// encoding, which ``setPath(_:)`` can take as it is.
     public static func isPlainPath(_ path: String) -> Bool {
-        var bytes = path.utf8.makeIterator()
-        guard bytes.next() == UInt8(ascii: "/") else { return false }
-        while let b = bytes.next() {
-            let unreserved = (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
-            if !unreserved && b != 0x2F { return false }
+        var path = path
+        return path.withUTF8 { bytes in
+            guard bytes.first == UInt8(ascii: "/") else { return false }
+            for b in bytes {
+                let unreserved = (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
+                if !unreserved && b != 0x2F { return false }
+            }
+            return true
         }
-        return true
     }
 
     deinit { curl_url_cleanup(handle) }
