@@ -185,6 +185,7 @@ var targets: [Target] = [
         swiftSettings: strictSwift
     ),
     .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strictSwift),
+    .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: strictSwift),
     .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
         name: "MiddlewareTests", dependencies: ["Bytes", "LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON", "WardenCrypto"],

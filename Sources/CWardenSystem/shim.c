@@ -2,6 +2,7 @@
 #include "cwardensystem.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -110,8 +111,68 @@ int warden_write_all(int fd, const uint8_t *data, size_t len) {
     return 0;
 }
 
+/* The variables warden_setenv owns: each a "NAME=value" buffer of its own, put in the environment with putenv. */
+#define WARDEN_ENV_SLOTS 4
+static struct warden_env_slot {
+    char *entry;     /* "NAME=value\0", or NULL when the slot is free */
+    size_t name_len;
+    size_t capacity; /* bytes allocated for entry */
+} warden_env[WARDEN_ENV_SLOTS];
+
+static struct warden_env_slot *warden_env_slot(const char *name, size_t name_len) {
+    struct warden_env_slot *free_slot = NULL;
+    for (size_t i = 0; i < WARDEN_ENV_SLOTS; i++) {
+        struct warden_env_slot *slot = &warden_env[i];
+        if (!slot->entry) {
+            if (!free_slot) free_slot = slot;
+        } else if (slot->name_len == name_len && memcmp(slot->entry, name, name_len) == 0) {
+            return slot;
+        }
+    }
+    return free_slot;
+}
+
 int warden_setenv(const char *name, const char *value) {
-    return value ? setenv(name, value, 1) : unsetenv(name);
+    size_t name_len = strlen(name);
+    /* setenv's own answer (EINVAL) for a name it refuses. */
+    if (name_len == 0 || strchr(name, '=')) return value ? setenv(name, value, 1) : unsetenv(name);
+    struct warden_env_slot *slot = warden_env_slot(name, name_len);
+    if (!value) {
+        int rc = unsetenv(name);
+        if (rc == 0 && slot && slot->entry) {
+            /* unsetenv took the entry out of the environment: nothing points to it any more. */
+            free(slot->entry);
+            *slot = (struct warden_env_slot){0};
+        }
+        return rc;
+    }
+    if (!slot) return setenv(name, value, 1); /* more variables than slots: glibc's way */
+    size_t value_len = strlen(value);
+    size_t needed = name_len + 1 + value_len + 1;
+    /* The environment still holds this slot's buffer (nobody setenv'd the name since), and the value fits: rewrite. */
+    if (slot->entry && needed <= slot->capacity && getenv(name) == slot->entry + name_len + 1) {
+        memcpy(slot->entry + name_len + 1, value, value_len + 1);
+        return 0;
+    }
+    size_t capacity = needed < 256 ? 256 : needed;
+    char *entry = malloc(capacity);
+    if (!entry) return -1;
+    memcpy(entry, name, name_len);
+    entry[name_len] = '=';
+    memcpy(entry + name_len + 1, value, value_len + 1);
+    if (putenv(entry) != 0) {
+        free(entry);
+        return -1;
+    }
+    /* putenv replaced the variable's entry: the previous buffer is no longer in the environment. */
+    free(slot->entry);
+    *slot = (struct warden_env_slot){.entry = entry, .name_len = name_len, .capacity = capacity};
+    return 0;
+}
+
+size_t warden_heap_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
 }
 
 void warden_exit(int code) { _exit(code); }

@@ -19,7 +19,8 @@ public enum Platform {
         return String(cString: value)
     }
 
-    /// Sets environment variable `name` to `value`, or removes it when `value` is `nil`.
+    /// Sets environment variable `name` to `value`, or removes it when `value` is `nil`. Setting the same variable once
+    /// per invocation (the trace id) reuses one buffer, so it does not grow the heap as glibc's `setenv` does.
     public static func setEnvironment(_ name: String, _ value: String?) {
         if let value {
             _ = warden_setenv(name, value)
@@ -40,6 +41,9 @@ public enum Platform {
 
     /// Ends the process at once with `code`.
     public static func exit(_ code: Int32) -> Never { warden_exit(code) }
+
+    /// Bytes of the malloc heap in use now (allocated and not freed).
+    public static var heapBytesInUse: Int { Int(warden_heap_in_use()) }
 
     /// This process's id.
     public static var processID: Int32 { warden_getpid() }

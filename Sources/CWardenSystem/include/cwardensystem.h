@@ -21,8 +21,13 @@ uint64_t warden_monotonic_ns(void);
 
 /// Writes all of `len` bytes to file descriptor `fd` (retrying on EINTR and short writes). Returns 0 on success.
 int warden_write_all(int fd, const uint8_t *data, size_t len);
-/// Sets or (with value NULL) removes an environment variable. Returns 0 on success.
+/// Sets or (with value NULL) removes an environment variable. Returns 0 on success. A variable set again and again
+/// (the trace id, once per invocation) keeps one buffer, rewritten in place: glibc's setenv keeps every value it ever
+/// set, so a new value per invocation would grow the heap for the life of the process. Not thread-safe (no more than
+/// setenv is), and a pointer that getenv returned for such a variable sees its next value.
 int warden_setenv(const char *name, const char *value);
+/// Bytes the malloc heap has handed out and not taken back (glibc's mallinfo2 uordblks + hblkhd).
+size_t warden_heap_in_use(void);
 /// Exits immediately with `code`, flushing nothing.
 void warden_exit(int code) __attribute__((noreturn));
 /// Pid of this process.
