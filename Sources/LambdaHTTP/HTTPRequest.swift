@@ -174,14 +174,20 @@ private struct EventMembers {
         case .headers?:
             headers = []
             try member.readObject { (header: inout JSONReader) throws(JSONError) in
-                if let value = try header.readString() { headers.append((header.key, value)) }
+                if let value = try header.readString() {
+                    if headers.isEmpty { headers.reserveCapacity(16) }  // room for the multi-value fields too
+                    headers.append((header.key, value))
+                }
             }
         case .multiValueHeaders?:
             multiValueHeaders = []
             try member.readObject { (header: inout JSONReader) throws(JSONError) in
                 let name = header.key
                 try header.readArray { (item: inout JSONReader) throws(JSONError) in
-                    if let value = try item.readString() { multiValueHeaders.append((name, value)) }
+                    if let value = try item.readString() {
+                        if multiValueHeaders.isEmpty { multiValueHeaders.reserveCapacity(8) }
+                        multiValueHeaders.append((name, value))
+                    }
                 }
             }
         case .queryStringParameters?:

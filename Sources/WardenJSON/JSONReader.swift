@@ -192,25 +192,32 @@ public struct JSONReader: ~Copyable {
 
     private mutating func keyIndex(among names: some RandomAccessCollection<StaticString>) -> Int? {
         guard let key = currentKey else { return nil }
-        guard key.isASCII, names.allSatisfy(\.isASCII) else {
-            // A non-ASCII text can be canonically equivalent to an ASCII one (U+212A KELVIN SIGN is K): ask String.
-            let text = keyString()
-            return names.enumerated().first { text == $0.element.description }?.offset
-        }
-        // Different ASCII texts are never canonically equivalent: compare bytes.
-        return withKeyBytes(key) { bytes in
-            for (position, name) in names.enumerated() where name.utf8CodeUnitCount == bytes.count {
-                let same = name.withUTF8Buffer { expected in
-                    for index in 0..<min(bytes.count, expected.count) where bytes[index] != expected[index] {
-                        return false
-                    }
-                    return true
+        var text: String?
+        for (position, name) in names.enumerated() {
+            if key.isASCII, name.isASCII {
+                // Different ASCII texts are never canonically equivalent: compare bytes.
+                if name.utf8CodeUnitCount == key.range.count, withKeyBytes(key, { Self.equal($0, name) }) {
+                    return position
                 }
-                if same {
+            } else {
+                // A non-ASCII text can be canonically equivalent to an ASCII one (U+212A KELVIN SIGN is K).
+                let keyText = text ?? keyString()
+                text = keyText
+                if keyText == name.description {
                     return position
                 }
             }
-            return nil
+        }
+        return nil
+    }
+
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { expected in
+            guard bytes.count == expected.count else { return false }
+            for index in 0..<bytes.count where bytes[index] != expected[index] {
+                return false
+            }
+            return true
         }
     }
 
