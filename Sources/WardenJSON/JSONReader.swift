@@ -181,34 +181,33 @@ public struct JSONReader: ~Copyable {
     /// Whether the key of the member being read equals `name` as Swift strings compare (canonical equivalence); the
     /// UTF-8 bytes are compared first.
     public mutating func keyEquals(_ name: StaticString) -> Bool {
-        keyIndex(among: CollectionOfOne(name)) != nil
+        guard let key = currentKey else { return false }
+        var text: String?
+        return matches(key, name, text: &text)
     }
 
     /// The position in `names` of the first that equals the key of the member being read (as `keyEquals(_:)`
     /// compares), or `nil`: one call to tell which of several members this is.
     public mutating func keyIndex(in names: [StaticString]) -> Int? {
-        keyIndex(among: names)
-    }
-
-    private mutating func keyIndex(among names: some RandomAccessCollection<StaticString>) -> Int? {
         guard let key = currentKey else { return nil }
         var text: String?
-        for (position, name) in names.enumerated() {
-            if key.isASCII, name.isASCII {
-                // Different ASCII texts are never canonically equivalent: compare bytes.
-                if name.utf8CodeUnitCount == key.range.count, withKeyBytes(key, { Self.equal($0, name) }) {
-                    return position
-                }
-            } else {
-                // A non-ASCII text can be canonically equivalent to an ASCII one (U+212A KELVIN SIGN is K).
-                let keyText = text ?? keyString()
-                text = keyText
-                if keyText == name.description {
-                    return position
-                }
-            }
+        for position in names.indices where matches(key, names[position], text: &text) {
+            return position
         }
         return nil
+    }
+
+    /// Whether `key` equals `name` as Swift strings compare; `text` caches the key as a `String` when one is needed.
+    @inline(__always)
+    private mutating func matches(_ key: Key, _ name: StaticString, text: inout String?) -> Bool {
+        if key.isASCII, name.isASCII {
+            // Different ASCII texts are never canonically equivalent: compare bytes.
+            return name.utf8CodeUnitCount == key.range.count && withKeyBytes(key) { Self.equal($0, name) }
+        }
+        // A non-ASCII text can be canonically equivalent to an ASCII one (U+212A KELVIN SIGN is K).
+        let keyText = text ?? keyString()
+        text = keyText
+        return keyText == name.description
     }
 
     private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
