@@ -34,50 +34,45 @@ public struct HTTPRequest: Sendable {
     }
 
     /// Parses an event. Throws `HTTPEventError` when it is not an API Gateway or Function URL proxy event.
+    ///
+    /// The event is read in one pass (`JSONReader`), which checks all of it as `JSON.parse` with a nesting limit of
+    /// 32 would, and keeps only the members below; where a member repeats, the last one counts (as a lookup in the
+    /// parsed object would give), and a member of another type than expected is as good as absent.
     public init(event: [UInt8]) throws(HTTPEventError) {
-        let invalid = HTTPEventError()
-        guard let root = try? JSON.parse(event, options: JSONParseOptions(maxDepth: 32)), let object = root.objectValue
-        else { throw invalid }
-        let context = object["requestContext"]
-        if let m = object["httpMethod"]?.stringValue {
+        var members = EventMembers()
+        let isObject: Bool
+        do {
+            isObject = try JSONReader.read(event, maxDepth: 32) { (event: inout JSONReader) throws(JSONError) in
+                try event.readObject { (member: inout JSONReader) throws(JSONError) in try members.read(&member) }
+            }
+        } catch {
+            throw HTTPEventError()
+        }
+        guard isObject else { throw HTTPEventError() }
+        if let m = members.httpMethod {
             method = m.uppercased()
-            path = object["path"]?.stringValue ?? "/"
-        } else if let m = context?["http"]?["method"]?.stringValue {
+            path = members.path ?? "/"
+        } else if let m = members.contextMethod {
             method = m.uppercased()
-            path = Self.removingStage(context?["stage"]?.stringValue, from: object["rawPath"]?.stringValue ?? "/")
+            path = Self.removingStage(members.stage, from: members.rawPath ?? "/")
         } else {
-            throw invalid
+            throw HTTPEventError()
         }
         var fields: [(name: String, value: String)] = []
-        if let single = object["headers"]?.objectValue {
-            for (name, value) in single {
-                if let v = value.stringValue { fields.append((name, v)) }
-            }
-        }
-        if let multi = object["multiValueHeaders"]?.objectValue {
-            for (name, value) in multi {
-                for item in value.arrayValue ?? [] {
-                    if let v = item.stringValue { fields.append((name, v)) }
-                }
-            }
-        }
+        swap(&fields, &members.headers)  // uniquely referenced: the fields from `multiValueHeaders` go in place
+        fields.append(contentsOf: members.multiValueHeaders)
         headerFields = fields
-        var query: [String: String] = [:]
-        for (name, value) in object["queryStringParameters"]?.objectValue ?? JSONObject() {
-            if let v = value.stringValue { query[name] = v }
-        }
-        queryParameters = query
-        switch object["body"] {
-        case .string(let text)?:
-            if object["isBase64Encoded"]?.boolValue == true {
-                guard let decoded = Base64.standard.decode(text.utf8) else { throw invalid }
+        queryParameters = members.query
+        if let text = members.body {
+            if members.isBase64Encoded == true {
+                guard let decoded = Base64.standard.decode(text) else { throw HTTPEventError() }
                 body = decoded
                 bodyWasBase64Encoded = true
             } else {
-                body = Array(text.utf8)
+                body = text
                 bodyWasBase64Encoded = false
             }
-        default:
+        } else {
             body = nil
             bodyWasBase64Encoded = false
         }
@@ -132,6 +127,93 @@ public struct HTTPRequest: Sendable {
         public var value: String? {
             if case .value(let v) = self { return v }
             return nil
+        }
+    }
+}
+
+/// The members of a proxy event that `HTTPRequest` uses, as the event's top-level object gives them.
+private struct EventMembers {
+    /// `httpMethod` (REST payload 1.0).
+    var httpMethod: String?
+    /// `path` (REST).
+    var path: String?
+    /// `rawPath` (payload 2.0).
+    var rawPath: String?
+    /// `requestContext.http.method` (payload 2.0).
+    var contextMethod: String?
+    /// `requestContext.stage`.
+    var stage: String?
+    /// The string members of `headers`, in order.
+    var headers: [(name: String, value: String)] = []
+    /// The string items of the arrays in `multiValueHeaders`, in order.
+    var multiValueHeaders: [(name: String, value: String)] = []
+    /// The string members of `queryStringParameters` (for a repeated name, the last).
+    var query: [String: String] = [:]
+    /// `body`, when a string: its UTF-8 bytes.
+    var body: [UInt8]?
+    var isBase64Encoded: Bool?
+
+    /// The members read, in the order of `names`.
+    private enum Member: Int {
+        case httpMethod, path, rawPath, headers, multiValueHeaders, queryStringParameters, body, isBase64Encoded, requestContext
+    }
+    private static let names: [StaticString] = [
+        "httpMethod", "path", "rawPath", "headers", "multiValueHeaders", "queryStringParameters", "body", "isBase64Encoded",
+        "requestContext",
+    ]
+
+    /// Reads one member of the event object (a later member of the same name replaces what an earlier one gave).
+    mutating func read(_ member: inout JSONReader) throws(JSONError) {
+        switch member.keyIndex(in: Self.names).flatMap(Member.init(rawValue:)) {
+        case .httpMethod?:
+            httpMethod = try member.readString()
+        case .path?:
+            path = try member.readString()
+        case .rawPath?:
+            rawPath = try member.readString()
+        case .headers?:
+            headers = []
+            try member.readObject { (header: inout JSONReader) throws(JSONError) in
+                if let value = try header.readString() {
+                    if headers.isEmpty { headers.reserveCapacity(16) }  // room for the multi-value fields too
+                    headers.append((header.key, value))
+                }
+            }
+        case .multiValueHeaders?:
+            multiValueHeaders = []
+            try member.readObject { (header: inout JSONReader) throws(JSONError) in
+                let name = header.key
+                try header.readArray { (item: inout JSONReader) throws(JSONError) in
+                    if let value = try item.readString() {
+                        if multiValueHeaders.isEmpty { multiValueHeaders.reserveCapacity(8) }
+                        multiValueHeaders.append((name, value))
+                    }
+                }
+            }
+        case .queryStringParameters?:
+            query = [:]
+            try member.readObject { (parameter: inout JSONReader) throws(JSONError) in
+                if let value = try parameter.readString() { query[parameter.key] = value }
+            }
+        case .body?:
+            body = try member.readStringBytes()
+        case .isBase64Encoded?:
+            isBase64Encoded = try member.readBool()
+        case .requestContext?:
+            contextMethod = nil
+            stage = nil
+            try member.readObject { (context: inout JSONReader) throws(JSONError) in
+                if context.keyEquals("http") {
+                    contextMethod = nil
+                    try context.readObject { (http: inout JSONReader) throws(JSONError) in
+                        if http.keyEquals("method") { contextMethod = try http.readString() }
+                    }
+                } else if context.keyEquals("stage") {
+                    stage = try context.readString()
+                }
+            }
+        case nil:
+            break
         }
     }
 }

@@ -27,22 +27,29 @@ public struct HTTPResponse {
         return nil
     }
 
-    /// The proxy integration's result document: `{"statusCode", "headers", "body", "isBase64Encoded": false}`.
-    /// A stream cannot be answered this way: its bytes are dropped (the framework never asks).
+    /// The proxy integration's result document: `{"statusCode", "headers", "body", "isBase64Encoded": false}`, the
+    /// body as text (an ill-formed UTF-8 sequence becomes U+FFFD). A stream cannot be answered this way: its bytes
+    /// are dropped (the framework never asks).
+    ///
+    /// Written in one pass into a buffer reserved for the whole document (room for the escapes of a few characters).
     public func apiGatewayResult() -> [UInt8] {
-        var w = JSONWriter()
+        let body = bytes ?? []
+        var capacity = 112 + body.count
+        for (name, value) in headers {
+            capacity += name.utf8.count + value.utf8.count + 6
+        }
+        var w = JSONWriter(capacity: capacity)
         w.beginObject()
         w.key("statusCode")
-        w.int(Int64(status))
+        w.int(status)
         w.key("headers")
         w.beginObject()
         for (name, value) in headers {
-            w.key(name)
-            w.string(value)
+            w.member(name, string: value)
         }
         w.endObject()
         w.key("body")
-        w.string(String(decoding: bytes ?? [], as: UTF8.self))
+        w.string(utf8: body)
         w.key("isBase64Encoded")
         w.bool(false)
         w.endObject()

@@ -67,9 +67,7 @@ public struct JSONWriter: Sendable {
 
     /// Writes a member key and `:`; the member value must follow.
     public mutating func key(_ key: String) {
-        separate()
-        writeEscaped(key)
-        bytes.append(UInt8(ascii: ":"))
+        writeQuoted(key, suffix: UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -77,19 +75,46 @@ public struct JSONWriter: Sendable {
 
     /// Writes a string value, escaped.
     public mutating func string(_ value: String) {
-        separate()
-        writeEscaped(value)
+        writeQuoted(value, suffix: nil)
+        needsComma = true
+    }
+
+    /// Writes a member whose value is a string: `key(key)` then `string(value)` in one step.
+    public mutating func member(_ key: String, string value: String) {
+        var key = key
+        var value = value
+        let comma = needsComma
+        key.withUTF8 { key in
+            value.withUTF8 { value in
+                let keyCount = Self.escapedCount(key)
+                let valueCount = Self.escapedCount(value)
+                bytes.append(addingCapacity: (comma ? 1 : 0) + keyCount + valueCount + 5) { out in
+                    if comma {
+                        out.append(UInt8(ascii: ","))
+                    }
+                    Self.writeQuoted(key, escapedCount: keyCount, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    Self.writeQuoted(value, escapedCount: valueCount, into: &out)
+                }
+            }
+        }
+        needsComma = true
+    }
+
+    /// Writes UTF-8 bytes as a string value, escaped, exactly as `string(String(decoding: utf8, as: UTF8.self))`
+    /// would: well-formed text is copied without a `String` in between; an ill-formed sequence makes the whole value
+    /// go through `String(decoding:as:)`, which replaces it with U+FFFD.
+    public mutating func string(utf8: [UInt8]) {
+        let wellFormed = utf8.withUnsafeBufferPointer { writeQuoted($0, suffix: nil, validating: true) }
+        if !wellFormed {
+            writeQuoted(String(decoding: utf8, as: UTF8.self), suffix: nil)
+        }
         needsComma = true
     }
 
     /// Writes an integer value.
     public mutating func int(_ value: Int64) {
-        separate()
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-        }
-        writeDigits(value.magnitude)
-        needsComma = true
+        writeInteger(magnitude: value.magnitude, negative: value < 0)
     }
 
     /// Writes an integer value.
@@ -99,9 +124,7 @@ public struct JSONWriter: Sendable {
 
     /// Writes an unsigned integer value (exact, also above `Int64.max`).
     public mutating func uint(_ value: UInt64) {
-        separate()
-        writeDigits(value)
-        needsComma = true
+        writeInteger(magnitude: value, negative: false)
     }
 
     /// Writes a number: integral values with magnitude below 2^53 without a fraction (`50`), others in the shortest
@@ -122,16 +145,12 @@ public struct JSONWriter: Sendable {
 
     /// Writes `true` or `false`.
     public mutating func bool(_ value: Bool) {
-        separate()
-        appendLiteral(value ? "true" : "false")
-        needsComma = true
+        writeLiteral(value ? "true" : "false")
     }
 
     /// Writes `null`.
     public mutating func null() {
-        separate()
-        appendLiteral("null")
-        needsComma = true
+        writeLiteral("null")
     }
 
     /// Writes already-serialized JSON as one value, unchanged. The caller guarantees it is one valid JSON value.
@@ -183,50 +202,169 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private mutating func appendLiteral(_ literal: StaticString) {
-        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    private mutating func writeDigits(_ value: UInt64) {
-        let start = bytes.count
-        var remaining = value
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10))
-            remaining /= 10
-        } while remaining != 0
-        bytes[start...].reverse()
-    }
-
-    /// Writes a quoted string: escapes `"`, `\` and control characters; everything else (including `/` and
-    /// non-ASCII) is copied as UTF-8.
-    private mutating func writeEscaped(_ string: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            var runStart = 0
-            for index in utf8.indices {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                runStart = index + 1
-                bytes.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                default:
-                    appendLiteral("u00")
-                    bytes.append(Hex.lowercaseDigit(byte >> 4))
-                    bytes.append(Hex.lowercaseDigit(byte))
+    /// Writes `,` when one is due, then `literal`.
+    private mutating func writeLiteral(_ literal: StaticString) {
+        let comma = needsComma
+        literal.withUTF8Buffer { text in
+            bytes.append(addingCapacity: text.count + (comma ? 1 : 0)) { out in
+                if comma {
+                    out.append(UInt8(ascii: ","))
                 }
+                out.append(copying: text)
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
-        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// Writes `,` when one is due, then the decimal digits of `magnitude`, after `-` when `negative`.
+    private mutating func writeInteger(magnitude: UInt64, negative: Bool) {
+        var digits = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        let comma = needsComma
+        bytes.append(addingCapacity: digits + (negative ? 1 : 0) + (comma ? 1 : 0)) { out in
+            if comma {
+                out.append(UInt8(ascii: ","))
+            }
+            if negative {
+                out.append(UInt8(ascii: "-"))
+            }
+            out.withUnsafeMutableBufferPointer { buffer, initialized in
+                precondition(digits <= buffer.count - initialized, "JSONWriter reserved too little")
+                var rest = magnitude
+                var position = initialized + digits
+                repeat {
+                    position -= 1
+                    buffer[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                } while rest != 0
+                initialized += digits
+            }
+        }
+        needsComma = true
+    }
+
+    /// Writes `,` when one is due, then `text` quoted and escaped (see `writeQuoted(_:escapedCount:into:)`), then
+    /// `suffix`.
+    private mutating func writeQuoted(_ text: String, suffix: UInt8?) {
+        var text = text
+        text.withUTF8 { _ = writeQuoted($0, suffix: suffix, validating: false) }
+    }
+
+    /// Writes `,` when one is due, then `utf8` quoted, then `suffix`, all in one step into room reserved for exactly
+    /// that. When `validating`, writes nothing and returns `false` if `utf8` is not well-formed UTF-8.
+    private mutating func writeQuoted(_ utf8: UnsafeBufferPointer<UInt8>, suffix: UInt8?, validating: Bool) -> Bool {
+        guard let escapedCount = Self.escapedCount(utf8, validating: validating) else { return false }
+        let comma = needsComma
+        bytes.append(addingCapacity: escapedCount + 2 + (comma ? 1 : 0) + (suffix == nil ? 0 : 1)) { out in
+            if comma {
+                out.append(UInt8(ascii: ","))
+            }
+            Self.writeQuoted(utf8, escapedCount: escapedCount, into: &out)
+            if let suffix {
+                out.append(suffix)
+            }
+        }
+        return true
+    }
+
+    /// Writes `utf8` quoted: escapes `"`, `\` and control characters (the short forms where JSON has them, else
+    /// `\u00XX`) and copies everything else (including `/` and non-ASCII) as it is. `escapedCount` is its length
+    /// once escaped (`escapedCount(_:)`).
+    private static func writeQuoted(_ utf8: UnsafeBufferPointer<UInt8>, escapedCount: Int, into out: inout OutputSpan<UInt8>) {
+        out.append(UInt8(ascii: "\""))
+        if escapedCount == utf8.count {
+            out.append(copying: utf8)
+        } else {
+            writeEscaping(utf8, into: &out)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The length of `utf8` once escaped.
+    private static func escapedCount(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        escapedCount(utf8, validating: false) ?? utf8.count
+    }
+
+    /// The length of `utf8` once escaped, or `nil` when `validating` and it is not well-formed UTF-8.
+    private static func escapedCount(_ utf8: UnsafeBufferPointer<UInt8>, validating: Bool) -> Int? {
+        let count = utf8.count
+        var escapedCount = count
+        var index = 0
+        while index < count {
+            let plain = UTF8Scan.plainRun(utf8, at: index)
+            index += plain
+            guard plain < 8, index < count else { continue }
+            let byte = utf8[index]
+            if byte >= 0x80 {
+                if validating {
+                    guard let next = utf8.utf8SequenceEnd(at: index) else { return nil }
+                    index = next
+                } else {
+                    index += 1
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x0C, 0x0A, 0x0D, 0x09: escapedCount += 1
+            case 0..<0x20: escapedCount += 5
+            default: break
+            }
+            index += 1
+        }
+        return escapedCount
+    }
+
+    /// Writes `utf8` with `"`, `\` and control characters escaped, copying the runs between them.
+    private static func writeEscaping(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout OutputSpan<UInt8>) {
+        let count = utf8.count
+        var runStart = 0
+        var index = 0
+        while index < count {
+            let plain = UTF8Scan.plainRun(utf8, at: index)
+            index += plain
+            guard plain < 8, index < count else { continue }
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            out.append(copying: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            index += 1
+            runStart = index
+            out.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            default:
+                out.append(UInt8(ascii: "u"))
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "0"))
+                out.append(Hex.lowercaseDigit(byte >> 4))
+                out.append(Hex.lowercaseDigit(byte))
+            }
+        }
+        out.append(copying: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+    }
+}
+
+extension OutputSpan<UInt8> {
+    /// Appends the bytes of `source`; like `append(_:)`, traps if they do not fit (the writer reserves exactly).
+    mutating func append(copying source: UnsafeBufferPointer<UInt8>) {
+        withUnsafeMutableBufferPointer { buffer, initialized in
+            precondition(source.count <= buffer.count - initialized, "JSONWriter reserved too little")
+            guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
+            (to + initialized).initialize(from: from, count: source.count)
+            initialized += source.count
+        }
     }
 }
 

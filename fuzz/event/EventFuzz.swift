@@ -17,7 +17,8 @@ internal import WardenJSON
 /// response): as received, and re-signed with the target's secret for its own `X-Timestamp`, `X-Client` and body, so
 /// the fuzzer gets past the signature to the body validation.
 ///
-/// Invariants beyond "no crash": a decoded event re-serialized decodes to the same request; base64 bodies round-trip;
+/// Invariants beyond "no crash": an event is refused exactly when the tree-based decoding (`JSON.parse`) refuses it;
+/// a decoded event re-serialized decodes to the same request; base64 bodies round-trip;
 /// header lookups agree with a plain reference; every outcome is one of the chain's documented errors and renders a
 /// proxy response whose status matches; a re-signed request verifies exactly when its timestamp and client are valid.
 enum EventFuzz {
@@ -45,6 +46,7 @@ enum EventFuzz {
         do {
             request = try HTTPRequest(event: input)
         } catch {
+            Fuzz.check(!treeAccepts(input), "an event the tree-based decoding accepts was refused")
             return nil
         }
         guard case .object(let root)? = try? JSON.parse(input, options: eventOptions) else {
@@ -66,6 +68,20 @@ enum EventFuzz {
         }
         Fuzz.check(same(request, again), "re-serialized event decodes differently")
         return request
+    }
+
+    /// Whether the tree-based decoding `HTTPRequest(event:)` did before its one-pass reader accepted `input`: a JSON
+    /// object (at most 32 levels deep) with a string `httpMethod` or `requestContext.http.method` (the last of a
+    /// repeated member counting) and, when `isBase64Encoded` is `true` and `body` a string, a body that decodes.
+    static func treeAccepts(_ input: [UInt8]) -> Bool {
+        guard case .object(let root)? = try? JSON.parse(input, options: eventOptions) else { return false }
+        guard root["httpMethod"]?.stringValue != nil || root["requestContext"]?["http"]?["method"]?.stringValue != nil else {
+            return false
+        }
+        if case .string(let text)? = root["body"], root["isBase64Encoded"]?.boolValue == true {
+            return Base64.standard.decode(text.utf8) != nil
+        }
+        return true
     }
 
     /// The body: the string as UTF-8, or base64-decoded (strict, canonical up to padding) when `isBase64Encoded`.
