@@ -12,6 +12,9 @@ public struct HTTPRequest: Sendable {
     /// Every header field as received, from `headers` and then `multiValueHeaders` (names in their original case;
     /// the same field usually appears in both).
     public let headerFields: [(name: String, value: String)]
+    /// A summary of each field's name (``nameKey(_:)``), in the order of `headerFields`: a lookup compares these
+    /// plain numbers first and the names themselves only where they agree.
+    private let headerNameKeys: [UInt32]
     /// The raw body bytes (base64-decoded when `isBase64Encoded`), or `nil` when the event has no body.
     public let body: [UInt8]?
     /// Whether the event carried the body base64-encoded (`isBase64Encoded`): then `body` holds the client's bytes
@@ -28,6 +31,7 @@ public struct HTTPRequest: Sendable {
         self.method = method
         self.path = path
         self.headerFields = headerFields
+        headerNameKeys = headerFields.map { Self.nameKey($0.name) }
         self.body = body
         self.bodyWasBase64Encoded = bodyWasBase64Encoded
         self.queryParameters = queryParameters
@@ -62,6 +66,7 @@ public struct HTTPRequest: Sendable {
         swap(&fields, &members.headers)  // uniquely referenced: the fields from `multiValueHeaders` go in place
         fields.append(contentsOf: members.multiValueHeaders)
         headerFields = fields
+        headerNameKeys = fields.map { Self.nameKey($0.name) }
         queryParameters = members.query
         if let text = members.body {
             if members.isBase64Encoded == true {
@@ -108,12 +113,23 @@ public struct HTTPRequest: Sendable {
     /// The single value of header `name` (given in lower case; matched case-insensitively). Several differing
     /// values make it ambiguous: `.conflict`.
     public func header(_ name: String) -> HeaderValue {
+        let key = Self.nameKey(name)
         var found: String?
-        for field in headerFields where field.name.equalsIgnoringASCIICase(name) {
+        for i in headerNameKeys.indices where headerNameKeys[i] == key {
+            let field = headerFields[i]
+            guard field.name.equalsIgnoringASCIICase(name) else { continue }
             if let found, found != field.value { return .conflict }
             found = field.value
         }
         return found.map { .value($0) } ?? .absent
+    }
+
+    /// A name's UTF-8 length and its first and last bytes without ASCII case: equal for names equal without case,
+    /// and different for most names that are not.
+    static func nameKey(_ name: String) -> UInt32 {
+        let utf8 = name.utf8
+        guard let first = utf8.first, let last = utf8.last else { return 0 }
+        return UInt32(truncatingIfNeeded: utf8.count) << 16 | UInt32(first.asciiLowercased) << 8 | UInt32(last.asciiLowercased)
     }
 
     /// The outcome of a header lookup.

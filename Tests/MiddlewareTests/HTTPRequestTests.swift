@@ -101,3 +101,26 @@ import WardenJSON
         #expect(try !HTTPRequest(event: bodyEvent(text: "{}")).bodyWasBase64Encoded)
     }
 }
+
+/// Header lookups compare a summary of each name first: names equal without case must always meet.
+@Suite struct HTTPRequestHeaderLookupTests {
+    @Test func everyCaseOfANameFindsItAndOthersDoNot() {
+        let fields = [
+            ("X-Signature", "sig"), ("x-client", "c1"), ("X-CLIENT", "c1"), ("Content-Type", "application/json"),
+            ("X-Timestamp", "1"), ("x-timestamp", "2"), ("", "empty"), ("Ä-Ü", "umlaut"), ("xa", "2"), ("ax", "3"),
+        ]
+        let request = HTTPRequest(method: "POST", path: "/", headerFields: fields.map { (name: $0.0, value: $0.1) })
+        #expect(request.header("x-signature") == .value("sig"))
+        #expect(request.header("X-SIGNATURE") == .value("sig"))
+        #expect(request.header("x-client") == .value("c1"))  // twice, the same value
+        #expect(request.header("x-timestamp") == .conflict)
+        #expect(request.header("content-type") == .value("application/json"))
+        #expect(request.header("") == .value("empty"))
+        #expect(request.header("Ä-Ü") == .value("umlaut"))
+        #expect(request.header("ä-ü") == .absent)  // letters beyond ASCII keep their case
+        #expect(request.header("x-signaturf") == .absent)
+        #expect(request.header("y-signature") == .absent)
+        #expect(request.header("xa") == .value("2"))
+        #expect(request.header("x-sig") == .absent)
+    }
+}
