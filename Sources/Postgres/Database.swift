@@ -199,6 +199,11 @@ public final class Database {
             // anything of the batch: send it again, preamble included, on a fresh connection.
             connection = nil
             results = try send(batch, on: try open(deadline: deadline), deadline: deadline)
+        } catch where error.isStalePlan {
+            // A migration changed a prepared statement's result type since this connection prepared it: the server
+            // refused the statement and the synchronisation point rolled the whole batch back (nothing of it
+            // committed), and the connection forgot the statement. Send the batch again: it prepares it afresh.
+            results = try send(batch, on: conn, deadline: deadline)
         }
         let prefix = preamble.count
         preamble = []
