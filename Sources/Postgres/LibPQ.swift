@@ -89,6 +89,9 @@ public final class PGConnection {
 
     /// Sends `statements` in one round trip (libpq pipeline mode) and returns each one's rows.
     ///
+    /// Each statement runs as a named prepared statement of this connection: prepared (Parse, parameter types left
+    /// to the server) in the same pipeline just before its first use, then sent as Bind/Execute only.
+    ///
     /// The statements form one implicit transaction: if any fails, none of their effects remain, and the first
     /// failure is thrown. `SET LOCAL`-style settings (`set_config(…, true)`) made by an earlier statement apply to
     /// the later ones and end with the batch.
