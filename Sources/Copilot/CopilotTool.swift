@@ -14,14 +14,14 @@ public protocol CopilotTool: Sendable {
     func run(_ request: CopilotRequest, session: TenantSession, context: LambdaContext) throws -> JSON
 
     /// How the call's audit row is written together with the tool's own statement, in its transaction: one
-    /// alternative per outcome the tool can still answer once that statement committed, exactly one of which
-    /// appends the row. `event` says `ok` and 200; the default writes that.
-    func auditAlternatives(_ event: AuditEvent, request: CopilotRequest) -> [AuditAlternative]
+    /// statement appending the row, which records whichever of the outcomes the tool can still answer once that
+    /// statement committed is the real one. `event` says `ok` and 200; the default appends that.
+    func auditPlan(_ event: AuditEvent, request: CopilotRequest) -> AuditPlan
 }
 
 extension CopilotTool {
-    public func auditAlternatives(_ event: AuditEvent, request: CopilotRequest) -> [AuditAlternative] {
-        [AuditAlternative(outcome: event.outcome, status: event.status, statement: event.appendStatement)]
+    public func auditPlan(_ event: AuditEvent, request: CopilotRequest) -> AuditPlan {
+        AuditPlan(outcomes: [AuditRecorded(outcome: event.outcome, status: event.status)], statement: event.appendStatement)
     }
 }
 

@@ -17,12 +17,12 @@ public final class CopilotToolResponder<Tool: CopilotTool>: Responder {
     public func respond(to request: HTTPRequest, context: inout RequestContext) throws -> HTTPResponse {
         let input = try context.input(as: CopilotRequest.self)
         let lambda = context.lambda
-        let audit = context.auditEvent(outcome: "ok", status: 200).map { tool.auditAlternatives($0, request: input) } ?? []
+        let audit = context.auditEvent(outcome: "ok", status: 200).map { tool.auditPlan($0, request: input) }
         var results: [PGRows]?
-        defer { context.auditRecorded = AuditRecorded(audit, results: results) }
+        defer { context.auditRecorded = audit.flatMap { AuditRecorded($0, results: results) } }
         let data = try database.withTenant(
             input.tenant, deadline: context.deadline.milliseconds, leading: context.guardStatements,
-            trailing: audit.map(\.statement), trailingResults: &results
+            trailing: audit.map { [$0.statement] } ?? [], trailingResults: &results
         ) { session in
             try tool.run(input, session: session, context: lambda)
         }

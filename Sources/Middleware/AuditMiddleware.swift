@@ -51,16 +51,16 @@ public final class AuditMiddleware: RequestMiddleware {
     }
 }
 
-/// One way a request's audit row is written together with the request's own statements: `statement` appends the row
-/// (one affected row) exactly when the request will end with `outcome` and `status`, and appends nothing otherwise.
-public struct AuditAlternative {
-    public var outcome: String
-    public var status: Int
+/// How a request's audit row is written together with the request's own statements: `statement` appends exactly one
+/// row. With one outcome, the row records it (a plain append). With several — the outcomes the request can still end
+/// with once its statements committed — the statement decides in SQL which one the row records and returns one row
+/// whose one column is that outcome's position in `outcomes`.
+public struct AuditPlan {
+    public var outcomes: [AuditRecorded]
     public var statement: (SQL, [PGValue])
 
-    public init(outcome: String, status: Int, statement: (SQL, [PGValue])) {
-        self.outcome = outcome
-        self.status = status
+    public init(outcomes: [AuditRecorded], statement: (SQL, [PGValue])) {
+        self.outcomes = outcomes
         self.statement = statement
     }
 }
@@ -75,12 +75,18 @@ public struct AuditRecorded: Sendable, Equatable {
         self.status = status
     }
 
-    /// The alternative whose statement appended the row, given the statements' results (`nil`: they never
-    /// committed, or none of them — or more than one — appended a row).
-    public init?(_ alternatives: [AuditAlternative], results: [PGRows]?) {
-        guard let results, results.count == alternatives.count else { return nil }
-        let written = zip(alternatives, results).filter { $0.1.affectedRows == 1 }
-        guard written.count == 1, let chosen = written.first?.0 else { return nil }
-        self.init(outcome: chosen.outcome, status: chosen.status)
+    /// The outcome `plan`'s statement recorded, given its results (`nil`: it never committed, or its results are not
+    /// one appended row, or the position it returned is not one of the plan's outcomes).
+    public init?(_ plan: AuditPlan, results: [PGRows]?) {
+        guard let results, results.count == 1, let result = results.first else { return nil }
+        if plan.outcomes.count == 1 {
+            guard result.affectedRows == 1, let only = plan.outcomes.first else { return nil }
+            self = only
+            return
+        }
+        guard result.rows.count == 1, let row = result.rows.first, row.count == 1,
+              let position = row[0].flatMap({ Int($0) }), plan.outcomes.indices.contains(position)
+        else { return nil }
+        self = plan.outcomes[position]
     }
 }

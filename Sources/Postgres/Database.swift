@@ -199,6 +199,8 @@ public final class Database {
             // anything of the batch: send it again, preamble included, on a fresh connection.
             connection = nil
             results = try send(batch, on: try open(deadline: deadline), deadline: deadline)
+        } catch where error.isStalePlan {
+            results = try resend(batch, afterStalePlanOn: conn, deadline: deadline)
         }
         let prefix = preamble.count
         preamble = []
@@ -207,6 +209,22 @@ public final class Database {
             postscript = []
         }
         return Array(results.dropFirst(prefix).prefix(statements.count))
+    }
+
+    /// Sends `batch` again after the server refused one of its prepared statements as stale: a migration changed the
+    /// statement's result type since this connection prepared it. The refusal rolled the whole batch back at its
+    /// synchronisation point (nothing of it committed) and the connection forgot the statement, so the batch goes out
+    /// again and prepares it afresh. Another statement of the batch may be stale too, unseen while the aborted
+    /// pipeline skipped it: each attempt forgets one, so there is at most one attempt per statement.
+    private func resend(_ batch: [(SQL, [PGValue])], afterStalePlanOn conn: PGConnection, deadline: Int64?) throws(PostgresError) -> [PGRows] {
+        var attempts = 1
+        while true {
+            do {
+                return try send(batch, on: conn, deadline: deadline)
+            } catch where error.isStalePlan && attempts < batch.count {
+                attempts += 1
+            }
+        }
     }
 
     /// Round trips to the server so far: pipelined batches sent (connecting and logging in not counted). The

@@ -26,6 +26,17 @@ public final class PGConnection {
     private let conn: OpaquePointer
     /// Set once a statement was cancelled mid-flight: the protocol state is unknown, so the connection is retired.
     private var retired = false
+    /// The statements this session has prepared (`PQsendPrepare`) and whose Parse the server confirmed, by literal.
+    /// Belongs to this connection: a new connection starts empty. A statement is entered only once its own Parse
+    /// result came back successful — a Parse skipped because an earlier statement of its pipeline failed never
+    /// enters it — and leaves it when the server says its plan went stale (`PostgresError.isStalePlan`).
+    private var prepared: [StatementKey: String] = [:]
+    /// The number behind the next prepared statement's name (`w1`, `w2`, …), never reused on this connection.
+    private var preparedCount = 0
+    /// At most this many statements are kept prepared per connection; beyond it, statements go unnamed (parsed and
+    /// planned on every call, as before). The bound is never reached in practice: statements are `StaticString`
+    /// literals, so there are as many as the binary holds (a few dozen per function), plus one per stale plan.
+    static let preparedLimit = 256
 
     /// Connects with `settings`, giving up at `deadline` (milliseconds since the Unix epoch; `nil`: the settings'
     /// `connect_timeout` only).
@@ -78,6 +89,9 @@ public final class PGConnection {
 
     /// Sends `statements` in one round trip (libpq pipeline mode) and returns each one's rows.
     ///
+    /// Each statement runs as a named prepared statement of this connection: prepared (Parse, parameter types left
+    /// to the server) in the same pipeline just before its first use, then sent as Bind/Execute only.
+    ///
     /// The statements form one implicit transaction: if any fails, none of their effects remain, and the first
     /// failure is thrown. `SET LOCAL`-style settings (`set_config(…, true)`) made by an earlier statement apply to
     /// the later ones and end with the batch.
@@ -91,13 +105,31 @@ public final class PGConnection {
     /// transaction all the same (the synchronisation point had gone out and no statement had failed).
     public func pipeline(_ statements: [(SQL, [PGValue])], deadline: Int64? = nil, commit: Bool = true) throws(PostgresError) -> [PGRows] {
         guard PQenterPipelineMode(conn) == 1 else { throw lost("could not enter pipeline mode") }
-        for (sql, binds) in statements {
+        // Each statement is sent as Bind/Execute of a named statement this connection prepared; one seen for the
+        // first time is prepared in the same pipeline, just before it (a Parse message: no round trip of its own).
+        var parses: [Int: (key: StatementKey, name: String)] = [:]
+        var preparing: [StatementKey: String] = [:]
+        for (index, (sql, binds)) in statements.enumerated() {
+            var name: String?
+            if let key = StatementKey(sql) {
+                if let known = prepared[key] ?? preparing[key] {
+                    name = known
+                } else if prepared.count + preparing.count < Self.preparedLimit {
+                    preparedCount += 1
+                    let fresh = "w\(preparedCount)"
+                    // Parameter types left to the server (none given), as for an unnamed statement.
+                    guard PQsendPrepare(conn, fresh, sql.string, 0, nil) == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
+                    preparing[key] = fresh
+                    parses[index] = (key, fresh)
+                    name = fresh
+                }
+            }
             let texts = binds.map { $0.textForm.map { strdup($0) } ?? nil }
             defer { texts.forEach { free($0) } }
             var pointers: [UnsafePointer<CChar>?] = texts.map { $0.map { UnsafePointer($0) } }
-            let command = sql.string
             let sent = pointers.withUnsafeMutableBufferPointer { pp in
-                PQsendQueryParams(conn, command, Int32(pp.count), nil, pp.baseAddress, nil, nil, 0)
+                if let name { return PQsendQueryPrepared(conn, name, Int32(pp.count), pp.baseAddress, nil, nil, 0) }
+                return PQsendQueryParams(conn, sql.string, Int32(pp.count), nil, pp.baseAddress, nil, nil, 0)
             }
             guard sent == 1 else { throw lost(String(cString: PQerrorMessage(conn))) }
         }
@@ -111,13 +143,34 @@ public final class PGConnection {
         var failure: PostgresError?
         do throws(PostgresError) {
             for index in statements.indices {
+                // The statement's Parse, when it was prepared in this batch: it becomes known to the connection
+                // only if the server confirmed it (in an aborted pipeline the Parse was skipped).
+                var parseFailure: PostgresError?
+                if let parse = parses[index] {
+                    let parsed = try nextResult(deadline: deadline)
+                    if let terminator = try nextResult(deadline: deadline) { PQclear(terminator) }
+                    do throws(PostgresError) {
+                        _ = try consume(parsed)
+                        prepared[parse.key] = parse.name
+                    } catch {
+                        parseFailure = error
+                    }
+                }
                 let result = try nextResult(deadline: deadline)
                 // Each statement's results end with a NULL.
                 let terminator = try nextResult(deadline: deadline)
                 if let terminator { PQclear(terminator) }
-                do {
+                do throws(PostgresError) {
+                    if let parseFailure {
+                        // The statement itself was skipped: its failure is the Parse's.
+                        if let result { PQclear(result) }
+                        throw parseFailure
+                    }
                     results.append(try consume(result))
                 } catch {
+                    // A plan the server can no longer use (the schema changed the statement's result type): the
+                    // statement is prepared afresh, under a new name, the next time it is sent.
+                    if error.isStalePlan, let key = StatementKey(statements[index].0) { prepared[key] = nil }
                     if failure == nil {
                         failure = error
                         failure?.statementIndex = index
@@ -245,5 +298,19 @@ private func wait(on fd: Int32, forWrite: Bool, until deadline: Int64) -> Bool {
         if rc > 0 { return true }
         if rc == 0 { return false }
         if errno != EINTR { return true }  // let libpq report the socket error
+    }
+}
+
+/// A statement literal's identity: the address and length of its text in the binary (a `StaticString` is never
+/// built at run time), so finding a prepared statement costs no hashing of its text.
+struct StatementKey: Hashable {
+    let address: UInt
+    let length: Int
+
+    /// `nil` for a literal without a text pointer (a single Unicode scalar), which is never prepared.
+    init?(_ sql: SQL) {
+        guard sql.text.hasPointerRepresentation else { return nil }
+        address = UInt(bitPattern: sql.text.utf8Start)
+        length = sql.text.utf8CodeUnitCount
     }
 }

@@ -43,6 +43,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "database error: \(code.rawValue)" }
 
+    /// Whether the server refused a prepared statement because its cached plan no longer fits the schema ("cached
+    /// plan must not change result type", SQLSTATE 0A000, after a migration changed what a `SELECT *` returns). The
+    /// statement never ran and its transaction rolled back; the connection prepares the statement afresh the next
+    /// time it is sent.
+    public var isStalePlan: Bool {
+        sqlState == "0A000" && detail.utf8.containsBytes("cached plan must not change result type".utf8)
+    }
+
     /// The detail of a statement refused because an earlier one of its transaction failed.
     static let pipelineAborted = "pipeline aborted"
 

@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, SECRET, Emulator, rest_event, sign, snapshot, wait_for
-from test_runtime_shutdown import RecordingRelay
+from conftest import ROOT, SECRET, Emulator, pg_superuser, replay_records, rest_event, sign, snapshot, wait_for
+from test_runtime_shutdown import RecordingRelay, relayed_url
 
 TOOLS = ["calculate_health", "get_customer_usage", "get_recent_tickets", "get_contract_info", "generate_email",
          "generate_qbr_outline"]
@@ -20,23 +20,38 @@ ROUND_TRIP_MESSAGES = {b"S", b"H"}
 UNTYPED_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest: answered by one byte, then the startup
 
 
-def round_trip_messages(stream):
-    """The Sync and Flush messages among the complete frontend messages of one connection's client bytes."""
-    count, i, started = 0, 0, False
+def frontend_messages(stream):
+    """The complete typed frontend messages of one connection's client bytes, as (type, body)."""
+    i, started = 0, False
     while True:
         if not started:  # untyped: length, then a code (SSL/GSSENC requests, then the startup message)
             if len(stream) < i + 8:
-                return count
+                return
             length, code = struct.unpack("!II", stream[i:i + 8])
             i, started = i + length, code not in UNTYPED_REQUESTS
             continue
         if len(stream) < i + 5:
-            return count
+            return
         length = struct.unpack("!I", stream[i + 1:i + 5])[0]
         if len(stream) < i + 1 + length:
-            return count
-        count += stream[i:i + 1] in ROUND_TRIP_MESSAGES
+            return
+        yield stream[i:i + 1], stream[i + 5:i + 1 + length]
         i += 1 + length
+
+
+def round_trip_messages(stream):
+    """The Sync and Flush messages among the complete frontend messages of one connection's client bytes."""
+    return sum(kind in ROUND_TRIP_MESSAGES for kind, _ in frontend_messages(stream))
+
+
+def parsed_statements(stream):
+    """The (statement name, text) of every Parse message of one connection's client bytes, in order."""
+    out = []
+    for kind, body in frontend_messages(stream):
+        if kind == b"P":
+            name, text = body.split(b"\0")[:2]
+            out.append((name.decode(), text.decode()))
+    return out
 
 
 class CountingProxy(RecordingRelay):
@@ -45,6 +60,10 @@ class CountingProxy(RecordingRelay):
 
     def round_trips(self):
         return sum(round_trip_messages(bytes(sent)) for sent, _ in self.connections())
+
+    def parses(self):
+        """Every Parse message sent so far, over all connections: (statement name, text)."""
+        return [p for sent, _ in self.connections() for p in parsed_statements(bytes(sent))]
 
 
 @pytest.fixture
@@ -109,9 +128,13 @@ def test_a_warm_call_is_one_round_trip_with_its_audit_row(db, proxy, function_ur
         body = json.dumps({"customerId": "known", "params": {"ownerUserId": owner}})
         first, _, _ = call(e, proxy, tool, body)  # connects
         assert first["ok"] is True, first
+        prepared = proxy.parses()
+        # The first call prepared its statements, each under a name of its own, in its one batch.
+        assert prepared and all(name for name, _ in prepared) and len({n for n, _ in prepared}) == len(prepared)
         envelope, rid, trips = call(e, proxy, tool, body)
         assert envelope["ok"] is True, envelope
         assert trips == 1
+        assert proxy.parses() == prepared  # the warm call sent no statement text: Bind/Execute of prepared ones
         assert audit_rows(db, rid) == [(owner, tool, "ok", 200)]
         assert len(proxy.connections()) == 1
     finally:
@@ -152,3 +175,92 @@ def test_a_refused_guard_costs_a_second_round_trip_for_its_one_audit_row(db, pro
         assert snapshot(db) == before
     finally:
         e.stop()
+
+
+def terminate_sessions(application_name):
+    """Ends the function's session from the server side, as an administrator would (the superuser: the schema
+    owner may not signal another role's backend)."""
+    out = pg_superuser("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       f"WHERE application_name = '{application_name}'")
+    assert out.strip() == "1"
+
+
+def session_alive(db, application_name):
+    cur = db.cursor()
+    cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (application_name,))
+    return cur.fetchone()[0] > 0
+
+
+def test_prepared_statements_start_over_on_a_new_connection_and_after_an_aborted_batch(db, proxy, function_url, owner,
+                                                                                      tmp_path):
+    """The prepared statements belong to the connection, and a statement is known only once its Parse succeeded. The
+    server ends the function's session; the next call is a replay, refused by its first guard on the new connection,
+    so the Parse of every later statement of that batch (the scope, the tool's query, the audit row) is skipped: the
+    audit row's own round trip and the next good call must prepare them anew, not Bind statements that do not
+    exist. Each call still ends as before, with exactly one audit row."""
+    name = f"prep_{uuid.uuid4().hex[:8]}"
+    e = start(tmp_path, proxy, function_url, "calculate_health",
+              DATABASE_URL=relayed_url(function_url, proxy.port, name))
+    try:
+        body = json.dumps({"customerId": "known", "params": {"ownerUserId": owner}})
+        signature = sign(body)
+        first, _, _ = call(e, proxy, "calculate_health", body, signature)
+        assert first["ok"] is True, first
+        terminate_sessions(name)
+        wait_for(lambda: not session_alive(db, name), "the session's end")
+        before = snapshot(db)
+        replayed, rid, _ = call(e, proxy, "calculate_health", body, signature)
+        assert replayed["ok"] is False and replayed["error"]["code"] == "UNAUTHORIZED"
+        assert [row[2:] for row in audit_rows(db, rid)] == [("UNAUTHORIZED", 401)]
+        assert snapshot(db) == before
+        assert len(proxy.connections()) == 2
+        new_connection = proxy.connections()[1][0]
+        # On the new connection: the refused batch, then the audit row alone. (The old connection may have seen the
+        # batch too, when the server's goodbye had not been read before it went out: nothing of it committed.)
+        assert round_trip_messages(bytes(new_connection)) == 2
+        audit_parses = [text for _, text in parsed_statements(bytes(new_connection)) if "audit_events" in text]
+        assert len(audit_parses) == 2  # in the refused batch (skipped), then again for the audit row's round trip
+        prepared = len(parsed_statements(bytes(new_connection)))
+        envelope, rid, trips = call(e, proxy, "calculate_health", body)
+        assert envelope["data"] == first["data"]
+        assert trips == 1
+        assert audit_rows(db, rid) == [(owner, "calculate_health", "ok", 200)]
+        # The statements the refused batch had skipped were prepared by this call; the audit row's was known.
+        again = [text for _, text in parsed_statements(bytes(new_connection))[prepared:]]
+        assert again and not any("audit_events" in text for text in again)
+        assert len(proxy.connections()) == 2
+    finally:
+        e.stop()
+
+
+def test_a_schema_change_between_calls_is_followed_by_the_prepared_statements(db, proxy, function_url, owner, tmp_path):
+    """A migration between two calls: a change that keeps a prepared statement's result (a new column) is replanned
+    by the server unseen; one that changes it (a column's type) makes the server refuse the cached statement
+    ("cached plan must not change result type"), which rolls its batch back whole: the function prepares it afresh
+    and sends the batch once more (a second round trip), so the call answers as before with one audit row, one
+    replay record."""
+    e = start(tmp_path, proxy, function_url, "calculate_health")
+    cur = db.cursor()
+    try:
+        body = json.dumps({"customerId": "known", "params": {"ownerUserId": owner}})
+        first, _, _ = call(e, proxy, "calculate_health", body)
+        assert first["ok"] is True, first
+        cur.execute("ALTER TABLE companies ADD COLUMN prepared_probe int")
+        envelope, rid, trips = call(e, proxy, "calculate_health", body)
+        assert (envelope["data"], trips) == (first["data"], 1)
+        assert audit_rows(db, rid) == [(owner, "calculate_health", "ok", 200)]
+        for kind in ("varchar(200)", "text"):  # and back: the result type changes twice
+            cur.execute(f"ALTER TABLE companies ALTER COLUMN name TYPE {kind}")
+            nonces = replay_records(db)
+            envelope, rid, trips = call(e, proxy, "calculate_health", body)
+            assert (envelope["data"], trips) == (first["data"], 2)
+            assert audit_rows(db, rid) == [(owner, "calculate_health", "ok", 200)]
+            # The refused batch left nothing: the batch sent again recorded the same replay record without conflict.
+            assert len(replay_records(db)) == len(nonces) + 1
+            envelope, _, trips = call(e, proxy, "calculate_health", body)
+            assert (envelope["data"], trips) == (first["data"], 1)  # prepared afresh: warm again
+        assert len(proxy.connections()) == 1
+    finally:
+        e.stop()
+        cur.execute("ALTER TABLE companies DROP COLUMN IF EXISTS prepared_probe")
+        cur.execute("ALTER TABLE companies ALTER COLUMN name TYPE text")
