@@ -30,30 +30,56 @@ public struct HTTPResponse {
     /// The proxy integration's result document: `{"statusCode", "headers", "body", "isBase64Encoded": false}`, the
     /// body as text (an ill-formed UTF-8 sequence becomes U+FFFD). A stream cannot be answered this way: its bytes
     /// are dropped (the framework never asks).
+    public func apiGatewayResult() -> [UInt8] {
+        var headers = HeadersDocument()
+        return apiGatewayResult(reusing: &headers)
+    }
+
+    /// As ``apiGatewayResult()``, with the `headers` object taken from `document` when it was written for the same
+    /// fields (a function answers most calls with the same few), and kept there otherwise.
     ///
     /// Written in one pass into a buffer reserved for the whole document (room for the escapes of a few characters).
-    public func apiGatewayResult() -> [UInt8] {
+    public func apiGatewayResult(reusing document: inout HeadersDocument) -> [UInt8] {
+        let headersObject = document.object(for: headers)
         let body = bytes ?? []
-        var capacity = 112 + body.count
-        for (name, value) in headers {
-            capacity += name.utf8.count + value.utf8.count + 6
-        }
-        var w = JSONWriter(capacity: capacity)
+        var w = JSONWriter(capacity: 96 + headersObject.count + body.count)
         w.beginObject()
         w.key("statusCode")
         w.int(status)
         w.key("headers")
-        w.beginObject()
-        for (name, value) in headers {
-            w.member(name, string: value)
-        }
-        w.endObject()
+        w.raw(headersObject)
         w.key("body")
         w.string(utf8: body)
         w.key("isBase64Encoded")
         w.bool(false)
         w.endObject()
         return w.bytes
+    }
+
+    /// The `headers` object of a result document, serialized, and the fields it was serialized from.
+    public struct HeadersDocument {
+        private var fields: [(String, String)] = []
+        private var object: [UInt8] = []
+
+        public init() {}
+
+        /// `headers` as a JSON object: the one kept when the fields are the same, else written anew and kept.
+        mutating func object(for headers: [(String, String)]) -> [UInt8] {
+            if !object.isEmpty, fields.count == headers.count,
+                zip(fields, headers).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 })
+            {
+                return object
+            }
+            var capacity = 2
+            for (name, value) in headers { capacity += name.utf8.count + value.utf8.count + 6 }
+            var w = JSONWriter(capacity: capacity)
+            w.beginObject()
+            for (name, value) in headers { w.member(name, string: value) }
+            w.endObject()
+            fields = headers
+            object = w.bytes
+            return object
+        }
     }
 
     /// The response as a Function URL stream: the prelude (status and headers by name; a body stream's
