@@ -96,35 +96,47 @@ public struct HTTPResponse: Sendable {
         return found
     }
 
-    /// Header names to look up together (``headers(named:)``), prepared once: lower-cased bytes.
+    /// Header names to look up together (``headers(named:)``), prepared once: their lower-cased bytes, end to end.
     public struct FieldNames: Sendable {
-        let lowercased: [[UInt8]]
+        let bytes: [UInt8]
+        /// Where each name's bytes start in `bytes`, and its length.
+        let spans: [(start: Int, count: Int)]
         /// `names`, matched without ASCII case.
-        public init(_ names: [String]) { lowercased = names.map { $0.utf8.map(\.asciiLowercased) } }
+        public init(_ names: [String]) {
+            var bytes: [UInt8] = []
+            var spans: [(start: Int, count: Int)] = []
+            for name in names {
+                spans.append((bytes.count, name.utf8.count))
+                bytes += name.utf8.map(\.asciiLowercased)
+            }
+            self.bytes = bytes
+            self.spans = spans
+        }
     }
 
     /// The first value of each of `names` (compared case-insensitively), in one pass over the fields.
     public func headers(named names: FieldNames) -> [String?] {
-        let wanted = names.lowercased
-        var found = [String?](repeating: nil, count: wanted.count)
-        headerBlock.withUnsafeBufferPointer { raw in
-            var lineStart = 0
-            while lineStart < raw.count {
-                let (newline, colon) = Self.lineEnd(in: raw, from: lineStart)
-                var end = newline
-                if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
-                if colon < end {
-                    let length = colon - lineStart
-                    for i in wanted.indices where found[i] == nil && wanted[i].count == length {
-                        var k = 0
-                        while k < length, raw[lineStart + k].asciiLowercased == wanted[i][k] { k += 1 }
-                        guard k == length else { continue }
-                        var v = colon + 1
-                        while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
-                        found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[v..<end]), as: UTF8.self)
+        var found = [String?](repeating: nil, count: names.spans.count)
+        names.bytes.withUnsafeBufferPointer { wanted in
+            headerBlock.withUnsafeBufferPointer { raw in
+                var lineStart = 0
+                while lineStart < raw.count {
+                    let (newline, colon) = Self.lineEnd(in: raw, from: lineStart)
+                    var end = newline
+                    if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
+                    if colon < end {
+                        let length = colon - lineStart
+                        for (i, span) in names.spans.enumerated() where span.count == length && found[i] == nil {
+                            var k = 0
+                            while k < length, raw[lineStart + k].asciiLowercased == wanted[span.start + k] { k += 1 }
+                            guard k == length else { continue }
+                            var v = colon + 1
+                            while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
+                            found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[v..<end]), as: UTF8.self)
+                        }
                     }
+                    lineStart = newline + 1
                 }
-                lineStart = newline + 1
             }
         }
         return found

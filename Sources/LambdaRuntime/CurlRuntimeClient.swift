@@ -158,7 +158,8 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     ) throws(LambdaRuntimeError) -> HTTPResponse {
         var all = headers
         if body != nil { all.append(HTTPHeader("Content-Type", "application/json")) }
-        let fullPath = basePath + path
+        var fullPath = basePath
+        fullPath += path
         do {
             if let answerURL, CurlURL.isPlainPath(fullPath) {
                 try answerURL.setPath(fullPath)
