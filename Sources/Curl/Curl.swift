@@ -78,22 +78,15 @@ public struct HTTPResponse: Sendable {
     /// Response headers of the final response, in order received.
     public var headers: [HTTPHeader] {
         var result: [HTTPHeader] = []
-        forEachField { name, value in
-            result.append(HTTPHeader(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
-            return true
+        forEachField { raw, name, value in
+            result.append(HTTPHeader(String(decoding: raw[name], as: UTF8.self), String(decoding: raw[value], as: UTF8.self)))
         }
         return result
     }
 
     /// The first value of header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        var found: String?
-        forEachField { field, value in
-            guard field.equalsIgnoringASCIICase(name) else { return true }
-            found = String(decoding: value, as: UTF8.self)
-            return false
-        }
-        return found
+        headers(named: FieldNames([name]))[0]
     }
 
     /// Header names to look up together (``headers(named:)``), prepared once: their lower-cased bytes, end to end.
@@ -118,45 +111,33 @@ public struct HTTPResponse: Sendable {
     public func headers(named names: FieldNames) -> [String?] {
         var found = [String?](repeating: nil, count: names.spans.count)
         names.bytes.withUnsafeBufferPointer { wanted in
-            headerBlock.withUnsafeBufferPointer { raw in
-                var lineStart = 0
-                while lineStart < raw.count {
-                    let (newline, colon) = Self.lineEnd(in: raw, from: lineStart)
-                    var end = newline
-                    if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
-                    if colon < end {
-                        let length = colon - lineStart
-                        for (i, span) in names.spans.enumerated() where span.count == length && found[i] == nil {
-                            var k = 0
-                            while k < length, raw[lineStart + k].asciiLowercased == wanted[span.start + k] { k += 1 }
-                            guard k == length else { continue }
-                            var v = colon + 1
-                            while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
-                            found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[v..<end]), as: UTF8.self)
-                        }
-                    }
-                    lineStart = newline + 1
+            forEachField { raw, name, value in
+                for (i, span) in names.spans.enumerated() where span.count == name.count && found[i] == nil {
+                    var k = 0
+                    while k < name.count, raw[name.lowerBound + k].asciiLowercased == wanted[span.start + k] { k += 1 }
+                    if k == name.count { found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[value]), as: UTF8.self) }
                 }
             }
         }
         return found
     }
 
-    /// Calls `body` with each field's name and value (leading blanks skipped, line end removed) until it returns
-    /// `false`. Lines without a colon are not fields and are skipped.
-    private func forEachField(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Bool) {
-        let raw = headerBlock
-        var lineStart = 0
-        while lineStart < raw.count {
-            let (newline, colon) = raw.withUnsafeBufferPointer { Self.lineEnd(in: $0, from: lineStart) }
-            var end = newline
-            if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
-            if colon < end {
-                var v = colon + 1
-                while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
-                if !body(raw[lineStart..<colon], raw[v..<end]) { return }
+    /// Calls `body` with the header block and each field's name and value ranges in it (the value without its
+    /// leading blanks and line end). Lines without a colon are not fields and are skipped.
+    private func forEachField(_ body: (UnsafeBufferPointer<UInt8>, Range<Int>, Range<Int>) -> Void) {
+        headerBlock.withUnsafeBufferPointer { raw in
+            var lineStart = 0
+            while lineStart < raw.count {
+                let (newline, colon) = Self.lineEnd(in: raw, from: lineStart)
+                var end = newline
+                if end > lineStart, raw[end - 1] == 0x0D { end -= 1 }
+                if colon < end {
+                    var v = colon + 1
+                    while v < end, raw[v] == 0x20 || raw[v] == 0x09 { v += 1 }
+                    body(raw, lineStart..<colon, v..<end)
+                }
+                lineStart = newline + 1
             }
-            lineStart = newline + 1
         }
     }
 

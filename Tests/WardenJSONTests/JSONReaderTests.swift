@@ -64,7 +64,7 @@ import WardenJSON
     static let bytes: [[UInt8]] = [[0xEF, 0xBB, 0xBF, 0x7B, 0x7D], [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x5B, 0xED, 0xA0, 0x80, 0x5D], [0x7B, 0x80]]
 
     @Test func skippingChecksExactlyAsParseDoes() {
-        var random = ReaderRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var inputs = Self.documents.map { Array($0.utf8) } + Self.bytes
         for depth in [0, 1, 2, 3, 63, 64, 65, 100] {
             inputs.append(Array((String(repeating: "[", count: depth) + String(repeating: "]", count: depth)).utf8))
@@ -158,18 +158,5 @@ import WardenJSON
         #expect(matches == [true, true, false, false, false])
         #expect(canonical == [false, false, false, true, true])
         #expect(("\u{212A}ey" == "Key") && ("e\u{301}" == "\u{E9}"))
-    }
-}
-
-/// SplitMix64, for deterministic mutations.
-struct ReaderRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

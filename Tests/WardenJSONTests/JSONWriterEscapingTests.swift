@@ -35,7 +35,7 @@ import WardenJSON
                 }
             }
         }
-        var random = ReaderRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         for _ in 0..<500 {
             let length = Int(random.next() % 50)
             let scalars = (0..<length).map { _ -> Character in
