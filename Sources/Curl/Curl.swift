@@ -124,6 +124,7 @@ public struct HTTPResponse: Sendable {
 
     /// Calls `body` with the header block and each field's name and value ranges in it (the value without its
     /// leading blanks and line end). Lines without a colon are not fields and are skipped.
+    @inline(__always)
     private func forEachField(_ body: (UnsafeBufferPointer<UInt8>, Range<Int>, Range<Int>) -> Void) {
         headerBlock.withUnsafeBufferPointer { raw in
             var lineStart = 0
