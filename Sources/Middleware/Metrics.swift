@@ -23,16 +23,6 @@ public enum Metrics {
         Emitter(function: function).emit(status: status, outcome: outcome, started: started, budgetSpentCents: budgetSpentCents)
     }
 
-    /// The EMF line itself (with its newline).
-    static func line(
-        function: String, status: Int, outcome: String, durationMicroseconds: UInt64, timestamp: Int64, budgetSpentCents: Int64
-    ) -> [UInt8] {
-        Emitter(function: function).line(
-            status: status, outcome: outcome, durationMicroseconds: durationMicroseconds, timestamp: timestamp,
-            budgetSpentCents: budgetSpentCents
-        )
-    }
-
     /// The metrics every line declares, with their units.
     static let declared = [
         ("Duration", "Milliseconds"), ("Errors", "Count"), ("Unauthorized", "Count"), ("RateLimited", "Count"),

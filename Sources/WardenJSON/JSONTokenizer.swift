@@ -404,18 +404,21 @@ struct JSONTokenizer {
                 let restIsASCII = try escapedStringBody(start: start, firstEscape: index, decoding: decoding)
                 return StringToken(offset: offset, range: nil, isASCII: isASCII && restIsASCII)
             }
-            if byte < 0x20 {
-                throw JSONError(.controlCharacter, offset: index)
-            }
-            if byte < 0x80 {
-                index += 1
-            } else {
-                guard let next = input.utf8SequenceEnd(at: index) else { throw JSONError(.invalidUTF8, offset: index) }
-                index = next
-                isASCII = false
-            }
+            index = try contentByteEnd(at: index, isASCII: &isASCII)
         }
         throw JSONError(.unexpectedEnd, offset: count)
+    }
+
+    /// The index after the string-content character starting at `index`, which is neither a quote nor a backslash:
+    /// a control character is refused, and a non-ASCII one must be well-formed UTF-8 (it clears `isASCII`).
+    @inline(__always)
+    private func contentByteEnd(at index: Int, isASCII: inout Bool) throws(JSONError) -> Int {
+        let byte = input[index]
+        if byte < 0x20 { throw JSONError(.controlCharacter, offset: index) }
+        if byte < 0x80 { return index + 1 }
+        guard let next = input.utf8SequenceEnd(at: index) else { throw JSONError(.invalidUTF8, offset: index) }
+        isASCII = false
+        return next
     }
 
     /// Slow path for strings with escapes: checks them, decoding into `scratch` when `decoding`. Returns whether the
@@ -467,14 +470,8 @@ struct JSONTokenizer {
                 }
                 index += 2
                 runStart = index
-            } else if byte < 0x20 {
-                throw JSONError(.controlCharacter, offset: index)
-            } else if byte < 0x80 {
-                index += 1
             } else {
-                guard let next = input.utf8SequenceEnd(at: index) else { throw JSONError(.invalidUTF8, offset: index) }
-                index = next
-                isASCII = false
+                index = try contentByteEnd(at: index, isASCII: &isASCII)
             }
         }
         throw JSONError(.unexpectedEnd, offset: count)

@@ -72,9 +72,8 @@ import WardenJSON
             ("a \"quoted\"\\name\u{1}", 200, "odd \"outcome\"", 999, 3, -5),
         ]
         for (function, status, outcome, micros, timestamp, budget) in cases {
-            let line = Metrics.line(
-                function: function, status: status, outcome: outcome, durationMicroseconds: micros, timestamp: timestamp,
-                budgetSpentCents: budget
+            let line = Metrics.Emitter(function: function).line(
+                status: status, outcome: outcome, durationMicroseconds: micros, timestamp: timestamp, budgetSpentCents: budget
             )
             let expected = reference(function: function, status: status, outcome: outcome, micros: micros, timestamp: timestamp, budget: budget)
             #expect(String(decoding: line, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
