@@ -181,12 +181,23 @@ class GatewayProcess(LoggedProcess):
 
     READY = "warden gateway: ready"
 
+    # The gateway binds its ports after starting its functions, whose connections (to Postgres, to their Runtime
+    # APIs) draw on the same ephemeral range: a port free when picked can be taken by then. Such a start is tried
+    # again on other ports, at most this many times in all.
+    START_ATTEMPTS = 3
+
     def __init__(self, log_path, args, env=None, url_port=None, warden=None, start_timeout=2 * HANG_GUARD):
-        self.port = free_port()
-        self.url_port = url_port or free_port()
-        cmd = [warden or WARDEN, "gateway", "--port", self.port, "--function-url-port", self.url_port, *args]
-        super().__init__(cmd, log_path, env=env or dict(os.environ), new_session=True)
-        self.wait_ready(lambda: self.READY in self.output(), "warden gateway start-up", timeout=start_timeout)
+        for attempt in range(1, self.START_ATTEMPTS + 1):
+            self.port = free_port()
+            self.url_port = url_port or free_port()
+            cmd = [warden or WARDEN, "gateway", "--port", self.port, "--function-url-port", self.url_port, *args]
+            super().__init__(cmd, log_path, env=env or dict(os.environ), new_session=True)
+            try:
+                self.wait_ready(lambda: self.READY in self.output(), "warden gateway start-up", timeout=start_timeout)
+                return
+            except Failed as failure:
+                if attempt == self.START_ATTEMPTS or "Address already in use" not in str(failure):
+                    raise
 
     def requests_served(self):
         """Requests the gateway answered, from its access log (`[gateway] METHOD /path -> function STATUS (…)`)."""
