@@ -30,7 +30,9 @@ public func lambdaLogLevel(_ value: String?) -> Logger.Level {
 /// and redacts sensitive values itself so no caller can leak them by accident (see `LogRedaction`).
 public struct LambdaLogHandler: LogHandler {
     public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
+    /// The handler's metadata, one field per key, in the lines' order (byte order of the keys): a handful of fields,
+    /// which an array holds, changes and merges with a record's for less than a dictionary.
+    private var handlerFields: [LogField] = []
     private let format: LambdaLogFormat
     private let label: String
     private let sink: @Sendable ([UInt8]) -> Void
@@ -48,49 +50,90 @@ public struct LambdaLogHandler: LogHandler {
         self.sink = sink ?? { Platform.writeStandardOutput($0) }
     }
 
+    public var metadata: Logger.Metadata {
+        get {
+            var metadata: Logger.Metadata = [:]
+            for field in handlerFields { metadata[field.key] = field.metadataValue }
+            return metadata
+        }
+        set {
+            let fields = newValue.map { LogField($0.key, $0.value) }
+            handlerFields = Self.orderByKey(fields).map { fields[$0] }
+        }
+    }
+
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { handlerFields.first { $0.key == key }?.metadataValue }
+        set {
+            let index = handlerFields.firstIndex { !$0.key.utf8.lexicographicallyPrecedes(key.utf8) } ?? handlerFields.endIndex
+            let present = index < handlerFields.endIndex && handlerFields[index].key == key
+            switch (newValue, present) {
+            case (let value?, true): handlerFields[index] = LogField(key, value)
+            case (let value?, false): handlerFields.insert(LogField(key, value), at: index)
+            case (nil, true): handlerFields.remove(at: index)
+            case (nil, false): break
+            }
+        }
     }
 
     public func log(event: LogEvent) {
-        let fields = Self.fields(metadata, event.metadata)
+        var record: [LogField] = []
+        if let metadata = event.metadata {
+            record.reserveCapacity(metadata.count + handlerFields.count)
+            for (key, value) in metadata { record.append(LogField(key, value)) }
+        }
+        write(event.level, event.message.description, record)
+    }
+
+    /// Writes one record of `fields` (unique keys) with the handler's metadata, a field of `fields` overriding the
+    /// handler's field of the same key. The level was checked by the caller.
+    func write(_ level: Logger.Level, _ message: String, _ record: [LogField]) {
+        let (fields, order) = Self.fields(handlerFields, record)
         let now = Platform.nowMilliseconds()
-        let message = LogRedaction.scrub(event.message.description)
+        let message = LogRedaction.scrub(message)
         switch format {
-        case .json: sink(jsonLine(now, event.level, message, fields))
-        case .text: sink(textLine(now, event.level, message, fields))
+        case .json: sink(jsonLine(now, level, message, fields, order))
+        case .text: sink(textLine(now, level, message, fields, order))
         }
     }
 
-    /// One record's metadata field.
-    typealias Field = (key: String, value: Logger.Metadata.Value)
-
-    /// The handler's metadata overridden by the record's, in byte order of the keys' UTF-8 (String's own order for
-    /// the ASCII keys logs use, without its Unicode comparison): an array rather than a merged dictionary, since a
-    /// line holds a handful of fields.
-    static func fields(_ handler: Logger.Metadata, _ record: Logger.Metadata?) -> [Field] {
-        var fields: [Field] = []
-        fields.reserveCapacity(handler.count + (record?.count ?? 0))
-        if let record {
-            for (key, value) in handler where record[key] == nil { fields.append((key, value)) }
-            for (key, value) in record { fields.append((key, value)) }
-        } else {
-            for (key, value) in handler { fields.append((key, value)) }
+    /// The handler's metadata overridden by the record's fields, and the order to write them in: byte order of the
+    /// keys' UTF-8 (String's own order for the ASCII keys logs use, without its Unicode comparison). Arrays rather
+    /// than a merged dictionary, and positions sorted rather than fields moved, since a line holds a handful.
+    static func fields(_ handler: [LogField], _ record: [LogField]) -> (fields: [LogField], order: [Int]) {
+        var fields = record
+        fields.reserveCapacity(record.count + handler.count)
+        for field in handler where !record.contains(where: { $0.key == field.key }) {
+            fields.append(field)
         }
-        fields.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        return fields
+        return (fields, orderByKey(fields))
+    }
+
+    /// The positions of `fields` in byte order of their keys (an insertion sort).
+    static func orderByKey(_ fields: [LogField]) -> [Int] {
+        var order = Array(fields.indices)
+        for i in order.indices.dropFirst() {
+            let moving = order[i]
+            var j = i
+            while j > 0, fields[moving].key.utf8.lexicographicallyPrecedes(fields[order[j - 1]].key.utf8) {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[j] = moving
+        }
+        return order
     }
 
     /// The request id, which leads the line rather than standing among the fields.
-    private static func requestID(_ fields: [Field]) -> String? {
+    private static func requestID(_ fields: [LogField]) -> String? {
         for field in fields where field.key == "requestId" {
             if case .string(let id) = field.value { return id }
+            if case .metadata(.string(let id)) = field.value { return id }
         }
         return nil
     }
 
-    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [Field]) -> [UInt8] {
+    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [LogField], _ order: [Int]) -> [UInt8] {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         var ts: [UInt8] = []
@@ -106,9 +149,14 @@ public struct LambdaLogHandler: LogHandler {
         }
         w.key("message")
         w.string(message)
-        for field in fields where field.key != "requestId" {
+        for i in order where fields[i].key != "requestId" {
+            let field = fields[i]
             w.key(field.key)
-            Self.write(LogRedaction.redact(key: field.key, value: field.value), to: &w)
+            switch LogRedaction.redact(field) {
+            case .string(let s): w.string(s)
+            case .integer(let i): w.int(i)
+            case .metadata(let value): Self.write(value, to: &w)
+            }
         }
         w.endObject()
         var line = w.bytes
@@ -116,7 +164,7 @@ public struct LambdaLogHandler: LogHandler {
         return line
     }
 
-    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [Field]) -> [UInt8] {
+    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [LogField], _ order: [Int]) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(192)
         Timestamp.appendISO8601(milliseconds: now, to: &line)
@@ -126,11 +174,16 @@ public struct LambdaLogHandler: LogHandler {
         line.append(contentsOf: Self.levelName(level).utf8)
         line.append(0x09)
         line.append(contentsOf: message.utf8)
-        for field in fields where field.key != "requestId" {
+        for i in order where fields[i].key != "requestId" {
+            let field = fields[i]
             line.append(0x20)
             line.append(contentsOf: field.key.utf8)
             line.append(0x3D)
-            Self.appendText(LogRedaction.redact(key: field.key, value: field.value), to: &line)
+            switch LogRedaction.redact(field) {
+            case .string(let s): line.append(contentsOf: s.utf8)
+            case .integer(let i): line.appendDecimal(i)
+            case .metadata(let value): Self.appendText(value, to: &line)
+            }
         }
         // One record is one line: newlines inside values would let input forge records.
         for i in line.indices where line[i] == 0x0A || line[i] == 0x0D { line[i] = 0x20 }
@@ -185,6 +238,77 @@ public struct LambdaLogHandler: LogHandler {
         case .warning: "WARN"
         case .error: "ERROR"
         case .critical: "FATAL"
+        }
+    }
+}
+
+/// A field of a log record, as `Logger.log(level:_:fields:)` takes them: what swift-log's metadata carries, with
+/// integers as integers, and without a dictionary to build.
+public struct LogField: Sendable {
+    public enum Value: Sendable {
+        case string(String)
+        case integer(Int64)
+        /// Any other swift-log value (never an `Int`, nor a `UInt64` that fits in `Int64`: those are `integer`);
+        /// boxed, so that a field stays small to copy.
+        indirect case metadata(Logger.Metadata.Value)
+    }
+
+    public let key: String
+    public let value: Value
+
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = .string(value)
+    }
+
+    public init(_ key: String, integer: Int64) {
+        self.key = key
+        value = .integer(integer)
+    }
+
+    public init(_ key: String, integer: Int) {
+        self.init(key, integer: Int64(integer))
+    }
+
+    /// A swift-log value; a number that fits in `Int64` becomes `integer`.
+    public init(_ key: String, _ value: Logger.Metadata.Value) {
+        self.key = key
+        switch value {
+        case .string(let s): self.value = .string(s)
+        case .stringConvertible(let c):
+            if let i = c as? Int {
+                self.value = .integer(Int64(i))
+            } else if let u = c as? UInt64, let i = Int64(exactly: u) {
+                self.value = .integer(i)
+            } else {
+                self.value = .metadata(value)
+            }
+        case .array, .dictionary: self.value = .metadata(value)
+        }
+    }
+
+    /// The value as swift-log metadata.
+    public var metadataValue: Logger.Metadata.Value {
+        switch value {
+        case .string(let s): .string(s)
+        case .integer(let i): .stringConvertible(i)
+        case .metadata(let m): m
+        }
+    }
+}
+
+extension Logger {
+    /// Logs `message` with `fields` (unique keys): handed straight to a `LambdaLogHandler` when that is this logger's
+    /// handler (no metadata dictionary is built on the way), through swift-log as metadata otherwise. The line is the
+    /// same as `log(level:_:metadata:)` writes.
+    public func log(level: Logger.Level, _ message: String, fields: [LogField]) {
+        guard level >= logLevel else { return }
+        if let lambda = handler as? LambdaLogHandler {
+            lambda.write(level, message, fields)
+        } else {
+            var metadata: Logger.Metadata = [:]
+            for field in fields { metadata[field.key] = field.metadataValue }
+            log(level: level, "\(message)", metadata: metadata)
         }
     }
 }

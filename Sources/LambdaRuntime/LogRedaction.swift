@@ -65,6 +65,15 @@ public enum LogRedaction {
         }
     }
 
+    /// `field`'s value to log, as `redact(key:value:)` decides.
+    static func redact(_ field: LogField) -> LogField.Value {
+        switch field.value {
+        case .string(let s): isSensitive(key: field.key) ? .string(marker) : .string(scrub(s))
+        case .integer: isSensitive(key: field.key) ? .string(marker) : field.value
+        case .metadata(let value): .metadata(redact(key: field.key, value: value))
+        }
+    }
+
     /// `text` with every e-mail-like token (`local@domain.tld`, internationalized addresses included) replaced by
     /// the marker. Two addresses that share their middle (`a@b.c@d.e`) become two markers.
     public static func scrub(_ text: String) -> String {

@@ -14,20 +14,33 @@ public enum Timestamp {
     public static func appendISO8601(milliseconds: Int64, to out: inout [UInt8]) {
         let (seconds, millis) = floorDivide(milliseconds, 1000)
         let c = civil(seconds: seconds)
-        out.appendDecimal(c.year, minimumDigits: 4)
+        if (0...9999).contains(c.year) {
+            appendDigits(c.year / 100, to: &out)
+            appendDigits(c.year % 100, to: &out)
+        } else {
+            out.appendDecimal(c.year, minimumDigits: 4)
+        }
         out.append(0x2D)
-        out.appendDecimal(c.month, minimumDigits: 2)
+        appendDigits(c.month, to: &out)
         out.append(0x2D)
-        out.appendDecimal(c.day, minimumDigits: 2)
+        appendDigits(c.day, to: &out)
         out.append(0x54)
-        out.appendDecimal(c.hour, minimumDigits: 2)
+        appendDigits(c.hour, to: &out)
         out.append(0x3A)
-        out.appendDecimal(c.minute, minimumDigits: 2)
+        appendDigits(c.minute, to: &out)
         out.append(0x3A)
-        out.appendDecimal(c.second, minimumDigits: 2)
+        appendDigits(c.second, to: &out)
         out.append(0x2E)
-        out.appendDecimal(millis, minimumDigits: 3)
+        out.append(UInt8(truncatingIfNeeded: 0x30 + millis / 100))
+        appendDigits(millis % 100, to: &out)
         out.append(0x5A)
+    }
+
+    /// Appends the two decimal digits of `value` (0...99).
+    @inline(__always)
+    private static func appendDigits(_ value: Int64, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: 0x30 + value / 10))
+        out.append(UInt8(truncatingIfNeeded: 0x30 + value % 10))
     }
 
     /// Calendar fields of a UTC instant (proleptic Gregorian; Howard Hinnant's days-from-civil inverse).

@@ -1,5 +1,6 @@
 public import LambdaHTTP
 public import Postgres
+internal import LambdaRuntime
 internal import Logging
 internal import Platform
 
@@ -31,16 +32,22 @@ public final class MetricsMiddleware: RequestMiddleware {
 
     public func finish(_ end: RequestEnd, context: RequestContext) {
         if context.isPreflight, !logsPreflight { return }
-        var metadata: Logger.Metadata = [
-            nameKey: .string(function), "status": .stringConvertible(end.status),
-            "durationUs": .stringConvertible((Platform.monotonicNanoseconds() &- context.started) / 1000),
-        ]
-        if end.outcome != "ok", end.outcome != RequestEnd.replayed { metadata["error.code"] = .string(end.outcome) }
-        if let database, let start = context.databaseRoundTripsAtStart, database.roundTrips > start {
-            metadata["db.roundTrips"] = .stringConvertible(database.roundTrips - start)
+        let extra = end.logMetadata
+        var fields: [LogField] = []
+        fields.reserveCapacity(5 + extra.count)
+        // A field of the request's own (`logMetadata`) replaces the one of the same key given here.
+        func add(_ field: LogField) {
+            if extra.isEmpty || extra[field.key] == nil { fields.append(field) }
         }
-        metadata.merge(end.logMetadata) { $1 }
-        context.logger.info("request", metadata: metadata)
+        add(LogField(nameKey, function))
+        add(LogField("status", integer: end.status))
+        add(LogField("durationUs", integer: Int64(truncatingIfNeeded: (Platform.monotonicNanoseconds() &- context.started) / 1000)))
+        if end.outcome != "ok", end.outcome != RequestEnd.replayed { add(LogField("error.code", end.outcome)) }
+        if let database, let start = context.databaseRoundTripsAtStart, database.roundTrips > start {
+            add(LogField("db.roundTrips", integer: database.roundTrips - start))
+        }
+        for (key, value) in extra { fields.append(LogField(key, value)) }
+        context.logger.log(level: .info, "request", fields: fields)
         guard !context.isPreflight else { return }
         metrics.emit(status: end.status, outcome: end.outcome, started: context.started, budgetSpentCents: context.budgetSpentCents)
     }

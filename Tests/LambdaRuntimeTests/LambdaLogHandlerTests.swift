@@ -54,4 +54,94 @@ import Testing
         #expect(written[0].hasSuffix("\tINFO\trequest tool=t1\n"), "\(written[0])")
         #expect(written[1].contains(#""message":"request","tool":"t1"}"#), "\(written[1])")
     }
+
+    /// Lines written for one record given as fields (`Logger.log(level:_:fields:)`), text then JSON.
+    private func fieldLines(_ handlerMetadata: Logger.Metadata, _ fields: [LogField], level: Logger.Level = .info) -> [String] {
+        let collected = Mutex<[String]>([])
+        for format in [LambdaLogFormat.text, .json] {
+            var handler = LambdaLogHandler(label: "t", format: format, level: .info) { bytes in
+                collected.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) }
+            }
+            handler.metadata = handlerMetadata
+            Logger(label: "t") { _ in handler }.log(level: level, "request", fields: fields)
+        }
+        return collected.withLock { $0 }
+    }
+
+    /// A line without its timestamp (text: up to the first tab; JSON: up to the first comma).
+    private func untimed(_ line: String) -> Substring {
+        line.drop { $0 != "\t" && $0 != "," }
+    }
+
+    @Test func fieldsWriteTheLineMetadataWrites() {
+        let handler: Logger.Metadata = ["requestId": "req-9", "tool": "from_handler", "b": "handler-only", "tenantId": "t-1"]
+        let viaFields = fieldLines(handler, [
+            LogField("tool", "from_record"), LogField("status", integer: 503), LogField("durationUs", integer: -7),
+            LogField("note", "mail ann@example.com"), LogField("authorization", integer: 12), LogField("u", .stringConvertible(UInt64.max)),
+            LogField("list", .array(["x", .stringConvertible(3)])),
+        ])
+        let viaMetadata = lines(handler, [
+            "tool": "from_record", "status": .stringConvertible(503), "durationUs": .stringConvertible(-7),
+            "note": "mail ann@example.com", "authorization": .stringConvertible(12), "u": .stringConvertible(UInt64.max),
+            "list": .array(["x", .stringConvertible(3)]),
+        ])
+        #expect(viaFields.map(untimed) == viaMetadata.map(untimed))
+        #expect(viaFields[0].hasSuffix(
+            "request authorization=[REDACTED] b=handler-only durationUs=-7 list=[\"x\", \"3\"] note=mail [REDACTED] status=503 tenantId=t-1 tool=from_record u=18446744073709551615\n"
+        ), "\(viaFields[0])")
+        #expect(viaFields[1].contains(
+            #""requestId":"req-9","message":"request","authorization":"[REDACTED]","b":"handler-only","durationUs":-7,"#
+                + #""list":["x",3],"note":"mail [REDACTED]","status":503,"tenantId":"t-1","tool":"from_record","#
+                + #""u":"18446744073709551615"}"#
+        ), "\(viaFields[1])")
+    }
+
+    @Test func handlerMetadataSetKeyByKeyIsWrittenInKeyOrder() {
+        let collected = Mutex<[String]>([])
+        var handler = LambdaLogHandler(label: "t", format: .text, level: .info) { bytes in
+            collected.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) }
+        }
+        handler[metadataKey: "b"] = "2"
+        handler[metadataKey: "requestId"] = "req-1"
+        handler[metadataKey: "a"] = "1"
+        handler[metadataKey: "c"] = "3"
+        handler[metadataKey: "b"] = "two"
+        handler[metadataKey: "c"] = nil
+        handler[metadataKey: "zz"] = nil
+        #expect(handler.metadata == ["a": "1", "b": "two", "requestId": "req-1"])
+        #expect(handler[metadataKey: "b"] == "two" && handler[metadataKey: "c"] == nil)
+        Logger(label: "t") { _ in handler }.info("hi", metadata: ["aa": "x"])
+        #expect(collected.withLock { $0 }.first?.hasSuffix("\treq-1\tINFO\thi a=1 aa=x b=two\n") == true, "\(collected.withLock { $0 })")
+    }
+
+    @Test func fieldsBelowTheLevelWriteNothing() {
+        #expect(fieldLines([:], [LogField("a", "b")], level: .debug).isEmpty)
+        #expect(fieldLines([:], [LogField("a", "b")], level: .warning).count == 2)
+    }
+
+    @Test func fieldsReachAnotherHandlerAsMetadata() {
+        let seen = Seen()
+        let logger = Logger(label: "t") { _ in CapturingHandler(seen: seen) }
+        logger.log(level: .info, "request", fields: [LogField("status", integer: 200), LogField("tool", "x")])
+        #expect(seen.records.withLock { $0 } == [["status": .stringConvertible(Int64(200)), "tool": "x"]])
+    }
 }
+
+private final class Seen: Sendable {
+    let records = Mutex<[Logger.Metadata]>([])
+}
+
+/// A handler that keeps each record's metadata.
+private struct CapturingHandler: LogHandler {
+    let seen: Seen
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        seen.records.withLock { $0.append(event.metadata ?? [:]) }
+    }
+}
+
