@@ -113,9 +113,10 @@ public struct HTTPResponse: Sendable {
         names.bytes.withUnsafeBufferPointer { wanted in
             forEachField { raw, name, value in
                 for (i, span) in names.spans.enumerated() where span.count == name.count && found[i] == nil {
-                    var k = 0
-                    while k < name.count, raw[name.lowerBound + k].asciiLowercased == wanted[span.start + k] { k += 1 }
-                    if k == name.count { found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[value]), as: UTF8.self) }
+                    // From the last byte: names sharing a prefix (`Lambda-Runtime-…`) tell apart at their ends.
+                    var k = name.count
+                    while k > 0, raw[name.lowerBound + k - 1].asciiLowercased == wanted[span.start + k - 1] { k -= 1 }
+                    if k == 0 { found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[value]), as: UTF8.self) }
                 }
             }
         }
@@ -174,9 +175,11 @@ public final class CurlEasy {
     private var caInfo: String?
     /// The parsed URL the handle points at (`CURLOPT_CURLU`), kept alive while it does.
     private var parsedURL: CurlURL?
-    /// The header list of the last unsigned request and the fields it was made of, kept for the next request with
-    /// the same fields (the Runtime API loop sends the same few on every call) and freed when replaced.
-    private var unsignedHeaders: (fields: [HTTPHeader], list: UnsafeMutablePointer<curl_slist>?)?
+    /// The header lists of the last few unsigned requests and the fields each was made of, most recent last, kept
+    /// for the next requests with the same fields (the Runtime API loop alternates between the same two: none for
+    /// `next`, `Content-Type` for an answer) and freed when pushed out.
+    private var unsignedHeaders: [(fields: [HTTPHeader], list: UnsafeMutablePointer<curl_slist>?)] = []
+    private static let unsignedListsKept = 4
 
     /// Creates a handle. Throws when libcurl cannot allocate one. With `multi`, a transfer made with `stoppable: true`
     /// runs on it, and ends when the multi's stop descriptor becomes readable before its response begins.
@@ -235,7 +238,7 @@ public final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(easy)
-        if let unsignedHeaders { curl_slist_free_all(unsignedHeaders.list) }
+        for kept in unsignedHeaders { curl_slist_free_all(kept.list) }
         curl_share_cleanup(share)
         warden_buf_free(bodyBuffer)
         warden_buf_free(headerBuffer)
@@ -380,14 +383,14 @@ public final class CurlEasy {
         return HTTPResponse(status: status, headerBlock: finalHeaderBlock(), body: bytes(of: bodyBuffer))
     }
 
-    /// The list for an unsigned request with `headers`: `Expect:` (suppressed) and the fields, reused from the last
-    /// unsigned request when its fields were the same.
+    /// The list for an unsigned request with `headers`: `Expect:` (suppressed) and the fields, reused from one of
+    /// the last unsigned requests with the same fields.
     private func unsignedList(_ headers: [HTTPHeader]) -> UnsafeMutablePointer<curl_slist>? {
-        if let unsignedHeaders, unsignedHeaders.fields == headers { return unsignedHeaders.list }
+        for kept in unsignedHeaders.reversed() where kept.fields == headers { return kept.list }
         var list = curl_slist_append(nil, "Expect:")
         for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
-        if let unsignedHeaders { curl_slist_free_all(unsignedHeaders.list) }
-        unsignedHeaders = (headers, list)
+        if unsignedHeaders.count == Self.unsignedListsKept { curl_slist_free_all(unsignedHeaders.removeFirst().list) }
+        unsignedHeaders.append((headers, list))
         return list
     }
 
@@ -500,7 +503,7 @@ public final class CurlEasy {
         var lineStart = 0
         while lineStart < raw.count {
             let end = HTTPResponse.lineEnd(in: raw, from: lineStart).newline
-            if raw[lineStart..<end].starts(with: "HTTP/".utf8) { start = end + 1 }
+            if raw[lineStart] == UInt8(ascii: "H"), raw[lineStart..<end].starts(with: "HTTP/".utf8) { start = end + 1 }
             lineStart = end + 1
         }
         return start < raw.count ? Array(raw[start...]) : []
