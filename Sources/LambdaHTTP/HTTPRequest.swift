@@ -11,7 +11,7 @@ public struct HTTPRequest: Sendable {
     public let path: String
     /// Every header field as received, from `headers` and then `multiValueHeaders` (names in their original case;
     /// the same field usually appears in both).
-    public let headerFields: [(name: String, value: String)]
+    public let headerFields: [HeaderField]
     /// A summary of each field's name (``nameKey(_:)``), in the order of `headerFields`: a lookup compares these
     /// plain numbers first and the names themselves only where they agree.
     private let headerNameKeys: [UInt32]
@@ -25,7 +25,7 @@ public struct HTTPRequest: Sendable {
 
     /// A request made in code (tests, other transports).
     public init(
-        method: String, path: String, headerFields: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        method: String, path: String, headerFields: [HeaderField] = [], body: [UInt8]? = nil,
         bodyWasBase64Encoded: Bool = false, queryParameters: [String: String] = [:]
     ) {
         self.method = method
@@ -62,7 +62,7 @@ public struct HTTPRequest: Sendable {
         } else {
             throw HTTPEventError()
         }
-        var fields: [(name: String, value: String)] = []
+        var fields: [HeaderField] = []
         swap(&fields, &members.headers)  // uniquely referenced: the fields from `multiValueHeaders` go in place
         fields.append(contentsOf: members.multiValueHeaders)
         headerFields = fields
@@ -132,6 +132,18 @@ public struct HTTPRequest: Sendable {
         return UInt32(truncatingIfNeeded: utf8.count) << 16 | UInt32(first.asciiLowercased) << 8 | UInt32(last.asciiLowercased)
     }
 
+    /// A header field (a struct, not a tuple: arrays of tuples copy and destroy their elements through the runtime's
+    /// generic tuple witnesses).
+    public struct HeaderField: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     /// The outcome of a header lookup.
     public enum HeaderValue: Equatable, Sendable {
         case absent
@@ -160,11 +172,13 @@ private struct EventMembers {
     /// `requestContext.stage`.
     var stage: String?
     /// The string members of `headers`, in order.
-    var headers: [(name: String, value: String)] = []
+    var headers: [HTTPRequest.HeaderField] = []
     /// The string items of the arrays in `multiValueHeaders`, in order.
-    var multiValueHeaders: [(name: String, value: String)] = []
-    /// The string members of `queryStringParameters` (for a repeated name, the last).
-    var query: [String: String] = [:]
+    var multiValueHeaders: [HTTPRequest.HeaderField] = []
+    /// The string members of `queryStringParameters` (for a repeated name, the last). Made by `.init()`, not `[:]`:
+    /// a size-optimised build makes an empty literal through `init(dictionaryLiteral:)`, which looks up the element
+    /// tuple's metadata on every call.
+    var query: [String: String] = .init()
     /// `body`, when a string: its UTF-8 bytes.
     var body: [UInt8]?
     var isBase64Encoded: Bool?
@@ -173,7 +187,7 @@ private struct EventMembers {
     private enum Member: Int {
         case httpMethod, path, rawPath, headers, multiValueHeaders, queryStringParameters, body, isBase64Encoded, requestContext
     }
-    private static let names: [StaticString] = [
+    private static let names: KeyNames = [
         "httpMethod", "path", "rawPath", "headers", "multiValueHeaders", "queryStringParameters", "body", "isBase64Encoded",
         "requestContext",
     ]
@@ -192,7 +206,7 @@ private struct EventMembers {
             try member.readObject { (header: inout JSONReader) throws(JSONError) in
                 if let value = try header.readString() {
                     if headers.isEmpty { headers.reserveCapacity(16) }  // room for the multi-value fields too
-                    headers.append((header.key, value))
+                    headers.append(HTTPRequest.HeaderField(name: header.key, value: value))
                 }
             }
         case .multiValueHeaders?:
@@ -202,12 +216,12 @@ private struct EventMembers {
                 try header.readArray { (item: inout JSONReader) throws(JSONError) in
                     if let value = try item.readString() {
                         if multiValueHeaders.isEmpty { multiValueHeaders.reserveCapacity(8) }
-                        multiValueHeaders.append((name, value))
+                        multiValueHeaders.append(HTTPRequest.HeaderField(name: name, value: value))
                     }
                 }
             }
         case .queryStringParameters?:
-            query = [:]
+            query = .init()
             try member.readObject { (parameter: inout JSONReader) throws(JSONError) in
                 if let value = try parameter.readString() { query[parameter.key] = value }
             }

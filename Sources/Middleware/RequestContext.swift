@@ -47,7 +47,7 @@ public struct RequestContext {
     /// `Database.roundTrips` when the request began (set by `MetricsMiddleware` when it knows the database).
     public var databaseRoundTripsAtStart: Int?
     /// Extra fields of the request's log line.
-    public var logMetadata: Logger.Metadata = [:]
+    public var logMetadata: Logger.Metadata = .init()  // not `[:]`, made by a costlier call (see `EventMembers.query`)
 
     public init(lambda: LambdaContext, eventIsValid: Bool, action: String = "") {
         self.lambda = lambda

@@ -187,14 +187,28 @@ public struct JSONReader: ~Copyable {
     }
 
     /// The position in `names` of the first that equals the key of the member being read (as `keyEquals(_:)`
-    /// compares), or `nil`: one call to tell which of several members this is.
-    public mutating func keyIndex(in names: [StaticString]) -> Int? {
+    /// compares), or `nil`: one call to tell which of several members this is. An ASCII key is compared only with
+    /// the ASCII names of its length (and the non-ASCII names, which may be canonically equivalent to it).
+    public mutating func keyIndex(in names: KeyNames) -> Int? {
         guard let key = currentKey else { return nil }
         var text: String?
-        for position in names.indices where matches(key, names[position], text: &text) {
+        guard key.isASCII else {
+            for position in names.names.indices where matches(key, names.names[position], text: &text) {
+                return position
+            }
+            return nil
+        }
+        var found: Int?
+        if key.range.count < names.asciiByLength.count {
+            for position in names.asciiByLength[key.range.count] where withKeyBytes(key, { Self.equal($0, names.names[position]) }) {
+                found = position
+                break
+            }
+        }
+        for position in names.nonASCII where position < found ?? Int.max && matches(key, names.names[position], text: &text) {
             return position
         }
-        return nil
+        return found
     }
 
     /// Whether `key` equals `name` as Swift strings compare; `text` caches the key as a `String` when one is needed.
@@ -237,5 +251,35 @@ public struct JSONReader: ~Copyable {
             return decodedKeys[key.range].withUnsafeBufferPointer(body)
         }
         return body(UnsafeBufferPointer(rebasing: tokenizer.input[key.range]))
+    }
+}
+
+/// Member names told apart by `JSONReader.keyIndex(in:)`, grouped once by UTF-8 length (make them once: a `static let`).
+public struct KeyNames: ExpressibleByArrayLiteral, Sendable {
+    let names: [StaticString]
+    /// For each UTF-8 length, the positions of the ASCII names of that length, in order.
+    let asciiByLength: [[Int]]
+    /// The positions of the other names, in order.
+    let nonASCII: [Int]
+
+    public init(_ names: [StaticString]) {
+        self.names = names
+        var byLength: [[Int]] = []
+        var nonASCII: [Int] = []
+        for (position, name) in names.enumerated() {
+            guard name.isASCII else {
+                nonASCII.append(position)
+                continue
+            }
+            let length = name.utf8CodeUnitCount
+            if byLength.count <= length { byLength += Array(repeating: [], count: length + 1 - byLength.count) }
+            byLength[length].append(position)
+        }
+        asciiByLength = byLength
+        self.nonASCII = nonASCII
+    }
+
+    public init(arrayLiteral names: StaticString...) {
+        self.init(names)
     }
 }

@@ -36,7 +36,7 @@ import Testing
 
 @Suite struct ProtectedResourceTests {
     func request(_ headers: [(String, String)]) -> HTTPRequest {
-        HTTPRequest(method: "POST", path: "/mcp", headerFields: headers.map { (name: $0.0, value: $0.1) })
+        HTTPRequest(method: "POST", path: "/mcp", headerFields: headers.map { HTTPRequest.HeaderField(name: $0.0, value: $0.1) })
     }
 
     @Test func theConfiguredURLAndItsMetadata() {

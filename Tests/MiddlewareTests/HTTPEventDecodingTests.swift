@@ -30,7 +30,7 @@ import WardenJSON
 
         init(_ request: HTTPRequest) {
             self.init(
-                method: request.method, path: request.path, headerFields: request.headerFields, body: request.body,
+                method: request.method, path: request.path, headerFields: request.headerFields.map { ($0.name, $0.value) }, body: request.body,
                 base64: request.bodyWasBase64Encoded, query: request.queryParameters)
         }
 

@@ -109,7 +109,7 @@ import WardenJSON
             ("X-Signature", "sig"), ("x-client", "c1"), ("X-CLIENT", "c1"), ("Content-Type", "application/json"),
             ("X-Timestamp", "1"), ("x-timestamp", "2"), ("", "empty"), ("Ä-Ü", "umlaut"), ("xa", "2"), ("ax", "3"),
         ]
-        let request = HTTPRequest(method: "POST", path: "/", headerFields: fields.map { (name: $0.0, value: $0.1) })
+        let request = HTTPRequest(method: "POST", path: "/", headerFields: fields.map { HTTPRequest.HeaderField(name: $0.0, value: $0.1) })
         #expect(request.header("x-signature") == .value("sig"))
         #expect(request.header("X-SIGNATURE") == .value("sig"))
         #expect(request.header("x-client") == .value("c1"))  // twice, the same value

@@ -159,4 +159,19 @@ import WardenJSON
         #expect(canonical == [false, false, false, true, true])
         #expect(("\u{212A}ey" == "Key") && ("e\u{301}" == "\u{E9}"))
     }
+
+    @Test func keyIndexGivesTheFirstEqualNameWhateverItsScript() throws {
+        // An ASCII key is equal to a non-ASCII name canonically equivalent to it: the first equal name wins.
+        let text = #"{"Key":1,"\u212Aey":2,"a-much-longer-key-than-any-name":3,"":4}"#
+        var found: [[Int?]] = []
+        try JSONReader.read(Array(text.utf8)) { (reader: inout JSONReader) throws(JSONError) in
+            _ = try reader.readObject { (member: inout JSONReader) throws(JSONError) in
+                found.append([
+                    member.keyIndex(in: ["x", "\u{212A}ey", "Key"]), member.keyIndex(in: ["Key", "\u{212A}ey"]),
+                    member.keyIndex(in: ["Kex", "Key", "Key"]), member.keyIndex(in: ["", "Key"]),
+                ])
+            }
+        }
+        #expect(found == [[1, 0, 1, 1], [1, 0, 1, 1], [nil, nil, nil, nil], [nil, nil, nil, 0]])
+    }
 }
