@@ -31,24 +31,20 @@ public struct HTTPResponse {
     /// body as text (an ill-formed UTF-8 sequence becomes U+FFFD). A stream cannot be answered this way: its bytes
     /// are dropped (the framework never asks).
     public func apiGatewayResult() -> [UInt8] {
-        var headers = HeadersDocument()
-        return apiGatewayResult(reusing: &headers)
+        var head = ResultHead()
+        return apiGatewayResult(reusing: &head)
     }
 
-    /// As ``apiGatewayResult()``, with the `headers` object taken from `document` when it was written for the same
-    /// fields (a function answers most calls with the same few), and kept there otherwise.
+    /// As ``apiGatewayResult()``, with the document's beginning (`{"statusCode":…,"headers":{…},"body":`) taken from
+    /// `head` when it was written for the same status and fields (a function answers most calls with the same few),
+    /// and kept there otherwise.
     ///
-    /// Written in one pass into a buffer reserved for the whole document (room for the escapes of a few characters).
-    public func apiGatewayResult(reusing document: inout HeadersDocument) -> [UInt8] {
-        let headersObject = document.object(for: headers)
+    /// Written into a buffer reserved for the whole document (room for the escapes of a few characters).
+    public func apiGatewayResult(reusing head: inout ResultHead) -> [UInt8] {
+        let prefix = head.bytes(status: status, headers: headers)
         let body = bytes ?? []
-        var w = JSONWriter(capacity: 96 + headersObject.count + body.count)
-        w.beginObject()
-        w.key("statusCode")
-        w.int(status)
-        w.key("headers")
-        w.raw(headersObject)
-        w.key("body")
+        var w = JSONWriter(capacity: prefix.count + body.count + 32)
+        w.rawUpToValue(prefix)
         w.string(utf8: body)
         w.key("isBase64Encoded")
         w.bool(false)
@@ -56,29 +52,37 @@ public struct HTTPResponse {
         return w.bytes
     }
 
-    /// The `headers` object of a result document, serialized, and the fields it was serialized from.
-    public struct HeadersDocument {
+    /// The beginning of a result document up to its body, `{"statusCode":…,"headers":{…},"body":`, serialized, and
+    /// the status and fields it was serialized from.
+    public struct ResultHead {
+        private var status = 0
         private var fields: [(String, String)] = []
-        private var object: [UInt8] = []
+        private var prefix: [UInt8] = []
 
         public init() {}
 
-        /// `headers` as a JSON object: the one kept when the fields are the same, else written anew and kept.
-        mutating func object(for headers: [(String, String)]) -> [UInt8] {
-            if !object.isEmpty, fields.count == headers.count,
+        /// The beginning for `status` and `headers`: the one kept when they are the same, else written anew and kept.
+        mutating func bytes(status: Int, headers: [(String, String)]) -> [UInt8] {
+            if !prefix.isEmpty, self.status == status, fields.count == headers.count,
                 zip(fields, headers).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 })
             {
-                return object
+                return prefix
             }
-            var capacity = 2
+            var capacity = 48
             for (name, value) in headers { capacity += name.utf8.count + value.utf8.count + 6 }
             var w = JSONWriter(capacity: capacity)
             w.beginObject()
+            w.key("statusCode")
+            w.int(status)
+            w.key("headers")
+            w.beginObject()
             for (name, value) in headers { w.member(name, string: value) }
             w.endObject()
+            w.key("body")
+            self.status = status
             fields = headers
-            object = w.bytes
-            return object
+            prefix = w.bytes
+            return prefix
         }
     }
 

@@ -7,6 +7,9 @@ public struct CORSPolicy: Sendable {
     public let allowMethods: String
     /// `Access-Control-Allow-Headers`.
     public let allowHeaders: String
+    /// The headers of a response to each allowed origin, in the order of `allowedOrigins`, then to any other
+    /// request: made once, as every response carries them.
+    private let headersByOrigin: [[(String, String)]]
 
     public init(
         allowedOrigins: [String],
@@ -16,6 +19,9 @@ public struct CORSPolicy: Sendable {
         self.allowedOrigins = allowedOrigins
         self.allowMethods = allowMethods
         self.allowHeaders = allowHeaders
+        headersByOrigin = (allowedOrigins + [allowedOrigins.first ?? "null"]).map {
+            Self.headers(allowOrigin: $0, allowMethods: allowMethods, allowHeaders: allowHeaders)
+        }
     }
 
     /// Parses `ALLOWED_ORIGIN` (comma-separated exact origins).
@@ -44,8 +50,13 @@ public struct CORSPolicy: Sendable {
 
     /// Headers for a response to a request from `origin`.
     public func headers(origin: String?) -> [(String, String)] {
+        if let origin, let index = allowedOrigins.firstIndex(of: origin) { return headersByOrigin[index] }
+        return headersByOrigin[allowedOrigins.count]
+    }
+
+    private static func headers(allowOrigin: String, allowMethods: String, allowHeaders: String) -> [(String, String)] {
         [
-            ("Access-Control-Allow-Origin", allowOrigin(for: origin)),
+            ("Access-Control-Allow-Origin", allowOrigin),
             ("Access-Control-Allow-Methods", allowMethods),
             ("Access-Control-Allow-Headers", allowHeaders),
             ("Vary", "Origin"),

@@ -22,8 +22,8 @@ public struct Pipeline: ByteHandler {
     let mode: ResponseMode
     /// The worker's database, closed at shutdown.
     let database: Database?
-    /// The last answers' `headers` object, reused while the fields stay the same.
-    var headersDocument = HTTPResponse.HeadersDocument()
+    /// The last answers' beginning (status and `headers` object), reused while they stay the same.
+    var resultHead = HTTPResponse.ResultHead()
 
     public init(_ middlewares: [any RequestMiddleware], responder: any Responder, mode: ResponseMode = .buffered, database: Database?) {
         chain = MiddlewareChain(middlewares: middlewares, responder: responder)
@@ -34,7 +34,7 @@ public struct Pipeline: ByteHandler {
     public mutating func respond(to event: [UInt8], context: LambdaContext) throws -> LambdaResponse {
         let response = answer(event, context: context)
         switch mode {
-        case .buffered: return .buffered(response.apiGatewayResult(reusing: &headersDocument))
+        case .buffered: return .buffered(response.apiGatewayResult(reusing: &resultHead))
         case .streamed: return .streamed(response.functionURLStream())
         }
     }

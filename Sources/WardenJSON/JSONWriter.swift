@@ -160,6 +160,14 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Writes `json`, serialized already, that opens or continues an object up to a member's key and `:` included
+    /// (`{"a":1,"b":`): the member's value must follow. For a document whose beginning is the same from call to call.
+    public mutating func rawUpToValue(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = false
+    }
+
     /// Writes a `JSON` value.
     public mutating func value(_ value: JSON) {
         switch value {

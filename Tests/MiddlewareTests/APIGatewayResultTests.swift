@@ -56,15 +56,18 @@ import WardenJSON
         }
     }
 
-    /// One kept `headers` object serving answers in turn: reused while the fields are the same, written anew (and the
-    /// document still byte for byte the reference) whenever a name, a value or the count differs.
+    /// One kept beginning serving answers in turn: reused while the status and fields are the same, written anew (and
+    /// the document still byte for byte the reference) whenever the status, a name, a value or the count differs.
     @Test func aKeptHeadersObjectGivesTheSameDocuments() {
-        var kept = HTTPResponse.HeadersDocument()
+        var kept = HTTPResponse.ResultHead()
         let sequence = Self.responses + Self.responses.reversed() + [Self.responses[1], Self.responses[1]] + [
             HTTPResponse(status: 204, headers: [("Access-Control-Allow-Origin", "http://localhost:3001"), ("Vary", "Origin")]),
             HTTPResponse(status: 204, headers: [("Access-Control-Allow-Origin", "http://localhost:3001"), ("vary", "Origin")]),
             HTTPResponse(status: 204, headers: [("Access-Control-Allow-Origin", "http://localhost:3001")]),
             HTTPResponse(status: 204, headers: []),
+            HTTPResponse(status: 200, headers: []),
+            HTTPResponse(status: 200, headers: [("Vary", "Origin")]),
+            HTTPResponse(status: 404, headers: [("Vary", "Origin")]),
         ]
         for response in sequence {
             #expect(response.apiGatewayResult(reusing: &kept) == Self.reference(response))

@@ -38,6 +38,27 @@ struct JSONWriterTests {
         #expect(writer.bytes == Array(expected.utf8))
     }
 
+    @Test func aKeptBeginningUpToAValueIsContinued() {
+        let beginning = Array(#"{"a":[1],"b":"#.utf8)
+        for value in ["x", "q\"uote"] {
+            var writer = JSONWriter(capacity: 8)
+            writer.rawUpToValue(beginning)
+            writer.string(value)
+            writer.key("c")
+            writer.bool(false)
+            writer.endObject()
+            #expect(writer.text == #"{"a":[1],"b":"# + (value == "x" ? #""x""# : #""q\"uote""#) + #","c":false}"#)
+        }
+        var array = JSONWriter()
+        array.beginArray()
+        array.int(1)
+        array.rawUpToValue(Array(#"{"k":"#.utf8))
+        array.null()
+        array.endObject()
+        array.endArray()
+        #expect(array.text == #"[1,{"k":null}]"#)
+    }
+
     @Test func resetKeepsWorking() {
         var writer = JSONWriter(capacity: 4)
         writer.beginArray()
