@@ -84,6 +84,16 @@ CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers) 
 
 void warden_buf_clear(warden_buf *buf) { buf->len = 0; buf->overflow = 0; }
 
+size_t warden_last_status_line(const uint8_t *data, size_t len) {
+    size_t last = (len >= 5 && memcmp(data, "HTTP/", 5) == 0) ? 0 : len;
+    const uint8_t *end = data + len, *p = data, *newline;
+    while (p < end && (newline = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        p = newline + 1;
+        if ((size_t)(end - p) >= 5 && memcmp(p, "HTTP/", 5) == 0) last = (size_t)(p - data);
+    }
+    return last;
+}
+
 void warden_buf_free(warden_buf *buf) {
     free(buf->data);
     buf->data = NULL;

@@ -89,9 +89,12 @@ public struct HTTPResponse: Sendable {
         headers(named: FieldNames([name]))[0]
     }
 
-    /// Header names to look up together (``headers(named:)``), prepared once: their lower-cased bytes, end to end.
+    /// Header names to look up together (``headers(named:)``), prepared once: their lower-cased bytes, end to end,
+    /// and beside each byte the bit that ASCII case sets (0x20 for a letter, 0 otherwise), so that a name is
+    /// compared eight bytes at a time: a byte matches when it equals the wanted one once that bit is set.
     public struct FieldNames: Sendable {
         let bytes: [UInt8]
+        let caseBits: [UInt8]
         /// Where each name's bytes start in `bytes`, and its length.
         let spans: [(start: Int, count: Int)]
         /// `names`, matched without ASCII case.
@@ -102,21 +105,49 @@ public struct HTTPResponse: Sendable {
                 spans.append((bytes.count, name.utf8.count))
                 bytes += name.utf8.map(\.asciiLowercased)
             }
+            caseBits = bytes.map { (0x61...0x7A).contains($0) ? 0x20 : 0 }
             self.bytes = bytes
             self.spans = spans
+        }
+
+        /// Whether `name` (of a field in `raw`) is name `span` without ASCII case.
+        @inline(__always)
+        func matches(_ raw: UnsafeRawBufferPointer, _ name: Range<Int>, _ span: (start: Int, count: Int),
+                     _ wanted: UnsafeRawBufferPointer, _ bits: UnsafeRawBufferPointer) -> Bool {
+            let count = span.count
+            func word(_ offset: Int) -> Bool {
+                let got = raw.loadUnaligned(fromByteOffset: name.lowerBound + offset, as: UInt64.self)
+                let bit = bits.loadUnaligned(fromByteOffset: span.start + offset, as: UInt64.self)
+                return got | bit == wanted.loadUnaligned(fromByteOffset: span.start + offset, as: UInt64.self)
+            }
+            guard count >= 8 else {
+                for k in 0..<count where raw[name.lowerBound + k] | bits[span.start + k] != wanted[span.start + k] {
+                    return false
+                }
+                return true
+            }
+            // The last eight bytes first: names sharing a prefix (`Lambda-Runtime-…`) tell apart at their ends.
+            guard word(count - 8) else { return false }
+            var offset = 0
+            while offset < count - 8 {
+                guard word(offset) else { return false }
+                offset += 8
+            }
+            return true
         }
     }
 
     /// The first value of each of `names` (compared case-insensitively), in one pass over the fields.
     public func headers(named names: FieldNames) -> [String?] {
         var found = [String?](repeating: nil, count: names.spans.count)
-        names.bytes.withUnsafeBufferPointer { wanted in
-            forEachField { raw, name, value in
-                for (i, span) in names.spans.enumerated() where span.count == name.count && found[i] == nil {
-                    // From the last byte: names sharing a prefix (`Lambda-Runtime-…`) tell apart at their ends.
-                    var k = name.count
-                    while k > 0, raw[name.lowerBound + k - 1].asciiLowercased == wanted[span.start + k - 1] { k -= 1 }
-                    if k == 0 { found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[value]), as: UTF8.self) }
+        names.bytes.withUnsafeBytes { wanted in
+            names.caseBits.withUnsafeBytes { bits in
+                forEachField { raw, name, value in
+                    for i in names.spans.indices where names.spans[i].count == name.count && found[i] == nil {
+                        if names.matches(UnsafeRawBufferPointer(raw), name, names.spans[i], wanted, bits) {
+                            found[i] = String(decoding: UnsafeBufferPointer(rebasing: raw[value]), as: UTF8.self)
+                        }
+                    }
                 }
             }
         }
@@ -499,13 +530,10 @@ public final class CurlEasy {
     /// What follows the last status line of `raw` (the header lines libcurl passed on, any 1xx response's first),
     /// without the status line itself.
     static func finalHeaderBlock(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var start = 0
-        var lineStart = 0
-        while lineStart < raw.count {
-            let end = HTTPResponse.lineEnd(in: raw, from: lineStart).newline
-            if raw[lineStart] == UInt8(ascii: "H"), raw[lineStart..<end].starts(with: "HTTP/".utf8) { start = end + 1 }
-            lineStart = end + 1
-        }
+        guard let base = raw.baseAddress else { return [] }
+        let status = warden_last_status_line(base, raw.count)
+        guard status < raw.count else { return Array(raw) }
+        let start = HTTPResponse.lineEnd(in: raw, from: status).newline + 1
         return start < raw.count ? Array(raw[start...]) : []
     }
 
@@ -523,6 +551,8 @@ public final class CurlEasy {
 /// Not thread-safe: a URL serves the thread of the handle it is used on.
 public final class CurlURL {
     fileprivate let handle: OpaquePointer
+    /// The last path given to libcurl, NUL-terminated.
+    private var pathBuffer: [UInt8] = []
 
     /// Parses `url` (an absolute `http` URL). Throws when libcurl refuses it.
     public init(_ url: String) throws(CurlError) {
@@ -539,7 +569,17 @@ public final class CurlURL {
     /// Replaces the path (and keeps the scheme, host and port). `path` must be a valid path already: made of
     /// unreserved characters and `/` (see ``isPlainPath(_:)``), as libcurl takes it as it is.
     public func setPath(_ path: String) throws(CurlError) {
-        let rc = curl_url_set(handle, CURLUPART_PATH, path, 0)
+        try setPath(utf8: Array(path.utf8))
+    }
+
+    /// As ``setPath(_:)``, with the path as UTF-8 bytes (copied into a buffer kept for the next path).
+    public func setPath(utf8 path: [UInt8]) throws(CurlError) {
+        pathBuffer.removeAll(keepingCapacity: true)
+        pathBuffer.append(contentsOf: path)
+        pathBuffer.append(0)
+        let rc = pathBuffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { curl_url_set(handle, CURLUPART_PATH, $0.baseAddress, 0) }
+        }
         guard rc == CURLUE_OK else {
             throw CurlError(code: .setup, curlCode: Int(rc.rawValue), detail: String(cString: curl_url_strerror(rc)))
         }
@@ -549,14 +589,19 @@ public final class CurlURL {
     /// encoding, which ``setPath(_:)`` can take as it is.
     public static func isPlainPath(_ path: String) -> Bool {
         var path = path
-        return path.withUTF8 { bytes in
-            guard bytes.first == UInt8(ascii: "/") else { return false }
-            for b in bytes {
-                let unreserved = (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
-                if !unreserved && b != 0x2F { return false }
-            }
-            return true
-        }
+        return path.withUTF8 { $0.first == UInt8(ascii: "/") && $0.allSatisfy(isPlainPathByte) }
+    }
+
+    /// Whether every byte of `text` may stand in a plain path (see ``isPlainPath(_:)``).
+    public static func isPlainPathPart(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.allSatisfy(isPlainPathByte) }
+    }
+
+    /// An RFC 3986 unreserved character or `/`.
+    @inline(__always)
+    private static func isPlainPathByte(_ b: UInt8) -> Bool {
+        (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E || b == 0x2F
     }
 
     deinit { curl_url_cleanup(handle) }

@@ -11,8 +11,13 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     private let basePath: String
     /// `/invocation/next`, parsed once by libcurl (`nil` when it would not parse it: then the string goes each time).
     private let nextURL: CurlURL?
-    /// The answers' URL, whose path each answer replaces (`nil` as for `nextURL`).
+    /// The answers' URL, whose path each answer replaces (`nil` as for `nextURL`, or when `basePath` is not a plain
+    /// path: see `CurlURL.isPlainPath`).
     private let answerURL: CurlURL?
+    /// `basePath` as UTF-8.
+    private let basePathUTF8: [UInt8]
+    /// The path of the last call below `basePath`, rebuilt in place for each.
+    private var pathBuffer: [UInt8] = []
     /// Whether `/next` stops when the multi handle's stop descriptor becomes readable (shutdown).
     private let stoppable: Bool
 
@@ -36,7 +41,8 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         origin = "http://" + String(decoding: trimmed.utf8[..<slash], as: UTF8.self)
         basePath = String(decoding: trimmed.utf8[slash...], as: UTF8.self) + "/2018-06-01/runtime"
         nextURL = try? CurlURL(origin + basePath + "/invocation/next")
-        answerURL = try? CurlURL(origin + basePath + "/invocation/next")
+        answerURL = CurlURL.isPlainPath(basePath) ? try? CurlURL(origin + basePath + "/invocation/next") : nil
+        basePathUTF8 = Array(basePath.utf8)
     }
 
     /// The headers `/next` answers with that an invocation carries, in the order ``next()`` reads them.
@@ -79,7 +85,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     }
 
     public mutating func respond(_ target: InvocationTarget, body: [UInt8]) throws(LambdaRuntimeError) {
-        let response = try send("POST", "/invocation/\(target.requestID)/response", body: body, headers: Self.identifying(target))
+        let response = try send("POST", invocation: target.requestID, "/response", body: body, headers: Self.identifying(target))
         try expectAccepted(response)
     }
 
@@ -114,7 +120,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
 
     public mutating func reportError(_ target: InvocationTarget, _ report: ErrorReport) throws(LambdaRuntimeError) {
         let response = try send(
-            "POST", "/invocation/\(target.requestID)/error", body: Self.errorBody(report),
+            "POST", invocation: target.requestID, "/error", body: Self.errorBody(report),
             headers: [HTTPHeader("Lambda-Runtime-Function-Error-Type", report.errorType)] + Self.identifying(target)
         )
         try expectAccepted(response)
@@ -151,25 +157,49 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
         return writer.bytes
     }
 
-    /// Sends `method` to `path` (below `basePath`): through the parsed answer URL when the path needs no encoding,
-    /// as a string URL otherwise.
-    private func send(
-        _ method: String, _ path: String, body: [UInt8]?, headers: [HTTPHeader], timeoutMilliseconds: Int = 0
+    /// Sends `method` to `/invocation/<requestID><last>` below `basePath` (see the other `send`).
+    private mutating func send(
+        _ method: String, invocation requestID: String, _ last: StaticString, body: [UInt8]?, headers: [HTTPHeader]
     ) throws(LambdaRuntimeError) -> HTTPResponse {
-        var all = headers
-        if body != nil { all.append(HTTPHeader("Content-Type", "application/json")) }
-        var fullPath = basePath
-        fullPath += path
+        var path = pathBuffer
+        pathBuffer = []  // so that `path` is uniquely referenced: rebuilt in place
+        path.removeAll(keepingCapacity: true)
+        path.append(contentsOf: basePathUTF8)
+        path.append(contentsOf: "/invocation/".utf8)
+        path.append(contentsOf: requestID.utf8)
+        last.withUTF8Buffer { path.append(contentsOf: $0) }
+        defer { pathBuffer = path }
+        return try send(method, path: path, plain: CurlURL.isPlainPathPart(requestID), body: body, headers: headers)
+    }
+
+    /// Sends `method` to `path` (a literal below `basePath`, which needs no encoding).
+    private func send(
+        _ method: String, _ path: StaticString, body: [UInt8]?, headers: [HTTPHeader], timeoutMilliseconds: Int = 0
+    ) throws(LambdaRuntimeError) -> HTTPResponse {
+        let full = basePathUTF8 + path.withUTF8Buffer { Array($0) }
+        return try send(method, path: full, plain: true, body: body, headers: headers, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Sends `method` to `path` (UTF-8, `basePath` included): through the parsed answer URL when `plain` (the part
+    /// after `basePath` needs no encoding), as a string URL otherwise.
+    private func send(
+        _ method: String, path: [UInt8], plain: Bool, body: [UInt8]?, headers: [HTTPHeader], timeoutMilliseconds: Int = 0
+    ) throws(LambdaRuntimeError) -> HTTPResponse {
+        let all = body == nil ? headers : headers.isEmpty ? Self.jsonContent : headers + Self.jsonContent
         do {
-            if let answerURL, CurlURL.isPlainPath(fullPath) {
-                try answerURL.setPath(fullPath)
+            if let answerURL, plain {
+                try answerURL.setPath(utf8: path)
                 return try curl.perform(method: method, url: answerURL, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
             }
-            return try curl.perform(method: method, url: origin + fullPath, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
+            let url = origin + String(decoding: path, as: UTF8.self)
+            return try curl.perform(method: method, url: url, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds)
         } catch {
             throw LambdaRuntimeError(.runtimeAPIUnavailable, detail: error.description)
         }
     }
+
+    /// The header of a call with a body.
+    private static let jsonContent = [HTTPHeader("Content-Type", "application/json")]
 
     private func expectAccepted(_ response: HTTPResponse) throws(LambdaRuntimeError) {
         switch response.status {

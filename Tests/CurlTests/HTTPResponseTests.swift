@@ -29,6 +29,22 @@ import Testing
         #expect(response.headers(named: HTTPResponse.FieldNames(names)) == names.map { response.header($0) })
     }
 
+    /// Names compared eight bytes at a time: equal without ASCII case only, whatever the length and wherever the
+    /// difference (a byte that differs from a letter, a digit or `-` only in the case bit is another byte).
+    @Test func namesMatchWithoutCaseOnlyWhereCaseIsLetters() {
+        let block = Array(
+            ("LAMBDA-runtime-AWS-request-ID: a\r\nLambda-Runtime-Aws-Request-Ie: b\r\nlambda-Runtime-Aws-Request-\rd: c\r\n"
+                + "Lambda\rRuntime-Aws-Tenant-Id: d\r\nLambda-Runtime-Aws-Tenant-Id: e\r\nA\u{10}: f\r\na0: g\r\nx-Abc-Def-9: h\r\n"
+                + "X-aBC-dEF-\u{19}: i\r\nX-Long-Name-That-Is-Sixteen+: j\r\n").utf8
+        )
+        let response = HTTPResponse(status: 200, headerBlock: block, body: [])
+        let names = [
+            "Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Aws-Tenant-Id", "a0", "A0", "x-abc-def-9", "X-LONG-NAME-THAT-IS-SIXTEEN+",
+            "x-long-name-that-is-sixteen-", "lambda-runtime-aws-request-", "a\u{10}",
+        ]
+        #expect(response.headers(named: HTTPResponse.FieldNames(names)) == ["a", "e", "g", "g", "h", "j", nil, nil, "f"])
+    }
+
     @Test func allFieldsInOrder() {
         let response = HTTPResponse(status: 200, headerBlock: Self.block, body: [])
         #expect(response.headers.map { $0.name } == [
@@ -49,6 +65,11 @@ import Testing
         #expect(finalBlock(Array("HTTP/1.1 204 No Content\r\n".utf8)).isEmpty)
         #expect(finalBlock(Array("HTTP/1.1 200 OK\r\nA: 1".utf8)) == Array("A: 1".utf8))
         #expect(finalBlock([]).isEmpty)
+        // Only a line that starts with `HTTP/` is a status line; without one, the whole block is fields.
+        #expect(finalBlock(Array("HTTP/1.1 200 OK\r\nVia: 1.1 HTTP/2 proxy\r\nB: 2\r\n".utf8)) == Array("Via: 1.1 HTTP/2 proxy\r\nB: 2\r\n".utf8))
+        #expect(finalBlock(Array("A: 1\nB: HTTP/".utf8)) == Array("A: 1\nB: HTTP/".utf8))
+        #expect(finalBlock(Array("HTT".utf8)) == Array("HTT".utf8))
+        #expect(finalBlock(Array("HTTP/1.1 100 Continue\n\nHTTP/1.1 201 Created\nC: 3".utf8)) == Array("C: 3".utf8))
     }
 }
 
@@ -60,12 +81,15 @@ import Testing
         }
         for path in ["", "x/y", "/a b", "/a?b", "/a#b", "/a%20b", "/a@b", "/é", "/a\r\nb", "/[x]", "/a{b}", "/a`b"] {
             #expect(!CurlURL.isPlainPath(path), "\(path)")
+            #expect(!CurlURL.isPlainPathPart(path) || path == "x/y" || path.isEmpty, "\(path)")
         }
+        #expect(CurlURL.isPlainPathPart("8f5e3a4c-0000-4000-8000-000000000001") && CurlURL.isPlainPathPart("a/b.c~d_E9"))
     }
 
     @Test func aURLLibcurlRefusesIsAnError() throws {
         #expect(throws: CurlError.self) { try CurlURL("http://[not-a-host/next") }
         let url = try CurlURL("http://127.0.0.1:9001/2018-06-01/runtime/invocation/next")
         try url.setPath("/2018-06-01/runtime/invocation/abc/response")
+        try url.setPath(utf8: Array("/2018-06-01/runtime/invocation/def/error".utf8))
     }
 }

@@ -51,6 +51,10 @@ CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers);
 
 /// Empties a buffer, keeping its storage.
 void warden_buf_clear(warden_buf *buf);
+
+/// The offset of the last line of `data` that starts with `HTTP/` (the first line, or one after a line feed), or
+/// `len` when there is none: where the final response's status line is in a block of header lines.
+size_t warden_last_status_line(const uint8_t *data, size_t len);
 /// Frees a buffer's storage.
 void warden_buf_free(warden_buf *buf);
 
