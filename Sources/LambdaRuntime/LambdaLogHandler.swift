@@ -33,9 +33,21 @@ public struct LambdaLogHandler: LogHandler {
     /// The handler's metadata, one field per key, in the lines' order (byte order of the keys): a handful of fields,
     /// which an array holds, changes and merges with a record's for less than a dictionary.
     private var handlerFields: [LogField] = []
-    private let format: LambdaLogFormat
-    private let label: String
-    private let sink: @Sendable ([UInt8]) -> Void
+    /// What never changes, in one shared object: the handler then fits in an existential's inline buffer (three
+    /// words), so a `Logger` copies it, per invocation, without allocating a box.
+    private let output: Output
+
+    private final class Output: Sendable {
+        let format: LambdaLogFormat
+        let label: String
+        let sink: @Sendable ([UInt8]) -> Void
+
+        init(format: LambdaLogFormat, label: String, sink: @escaping @Sendable ([UInt8]) -> Void) {
+            self.format = format
+            self.label = label
+            self.sink = sink
+        }
+    }
 
     /// Creates a handler. `sink` receives each finished line (with its newline); standard output by default.
     public init(
@@ -44,10 +56,8 @@ public struct LambdaLogHandler: LogHandler {
         level: Logger.Level,
         sink: (@Sendable ([UInt8]) -> Void)? = nil
     ) {
-        self.label = label
-        self.format = format
-        self.logLevel = level
-        self.sink = sink ?? { Platform.writeStandardOutput($0) }
+        output = Output(format: format, label: label, sink: sink ?? { Platform.writeStandardOutput($0) })
+        logLevel = level
     }
 
     public var metadata: Logger.Metadata {
@@ -57,15 +67,15 @@ public struct LambdaLogHandler: LogHandler {
             return metadata
         }
         set {
-            let fields = newValue.map { LogField($0.key, $0.value) }
-            handlerFields = Self.orderByKey(fields).map { fields[$0] }
+            let fields = LineFields(record: newValue.map { LogField($0.key, $0.value) }, handler: [])
+            handlerFields = fields.order.map { fields[$0] }
         }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { handlerFields.first { $0.key == key }?.metadataValue }
         set {
-            let index = handlerFields.firstIndex { !$0.key.utf8.lexicographicallyPrecedes(key.utf8) } ?? handlerFields.endIndex
+            let index = handlerFields.firstIndex { !LineFields.precedes($0.key, key) } ?? handlerFields.endIndex
             let present = index < handlerFields.endIndex && handlerFields[index].key == key
             switch (newValue, present) {
             case (let value?, true): handlerFields[index] = LogField(key, value)
@@ -88,52 +98,74 @@ public struct LambdaLogHandler: LogHandler {
     /// Writes one record of `fields` (unique keys) with the handler's metadata, a field of `fields` overriding the
     /// handler's field of the same key. The level was checked by the caller.
     func write(_ level: Logger.Level, _ message: String, _ record: [LogField]) {
-        let (fields, order) = Self.fields(handlerFields, record)
+        let fields = LineFields(record: record, handler: handlerFields)
         let now = Platform.nowMilliseconds()
         let message = LogRedaction.scrub(message)
-        switch format {
-        case .json: sink(jsonLine(now, level, message, fields, order))
-        case .text: sink(textLine(now, level, message, fields, order))
+        switch output.format {
+        case .json: output.sink(jsonLine(now, level, message, fields))
+        case .text: output.sink(textLine(now, level, message, fields))
         }
     }
 
-    /// The handler's metadata overridden by the record's fields, and the order to write them in: byte order of the
-    /// keys' UTF-8 (String's own order for the ASCII keys logs use, without its Unicode comparison). Arrays rather
-    /// than a merged dictionary, and positions sorted rather than fields moved, since a line holds a handful.
-    static func fields(_ handler: [LogField], _ record: [LogField]) -> (fields: [LogField], order: [Int]) {
-        var fields = record
-        fields.reserveCapacity(record.count + handler.count)
-        for field in handler where !record.contains(where: { $0.key == field.key }) {
-            fields.append(field)
-        }
-        return (fields, orderByKey(fields))
-    }
+    /// A line's fields: the record's, then those of the handler's metadata that no record field overrides, in the
+    /// order to write them: byte order of the keys' UTF-8 (String's own order for the ASCII keys logs use, without
+    /// its Unicode comparison). Positions are sorted rather than fields merged and moved: a line holds a handful.
+    struct LineFields {
+        let record: [LogField]
+        let handler: [LogField]
+        /// Positions in `record` followed by `handler`, in key order.
+        private(set) var order: [Int] = []
+        /// The request id, which leads the line rather than standing among the fields.
+        private(set) var requestID: String?
 
-    /// The positions of `fields` in byte order of their keys (an insertion sort).
-    static func orderByKey(_ fields: [LogField]) -> [Int] {
-        var order = Array(fields.indices)
-        for i in order.indices.dropFirst() {
-            let moving = order[i]
-            var j = i
-            while j > 0, fields[moving].key.utf8.lexicographicallyPrecedes(fields[order[j - 1]].key.utf8) {
-                order[j] = order[j - 1]
-                j -= 1
+        init(record: [LogField], handler: [LogField]) {
+            self.record = record
+            self.handler = handler
+            order.reserveCapacity(record.count + handler.count)
+            for position in record.indices { insert(position) }
+            for (offset, field) in handler.enumerated() where !record.contains(where: { $0.key == field.key }) {
+                insert(record.count + offset)
             }
-            order[j] = moving
+            for position in order where key(position) == "requestId" {
+                switch self[position].value {
+                case .string(let id), .metadata(.string(let id)): requestID = id
+                default: break
+                }
+            }
         }
-        return order
+
+        subscript(position: Int) -> LogField {
+            position < record.count ? record[position] : handler[position - record.count]
+        }
+
+        private func key(_ position: Int) -> String {
+            position < record.count ? record[position].key : handler[position - record.count].key
+        }
+
+        /// Inserts `position` into `order` after the positions whose keys do not follow its key.
+        private mutating func insert(_ position: Int) {
+            let key = key(position)
+            var index = order.count
+            while index > 0, Self.precedes(key, self.key(order[index - 1])) { index -= 1 }
+            order.insert(position, at: index)
+        }
+
+        /// Whether `a` comes before `b` in byte order of their UTF-8.
+        static func precedes(_ a: String, _ b: String) -> Bool {
+            var a = a
+            var b = b
+            return a.withUTF8 { a in
+                b.withUTF8 { b in
+                    for index in 0..<min(a.count, b.count) where a[index] != b[index] {
+                        return a[index] < b[index]
+                    }
+                    return a.count < b.count
+                }
+            }
+        }
     }
 
-    /// The request id, which leads the line rather than standing among the fields.
-    private static func requestID(_ fields: [LogField]) -> String? {
-        for field in fields where field.key == "requestId" {
-            if case .string(let id) = field.value { return id }
-            if case .metadata(.string(let id)) = field.value { return id }
-        }
-        return nil
-    }
-
-    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [LogField], _ order: [Int]) -> [UInt8] {
+    private func jsonLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: LineFields) -> [UInt8] {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         var ts: [UInt8] = []
@@ -143,14 +175,15 @@ public struct LambdaLogHandler: LogHandler {
         w.string(String(decoding: ts, as: UTF8.self))
         w.key("level")
         w.string(Self.levelName(level))
-        if let id = Self.requestID(fields) {
+        if let id = fields.requestID {
             w.key("requestId")
             w.string(id)
         }
         w.key("message")
         w.string(message)
-        for i in order where fields[i].key != "requestId" {
-            let field = fields[i]
+        for position in fields.order {
+            let field = fields[position]
+            guard field.key != "requestId" else { continue }
             w.key(field.key)
             switch LogRedaction.redact(field) {
             case .string(let s): w.string(s)
@@ -164,18 +197,19 @@ public struct LambdaLogHandler: LogHandler {
         return line
     }
 
-    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: [LogField], _ order: [Int]) -> [UInt8] {
+    private func textLine(_ now: Int64, _ level: Logger.Level, _ message: String, _ fields: LineFields) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(192)
         Timestamp.appendISO8601(milliseconds: now, to: &line)
         line.append(0x09)
-        if let id = Self.requestID(fields) { line.append(contentsOf: id.utf8) } else { line.append(contentsOf: "-".utf8) }
+        line.append(contentsOf: (fields.requestID ?? "-").utf8)
         line.append(0x09)
         line.append(contentsOf: Self.levelName(level).utf8)
         line.append(0x09)
         line.append(contentsOf: message.utf8)
-        for i in order where fields[i].key != "requestId" {
-            let field = fields[i]
+        for position in fields.order {
+            let field = fields[position]
+            guard field.key != "requestId" else { continue }
             line.append(0x20)
             line.append(contentsOf: field.key.utf8)
             line.append(0x3D)

@@ -22,10 +22,13 @@ public enum Platform {
     /// Sets environment variable `name` to `value`, or removes it when `value` is `nil`. Setting the same variable once
     /// per invocation (the trace id) reuses one buffer, so it does not grow the heap as glibc's `setenv` does.
     public static func setEnvironment(_ name: String, _ value: String?) {
-        if let value {
-            _ = warden_setenv(name, value)
-        } else {
-            _ = warden_setenv(name, nil)
+        // `withCString` lends a native string's own bytes; passing a `String` where C wants a pointer copies it.
+        name.withCString { name in
+            if let value {
+                _ = value.withCString { warden_setenv(name, $0) }
+            } else {
+                _ = warden_setenv(name, nil)
+            }
         }
     }
 
