@@ -107,8 +107,10 @@ public final class PGConnection {
         guard PQenterPipelineMode(conn) == 1 else { throw lost("could not enter pipeline mode") }
         // Each statement is sent as Bind/Execute of a named statement this connection prepared; one seen for the
         // first time is prepared in the same pipeline, just before it (a Parse message: no round trip of its own).
-        var parses: [Int: (key: StatementKey, name: String)] = [:]
-        var preparing: [StatementKey: String] = [:]
+        // `.init()`, not `[:]`: a size-optimised build makes an empty literal through `init(dictionaryLiteral:)`, which
+        // looks up the element tuple's metadata on every call.
+        var parses: [Int: (key: StatementKey, name: String)] = .init()
+        var preparing: [StatementKey: String] = .init()
         for (index, (sql, binds)) in statements.enumerated() {
             var name: String?
             if let key = StatementKey(sql) {

@@ -33,19 +33,30 @@ public enum PGValue: Sendable, Equatable {
         case .int(let i): String(i)
         case .double(let d): String(d)
         case .bool(let b): b ? "t" : "f"
-        case .textArray(let items): "{" + items.map(Self.quotedArrayElement).joined(separator: ",") + "}"
-        case .doubleArray(let items): "{" + items.map { String($0) }.joined(separator: ",") + "}"
+        case .textArray(let items): Self.arrayLiteral(items) { Self.appendQuoted($0, to: &$1) }
+        case .doubleArray(let items): Self.arrayLiteral(items) { $1.append(contentsOf: String($0).utf8) }
         }
     }
 
+    /// `{e1,e2,…}`, each element written by `element`, built as bytes and made a string once.
+    private static func arrayLiteral<Element>(_ items: [Element], _ element: (Element, inout [UInt8]) -> Void) -> String {
+        var out: [UInt8] = [0x7B]
+        out.reserveCapacity(2 + items.count * 8)
+        for (position, item) in items.enumerated() {
+            if position > 0 { out.append(0x2C) }
+            element(item, &out)
+        }
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// An array element in double quotes, with `"` and `\` escaped: any text survives, commas and braces included.
-    private static func quotedArrayElement(_ s: String) -> String {
-        var out: [UInt8] = [0x22]
+    private static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
         for b in s.utf8 {
             if b == 0x22 || b == 0x5C { out.append(0x5C) }
             out.append(b)
         }
         out.append(0x22)
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -48,10 +48,11 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         }
     }
 
-    /// Creates an empty object.
+    /// Creates an empty object. (Empty dictionaries here are `.init()`, not `[:]`: a size-optimised build makes an
+    /// empty literal through `init(dictionaryLiteral:)`, which looks up the element tuple's metadata on every call.)
     public init() {
         members = []
-        index = [:]
+        index = .init()
         isIndexed = false
         duplicates = .absent
     }
@@ -193,7 +194,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     /// Removes every member.
     public mutating func removeAll(keepingCapacity: Bool = false) {
         members.removeAll(keepingCapacity: keepingCapacity)
-        index = [:]
+        index = .init()
         isIndexed = false
         duplicates = .absent
     }
@@ -202,7 +203,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         if members.count > Self.indexThreshold {
             rebuildIndex()
         } else {
-            index = [:]
+            index = .init()
             isIndexed = false
         }
         if duplicates != .absent {
