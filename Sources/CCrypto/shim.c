@@ -36,6 +36,37 @@ int warden_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, s
     return 0;
 }
 
+size_t warden_hmac_key_size(void) { return 2 * sizeof(SHA256_CTX); }
+
+int warden_hmac_key_prepare(const uint8_t *key, size_t key_len, uint8_t *state) {
+    uint8_t block[64] = {0}, pad[64];
+    SHA256_CTX ctx[2];
+    if (key_len > sizeof block) {
+        if (!SHA256_Init(&ctx[0]) || !SHA256_Update(&ctx[0], key, key_len) || !SHA256_Final(block, &ctx[0])) return -1;
+    } else if (key_len) {
+        memcpy(block, key, key_len);
+    }
+    for (size_t i = 0; i < sizeof pad; i++) pad[i] = block[i] ^ 0x36;
+    int ok = SHA256_Init(&ctx[0]) && SHA256_Update(&ctx[0], pad, sizeof pad);
+    for (size_t i = 0; i < sizeof pad; i++) pad[i] = block[i] ^ 0x5c;
+    ok = ok && SHA256_Init(&ctx[1]) && SHA256_Update(&ctx[1], pad, sizeof pad);
+    if (ok) memcpy(state, ctx, sizeof ctx);
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(ctx, sizeof ctx);
+    return ok ? 0 : -1;
+}
+
+int warden_hmac_sha256_prepared(const uint8_t *state, const uint8_t *msg, size_t msg_len, uint8_t out[32]) {
+    SHA256_CTX ctx[2];
+    uint8_t inner[32];
+    memcpy(ctx, state, sizeof ctx);
+    int ok = (!msg_len || SHA256_Update(&ctx[0], msg, msg_len)) && SHA256_Final(inner, &ctx[0])
+        && SHA256_Update(&ctx[1], inner, sizeof inner) && SHA256_Final(out, &ctx[1]);
+    OPENSSL_cleanse(ctx, sizeof ctx);
+    return ok ? 0 : -1;
+}
+
 int warden_sha256(const uint8_t *msg, size_t msg_len, uint8_t out[32]) {
     SHA256_CTX ctx;
     if (!SHA256_Init(&ctx)) return -1;

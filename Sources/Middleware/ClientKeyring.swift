@@ -1,3 +1,4 @@
+public import WardenCrypto
 internal import WardenJSON
 
 /// The request-signing schemes (see docs/SIGNING.md).
@@ -16,13 +17,13 @@ public enum SignatureScheme: String, Sendable, Hashable {
 /// (`schemes` defaults to `["v2"]`). Without it, the copilot's single `HMAC_SECRET` serves any client id with both
 /// schemes, exactly as the original accepted any signed `X-Client`.
 public struct ClientKeyring: Sendable {
-    /// One client's keys and the schemes it may use.
+    /// One client's keys (prepared once for HMAC) and the schemes it may use.
     public struct Entry: Sendable {
-        public var keys: [[UInt8]]
-        public var schemes: Set<SignatureScheme>
+        public let keys: [HMACKey]
+        public let schemes: Set<SignatureScheme>
 
         public init(keys: [[UInt8]], schemes: Set<SignatureScheme>) {
-            self.keys = keys
+            self.keys = keys.map { HMACKey($0) }
             self.schemes = schemes
         }
     }

@@ -102,7 +102,7 @@ public struct HMACVerification: Sendable {
     }
 
     /// The first expected MAC (over all keys) equal to one of `provided`, comparing every pair in constant time.
-    private static func anyMatch(_ provided: [[UInt8]], keys: [[UInt8]], _ mac: ([UInt8]) -> [UInt8]) -> [UInt8]? {
+    private static func anyMatch(_ provided: [[UInt8]], keys: [HMACKey], _ mac: (HMACKey) -> [UInt8]) -> [UInt8]? {
         var found: [UInt8]?
         for key in keys {
             let expected = mac(key)
@@ -111,7 +111,7 @@ public struct HMACVerification: Sendable {
         return found
     }
 
-    static func macV1(key: [UInt8], timestamp: String, client: String, body: [UInt8]) -> [UInt8] {
+    static func macV1(key: HMACKey, timestamp: String, client: String, body: [UInt8]) -> [UInt8] {
         var message: [UInt8] = []
         message.reserveCapacity(timestamp.utf8.count + client.utf8.count + body.count + 2)
         message.append(contentsOf: timestamp.utf8)

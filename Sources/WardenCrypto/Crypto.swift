@@ -24,6 +24,20 @@ public enum Crypto {
         return out
     }
 
+    /// HMAC-SHA256 of `message` under a prepared key: the same MAC as under the key it was prepared from.
+    public static func hmacSHA256(key: HMACKey, message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        let rc = key.state.withUnsafeBufferPointer { sp in
+            message.withUnsafeBufferPointer { mp in
+                out.withUnsafeMutableBufferPointer { op in
+                    warden_hmac_sha256_prepared(sp.baseAddress, mp.baseAddress, mp.count, op.baseAddress)
+                }
+            }
+        }
+        precondition(rc == 0, "HMAC-SHA256 failed")
+        return out
+    }
+
     /// SHA-256 digest of `message`.
     public static func sha256(_ message: some Collection<UInt8>) -> [UInt8] {
         let m = Array(message)
@@ -99,5 +113,22 @@ public enum Crypto {
             }
         }
         return rc == 1
+    }
+}
+
+/// An HMAC-SHA256 key prepared once: the SHA-256 states after its inner and outer padded blocks, so that each MAC
+/// under it hashes only the message and the inner digest (two block compressions fewer than from the raw key). As
+/// secret as the key it was made from.
+public struct HMACKey: Sendable {
+    let state: [UInt8]
+
+    public init(_ key: some Collection<UInt8>) {
+        let k = Array(key)
+        var state = [UInt8](repeating: 0, count: warden_hmac_key_size())
+        let rc = k.withUnsafeBufferPointer { kp in
+            state.withUnsafeMutableBufferPointer { warden_hmac_key_prepare(kp.baseAddress, kp.count, $0.baseAddress) }
+        }
+        precondition(rc == 0, "HMAC key preparation failed")
+        self.state = state
     }
 }

@@ -1,6 +1,7 @@
 import Bytes
 import LambdaHTTP
 import Testing
+import WardenCrypto
 
 @testable import Middleware
 
@@ -189,7 +190,7 @@ import Testing
     @Test func schemesAreEnforcedPerClientAndUnknownClientsLookLikeBadSignatures() throws {
         let ts = String(now), body = Array(#"{"customerId":"acme"}"#.utf8)
         // reports-job is configured for v2 only: its key signing v1 is refused.
-        let v1 = Hex.encode(HMACVerification.macV1(key: keyA, timestamp: ts, client: "reports-job", body: body))
+        let v1 = Hex.encode(HMACVerification.macV1(key: HMACKey(keyA), timestamp: ts, client: "reports-job", body: body))
         let v1Request = try HTTPRequest(event: Fixtures.restEvent(headers: ["X-Timestamp": ts, "X-Client": "reports-job", "X-Signature": v1]))
         #expect(throws: EnvelopeError(.unauthorized, "Invalid signature.")) { try verifier.verify(v1Request, nowMilliseconds: now) }
         // legacy is v1 only.

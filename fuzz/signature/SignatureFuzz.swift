@@ -158,7 +158,8 @@ enum SignatureFuzz {
                 Fuzz.check(false, "a named client has no entry")
                 return
             }
-            Fuzz.check(!entry.keys.isEmpty && entry.keys.allSatisfy { $0.count >= 16 }, "a client without usable keys")
+            let documentKeys = value["keys"]?.arrayValue ?? []
+            Fuzz.check(!entry.keys.isEmpty && documentKeys.allSatisfy { ($0.stringValue?.utf8.count ?? 0) >= 16 }, "a client without usable keys")
             Fuzz.check(entry.keys.count == value["keys"]?.arrayValue?.count, "key count")
             Fuzz.check(value["schemes"] != nil || entry.schemes == [.v2], "default schemes are not v2 only")
         }

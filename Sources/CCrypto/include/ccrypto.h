@@ -5,6 +5,13 @@
 
 /// HMAC-SHA256 of `msg` under `key`; writes 32 bytes to `out`. Returns 0 on success.
 int warden_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len, uint8_t out[32]);
+/// The size of a prepared HMAC-SHA256 key: the SHA-256 states after the key's inner and outer padded blocks.
+size_t warden_hmac_key_size(void);
+/// Prepares `key` into `state` (`warden_hmac_key_size()` bytes). Returns 0 on success.
+int warden_hmac_key_prepare(const uint8_t *key, size_t key_len, uint8_t *state);
+/// HMAC-SHA256 of `msg` under a prepared key (equal to `warden_hmac_sha256` under the key it was prepared from),
+/// hashing only the message and the inner digest. Returns 0 on success.
+int warden_hmac_sha256_prepared(const uint8_t *state, const uint8_t *msg, size_t msg_len, uint8_t out[32]);
 /// SHA-256 of `msg`; writes 32 bytes to `out`. Returns 0 on success.
 int warden_sha256(const uint8_t *msg, size_t msg_len, uint8_t out[32]);
 /// Constant-time comparison of two equal-length buffers: 1 when equal.
