@@ -115,11 +115,10 @@ public struct HTTPRequest: Sendable {
     public func header(_ name: String) -> HeaderValue {
         let key = Self.nameKey(name)
         var found: String?
-        for i in headerNameKeys.indices where headerNameKeys[i] == key {
-            let field = headerFields[i]
-            guard field.name.equalsIgnoringASCIICase(name) else { continue }
-            if let found, found != field.value { return .conflict }
-            found = field.value
+        for i in headerNameKeys.indices where headerNameKeys[i] == key && headerFields[i].name.equalsIgnoringASCIICase(name) {
+            let value = headerFields[i].value
+            if let found, found != value { return .conflict }
+            found = value
         }
         return found.map { .value($0) } ?? .absent
     }
@@ -128,7 +127,8 @@ public struct HTTPRequest: Sendable {
     /// and different for most names that are not.
     static func nameKey(_ name: String) -> UInt32 {
         let utf8 = name.utf8
-        guard let first = utf8.first, let last = utf8.last else { return 0 }
+        // The last byte through the contiguous UTF-8 a native string has (`utf8.last` steps back through the view).
+        guard let first = utf8.first, let last = utf8.withContiguousStorageIfAvailable({ $0.last }) ?? utf8.last else { return 0 }
         return UInt32(truncatingIfNeeded: utf8.count) << 16 | UInt32(first.asciiLowercased) << 8 | UInt32(last.asciiLowercased)
     }
 
