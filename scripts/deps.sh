@@ -212,7 +212,8 @@ SECTION_CFLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tab
 # TLS 1.3 suite servers may pick), X25519/X448 and Ed25519/Ed448 (no switch
 # apart from EC in 3.0), SHA-1/MD5 (certificate chains, libpq), the
 # deprecated API level (CCrypto's SHA256_Init, curl, libpq), config-file
-# loading (curl asks for it, as before), and no no-autoalginit (libpq's
+# loading (the local tools use it; a bootstrap skips it at run time, see
+# warden_curl_global_init), and no no-autoalginit (libpq's
 # channel binding looks digests up by NID).
 # --prefix/--openssldir/--libdir are Debian's, so the compiled-in directories
 # (openssl.cnf, unused engine/module dirs) behave as with Debian's libcrypto

@@ -1,4 +1,5 @@
 #include "ccurl.h"
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,12 @@ CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers) 
     if ((rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, body)) != CURLE_OK) return rc;
     if ((rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, warden_buf_append)) != CURLE_OK) return rc;
     return curl_easy_setopt(easy, CURLOPT_HEADERDATA, headers);
+}
+
+CURLcode warden_curl_global_init(void) {
+    // OpenSSL runs its configuration step once per process: whichever of "load" or "do not load" asks first wins.
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 void warden_buf_clear(warden_buf *buf) { buf->len = 0; buf->overflow = 0; }

@@ -277,7 +277,7 @@ public final class CurlEasy {
         headerBuffer.deallocate()
     }
 
-    fileprivate static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    fileprivate static let globalInit: Void = { _ = warden_curl_global_init() }()
 
     /// Performs one request and returns the whole response.
     ///

@@ -50,6 +50,12 @@ CURLcode warden_curl_stream_reset(CURL *easy);
 CURLcode warden_curl_capture(CURL *easy, warden_buf *body, warden_buf *headers);
 
 /// Empties a buffer, keeping its storage.
+/// `curl_global_init(CURL_GLOBAL_DEFAULT)`, after telling OpenSSL not to load a configuration file: its first
+/// initialisation then skips `openssl.cnf` (and `OPENSSL_CONF`) for the whole process, libpq's included. A Lambda
+/// host has no file where this static OpenSSL looks (`/usr/lib/ssl`), so this is how it runs there anyway; on a
+/// Debian host, reading and applying Debian's file was 2.3 M instructions of every cold start.
+CURLcode warden_curl_global_init(void);
+
 void warden_buf_clear(warden_buf *buf);
 
 /// The offset of the last line of `data` that starts with `HTTP/` (the first line, or one after a line feed), or
