@@ -16,7 +16,7 @@ public struct CurlRuntimeClient: RuntimeAPIClient {
     private let answerURL: CurlURL?
     /// `basePath` as UTF-8.
     private let basePathUTF8: [UInt8]
-    /// The path of the last call below `basePath`, rebuilt in place for each.
+    /// The last answer's path (`basePath` included), rebuilt in place for each answer.
     private var pathBuffer: [UInt8] = []
     /// Whether `/next` stops when the multi handle's stop descriptor becomes readable (shutdown).
     private let stoppable: Bool

@@ -89,7 +89,7 @@ public struct LambdaLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var record: [LogField] = []
         if let metadata = event.metadata {
-            record.reserveCapacity(metadata.count + handlerFields.count)
+            record.reserveCapacity(metadata.count)
             for (key, value) in metadata { record.append(LogField(key, value)) }
         }
         write(event.level, event.message.description, record)
@@ -126,11 +126,9 @@ public struct LambdaLogHandler: LogHandler {
             for (offset, field) in handler.enumerated() where !record.contains(where: { $0.key == field.key }) {
                 insert(record.count + offset)
             }
+            // A string `requestId` (a swift-log `.string` became `LogField.Value.string`).
             for position in order where key(position) == "requestId" {
-                switch self[position].value {
-                case .string(let id), .metadata(.string(let id)): requestID = id
-                default: break
-                }
+                if case .string(let id) = self[position].value { requestID = id }
             }
         }
 
