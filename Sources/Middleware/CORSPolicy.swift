@@ -35,20 +35,15 @@ public struct CORSPolicy: Sendable {
         self.init(allowedOrigins: origins)
     }
 
-    /// The `Access-Control-Allow-Origin` value for a request from `origin`: the origin itself when it is allowed,
-    /// otherwise the first configured origin (a browser then refuses the response), or `null` when none is set.
-    public func allowOrigin(for origin: String?) -> String {
-        if let origin, allowedOrigins.contains(origin) { return origin }
-        return allowedOrigins.first ?? "null"
-    }
-
     /// `true` when a request may come from `origin`: no `Origin` header (server to server), or an allowed one.
     public func admits(origin: String?) -> Bool {
         guard let origin else { return true }
         return allowedOrigins.contains(origin)
     }
 
-    /// Headers for a response to a request from `origin`.
+    /// Headers for a response to a request from `origin`. `Access-Control-Allow-Origin` is the origin itself when it
+    /// is allowed, otherwise the first configured origin (a browser then refuses the response), or `null` when none
+    /// is set.
     public func headers(origin: String?) -> [(String, String)] {
         if let origin, let index = allowedOrigins.firstIndex(of: origin) { return headersByOrigin[index] }
         return headersByOrigin[allowedOrigins.count]
