@@ -184,11 +184,14 @@ var targets: [Target] = [
         path: "Tests/Fixtures/testfn",
         swiftSettings: strictSwift
     ),
-    .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strictSwift),
+    // What several test targets share (a deterministic generator for generated inputs); linked by tests only.
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSwift),
+    .testTarget(name: "BytesTests", dependencies: ["Bytes", "TestSupport"], swiftSettings: strictSwift),
     .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: strictSwift),
-    .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"], swiftSettings: strictSwift),
+    .testTarget(name: "WardenJSONTests", dependencies: ["TestSupport", "WardenJSON"], swiftSettings: strictSwift),
     .testTarget(
-        name: "MiddlewareTests", dependencies: ["Bytes", "LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "Postgres", "WardenJSON", "WardenCrypto"],
+        name: "MiddlewareTests",
+        dependencies: ["Bytes", "LambdaHTTP", "Middleware", "LambdaRuntime", "Platform", "Postgres", "TestSupport", "WardenJSON", "WardenCrypto"],
         swiftSettings: strictSwift
     ),
     .testTarget(

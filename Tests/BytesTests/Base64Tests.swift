@@ -1,4 +1,5 @@
 import Bytes
+import TestSupport
 import Testing
 
 /// The gateway's reading of a proxy response body and the emulator's of base64 it is handed: padding required,
@@ -203,22 +204,5 @@ struct Base64PaddedLenientTests {
     ])
     func refusesUnpaddedAndMalformedText(_ text: String) {
         #expect(paddedLenient.decode(text) == nil)
-    }
-}
-
-/// SplitMix64, a small deterministic generator for reproducible inputs.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

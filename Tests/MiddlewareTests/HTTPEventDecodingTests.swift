@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import TestSupport
 import Testing
 import WardenJSON
 
@@ -321,18 +322,5 @@ import WardenJSON
         }
         // Both outcomes are well represented, so both paths were compared.
         #expect(accepted > 400 && refused > 400, "accepted \(accepted), refused \(refused)")
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so the mutations are the same on every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

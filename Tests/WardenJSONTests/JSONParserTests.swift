@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import WardenJSON
 
@@ -579,22 +580,5 @@ struct JSONParserTests {
         #expect(object["k39"] == 39)
         #expect(object["k40"] == nil)
         expectParseError(text, .duplicateKey, offset: text.utf8.count - 12, options: JSONParseOptions(rejectDuplicateKeys: true))
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
